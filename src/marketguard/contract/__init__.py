@@ -1,0 +1,7 @@
+"""The data contract: table specs, loading, validation and quarantine."""
+
+from marketguard.contract.spec import LOAD_ORDER, REQUIRED_TABLES, TABLES, Column, Kind, TableSpec
+from marketguard.contract.validate import TableReport, ValidationReport, validate
+
+__all__ = ["LOAD_ORDER", "REQUIRED_TABLES", "TABLES", "Column", "Kind", "TableReport", "TableSpec",
+           "ValidationReport", "validate"]

@@ -1,0 +1,195 @@
+"""Validate a dataset against the contract: stop on structural problems, quarantine bad rows, count everything.
+
+Structural problems (unreadable file, missing required table or column, a column most of whose values cannot be
+read as its type) are collected across all tables and raised once as :class:`ContractError`. Row problems send
+the row to quarantine with a ``reason``; accepted rows are registered under the contract table names.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from marketguard.contract.load import Source, discover, raw_name, register_raw
+from marketguard.contract.rules import REASONS, castability_sql, checked_sql, quote
+from marketguard.contract.spec import LOAD_ORDER, TABLES, Kind, TableSpec
+from marketguard.engine.base import ROW, Backend, Step
+from marketguard.engine.tables import Tables
+from marketguard.errors import ContractError, Problem
+
+log = logging.getLogger(__name__)
+
+#: A typed column is a structural problem (not a row problem) when more than this share of values is unreadable.
+STRUCTURAL_SHARE = 0.5
+N_EXAMPLES = 3
+
+
+@dataclass
+class TableReport:
+    """What happened to one input table."""
+
+    source: str
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+
+
+@dataclass
+class ValidationReport:
+    """Row counts per table, quarantine counts per table and reason, and which optional tables are absent."""
+
+    tables: dict[str, TableReport]
+    missing_optional: list[str]
+
+    @property
+    def n_quarantined(self) -> int:
+        return sum(t.rows_quarantined for t in self.tables.values())
+
+    def quarantine_counts(self) -> dict[str, dict[str, int]]:
+        return {name: dict(t.reasons) for name, t in self.tables.items() if t.reasons}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": {n: {"source": t.source, "rows_read": t.rows_read, "rows_accepted": t.rows_accepted,
+                           "rows_quarantined": t.rows_quarantined} for n, t in self.tables.items()},
+            "quarantine": self.quarantine_counts(),
+            "missing_optional": self.missing_optional,
+        }
+
+    def lines(self) -> list[str]:
+        """Plain-language summary: one line per table, then one per (table, reason) with example rows."""
+        out = []
+        for name, t in self.tables.items():
+            out.append(f"{name}: {t.rows_read} rows read, {t.rows_accepted} accepted, "
+                       f"{t.rows_quarantined} quarantined ({t.source})")
+        for name, t in self.tables.items():
+            for code, n in t.reasons.items():
+                out.append(describe_reason(name, code, n, t.examples.get(code, [])))
+        if self.missing_optional:
+            out.append("optional tables not provided: " + ", ".join(self.missing_optional))
+        return out
+
+
+def describe_reason(table: str, code: str, n: int, examples: list[tuple[int, str | None]]) -> str:
+    """One line naming table, column, example rows with their values, and the fix."""
+    rule, column = code.split(":", 1)
+    meaning, fix = REASONS[rule]
+    if rule == "unparseable":
+        kind = TABLES[table].column(column).kind
+        meaning, fix = f"cannot be read as {kind.label}", type_fix(kind)
+    shown = "; ".join(f"row {r}: {'empty' if v is None else repr(v)}" for r, v in examples)
+    plural = "s" if n != 1 else ""
+    return f"{table}.{column}: {meaning} in {n} row{plural} (e.g. {shown}) [{code}]. Fix: {fix}"
+
+
+def validate(backend: Backend, dataset: Path, *, quarantine_dir: Path | None = None) -> tuple[Tables, ValidationReport]:
+    """Load ``dataset`` onto ``backend``, check it, and register accepted rows as the contract tables.
+
+    Raises
+    ------
+    ContractError
+        Listing every structural problem; nothing is registered or written in that case.
+    """
+    sources, problems = discover(Path(dataset))
+    problems += register_raw(backend, sources)
+    readable = {t: s for t, s in sources.items() if backend.table_exists(raw_name(t))}
+    columns = {t: [c for c, _ in backend.columns(raw_name(t))] for t in readable}
+    for table in readable:
+        problems += _structural_problems(backend, TABLES[table], columns[table])
+    if problems:
+        raise ContractError(problems)
+
+    reports: dict[str, TableReport] = {}
+    accepted: set[str] = set()
+    for table in (t for t in LOAD_ORDER if t in readable):
+        reports[table] = _check_rows(backend, TABLES[table], readable[table], columns[table], accepted,
+                                     quarantine_dir)
+        accepted.add(table)
+    missing = [t for t in LOAD_ORDER if t not in readable]
+    return Tables(backend, frozenset(accepted)), ValidationReport(reports, missing)
+
+
+def _structural_problems(backend: Backend, spec: TableSpec, raw_columns: list[str]) -> list[Problem]:
+    problems = [
+        Problem(spec.name, col.name, "required column is missing",
+                f"add a '{col.name}' column ({col.kind.label}); columns found: {', '.join(c for c in raw_columns if c != ROW)}")
+        for col in spec.columns if col.required and col.name not in raw_columns
+    ]
+    stats = backend.fetch(castability_sql(spec, raw_columns, raw_name(spec.name)),
+                          f"castability {spec.name}").to_pylist()[0]
+    for col in spec.columns:
+        n_present, n_bad = stats.get(f"present__{col.name}"), stats.get(f"bad__{col.name}")
+        if not n_bad or n_bad <= STRUCTURAL_SHARE * n_present:
+            continue
+        row = stats[f"row__{col.name}"]
+        value = backend.fetch(
+            f"SELECT CAST({quote(col.name)} AS VARCHAR) AS v FROM {raw_name(spec.name)} WHERE {ROW} = {row}",
+            f"example {spec.name}.{col.name}",
+        ).column(0)[0].as_py()
+        problems.append(Problem(
+            spec.name, col.name, f"cannot be read as {col.kind.label} in {n_bad} of {n_present} rows",
+            type_fix(col.kind), row=row, value=value,
+        ))
+    return problems
+
+
+def type_fix(kind: Kind) -> str:
+    return {
+        Kind.TIMESTAMP: "write timestamps as ISO 8601 text in UTC (2025-03-01T10:00:00Z) or as a Parquet timestamp",
+        Kind.FLOAT: "write plain numbers with a dot as decimal separator and no currency symbol",
+        Kind.INT: "write whole numbers",
+        Kind.IP: "give IP addresses as IPv4 or IPv6 text (not hashed or numeric)",
+    }.get(kind, "check the column's type")
+
+
+def _check_rows(backend: Backend, spec: TableSpec, source: Source, raw_columns: list[str], accepted: set[str],
+                quarantine_dir: Path | None) -> TableReport:
+    name = spec.name
+    checked = f"checked_{name}"
+    backend.run(Step(checked, checked_sql(spec, raw_columns, accepted, raw_name(name))))
+    keep = [quote(c) for c in spec.column_names]
+    keep += [quote(c) for c in raw_columns if c not in spec.column_names and c != ROW]
+    backend.run(Step(name, f"SELECT {', '.join(keep)} FROM {checked} WHERE _reason = ''"))
+    raw_cols = [f"{quote('_raw_' + c)} AS {quote(c)}" for c in spec.column_names if c in raw_columns]
+    extras = [quote(c) for c in raw_columns if c not in spec.column_names and c != ROW]
+    quarantined = backend.fetch(
+        f"SELECT {ROW} AS {quote('row')}, {', '.join(raw_cols + extras)}, _reason AS reason "
+        f"FROM {checked} WHERE _reason <> '' ORDER BY {ROW}", f"quarantine {name}")
+    n_read = backend.count(checked)
+    backend.drop(checked)
+    reasons, examples = _count_reasons(quarantined)
+    if quarantined.num_rows and quarantine_dir is not None:
+        quarantine_dir.mkdir(parents=True, exist_ok=True)
+        pq.write_table(quarantined, quarantine_dir / f"{name}.parquet")
+    if quarantined.num_rows:
+        log.warning("%s: %d rows quarantined: %s", name, quarantined.num_rows, reasons)
+    return TableReport(source.describe(), n_read, n_read - quarantined.num_rows, quarantined.num_rows,
+                       reasons, examples)
+
+
+def _count_reasons(quarantined: pa.Table) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Count rows per reason code (a row breaking two rules counts under both) and keep example rows."""
+    if quarantined.num_rows == 0:
+        return {}, {}
+    codes = pc.split_pattern(quarantined.column("reason"), "; ")
+    rows = pc.list_parent_indices(codes)
+    flat = pc.list_flatten(codes)
+    table = pa.table({"code": flat, "index": rows})
+    counts = {r["values"]: r["counts"] for r in pc.value_counts(table.column("code")).to_pylist()}
+    counts = dict(sorted(counts.items()))
+    examples = {}
+    for code in counts:
+        column = code.split(":", 1)[1]
+        picked = table.filter(pc.equal(table.column("code"), code)).column("index").slice(0, N_EXAMPLES)
+        sample = quarantined.take(picked)
+        values = pc.cast(sample.column(column), pa.string()).to_pylist()
+        examples[code] = list(zip(sample.column("row").to_pylist(), values, strict=True))
+    return counts, examples

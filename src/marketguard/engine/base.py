@@ -1,0 +1,130 @@
+"""The one interface every engine implements, and the workflow written once around its hooks.
+
+SQL is written once, in DuckDB's dialect, as named steps. A backend renders it for its engine, runs it, and wraps
+any engine error with the step name and the SQL (in the manner of Splink's database API).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+
+from marketguard.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+#: Column added to every loaded input table: the 1-based data row in the user's file.
+ROW = "_row"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named SQL step: ``name`` is the logical table it creates, ``sql`` a SELECT in DuckDB's dialect.
+
+    ``materialize`` asks the engine to compute and keep the result (a table) rather than a lazy view; steps
+    read several times downstream should set it.
+    """
+
+    name: str
+    sql: str
+    materialize: bool = True
+
+
+def with_row_numbers(table: pa.Table) -> pa.Table:
+    """Prepend the 1-based ``_row`` column to an Arrow table read in file order."""
+    return table.add_column(0, ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+
+
+class Backend(ABC):
+    """A small engine adapter: register inputs, run steps, fetch Arrow.
+
+    Subclasses implement the ``_``-prefixed hooks only; naming, logging and error wrapping live here.
+    """
+
+    name: ClassVar[str]
+
+    # -- hooks -------------------------------------------------------------------------------------------
+    @abstractmethod
+    def _render(self, sql: str) -> str:
+        """Translate DuckDB-dialect SQL to the engine's dialect."""
+
+    @abstractmethod
+    def _create(self, name: str, sql: str, materialize: bool) -> None:
+        """Create or replace ``name`` from engine-dialect SQL."""
+
+    @abstractmethod
+    def _fetch(self, sql: str) -> pa.Table:
+        """Run engine-dialect SQL and return the result as Arrow."""
+
+    @abstractmethod
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        """Expose an in-memory Arrow table under ``name``."""
+
+    @abstractmethod
+    def register_parquet(self, name: str, path: Path) -> None:
+        """Expose a Parquet file under ``name`` with a 1-based ``_row`` column in file order."""
+
+    def register_duckdb_table(self, name: str, database: Path, table: str) -> None:
+        """Expose a table of a DuckDB database file with ``_row`` from its row order (read through Arrow)."""
+        import duckdb
+
+        with duckdb.connect(str(database), read_only=True) as con:
+            data = con.execute(f'SELECT * FROM "{table}"').to_arrow_table()
+        self.register_arrow(name, with_row_numbers(data))
+
+    @abstractmethod
+    def table_exists(self, name: str) -> bool:
+        """Whether ``name`` is registered."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Forget ``name`` if it exists."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the engine's resources."""
+
+    # -- workflow ----------------------------------------------------------------------------------------
+    def run(self, steps: Step | Iterable[Step]) -> None:
+        """Run steps in order; each creates its logical table."""
+        for step in [steps] if isinstance(steps, Step) else steps:
+            sql = self.render(step.sql, step.name)
+            log.debug("step %s on %s:\n%s", step.name, self.name, sql)
+            try:
+                self._create(step.name, sql, step.materialize)
+            except Exception as exc:
+                raise EngineError(self.name, step.name, sql, exc) from exc
+
+    def fetch(self, sql: str, step: str) -> pa.Table:
+        """Run a SELECT (DuckDB dialect) and return Arrow; ``step`` names it in errors."""
+        rendered = self.render(sql, step)
+        try:
+            return self._fetch(rendered)
+        except Exception as exc:
+            raise EngineError(self.name, step, rendered, exc) from exc
+
+    def render(self, sql: str, step: str) -> str:
+        try:
+            return self._render(sql)
+        except Exception as exc:
+            raise EngineError(self.name, step, sql, exc) from exc
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        """Column names and Arrow types of a registered table."""
+        schema = self.fetch(f"SELECT * FROM {name} LIMIT 0", f"schema of {name}").schema
+        return [(f.name, str(f.type)) for f in schema]
+
+    def count(self, name: str) -> int:
+        return int(self.fetch(f"SELECT count(*) AS n FROM {name}", f"count {name}").column(0)[0].as_py())
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,92 @@
+"""DuckDB, the embedded default engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from marketguard.engine.base import ROW, Backend
+
+
+class DuckDBBackend(Backend):
+    """In-process DuckDB; SQL runs as written. Timestamps are handled in UTC.
+
+    Parameters
+    ----------
+    database
+        ``":memory:"`` (default) or a file path for a persistent working database.
+    threads
+        Worker threads; ``None`` lets DuckDB use every core.
+    memory_limit
+        DuckDB's memory limit, e.g. ``"6GB"``; it spills to disk beyond it.
+    """
+
+    name = "duckdb"
+
+    def __init__(self, database: str = ":memory:", *, threads: int | None = None,
+                 memory_limit: str | None = None) -> None:
+        self.con = duckdb.connect(database)
+        self.con.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._arrow: dict[str, pa.Table] = {}
+
+    def _render(self, sql: str) -> str:
+        return sql
+
+    def _create(self, name: str, sql: str, materialize: bool) -> None:
+        self.drop(name)
+        kind = "TABLE" if materialize else "VIEW"
+        self.con.execute(f"CREATE {kind} {name} AS {sql}")
+
+    def _fetch(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.drop(name)
+        self._arrow[name] = table  # keep a reference: DuckDB scans it lazily
+        self.con.register(name, table)
+
+    def register_parquet(self, name: str, path: Path) -> None:
+        self.drop(name)
+        quoted = str(path).replace("'", "''")
+        self.con.execute(
+            f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) "
+            f"FROM read_parquet('{quoted}', file_row_number = true)"
+        )
+
+    def register_duckdb_table(self, name: str, database: Path, table: str) -> None:
+        """Expose a table of another DuckDB database file, read-only, with ``_row`` from its row order."""
+        alias = "src_db"
+        attached = {r[0] for r in self.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+        if alias not in attached:
+            quoted = str(database).replace("'", "''")
+            self.con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+        self.drop(name)
+        self.con.execute(f"CREATE VIEW {name} AS SELECT rowid + 1 AS {ROW}, * FROM {alias}.main.{table}")
+
+    def table_exists(self, name: str) -> bool:
+        return name in self._arrow or bool(self.con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database() "
+            "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database()",
+            [name],
+        ).fetchall())
+
+    def drop(self, name: str) -> None:
+        if name in self._arrow:
+            self.con.unregister(name)
+            del self._arrow[name]
+        kinds = self.con.execute(
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database() "
+            "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database()",
+            [name],
+        ).fetchall()
+        for (kind,) in kinds:
+            self.con.execute(f"DROP {kind} {name}")
+
+    def close(self) -> None:
+        self.con.close()

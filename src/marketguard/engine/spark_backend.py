@@ -1,0 +1,94 @@
+"""Apache Spark (PySpark 4), the scale-out engine. Imported only when asked for: pyspark is an optional extra."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot.errors import ErrorLevel
+
+from marketguard.engine.base import ROW, Backend
+from marketguard.errors import UnsupportedError
+
+
+class SparkBackend(Backend):
+    """Runs the DuckDB-dialect steps on Spark SQL after rendering them with sqlglot.
+
+    Parameters
+    ----------
+    spark
+        An existing ``SparkSession`` (a cluster, Spark Connect...). When omitted a local session is started
+        with ``master``.
+    master
+        Master URL for a new session, ``local[*]`` by default.
+    conf
+        Extra Spark settings for a new session.
+    """
+
+    name = "spark"
+
+    def __init__(self, spark: Any = None, *, master: str = "local[*]", conf: dict[str, str] | None = None) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise UnsupportedError(
+                "The spark engine needs PySpark: install marketguard[spark] (pip install 'marketguard[spark]')."
+            ) from exc
+        if spark is None:
+            builder = SparkSession.builder.master(master).appName("marketguard")
+            settings = {
+                "spark.sql.session.timeZone": "UTC",
+                "spark.sql.shuffle.partitions": "4",
+                "spark.ui.enabled": "false",
+                "spark.sql.ansi.enabled": "false",
+                "spark.sql.execution.arrow.pyspark.enabled": "true",
+                "spark.driver.memory": "4g",
+                **(conf or {}),
+            }
+            for key, value in settings.items():
+                builder = builder.config(key, value)
+            spark = builder.getOrCreate()
+            spark.sparkContext.setLogLevel("ERROR")
+        self.spark = spark
+        self._views: set[str] = set()
+
+    def _render(self, sql: str) -> str:
+        return sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=ErrorLevel.RAISE)[0]
+
+    def _create(self, name: str, sql: str, materialize: bool) -> None:
+        df = self.spark.sql(sql)
+        if materialize:
+            df = df.localCheckpoint(eager=True)
+        df.createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def _fetch(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def register_parquet(self, name: str, path: Path) -> None:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        df = self.spark.read.parquet(str(path))
+        # One file read in order: monotonically increasing ids follow file order, row_number makes them dense.
+        order = Window.orderBy(F.monotonically_increasing_id())
+        df = df.select(F.row_number().over(order).cast("long").alias(ROW), "*")
+        df.createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def table_exists(self, name: str) -> bool:
+        return name in self._views
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+        self._views.discard(name)
+
+    def close(self) -> None:
+        for name in list(self._views):
+            self.drop(name)
