@@ -19,6 +19,7 @@ __all__ = [
     "hash_ids",
     "ipv4_text",
     "ipv6_text",
+    "mac_text",
     "mix64",
     "take_strings",
 ]
@@ -94,3 +95,14 @@ def take_strings(values: Sequence[str] | pa.Array, index: np.ndarray) -> pa.Arra
     """Pick strings from a small vocabulary by integer index (the vocabulary is formatted only once)."""
     vocab = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.string())
     return vocab.take(pa.array(np.asarray(index, dtype=np.int64)))
+
+
+def mac_text(codes: np.ndarray, salt: int) -> pa.StringArray:
+    """Wi-Fi BSSIDs (``aa:bb:cc:dd:ee:ff``) derived from integer network codes."""
+    mixed = mix64(np.asarray(codes, dtype=np.int64), salt)
+    shifts = np.arange(44, -4, -4, dtype=np.uint64)
+    nib = _HEX[((mixed[:, None] >> shifts) & np.uint64(0xF)).astype(np.intp)]
+    chars = np.full((nib.shape[0], 17), ord(":"), dtype=np.uint8)
+    for g in range(6):
+        chars[:, g * 3 : g * 3 + 2] = nib[:, g * 2 : g * 2 + 2]
+    return _from_matrix(chars)

@@ -33,8 +33,10 @@ def day_weights(strength: float = 1.0) -> np.ndarray:
     festival = (
         bump(17, 5, 0.8)  # pre-CNY rush
         - 0.55 * ((day >= 27) & (day <= 36))  # CNY holiday lull
-        + bump(168, 3, 2.5) + bump(160, 6, 0.6)  # 618 (day 168 = 06-18)
-        + bump(314, 0.7, 6.0) + bump(305, 7, 0.9)  # Singles' Day (day 314 = 11-11) and its run-up
+        + bump(168, 3, 2.5)
+        + bump(160, 6, 0.6)  # 618 (day 168 = 06-18)
+        + bump(314, 0.7, 6.0)
+        + bump(305, 7, 0.9)  # Singles' Day (day 314 = 11-11) and its run-up
         + bump(345, 0.8, 1.5)  # Double 12
     )
     return np.clip(w + strength * festival, 0.05, None)

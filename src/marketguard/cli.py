@@ -1,0 +1,202 @@
+"""The ``marketguard`` command: a thin edge that parses options, calls the public API and prints.
+
+Errors from the library are printed as plain messages (exit 2 for contract errors, 1 otherwise); ``--debug``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.status import Status
+from rich.table import Table
+
+from marketguard import __version__
+from marketguard.errors import ContractError, MarketguardError
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def _errors(debug: bool) -> Iterator[None]:
+    try:
+        yield
+    except MarketguardError as exc:
+        if debug:
+            raise
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(2 if isinstance(exc, ContractError) else 1)
+
+
+class _Progress:
+    """Prints one line per scan stage, with a spinner while it runs."""
+
+    def __init__(self) -> None:
+        self.status: Status | None = None
+
+    def __call__(self, event: str, record: Any) -> None:
+        if event == "start":
+            self.status = console.status(f"{record.name} ...")
+            self.status.start()
+            return
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+        if event == "skip":
+            console.print(f"  - {record.name}: skipped ({record.why})", markup=False)
+            return
+        rows = f", {record.rows_out:,} rows" if record.rows_out is not None else ""
+        notes = f" ({'; '.join(record.notes)})" if record.notes else ""
+        console.print(f"  ✓ {record.name}: {record.seconds:.1f} s, peak {record.peak_rss_mb:,.0f} MB{rows}{notes}",
+                      markup=False)
+
+
+def _debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(f)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="marketguard")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step.")
+def main(verbose: bool) -> None:
+    """Find the counterfeit-seller networks behind online stores."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Dataset directory to write.")
+@_debug_option
+def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) -> None:
+    """Generate a marketplace with planted counterfeit networks and ground truth (OUT/truth/)."""
+    from marketguard.simulate import simulate as run, write_marketplace
+
+    with _errors(debug), console.status("simulating ..."):
+        counts = write_marketplace(run(n_stores=n_stores, seed=seed, difficulty=difficulty), out)
+    console.print(f"wrote {out}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False)
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Write rejected rows to OUT/quarantine/.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_debug_option
+def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
+    """Check DATASET against the data contract and report every problem."""
+    from marketguard.pipeline.validate import validate_dataset
+
+    with _errors(debug):
+        report = validate_dataset(dataset, out=out, engine=engine)
+    for line in report.lines():
+        console.print(line, markup=False)
+    verdict = f"{report.n_quarantined} rows would be quarantined" if report.n_quarantined else "no row problems"
+    console.print(f"valid: no structural problems; {verdict}", markup=False)
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Results directory.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--max-shared-accounts", type=click.IntRange(2), default=50, show_default=True,
+              help="Devices/Wi-Fi used by more accounts than this are hubs and not linked through.")
+@click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
+@_debug_option
+def scan(dataset: Path, out: Path, engine: str, max_shared_accounts: int, threads: int | None, debug: bool) -> None:
+    """Validate DATASET, find networks, score stores, and write the results to OUT."""
+    from marketguard.pipeline.scan import ScanConfig, scan as run
+
+    config = ScanConfig(engine=engine, max_shared_accounts=max_shared_accounts, threads=threads)
+    console.print(f"scanning {dataset} on {engine}", markup=False)
+    with _errors(debug):
+        result = run(dataset, out, config, progress=_Progress())
+    _print_scan_summary(result.manifest, out)
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, path_type=Path))
+@click.option("--truth", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@_debug_option
+def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
+    """Compare RESULTS with the simulator's ground truth."""
+    from marketguard.evaluate import evaluate as run
+
+    with _errors(debug):
+        metrics = run(results, truth)
+    if as_json:
+        click.echo(json.dumps(metrics, indent=2))
+    else:
+        _print_metrics(metrics)
+
+
+@main.command()
+@click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True)
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
+@_debug_option
+def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) -> None:
+    """Simulate a marketplace, scan it, evaluate, and show the top networks."""
+    from marketguard.evaluate import evaluate as run_evaluate
+    from marketguard.pipeline.scan import scan as run_scan
+    from marketguard.simulate import simulate as run_simulate, write_marketplace
+
+    data, results = workdir / "marketplace", workdir / "results"
+    with _errors(debug):
+        with console.status(f"simulating {n_stores:,} stores ({difficulty}, seed {seed}) ..."):
+            counts = write_marketplace(run_simulate(n_stores=n_stores, seed=seed, difficulty=difficulty), data)
+        console.print(f"1. simulated {data}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False)
+        console.print(f"2. scanning into {results}", markup=False)
+        result = run_scan(data, results, progress=_Progress())
+        _print_scan_summary(result.manifest, results)
+        console.print("3. evaluating against the ground truth", markup=False)
+        _print_metrics(run_evaluate(results, data / "truth"))
+
+
+def _print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
+    import pyarrow.parquet as pq
+
+    quarantined = sum(t["rows_quarantined"] for t in manifest["inputs"].values())
+    console.print(f"results in {out}: " + ", ".join(f"{k} {v:,}" for k, v in manifest["outputs"].items())
+                  + f"; {quarantined:,} input rows quarantined", markup=False)
+    networks = pq.read_table(out / "networks.parquet").slice(0, 5).to_pylist()
+    table = Table(title="Top networks", show_lines=True)
+    for col in ("network", "stores", "id docs", "score", "reasons"):
+        table.add_column(col)
+    for n in networks:
+        table.add_row(n["network_id"], str(n["n_stores"]), str(n["n_id_documents"]), f"{n['score'] or 0:.2f}",
+                      "\n".join(n["reasons"]))
+    console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+def _print_metrics(metrics: dict[str, Any]) -> None:
+    s = metrics["stores"]
+    console.print(f"stores: ROC-AUC {_fmt(s['roc_auc'])}, average precision {_fmt(s['average_precision'])}, "
+                  f"precision@k {_fmt(s['precision_at_k'])} (k={s['k']}), agency share of top k "
+                  f"{_fmt(s['agency_share_top_k'])}", markup=False)
+    for scope, m in metrics["networks"].items():
+        if isinstance(m, dict):
+            console.print(f"networks ({scope.replace('_', ' ')}): pairwise precision {_fmt(m['precision'])}, "
+                          f"recall {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

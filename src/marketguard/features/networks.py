@@ -1,0 +1,37 @@
+"""Per-network summary: accounts, stores, distinct identity documents (the tell), revenue, activity span and
+the shared artifacts behind the links."""
+
+from __future__ import annotations
+
+from marketguard.engine.base import Step
+
+
+def network_summary_sql(with_revenue: bool) -> Step:
+    """One row per network; reads ``account_networks``, ``store_scores_in`` and ``links``."""
+    revenue = (
+        "LEFT JOIN (SELECT an.network_id, sum(o.amount) AS revenue, count(*) AS n_orders FROM orders o "
+        "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+        "JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) rv "
+        "ON acc.network_id = rv.network_id" if with_revenue else "")
+    revenue_cols = ("coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders"
+                    if with_revenue else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders")
+    return Step(
+        "network_summary",
+        "SELECT acc.network_id, acc.n_accounts, coalesce(st.n_stores, 0) AS n_stores, acc.n_id_documents, "
+        "st.score, " + revenue_cols + ", seen.first_seen, seen.last_seen, "
+        "coalesce(art.n_shared_devices, 0) AS n_shared_devices, coalesce(art.n_shared_wifi, 0) AS n_shared_wifi "
+        "FROM (SELECT an.network_id, count(*) AS n_accounts, count(DISTINCT a.id_document) AS n_id_documents "
+        "      FROM account_networks an JOIN accounts a ON an.account_id = a.account_id "
+        "      GROUP BY an.network_id) acc "
+        "LEFT JOIN (SELECT an.network_id, count(*) AS n_stores, max(sc.score) AS score FROM stores s "
+        "      JOIN account_networks an ON s.account_id = an.account_id "
+        "      JOIN store_scores_in sc ON s.store_id = sc.store_id GROUP BY an.network_id) st "
+        "  ON acc.network_id = st.network_id "
+        "LEFT JOIN (SELECT an.network_id, min(g.ts) AS first_seen, max(g.ts) AS last_seen FROM logins g "
+        "      JOIN account_networks an ON g.account_id = an.account_id GROUP BY an.network_id) seen "
+        "  ON acc.network_id = seen.network_id "
+        "LEFT JOIN (SELECT network_id, count(DISTINCT CASE WHEN kind = 'device' THEN artifact END) "
+        "      AS n_shared_devices, count(DISTINCT CASE WHEN kind = 'wifi' THEN artifact END) AS n_shared_wifi "
+        "      FROM links GROUP BY network_id) art "
+        "  ON acc.network_id = art.network_id " + revenue,
+    )

@@ -1,0 +1,176 @@
+"""``scan(dataset, out)``: validate, link operators, score stores, summarise networks, write the results.
+
+The results directory holds Parquet tables (``store_scores``, ``networks``, ``links``), ``quarantine/`` with
+rejected input rows, and ``manifest.json`` describing inputs, quarantine counts and every stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from marketguard import __version__
+from marketguard.contract import ValidationReport, validate
+from marketguard.detect.baseline_risk import BaselineStoreRisk
+from marketguard.detect.shared_environment import SharedEnvironmentLinker
+from marketguard.engine import Backend, Tables, make_backend
+from marketguard.features.networks import network_summary_sql
+from marketguard.pipeline.stages import ProgressCallback, StageLog
+
+log = logging.getLogger(__name__)
+
+RESULT_TABLES = ("store_scores", "networks", "links")
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Settings of a scan; each is also a CLI option."""
+
+    engine: str = "duckdb"
+    max_shared_accounts: int = 50
+    young_account_days: int = 30
+    threads: int | None = None
+    memory_limit: str | None = None
+
+
+@dataclass
+class ScanResult:
+    """Where the results went, what the manifest says, and the validation report."""
+
+    out: Path
+    manifest: dict[str, Any]
+    validation: ValidationReport
+
+
+def scan(dataset: Path | str, out: Path | str, config: ScanConfig | None = None, *,
+         progress: ProgressCallback | None = None, backend: Backend | None = None) -> ScanResult:
+    """Run the whole scan on ``dataset`` and write the results directory ``out``.
+
+    Raises :class:`~marketguard.errors.ContractError` (nothing written) on structural problems.
+    """
+    config = config or ScanConfig()
+    dataset, out = Path(dataset), Path(out)
+    owned = backend is None
+    if backend is None:
+        options = ({"threads": config.threads, "memory_limit": config.memory_limit}
+                   if config.engine == "duckdb" else {})
+        backend = make_backend(config.engine, **options)
+    stages = StageLog(progress)
+    try:
+        with stages.stage("validate") as st:
+            tables, report = _validate(backend, dataset, out)
+            st.rows_out = sum(t.rows_accepted for t in report.tables.values())
+            st.notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
+        results = _detect(tables, config, stages)
+        with stages.stage("write") as st:
+            for name, table in results.items():
+                pq.write_table(table, out / f"{name}.parquet")
+            st.rows_out = sum(t.num_rows for t in results.values())
+        manifest = _manifest(dataset, config, backend, report, stages, results)
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        return ScanResult(out, manifest, report)
+    finally:
+        if owned:
+            backend.close()
+
+
+def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
+    quarantine = out / "quarantine"
+    if quarantine.exists():
+        shutil.rmtree(quarantine)  # stale rows from an earlier run would be miscounted
+    tables, report = validate(backend, dataset, quarantine_dir=quarantine)
+    out.mkdir(parents=True, exist_ok=True)
+    return tables, report
+
+
+def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
+    with stages.stage("link") as st:
+        linker = SharedEnvironmentLinker(max_shared_accounts=config.max_shared_accounts).fit(tables)
+        st.rows_out = linker.assignments_.num_rows
+        st.notes = [f"{linker.hubs_.num_rows} hub artifacts above {config.max_shared_accounts} accounts ignored"]
+    with stages.stage("score_stores") as st:
+        risk = BaselineStoreRisk(young_account_days=config.young_account_days).fit(tables)
+        if not tables.has("listings", "brands"):
+            st.notes = ["price signal skipped: needs listings and brands"]
+        store_scores = _store_scores(risk.score(tables), risk.explain(tables), risk.signals_)
+        st.rows_out = store_scores.num_rows
+    with stages.stage("networks") as st:
+        tables.backend.register_arrow("store_scores_in", store_scores.select(["store_id", "score"]))
+        with_revenue = tables.has("orders", "listings")
+        if not with_revenue:
+            st.notes = ["revenue skipped: needs orders and listings"]
+        tables.run(network_summary_sql(with_revenue))
+        networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
+        st.rows_out = networks.num_rows
+    return {"store_scores": store_scores, "networks": networks, "links": linker.links_}
+
+
+def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa.Table:
+    """Scores with rank (1 = most suspicious, ties by store_id), network and reasons strongest first.
+
+    ``scores`` and ``signals`` are row-aligned (the detector scores its ``signals_`` in order).
+    """
+    grouped = evidence.group_by("store_id", use_threads=False).aggregate([("detail", "list")])
+    position = pc.index_in(signals.column("store_id"), value_set=grouped.column("store_id"))
+    reasons = pc.take(grouped.column("detail_list"), position)
+    empty = pa.array([[]] * signals.num_rows, pa.list_(pa.string()))
+    table = pa.table({
+        "store_id": signals.column("store_id"), "score": scores.column("score"),
+        "network_id": signals.column("network_id"),
+        "reasons": pc.if_else(pc.is_null(reasons), empty, reasons),
+    }).sort_by([("score", "descending"), ("store_id", "ascending")])
+    rank = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
+    return table.add_column(2, "rank", rank)
+
+
+def _networks(summary: pa.Table) -> pa.Table:
+    rows = sorted(summary.to_pylist(), key=lambda r: (-(r["score"] or 0.0), r["network_id"]))
+    for r in rows:
+        r["reasons"] = network_reasons(r)
+    columns = ["network_id", "n_accounts", "n_stores", "n_id_documents", "score", "revenue", "n_orders",
+               "first_seen", "last_seen", "n_shared_devices", "n_shared_wifi", "reasons"]
+    schema = summary.schema
+    fields = [schema.field(c) if c != "reasons" else pa.field("reasons", pa.list_(pa.string())) for c in columns]
+    return pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows], schema=pa.schema(fields))
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def network_reasons(r: dict[str, Any]) -> list[str]:
+    """Plain-language reasons for one network, strongest tell first."""
+    shared = [_plural(r["n_shared_devices"], "device"), _plural(r["n_shared_wifi"], "Wi-Fi router")]
+    shared = [s for s in shared if not s.startswith("0 ")]
+    out = [f"{_plural(r['n_stores'], 'store')} opened with {_plural(r['n_id_documents'], 'different identity document')}"
+           f" share {' and '.join(shared)}"]
+    if r["n_accounts"] > r["n_stores"]:
+        out.append(f"{_plural(r['n_accounts'], 'account')} in all, including non-store accounts")
+    if r.get("revenue"):
+        out.append(f"revenue {r['revenue']:,.0f} from {_plural(r['n_orders'], 'order')}")
+    return out
+
+
+def _manifest(dataset: Path, config: ScanConfig, backend: Backend, report: ValidationReport, stages: StageLog,
+              results: dict[str, pa.Table]) -> dict[str, Any]:
+    validation = report.to_dict()
+    return {
+        "version": __version__,
+        "engine": backend.name,
+        "dataset": str(dataset),
+        "config": asdict(config),
+        "inputs": validation["inputs"],
+        "missing_optional_tables": validation["missing_optional"],
+        "quarantine": validation["quarantine"],
+        "stages": stages.to_list(),
+        "outputs": {name: table.num_rows for name, table in results.items()},
+    }

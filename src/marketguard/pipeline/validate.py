@@ -1,0 +1,23 @@
+"""``validate_dataset``: the contract checks alone, as ``marketguard validate`` runs them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from marketguard.contract import ValidationReport, validate
+from marketguard.engine import make_backend
+
+
+def validate_dataset(dataset: Path | str, *, out: Path | str | None = None,
+                     engine: str = "duckdb") -> ValidationReport:
+    """Check ``dataset``; with ``out``, rejected rows are written to ``out/quarantine/<table>.parquet``.
+
+    Raises :class:`~marketguard.errors.ContractError` listing every structural problem.
+    """
+    quarantine = Path(out) / "quarantine" if out is not None else None
+    if quarantine is not None and quarantine.exists():
+        shutil.rmtree(quarantine)
+    with make_backend(engine) as backend:
+        _, report = validate(backend, Path(dataset), quarantine_dir=quarantine)
+    return report

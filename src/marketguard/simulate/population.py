@@ -1,0 +1,273 @@
+"""Who is in the marketplace: operators, stores, accounts, households and review farms.
+
+Internal codes are plain integers (store ``i`` is run through account ``i``); the opaque string ids written
+to the tables are assigned later by random permutation, so no id reveals a population. Counterfeit operators
+open stores through borrowed identities (one identity per store account) in batches; agencies run stores for
+many clients, each with the client's own identity; independents are one owner (rarely with a second store
+under the same identity). Buyers and farm accounts complete the account population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog_vocab import CATEGORIES, COUNTERFEIT_CATEGORY_WEIGHT
+from .config import (
+    AGENCY_STORE_SHARE,
+    BUYERS_PER_STORE,
+    COUNTERFEIT_STORE_SHARE,
+    US_PER_DAY,
+    US_PER_HOUR,
+    WINDOW_END_US,
+    WINDOW_START_US,
+    SimulationConfig,
+)
+from .geography import city_arrays
+
+__all__ = ["AGENCY", "COUNTERFEIT", "INDEPENDENT", "ROLES", "Population", "build_population"]
+
+COUNTERFEIT, AGENCY, INDEPENDENT = 0, 1, 2
+OPERATOR_KINDS = ("counterfeit", "agency", "independent")
+ROLES = ("counterfeit_seller", "agency_seller", "independent_seller", "buyer", "review_farm")
+ROLE_BUYER, ROLE_FARM = 3, 4
+_DAY = US_PER_DAY
+
+
+def _us(year: int, month: int = 1, day: int = 1) -> int:
+    return int(np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "us").astype(np.int64))
+
+
+@dataclass
+class Population:
+    """Integer-coded population; arrays are indexed by store, account, operator or farm code."""
+
+    n_stores: int
+    op_kind: np.ndarray
+    op_city: np.ndarray
+    op_cells: np.ndarray
+    store_op: np.ndarray
+    store_kind: np.ndarray
+    store_cell: np.ndarray
+    store_opened: np.ndarray
+    store_closed: np.ndarray
+    store_template: np.ndarray
+    store_category: np.ndarray
+    acc_role: np.ndarray
+    acc_op: np.ndarray
+    acc_identity: np.ndarray
+    acc_phone: np.ndarray
+    acc_created: np.ndarray
+    acc_region: np.ndarray
+    acc_household: np.ndarray
+    acc_farm: np.ndarray
+    farm_ptr: np.ndarray
+    op_farms: list[np.ndarray]
+
+    @property
+    def n_accounts(self) -> int:
+        return int(self.acc_role.shape[0])
+
+    @property
+    def n_farms(self) -> int:
+        return int(self.farm_ptr.shape[0] - 1)
+
+    @property
+    def buyer_accounts(self) -> np.ndarray:
+        """Codes of accounts that shop (buyers, including the family members among them)."""
+        return np.flatnonzero(self.acc_role == ROLE_BUYER)
+
+
+def _group_sizes(rng: np.random.Generator, total: int, lo: int, hi: int, mu: float) -> np.ndarray:
+    """Skewed group sizes in ``[lo, hi]`` summing exactly to ``total`` (a few big groups, many small)."""
+    sizes: list[int] = []
+    remaining = total
+    while remaining > 0:
+        draw = lo + np.floor(rng.lognormal(mu, 0.8, size=64)).astype(np.int64)
+        for s in np.minimum(draw, hi):
+            take = int(min(s, remaining))
+            sizes.append(take)
+            remaining -= take
+            if remaining == 0:
+                break
+    return np.array(sizes, dtype=np.int64)
+
+
+def _operators(rng: np.random.Generator, n_stores: int) -> tuple[np.ndarray, np.ndarray]:
+    """Operator kind per operator and operator code per store (stores grouped by operator)."""
+    n_cf = max(2, round(COUNTERFEIT_STORE_SHARE * n_stores))
+    n_ag = max(5, round(AGENCY_STORE_SHARE * n_stores))
+    cf = _group_sizes(rng, n_cf, 2, 12, 0.8)
+    ag = _group_sizes(rng, n_ag, 5, 40, 1.8)
+    n_ind = n_stores - n_cf - n_ag
+    multi = rng.random(n_ind) < 0.03
+    ind = np.where(multi, 2 + (rng.random(n_ind) < 0.3), 1)
+    ind = ind[np.cumsum(ind) <= n_ind]
+    ind = np.concatenate([ind, np.ones(n_ind - int(ind.sum()), dtype=np.int64)])
+    sizes = np.concatenate([cf, ag, ind])
+    kinds = np.repeat(np.array([COUNTERFEIT, AGENCY, INDEPENDENT]), [cf.size, ag.size, ind.size])
+    return kinds, np.repeat(np.arange(sizes.size), sizes)
+
+
+def _counterfeit_dates(
+    rng: np.random.Generator, store_op: np.ndarray, is_cf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counterfeit stores open in 1-3 batches per operator; their accounts are created days before, together."""
+    n_ops = int(store_op.max()) + 1
+    start = rng.integers(_us(2023, 6), _us(2025, 9, 15), size=n_ops)
+    batch = rng.integers(0, 3, size=store_op.size)
+    batch_key = store_op * 3 + batch
+    batch_day = start[store_op] + batch * rng.integers(20, 150, size=n_ops * 3)[batch_key] * _DAY
+    batch_lead = rng.integers(1, 15, size=n_ops * 3)[batch_key] * _DAY
+    opened = batch_day + rng.integers(0, 3 * _DAY, size=store_op.size)
+    opened = np.minimum(opened, WINDOW_END_US - 45 * _DAY)
+    created = opened - batch_lead - rng.integers(0, 6 * US_PER_HOUR, size=store_op.size)
+    return np.where(is_cf, opened, 0), np.where(is_cf, created, 0)
+
+
+def _honest_dates(rng: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Honest stores open over a decade; ~28% of independents are young, and young ones have young accounts."""
+    n = kind.size
+    young = (kind == INDEPENDENT) & (rng.random(n) < 0.28)
+    old_open = rng.integers(_us(2015), _us(2024, 9), size=n)
+    young_open = rng.integers(_us(2024, 9), WINDOW_END_US - 30 * _DAY, size=n)
+    opened = np.where(young, young_open, old_open)
+    ag_open = rng.integers(_us(2019), WINDOW_END_US - 30 * _DAY, size=n)
+    opened = np.where(kind == AGENCY, ag_open, opened)
+    lead_days = np.where(young, rng.exponential(20, n), rng.exponential(400, n))
+    lead_days = np.where(kind == AGENCY, rng.exponential(60, n), lead_days)
+    created = opened - ((0.5 + lead_days) * _DAY).astype(np.int64)
+    return opened, np.maximum(created, _us(2010)), young
+
+
+def _templates(
+    rng: np.random.Generator, kind: np.ndarray, young: np.ndarray, cfg: SimulationConfig
+) -> np.ndarray:
+    """Counterfeit stores mostly keep the default template; agencies customise; young sellers keep basic."""
+    n = kind.size
+    u = rng.random(n)
+    cf = np.where(u < cfg.basic_template_rate, 0, np.where(rng.random(n) < 0.8, 1, 2))
+    ag = np.searchsorted(np.cumsum([0.04, 0.56, 0.3, 0.1]), rng.random(n), side="right")
+    ind = np.searchsorted(np.cumsum([0.12, 0.63, 0.22, 0.03]), rng.random(n), side="right")
+    ind = np.where(young & (u < 0.85), 0, ind)
+    return np.select([kind == COUNTERFEIT, kind == AGENCY], [cf, ag], np.minimum(ind, 3)).astype(np.int64)
+
+
+def _households(rng: np.random.Generator, n_accounts: int, eligible: np.ndarray) -> np.ndarray:
+    """Families of 2-4 accounts sharing a home router (and often one device)."""
+    household = np.full(n_accounts, -1, dtype=np.int64)
+    members = rng.permutation(eligible)[: int(0.16 * eligible.size)]
+    sizes = rng.integers(2, 5, size=members.size // 2 + 1)
+    sizes = sizes[np.cumsum(sizes) <= members.size]
+    household[members[: int(sizes.sum())]] = np.repeat(np.arange(sizes.size), sizes)
+    return household
+
+
+def _farm_sizes(rng: np.random.Generator, n_cf_ops: int) -> np.ndarray:
+    n_farms = max(2, round(n_cf_ops / 4))
+    return np.clip(20 + rng.lognormal(3.6, 0.7, n_farms).astype(np.int64), 20, 200)
+
+
+def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> Population:
+    """Draw operators, stores and accounts for a marketplace of ``n_stores`` stores."""
+    op_kind, store_op = _operators(rng, n_stores)
+    n_ops = op_kind.size
+    kind = op_kind[store_op]
+    is_cf = kind == COUNTERFEIT
+    cities = city_arrays()
+    hub_w = cities["weight"] * np.where(cities["is_hub"], 6.0, 1.0)
+    op_city = np.where(
+        op_kind == COUNTERFEIT,
+        rng.choice(len(hub_w), n_ops, p=hub_w / hub_w.sum()),
+        rng.choice(len(hub_w), n_ops, p=cities["weight"]),
+    )
+    op_cells = np.where(
+        (op_kind == COUNTERFEIT)
+        & (np.bincount(store_op, minlength=n_ops) >= 4)
+        & (rng.random(n_ops) < cfg.split_cell_rate),
+        2,
+        1,
+    )
+    store_cell = np.where(op_cells[store_op] == 2, rng.integers(0, 2, n_stores), 0)
+    cf_open, cf_created = _counterfeit_dates(rng, store_op, is_cf)
+    opened, created, young = _honest_dates(rng, kind)
+    opened = np.where(is_cf, cf_open, opened)
+    created = np.where(is_cf, cf_created, created)
+    closed_p = np.where(is_cf, 0.15, 0.04)
+    closing = rng.random(n_stores) < closed_p
+    close_lo = np.maximum(opened + 30 * _DAY, WINDOW_START_US + 20 * _DAY)
+    closed = np.where(
+        closing & (close_lo < WINDOW_END_US - _DAY),
+        close_lo + (rng.random(n_stores) * np.maximum(WINDOW_END_US - close_lo, 0)).astype(np.int64),
+        -1,
+    )
+    cf_w = np.array(COUNTERFEIT_CATEGORY_WEIGHT) / sum(COUNTERFEIT_CATEGORY_WEIGHT)
+    category = np.where(
+        is_cf, rng.choice(len(CATEGORIES), n_stores, p=cf_w), rng.integers(0, len(CATEGORIES), n_stores)
+    )
+    # identities: one per store account, except multi-store independents who reuse their own
+    first_store = np.r_[True, store_op[1:] != store_op[:-1]]
+    identity = np.where(kind == INDEPENDENT, np.cumsum(first_store) - 1, np.arange(n_stores) + n_stores)
+    farm_sizes = _farm_sizes(rng, int((op_kind == COUNTERFEIT).sum()))
+    n_farm_acc = int(farm_sizes.sum())
+    n_buyers = round(BUYERS_PER_STORE * n_stores)
+    n_acc = n_stores + n_farm_acc + n_buyers
+    farm_ptr = np.concatenate([[0], np.cumsum(farm_sizes)])
+    acc_farm = np.full(n_acc, -1, dtype=np.int64)
+    acc_farm[n_stores : n_stores + n_farm_acc] = np.repeat(np.arange(farm_sizes.size), farm_sizes)
+    role = np.concatenate([kind, np.full(n_farm_acc, ROLE_FARM), np.full(n_buyers, ROLE_BUYER)])
+    acc_identity = np.concatenate([identity, 2 * n_stores + np.arange(n_farm_acc + n_buyers)])
+    # farm accounts share a pool of SIM cards (phones) among themselves
+    farm_of = acc_farm[n_stores : n_stores + n_farm_acc]
+    sim = farm_ptr[farm_of] + (rng.random(n_farm_acc) * farm_sizes[farm_of] / 3).astype(np.int64)
+    acc_phone = acc_identity.copy()
+    acc_phone[n_stores : n_stores + n_farm_acc] = 10 * n_acc + sim
+    farm_start = rng.integers(_us(2023, 1), _us(2025, 3), size=farm_sizes.size)
+    farm_created = farm_start[farm_of] + rng.integers(0, 200 * _DAY, n_farm_acc)
+    old_buyer = rng.random(n_buyers) < 0.85
+    buyer_created = np.where(
+        old_buyer,
+        _us(2025) - (rng.exponential(3.0, n_buyers) * 365 * _DAY).astype(np.int64),
+        rng.integers(_us(2025), WINDOW_END_US - 20 * _DAY, n_buyers),
+    )
+    acc_created = np.concatenate([created, farm_created, np.maximum(buyer_created, _us(2011))])
+    region = rng.choice(len(hub_w), n_acc, p=cities["weight"])
+    own_region = (kind == INDEPENDENT) | ((kind == AGENCY) & (rng.random(n_stores) < 0.3))
+    region[:n_stores] = np.where(own_region, op_city[store_op], region[:n_stores])
+    acc_op = np.concatenate([store_op, np.full(n_farm_acc + n_buyers, -1)])
+    eligible = np.concatenate([np.flatnonzero(kind == INDEPENDENT), np.arange(n_stores + n_farm_acc, n_acc)])
+    household = _households(rng, n_acc, eligible)
+    has_home = household >= 0
+    first_region = np.full(int(household.max()) + 2, -1, dtype=np.int64)
+    first_region[household[has_home][::-1]] = region[has_home][::-1]
+    region = np.where(has_home, first_region[household], region)
+    op_farms = [
+        rng.choice(farm_sizes.size, size=min(farm_sizes.size, 1 + int(rng.random() < 0.35)), replace=False)
+        if k == COUNTERFEIT
+        else np.empty(0, np.int64)
+        for k in op_kind
+    ]
+    return Population(
+        n_stores=n_stores,
+        op_kind=op_kind,
+        op_city=op_city,
+        op_cells=op_cells,
+        store_op=store_op,
+        store_kind=kind,
+        store_cell=store_cell,
+        store_opened=opened,
+        store_closed=closed,
+        store_template=_templates(rng, kind, young, cfg),
+        store_category=category,
+        acc_role=role,
+        acc_op=acc_op,
+        acc_identity=acc_identity,
+        acc_phone=acc_phone,
+        acc_created=acc_created,
+        acc_region=region,
+        acc_household=household,
+        acc_farm=acc_farm,
+        farm_ptr=farm_ptr,
+        op_farms=op_farms,
+    )
