@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ class SparkBackend(Backend):
                 "spark.sql.session.timeZone": "UTC",
                 "spark.sql.shuffle.partitions": "4",
                 "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+                "spark.log.level": "ERROR",
                 "spark.sql.ansi.enabled": "false",
                 "spark.sql.execution.arrow.pyspark.enabled": "true",
                 "spark.driver.memory": "4g",
@@ -49,7 +52,9 @@ class SparkBackend(Backend):
             }
             for key, value in settings.items():
                 builder = builder.config(key, value)
-            spark = builder.getOrCreate()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*pandas.*")  # pandas 3 works for what we use
+                spark = builder.getOrCreate()
             spark.sparkContext.setLogLevel("ERROR")
         self.spark = spark
         self._views: set[str] = set()

@@ -309,7 +309,8 @@ def build_logins(
     )
     ts = sample_times(rng, lo[login_acc], closed[login_acc], day_weights(0.3))
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    ts[first] = np.minimum(lo + rng.integers(0, 1_800_000_000, pop.n_accounts), WINDOW_END_US)
+    fresh = pop.acc_created >= WINDOW_START_US  # registration login for accounts created in the window
+    ts[first[fresh]] = np.minimum(lo[fresh] + rng.integers(0, 1_800_000_000, int(fresh.sum())), WINDOW_END_US)
     order = np.argsort(ts, kind="stable")
     login_acc, pick, ts = login_acc[order], pick[order], ts[order]
     ip_net = ctx["ip"][pick]

@@ -1,0 +1,50 @@
+# The front door. `make demo` and `make test` set up a fresh machine with nothing installed by hand.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORE := $(VENV)/.installed-core
+DEV := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(CORE): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(CORE)
+
+## demo: create the environment, simulate 10k stores, scan on DuckDB, evaluate, show the top networks
+demo: $(CORE)
+	$(BIN)/marketguard demo --stores 10000 --seed 7 --workdir demo
+
+## test: the whole default suite, Spark parity included (browser and slow tests are opt-in markers)
+test: $(DEV)
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+## test-fast: engine-free and DuckDB tests only
+test-fast: $(DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: $(DEV)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+## bench: every benchmark under benchmarks/, JSON lines on stdout
+bench: $(DEV)
+	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/scan.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,129 @@
+"""Shared fixtures: a tiny valid dataset written in any supported format, and a small simulated marketplace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+TINY: dict[str, dict[str, list[Any]]] = {
+    "accounts": {
+        "account_id": ["A1", "A2", "A3", "A4"],
+        "created_at": ["2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", "2024-01-01T00:00:00Z", "2025-03-01"],
+        "id_document": ["d1", "d2", "d3", "d4"],
+        "phone": ["p1", "p2", "p3", "p4"],
+        "email": ["e1", "e2", "e3", "e4"],
+        "bank_account": ["b1", "b2", "b3", "b4"],
+        "region": ["Shenzhen", "Guangzhou", "Hangzhou", None],
+    },
+    "stores": {
+        "store_id": ["S1", "S2", "S3"],
+        "account_id": ["A1", "A2", "A3"],
+        "opened_at": ["2025-01-05T00:00:00Z", "2025-01-06T00:00:00Z", "2024-06-01T00:00:00Z"],
+        "template": ["basic", "basic", "custom"],
+        "main_category": ["memory", "memory", "bags"],
+        "name": ["Store one", "Store two", "Store three"],
+        "closed_at": [None, None, None],
+    },
+    "logins": {
+        "account_id": ["A1", "A2", "A3", "A4", "A1"],
+        "ts": ["2025-02-01T10:00:00Z"] * 5,
+        "ip": ["203.0.113.7", "203.0.113.8", "198.51.100.1", "2001:db8::1", "203.0.113.7"],
+        "device_id": ["dev1", "dev1", "dev3", "dev4", "dev1"],
+        "wifi_bssid": ["aa:bb:cc:00:00:01", "aa:bb:cc:00:00:01", None, None, None],
+        "user_agent": ["ua"] * 5,
+    },
+    "brands": {"brand": ["Kingmem", "Lumo"], "category": ["memory", "bags"],
+               "reference_price": [400.0, 1200.0], "currency": ["CNY", "CNY"]},
+    "authorized_sellers": {"brand": ["Lumo"], "store_id": ["S3"]},
+    "listings": {
+        "listing_id": ["L1", "L2", "L3"], "store_id": ["S1", "S2", "S3"],
+        "title": ["Kingmem 16GB DDR4 1:1", "Kingmem 8GB", "Lumo tote"], "brand": ["Kingmem", "Kingmem", "Lumo"],
+        "category": ["memory", "memory", "bags"], "price": [90.0, 100.0, 1150.0], "currency": ["CNY"] * 3,
+        "listed_at": ["2025-01-06T00:00:00Z"] * 3,
+    },
+    "orders": {
+        "order_id": ["O1", "O2", "O3"], "listing_id": ["L1", "L2", "L3"], "buyer_account_id": ["A4", "A4", "A4"],
+        "ts": ["2025-02-02T00:00:00Z"] * 3, "quantity": [2, 1, 1], "amount": [180.0, 100.0, 1150.0],
+        "ship_to_region": ["Beijing"] * 3,
+    },
+    "reviews": {
+        "review_id": ["R1", "R2"], "listing_id": ["L1", "L3"], "reviewer_account_id": ["A4", "A4"],
+        "order_id": ["O1", None], "ts": ["2025-02-05T00:00:00Z"] * 2, "rating": [5, 4], "text": ["great", "ok"],
+    },
+    "shipments": {
+        "shipment_id": ["SH1", "SH2"], "order_id": ["O1", "O2"], "carrier": ["SF", "SF"],
+        "picked_up_at": ["2025-02-03T00:00:00Z"] * 2, "origin_address": ["深圳市宝安区凤凰路12号", "Shenzhen"],
+        "origin_lat": [22.6, None], "origin_lon": [113.8, None], "sender_phone": ["p9", None],
+    },
+    "transfers": {
+        "transfer_id": ["T1", "T2"], "ts": ["2025-02-10T00:00:00Z", "2025-02-11T00:00:00Z"],
+        "from_party": ["PLATFORM", "b1"], "to_party": ["b1", "X9"], "amount": [180.0, 170.0],
+        "currency": ["CNY", "CNY"], "kind": ["settlement", "transfer"],
+    },
+    "declarations": {
+        "declaration_id": ["D1"], "filed_at": ["2025-03-01T00:00:00Z"], "exporter": ["Xinda Trading"],
+        "exporter_address": ["深圳"], "exporter_phone": ["p9"], "hs_code": ["847330"],
+        "description": ["memory modules"], "brand": ["Kingmem"], "quantity": [500], "declared_value": [2000.0],
+        "currency": ["USD"], "destination_country": ["KH"], "port": ["Shekou"],
+    },
+    "labels": {
+        "entity_type": ["store", "store"], "entity_id": ["S1", "S3"], "label": [1, 0],
+        "source": ["investigation"] * 2, "labeled_at": ["2025-06-01T00:00:00Z"] * 2,
+    },
+}
+
+
+def _as_text(values: list[Any]) -> pa.Array:
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def write_tiny(path: Path, fmt: str = "csv", edit: Callable[[dict], None] | None = None,
+               tables: dict[str, dict[str, list[Any]]] | None = None) -> Path:
+    """Write the tiny dataset (after ``edit`` mutates a deep copy) as CSV, Parquet or a DuckDB file."""
+    data = {t: {c: list(v) for c, v in cols.items()} for t, cols in (tables or TINY).items()}
+    if edit is not None:
+        edit(data)
+    path.mkdir(parents=True, exist_ok=True)
+    arrow = {t: pa.table({c: _as_text(v) for c, v in cols.items()}) for t, cols in data.items()}
+    if fmt == "duckdb":
+        db = path / "market.duckdb"
+        with duckdb.connect(str(db)) as con:
+            for t, table in arrow.items():
+                con.register("tmp", table)
+                con.execute(f"CREATE TABLE {t} AS SELECT * FROM tmp")
+                con.unregister("tmp")
+        return db
+    for t, table in arrow.items():
+        if fmt == "csv":
+            pacsv.write_csv(table, path / f"{t}.csv")
+        else:
+            pq.write_table(table, path / f"{t}.parquet")
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: ``tiny(edit=fn, fmt="csv")`` writes a mutated tiny dataset and returns its location."""
+    counter = iter(range(1000))
+
+    def make(edit: Callable[[dict], None] | None = None, fmt: str = "csv") -> Path:
+        return write_tiny(tmp_path / f"ds{next(counter)}", fmt, edit)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def small_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulated marketplace (300 stores, normal difficulty), written once per session."""
+    from marketguard.simulate import simulate, write_marketplace
+
+    out = tmp_path_factory.mktemp("market")
+    write_marketplace(simulate(n_stores=300, seed=11, difficulty="normal"), out)
+    return out

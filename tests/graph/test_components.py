@@ -1,0 +1,25 @@
+import numpy as np
+import pyarrow as pa
+
+from marketguard.graph import bipartite_components, connected_components, encode
+
+
+def test_connected_components_on_a_tiny_graph() -> None:
+    labels = connected_components(np.array([0, 1, 3]), np.array([1, 2, 4]), 6)
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] == labels[4]
+    assert len({labels[0], labels[3], labels[5]}) == 3
+
+
+def test_bipartite_components_join_left_nodes_through_shared_right_nodes() -> None:
+    # accounts 0,1 share artifact 0; account 2 alone on artifact 1; account 3 shares artifact 1 with 2
+    labels = bipartite_components(np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]), 5, 2)
+    assert labels.shape == (5,)
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+    assert labels[4] not in labels[:4]
+
+
+def test_encode_gives_dense_codes_and_decodes() -> None:
+    codes, dictionary = encode(pa.chunked_array([["b", "a"], ["b", "c"]]))
+    assert codes.tolist() == [0, 1, 0, 2]
+    assert dictionary.to_pylist() == ["b", "a", "c"]
