@@ -37,6 +37,7 @@ from .networks import (
     USER_AGENTS,
     VPN,
     NetworkBook,
+    NetworkLayout,
 )
 from .population import AGENCY, COUNTERFEIT, INDEPENDENT, ROLE_BUYER, ROLE_FARM, Population
 from .timeline import day_weights, sample_times
@@ -286,6 +287,22 @@ def _choose_contexts(
     return pick
 
 
+def _ip_column(rng: np.random.Generator, layout: NetworkLayout, ip_net: np.ndarray) -> pa.ChunkedArray:
+    """IP text per login: IPv4 from each network's pool (formatted once per pool address) or, on mobile
+    networks, an IPv6 address in one of the carrier's shared /64 prefixes with a random interface id."""
+    v6 = (layout.kind[ip_net] == MOBILE) & (rng.random(ip_net.size) < 0.35)
+    r = rng.random(ip_net.size)
+    pool_ptr = np.concatenate([[0], np.cumsum(layout.v4_size)])
+    pool_net = np.repeat(np.arange(layout.kind.size), layout.v4_size)
+    pool_text = ipv4_text(layout.v4_start[pool_net] + np.arange(pool_net.size) - pool_ptr[pool_net])
+    slot = pool_ptr[ip_net] + (r * layout.v4_size[ip_net]).astype(np.int64)
+    prefix = layout.v6_base[ip_net[v6]] + (r[v6] * layout.v6_n[ip_net[v6]]).astype(np.uint64)
+    iface = rng.integers(0, np.iinfo(np.int64).max, prefix.size).astype(np.uint64)
+    text = pa.concat_arrays([pool_text, ipv6_text(prefix, iface)])
+    slot[v6] = len(pool_text) + np.arange(prefix.size)
+    return take_strings(text, slot)
+
+
 def build_logins(
     rng: np.random.Generator, pop: Population, cfg: SimulationConfig, acc_ids: pa.Array, salt: int
 ) -> pa.Table:
@@ -313,25 +330,13 @@ def build_logins(
     ts[first[fresh]] = np.minimum(lo[fresh] + rng.integers(0, 1_800_000_000, int(fresh.sum())), WINDOW_END_US)
     order = np.argsort(ts, kind="stable")
     login_acc, pick, ts = login_acc[order], pick[order], ts[order]
-    ip_net = ctx["ip"][pick]
-    v6 = (layout.kind[ip_net] == MOBILE) & (rng.random(ip_net.size) < 0.35)
-    r = rng.random(ip_net.size)
-    v4 = layout.v4_start[ip_net] + (r * layout.v4_size[ip_net]).astype(np.int64)
-    prefix = layout.v6_base[ip_net] + (r * layout.v6_n[ip_net]).astype(np.uint64)
-    iface = rng.integers(0, np.iinfo(np.int64).max, ip_net.size).astype(np.uint64)
-    text = pa.concat_arrays([ipv4_text(v4[~v6]), ipv6_text(prefix[v6], iface[v6])])
-    slot = np.empty(ip_net.size, dtype=np.int64)
-    slot[~v6] = np.arange(int((~v6).sum()))
-    slot[v6] = int((~v6).sum()) + np.arange(int(v6.sum()))
     dev = ctx["dev"][pick]
     wifi = ctx["wifi"][pick]
-    return pa.table(
-        {
-            "account_id": acc_ids.take(pa.array(login_acc)),
-            "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
-            "ip": text.take(pa.array(slot)),
-            "device_id": layout.device_strings(salt, N_HUB_DEVICES).take(pa.array(dev)),
-            "wifi_bssid": layout.bssid_strings(salt).take(pa.array(wifi, mask=wifi < 0)),
-            "user_agent": take_strings(USER_AGENTS, layout.dev_ua[dev]),
-        }
-    )
+    return pa.table({
+        "account_id": take_strings(acc_ids, login_acc),
+        "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
+        "ip": _ip_column(rng, layout, ctx["ip"][pick]),
+        "device_id": take_strings(layout.device_strings(salt, N_HUB_DEVICES), dev),
+        "wifi_bssid": take_strings(layout.bssid_strings(salt), np.maximum(wifi, 0), mask=wifi < 0),
+        "user_agent": take_strings(USER_AGENTS, layout.dev_ua[dev]),
+    })
