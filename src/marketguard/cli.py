@@ -24,7 +24,7 @@ from marketguard import __version__
 from marketguard.errors import ContractError, MarketguardError
 
 console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from marketguard.errors import ContractError
+from marketguard.pipeline.scan import ScanConfig, scan
+
+
+def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
+    def edit(data: dict) -> None:
+        data["reviews"]["rating"][1] = 9
+
+    out = tmp_path / "results"
+    events = []
+    result = scan(tiny(edit), out, progress=lambda event, record: events.append((event, record.name)))
+    assert {p.name for p in out.iterdir()} == {"store_scores.parquet", "networks.parquet", "links.parquet",
+                                                "quarantine", "manifest.json"}
+    scores = pq.read_table(out / "store_scores.parquet").to_pylist()
+    assert [s["store_id"] for s in scores] == ["S1", "S2", "S3"]
+    assert [s["rank"] for s in scores] == [1, 2, 3]
+    s1 = scores[0]
+    assert s1["network_id"] == "N-A1"
+    assert s1["reasons"][0] == "1 of 1 branded listings priced below 50% of the brand's reference price; " \
+                               "median price 22% of reference"
+    assert 0.0 <= scores[-1]["score"] <= s1["score"] <= 1.0
+    networks = pq.read_table(out / "networks.parquet").to_pylist()
+    assert networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device " \
+                                        "and 1 Wi-Fi router"
+    assert networks[0]["revenue"] == pytest.approx(280.0)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest == result.manifest
+    assert manifest["quarantine"] == {"reviews": {"out_of_range:rating": 1}}
+    assert manifest["inputs"]["reviews"]["rows_quarantined"] == 1
+    assert [s["name"] for s in manifest["stages"]] == ["validate", "link", "score_stores", "networks", "write"]
+    assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in manifest["stages"])
+    assert ("start", "link") in events and ("end", "write") in events
+
+
+def test_scan_is_deterministic(tiny, tmp_path) -> None:
+    dataset = tiny()
+    scan(dataset, tmp_path / "a")
+    scan(dataset, tmp_path / "b")
+    for table in ("store_scores", "networks", "links"):
+        assert pq.read_table(tmp_path / "a" / f"{table}.parquet").equals(pq.read_table(tmp_path / "b" / f"{table}.parquet"))
+
+
+def test_structural_problem_writes_nothing(tiny, tmp_path) -> None:
+    out = tmp_path / "results"
+    with pytest.raises(ContractError, match="stores.template: required column is missing"):
+        scan(tiny(lambda d: d["stores"].pop("template")), out)
+    assert not out.exists()
+
+
+def test_missing_optional_tables_are_reported(tiny, tmp_path) -> None:
+    def edit(data: dict) -> None:
+        for table in ("listings", "orders", "reviews", "shipments", "brands", "authorized_sellers"):
+            del data[table]
+
+    manifest = scan(tiny(edit), tmp_path / "r", ScanConfig(max_shared_accounts=5)).manifest
+    assert "listings" in manifest["missing_optional_tables"]
+    stages = {s["name"]: s for s in manifest["stages"]}
+    assert stages["score_stores"]["notes"] == ["price signal skipped: needs listings and brands"]
+    assert stages["networks"]["notes"] == ["revenue skipped: needs orders and listings"]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from marketguard.cli import main
+
+
+def test_validate_reports_row_problems_and_exits_zero(tiny, tmp_path) -> None:
+    def edit(data: dict) -> None:
+        data["orders"]["amount"][2] = -1
+
+    result = CliRunner().invoke(main, ["validate", str(tiny(edit)), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "orders.amount: negative value in 1 row (e.g. row 3: '-1')" in result.output
+    assert "valid: no structural problems; 1 rows would be quarantined" in result.output
+    assert (tmp_path / "r" / "quarantine" / "orders.parquet").exists()
+
+
+def test_structural_problems_exit_2_with_every_problem(tiny) -> None:
+    def edit(data: dict) -> None:
+        del data["logins"]
+        data["accounts"]["created_at"] = ["x", "y", "z", "2025-01-01"]
+
+    result = CliRunner().invoke(main, ["validate", str(tiny(edit))])
+    assert result.exit_code == 2
+    assert "The dataset has 2 structural problems" in result.output
+    assert "logins: required table is missing" in result.output
+    assert "accounts.created_at: cannot be read as a timestamp in 3 of 4 rows (e.g. row 1: 'x')" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_scan_prints_stages_and_top_networks(tiny, tmp_path) -> None:
+    result = CliRunner().invoke(main, ["scan", str(tiny()), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for stage in ("validate", "link", "score_stores", "networks", "write"):
+        assert f"✓ {stage}:" in result.output
+    assert "Top networks" in result.output and "N-A1" in result.output
