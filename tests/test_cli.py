@@ -25,7 +25,9 @@ def test_structural_problems_exit_2_with_every_problem(tiny) -> None:
     assert result.exit_code == 2
     assert "The dataset has 2 structural problems" in result.output
     assert "logins: required table is missing" in result.output
-    assert "accounts.created_at: cannot be read as a timestamp in 3 of 4 rows (e.g. row 1: 'x')" in result.output
+    assert (
+        "accounts.created_at: cannot be read as a timestamp in 3 of 4 rows (e.g. row 1: 'x')" in result.output
+    )
     assert "Traceback" not in result.output
 
 

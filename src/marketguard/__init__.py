@@ -37,5 +37,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'marketguard' has no attribute {name!r}")
 
 
-__all__ = ["ScanConfig", "ScanResult", "__version__", "evaluate", "scan", "simulate", "validate_dataset",
-           "write_marketplace"]
+__all__ = [
+    "ScanConfig",
+    "ScanResult",
+    "__version__",
+    "evaluate",
+    "scan",
+    "simulate",
+    "validate_dataset",
+    "write_marketplace",
+]

@@ -57,8 +57,10 @@ class _Progress:
             return
         rows = f", {record.rows_out:,} rows" if record.rows_out is not None else ""
         notes = f" ({'; '.join(record.notes)})" if record.notes else ""
-        console.print(f"  ✓ {record.name}: {record.seconds:.1f} s, peak {record.peak_rss_mb:,.0f} MB{rows}{notes}",
-                      markup=False)
+        console.print(
+            f"  ✓ {record.name}: {record.seconds:.1f} s, peak {record.peak_rss_mb:,.0f} MB{rows}{notes}",
+            markup=False,
+        )
 
 
 def _debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,18 +72,23 @@ def _debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 def main(verbose: bool) -> None:
     """Find the counterfeit-seller networks behind online stores."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()
 @click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True)
+@click.option(
+    "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Dataset directory to write.")
 @_debug_option
 def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) -> None:
     """Generate a marketplace with planted counterfeit networks and ground truth (OUT/truth/)."""
-    from marketguard.simulate import simulate as run, write_marketplace
+    from marketguard.simulate import simulate as run
+    from marketguard.simulate import write_marketplace
 
     with _errors(debug), console.status("simulating ..."):
         counts = write_marketplace(run(n_stores=n_stores, seed=seed, difficulty=difficulty), out)
@@ -101,7 +108,9 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
         report = validate_dataset(dataset, out=out, engine=engine)
     for line in report.lines():
         console.print(line, markup=False)
-    verdict = f"{report.n_quarantined} rows would be quarantined" if report.n_quarantined else "no row problems"
+    verdict = (
+        f"{report.n_quarantined} rows would be quarantined" if report.n_quarantined else "no row problems"
+    )
     console.print(f"valid: no structural problems; {verdict}", markup=False)
 
 
@@ -109,13 +118,21 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Results directory.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
-@click.option("--max-shared-accounts", type=click.IntRange(2), default=50, show_default=True,
-              help="Devices/Wi-Fi used by more accounts than this are hubs and not linked through.")
+@click.option(
+    "--max-shared-accounts",
+    type=click.IntRange(2),
+    default=50,
+    show_default=True,
+    help="Devices/Wi-Fi used by more accounts than this are hubs and not linked through.",
+)
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
 @_debug_option
-def scan(dataset: Path, out: Path, engine: str, max_shared_accounts: int, threads: int | None, debug: bool) -> None:
+def scan(
+    dataset: Path, out: Path, engine: str, max_shared_accounts: int, threads: int | None, debug: bool
+) -> None:
     """Validate DATASET, find networks, score stores, and write the results to OUT."""
-    from marketguard.pipeline.scan import ScanConfig, scan as run
+    from marketguard.pipeline.scan import ScanConfig
+    from marketguard.pipeline.scan import scan as run
 
     config = ScanConfig(engine=engine, max_shared_accounts=max_shared_accounts, threads=threads)
     console.print(f"scanning {dataset} on {engine}", markup=False)
@@ -144,20 +161,27 @@ def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
 @main.command()
 @click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True)
+@click.option(
+    "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
+)
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
 @_debug_option
 def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) -> None:
     """Simulate a marketplace, scan it, evaluate, and show the top networks."""
     from marketguard.evaluate import evaluate as run_evaluate
     from marketguard.pipeline.scan import scan as run_scan
-    from marketguard.simulate import simulate as run_simulate, write_marketplace
+    from marketguard.simulate import simulate as run_simulate
+    from marketguard.simulate import write_marketplace
 
     data, results = workdir / "marketplace", workdir / "results"
     with _errors(debug):
         with console.status(f"simulating {n_stores:,} stores ({difficulty}, seed {seed}) ..."):
-            counts = write_marketplace(run_simulate(n_stores=n_stores, seed=seed, difficulty=difficulty), data)
-        console.print(f"1. simulated {data}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False)
+            counts = write_marketplace(
+                run_simulate(n_stores=n_stores, seed=seed, difficulty=difficulty), data
+            )
+        console.print(
+            f"1. simulated {data}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False
+        )
         console.print(f"2. scanning into {results}", markup=False)
         result = run_scan(data, results, progress=_Progress())
         _print_scan_summary(result.manifest, results)
@@ -169,15 +193,24 @@ def _print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
     import pyarrow.parquet as pq
 
     quarantined = sum(t["rows_quarantined"] for t in manifest["inputs"].values())
-    console.print(f"results in {out}: " + ", ".join(f"{k} {v:,}" for k, v in manifest["outputs"].items())
-                  + f"; {quarantined:,} input rows quarantined", markup=False)
+    console.print(
+        f"results in {out}: "
+        + ", ".join(f"{k} {v:,}" for k, v in manifest["outputs"].items())
+        + f"; {quarantined:,} input rows quarantined",
+        markup=False,
+    )
     networks = pq.read_table(out / "networks.parquet").slice(0, 5).to_pylist()
     table = Table(title="Top networks", show_lines=True)
     for col in ("network", "stores", "id docs", "score", "reasons"):
         table.add_column(col)
     for n in networks:
-        table.add_row(n["network_id"], str(n["n_stores"]), str(n["n_id_documents"]), f"{n['score'] or 0:.2f}",
-                      "\n".join(n["reasons"]))
+        table.add_row(
+            n["network_id"],
+            str(n["n_stores"]),
+            str(n["n_id_documents"]),
+            f"{n['score'] or 0:.2f}",
+            "\n".join(n["reasons"]),
+        )
     console.print(table)
 
 
@@ -189,13 +222,19 @@ def _fmt(value: Any) -> str:
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     s = metrics["stores"]
-    console.print(f"stores: ROC-AUC {_fmt(s['roc_auc'])}, average precision {_fmt(s['average_precision'])}, "
-                  f"precision@k {_fmt(s['precision_at_k'])} (k={s['k']}), agency share of top k "
-                  f"{_fmt(s['agency_share_top_k'])}", markup=False)
+    console.print(
+        f"stores: ROC-AUC {_fmt(s['roc_auc'])}, average precision {_fmt(s['average_precision'])}, "
+        f"precision@k {_fmt(s['precision_at_k'])} (k={s['k']}), agency share of top k "
+        f"{_fmt(s['agency_share_top_k'])}",
+        markup=False,
+    )
     for scope, m in metrics["networks"].items():
         if isinstance(m, dict):
-            console.print(f"networks ({scope.replace('_', ' ')}): pairwise precision {_fmt(m['precision'])}, "
-                          f"recall {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}", markup=False)
+            console.print(
+                f"networks ({scope.replace('_', ' ')}): pairwise precision {_fmt(m['precision'])}, "
+                f"recall {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}",
+                markup=False,
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,39 +38,112 @@ def set_value(table: str, column: str, index: int, value: object) -> Callable[[d
 
 ROW_RULES = [
     # (edit, table, reason code, quarantined rows in that table, text expected in the report line)
-    (set_value("accounts", "account_id", 1, "A1"), "accounts", "duplicate_key:account_id", 1,
-     "accounts.account_id: duplicate key: an earlier row has the same identifier (the first one is kept) "
-     "in 1 row (e.g. row 2: 'A1')"),
-    (set_value("stores", "account_id", 2, "A99"), "stores", "dangling_reference:account_id", 1,
-     "stores.account_id: refers to a row that is missing or was itself rejected in 1 row (e.g. row 3: 'A99')"),
-    (set_value("reviews", "rating", 0, 6), "reviews", "out_of_range:rating", 1,
-     "reviews.rating: value outside its allowed range in 1 row (e.g. row 1: '6')"),
+    (
+        set_value("accounts", "account_id", 1, "A1"),
+        "accounts",
+        "duplicate_key:account_id",
+        1,
+        "accounts.account_id: duplicate key: an earlier row has the same identifier (the first one is kept) "
+        "in 1 row (e.g. row 2: 'A1')",
+    ),
+    (
+        set_value("stores", "account_id", 2, "A99"),
+        "stores",
+        "dangling_reference:account_id",
+        1,
+        "stores.account_id: refers to a row that is missing or was itself rejected in 1 row (e.g. row 3: 'A99')",
+    ),
+    (
+        set_value("reviews", "rating", 0, 6),
+        "reviews",
+        "out_of_range:rating",
+        1,
+        "reviews.rating: value outside its allowed range in 1 row (e.g. row 1: '6')",
+    ),
     (set_value("reviews", "rating", 1, 0), "reviews", "out_of_range:rating", 1, "(e.g. row 2: '0')"),
-    (set_value("orders", "amount", 2, -5.0), "orders", "negative:amount", 1,
-     "orders.amount: negative value in 1 row (e.g. row 3: '-5.0')"),
-    (set_value("listings", "price", 0, -1), "listings", "negative:price", 1, "listings.price: negative value"),
-    (set_value("logins", "ip", 3, "10.0.0.300"), "logins", "invalid_ip:ip", 1,
-     "logins.ip: not an IPv4 or IPv6 address in 1 row (e.g. row 4: '10.0.0.300')"),
-    (set_value("logins", "ts", 2, "yesterday"), "logins", "unparseable:ts", 1,
-     "logins.ts: cannot be read as a timestamp in 1 row (e.g. row 3: 'yesterday')"),
-    (set_value("shipments", "origin_lat", 0, 95.0), "shipments", "out_of_range:origin_lat", 1,
-     "shipments.origin_lat: value outside its allowed range in 1 row (e.g. row 1: '95.0')"),
-    (set_value("shipments", "origin_lon", 0, -181), "shipments", "out_of_range:origin_lon", 1,
-     "shipments.origin_lon"),
-    (set_value("accounts", "created_at", 3, None), "accounts", "empty:created_at", 1,
-     "accounts.created_at: required value is empty in 1 row (e.g. row 4: empty)"),
-    (set_value("listings", "title", 1, "  "), "listings", "empty:title", 1, "listings.title: required value is empty"),
-    (set_value("labels", "entity_type", 0, "seller"), "labels", "not_allowed:entity_type", 1,
-     "labels.entity_type: value not in the allowed set in 1 row (e.g. row 1: 'seller')"),
-    (set_value("labels", "entity_id", 1, "S404"), "labels", "dangling_reference:entity_id", 1,
-     "labels.entity_id: refers to a row that is missing"),
-    (set_value("orders", "quantity", 0, "two"), "orders", "unparseable:quantity", 1,
-     "orders.quantity: cannot be read as an integer in 1 row (e.g. row 1: 'two')"),
+    (
+        set_value("orders", "amount", 2, -5.0),
+        "orders",
+        "negative:amount",
+        1,
+        "orders.amount: negative value in 1 row (e.g. row 3: '-5.0')",
+    ),
+    (
+        set_value("listings", "price", 0, -1),
+        "listings",
+        "negative:price",
+        1,
+        "listings.price: negative value",
+    ),
+    (
+        set_value("logins", "ip", 3, "10.0.0.300"),
+        "logins",
+        "invalid_ip:ip",
+        1,
+        "logins.ip: not an IPv4 or IPv6 address in 1 row (e.g. row 4: '10.0.0.300')",
+    ),
+    (
+        set_value("logins", "ts", 2, "yesterday"),
+        "logins",
+        "unparseable:ts",
+        1,
+        "logins.ts: cannot be read as a timestamp in 1 row (e.g. row 3: 'yesterday')",
+    ),
+    (
+        set_value("shipments", "origin_lat", 0, 95.0),
+        "shipments",
+        "out_of_range:origin_lat",
+        1,
+        "shipments.origin_lat: value outside its allowed range in 1 row (e.g. row 1: '95.0')",
+    ),
+    (
+        set_value("shipments", "origin_lon", 0, -181),
+        "shipments",
+        "out_of_range:origin_lon",
+        1,
+        "shipments.origin_lon",
+    ),
+    (
+        set_value("accounts", "created_at", 3, None),
+        "accounts",
+        "empty:created_at",
+        1,
+        "accounts.created_at: required value is empty in 1 row (e.g. row 4: empty)",
+    ),
+    (
+        set_value("listings", "title", 1, "  "),
+        "listings",
+        "empty:title",
+        1,
+        "listings.title: required value is empty",
+    ),
+    (
+        set_value("labels", "entity_type", 0, "seller"),
+        "labels",
+        "not_allowed:entity_type",
+        1,
+        "labels.entity_type: value not in the allowed set in 1 row (e.g. row 1: 'seller')",
+    ),
+    (
+        set_value("labels", "entity_id", 1, "S404"),
+        "labels",
+        "dangling_reference:entity_id",
+        1,
+        "labels.entity_id: refers to a row that is missing",
+    ),
+    (
+        set_value("orders", "quantity", 0, "two"),
+        "orders",
+        "unparseable:quantity",
+        1,
+        "orders.quantity: cannot be read as an integer in 1 row (e.g. row 1: 'two')",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("edit", "table", "code", "n", "text"), ROW_RULES, ids=[r[2] + str(i) for i, r in
-                                                                                     enumerate(ROW_RULES)])
+@pytest.mark.parametrize(
+    ("edit", "table", "code", "n", "text"), ROW_RULES, ids=[r[2] + str(i) for i, r in enumerate(ROW_RULES)]
+)
 def test_row_rule_quarantines_exactly_the_planted_rows(tiny, tmp_path, edit, table, code, n, text) -> None:
     quarantine = tmp_path / "q"
     report, counts = run(tiny(edit), quarantine)
@@ -86,11 +159,18 @@ def test_row_rule_quarantines_exactly_the_planted_rows(tiny, tmp_path, edit, tab
 
 def test_rejected_parent_rejects_its_children_and_everything_is_counted(tiny, tmp_path) -> None:
     def edit(data: dict) -> None:
-        data["stores"]["opened_at"][0] = None  # S1 rejected -> listing L1 -> order O1 -> review R1, shipment SH1
+        data["stores"]["opened_at"][0] = (
+            None  # S1 rejected -> listing L1 -> order O1 -> review R1, shipment SH1
+        )
 
     report, counts = run(tiny(edit), tmp_path / "q")
     assert {t: r.rows_quarantined for t, r in report.tables.items() if r.rows_quarantined} == {
-        "stores": 1, "listings": 1, "orders": 1, "reviews": 1, "shipments": 1, "labels": 1,
+        "stores": 1,
+        "listings": 1,
+        "orders": 1,
+        "reviews": 1,
+        "shipments": 1,
+        "labels": 1,
     }
     assert report.tables["listings"].reasons == {"dangling_reference:store_id": 1}
     assert report.tables["labels"].reasons == {"dangling_reference:entity_id": 1}
@@ -115,8 +195,13 @@ def test_a_row_breaking_two_rules_is_counted_once_per_rule_and_quarantined_once(
 
 def test_ipv6_and_mapped_addresses_are_valid(tiny) -> None:
     def edit(data: dict) -> None:
-        data["logins"]["ip"] = ["::1", "fe80::1ff:fe23:4567:890a", "::ffff:192.0.2.128", "2001:db8:0:0:0:0:2:1",
-                                "1.2.3.4"]
+        data["logins"]["ip"] = [
+            "::1",
+            "fe80::1ff:fe23:4567:890a",
+            "::ffff:192.0.2.128",
+            "2001:db8:0:0:0:0:2:1",
+            "1.2.3.4",
+        ]
 
     report, _ = run(tiny(edit))
     assert report.n_quarantined == 0

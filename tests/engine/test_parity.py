@@ -35,14 +35,18 @@ def _rows(path: Path) -> list[dict]:
 def _assert_same_results(duck: Path, spark: Path) -> None:
     for table in RESULT_TABLES:
         assert _rows(duck / f"{table}.parquet") == _rows(spark / f"{table}.parquet"), table
-    quarantined = sorted(p.name for p in (duck / "quarantine").glob("*.parquet")) if (duck / "quarantine").exists() \
+    quarantined = (
+        sorted(p.name for p in (duck / "quarantine").glob("*.parquet"))
+        if (duck / "quarantine").exists()
         else []
+    )
     for name in quarantined:
         assert _rows(duck / "quarantine" / name) == _rows(spark / "quarantine" / name), name
     m_duck, m_spark = (json.loads((d / "manifest.json").read_text()) for d in (duck, spark))
     assert m_duck["quarantine"] == m_spark["quarantine"]
-    assert {t: v["rows_accepted"] for t, v in m_duck["inputs"].items()} == \
-        {t: v["rows_accepted"] for t, v in m_spark["inputs"].items()}
+    assert {t: v["rows_accepted"] for t, v in m_duck["inputs"].items()} == {
+        t: v["rows_accepted"] for t, v in m_spark["inputs"].items()
+    }
     assert m_duck["outputs"] == m_spark["outputs"]
     assert m_spark["engine"] == "spark"
 

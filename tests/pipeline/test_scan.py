@@ -16,25 +16,40 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     out = tmp_path / "results"
     events = []
     result = scan(tiny(edit), out, progress=lambda event, record: events.append((event, record.name)))
-    assert {p.name for p in out.iterdir()} == {"store_scores.parquet", "networks.parquet", "links.parquet",
-                                                "quarantine", "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "store_scores.parquet",
+        "networks.parquet",
+        "links.parquet",
+        "quarantine",
+        "manifest.json",
+    }
     scores = pq.read_table(out / "store_scores.parquet").to_pylist()
     assert [s["store_id"] for s in scores] == ["S1", "S2", "S3"]
     assert [s["rank"] for s in scores] == [1, 2, 3]
     s1 = scores[0]
     assert s1["network_id"] == "N-A1"
-    assert s1["reasons"][0] == "1 of 1 branded listings priced below 50% of the brand's reference price; " \
-                               "median price 22% of reference"
+    assert (
+        s1["reasons"][0] == "1 of 1 branded listings priced below 50% of the brand's reference price; "
+        "median price 22% of reference"
+    )
     assert 0.0 <= scores[-1]["score"] <= s1["score"] <= 1.0
     networks = pq.read_table(out / "networks.parquet").to_pylist()
-    assert networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device " \
-                                        "and 1 Wi-Fi router"
+    assert (
+        networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device "
+        "and 1 Wi-Fi router"
+    )
     assert networks[0]["revenue"] == pytest.approx(280.0)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest == result.manifest
     assert manifest["quarantine"] == {"reviews": {"out_of_range:rating": 1}}
     assert manifest["inputs"]["reviews"]["rows_quarantined"] == 1
-    assert [s["name"] for s in manifest["stages"]] == ["validate", "link", "score_stores", "networks", "write"]
+    assert [s["name"] for s in manifest["stages"]] == [
+        "validate",
+        "link",
+        "score_stores",
+        "networks",
+        "write",
+    ]
     assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in manifest["stages"])
     assert ("start", "link") in events and ("end", "write") in events
 
@@ -44,12 +59,14 @@ def test_scan_is_deterministic(tiny, tmp_path) -> None:
     scan(dataset, tmp_path / "a")
     scan(dataset, tmp_path / "b")
     for table in ("store_scores", "networks", "links"):
-        assert pq.read_table(tmp_path / "a" / f"{table}.parquet").equals(pq.read_table(tmp_path / "b" / f"{table}.parquet"))
+        assert pq.read_table(tmp_path / "a" / f"{table}.parquet").equals(
+            pq.read_table(tmp_path / "b" / f"{table}.parquet")
+        )
 
 
 def test_structural_problem_writes_nothing(tiny, tmp_path) -> None:
     out = tmp_path / "results"
-    with pytest.raises(ContractError, match="stores.template: required column is missing"):
+    with pytest.raises(ContractError, match=r"stores\.template: required column is missing"):
         scan(tiny(lambda d: d["stores"].pop("template")), out)
     assert not out.exists()
 

@@ -3,5 +3,14 @@
 from marketguard.contract.spec import LOAD_ORDER, REQUIRED_TABLES, TABLES, Column, Kind, TableSpec
 from marketguard.contract.validate import TableReport, ValidationReport, validate
 
-__all__ = ["LOAD_ORDER", "REQUIRED_TABLES", "TABLES", "Column", "Kind", "TableReport", "TableSpec",
-           "ValidationReport", "validate"]
+__all__ = [
+    "LOAD_ORDER",
+    "REQUIRED_TABLES",
+    "TABLES",
+    "Column",
+    "Kind",
+    "TableReport",
+    "TableSpec",
+    "ValidationReport",
+    "validate",
+]

@@ -44,15 +44,29 @@ def discover(dataset: Path) -> tuple[dict[str, Source], list[Problem]]:
     if dataset.is_file() and dataset.suffix in DUCKDB_SUFFIXES:
         return _discover_duckdb(dataset)
     if not dataset.is_dir():
-        return {}, [Problem("dataset", None, f"{dataset} is neither a directory nor a DuckDB file",
-                            "pass a directory of <table>.parquet/.csv files or a .duckdb file")]
+        return {}, [
+            Problem(
+                "dataset",
+                None,
+                f"{dataset} is neither a directory nor a DuckDB file",
+                "pass a directory of <table>.parquet/.csv files or a .duckdb file",
+            )
+        ]
     sources: dict[str, Source] = {}
     problems: list[Problem] = []
     for table in LOAD_ORDER:
-        found = [dataset / f"{table}.{ext}" for ext in ("parquet", "csv") if (dataset / f"{table}.{ext}").is_file()]
+        found = [
+            dataset / f"{table}.{ext}" for ext in ("parquet", "csv") if (dataset / f"{table}.{ext}").is_file()
+        ]
         if len(found) > 1:
-            problems.append(Problem(table, None, f"found both {found[0].name} and {found[1].name}",
-                                    "keep exactly one file per table"))
+            problems.append(
+                Problem(
+                    table,
+                    None,
+                    f"found both {found[0].name} and {found[1].name}",
+                    "keep exactly one file per table",
+                )
+            )
         elif found:
             sources[table] = Source(table, found[0], found[0].suffix.lstrip("."))
     return sources, problems + _missing_required(sources, dataset)
@@ -63,21 +77,36 @@ def _discover_duckdb(path: Path) -> tuple[dict[str, Source], list[Problem]]:
 
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
-                                               "UNION SELECT view_name FROM duckdb_views() "
-                                               "WHERE NOT internal").fetchall()}
+            names = {
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() "
+                    "UNION SELECT view_name FROM duckdb_views() "
+                    "WHERE NOT internal"
+                ).fetchall()
+            }
     except Exception as exc:
-        return {}, [Problem("dataset", None, f"cannot open DuckDB file {path}: {exc}",
-                            "check the file is a DuckDB database and not in use by another writer")]
+        return {}, [
+            Problem(
+                "dataset",
+                None,
+                f"cannot open DuckDB file {path}: {exc}",
+                "check the file is a DuckDB database and not in use by another writer",
+            )
+        ]
     sources = {t: Source(t, path, "duckdb") for t in LOAD_ORDER if t in names}
     return sources, _missing_required(sources, path)
 
 
 def _missing_required(sources: dict[str, Source], where: Path) -> list[Problem]:
     return [
-        Problem(t, None, f"required table is missing from {where}",
-                f"provide {t}.parquet or {t}.csv with columns "
-                + ", ".join(c.name for c in TABLES[t].columns if c.required))
+        Problem(
+            t,
+            None,
+            f"required table is missing from {where}",
+            f"provide {t}.parquet or {t}.csv with columns "
+            + ", ".join(c.name for c in TABLES[t].columns if c.required),
+        )
         for t in LOAD_ORDER
         if TABLES[t].required and t not in sources
     ]
@@ -96,8 +125,14 @@ def register_raw(backend: Backend, sources: dict[str, Source]) -> list[Problem]:
             else:
                 backend.register_duckdb_table(raw_name(table), source.path, table)
         except Exception as exc:
-            problems.append(Problem(table, None, f"cannot read {source.describe()}: {_first_line(exc)}",
-                                    f"check that the file is a valid {source.format} file"))
+            problems.append(
+                Problem(
+                    table,
+                    None,
+                    f"cannot read {source.describe()}: {_first_line(exc)}",
+                    f"check that the file is a valid {source.format} file",
+                )
+            )
     return problems
 
 

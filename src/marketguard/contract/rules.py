@@ -12,35 +12,43 @@ from marketguard.engine.base import ROW
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _V4 = f"({_OCTET}[.]){{3}}{_OCTET}"
 _H = "[0-9a-fA-F]{1,4}"
-_V6 = "|".join([
-    f"({_H}:){{7}}{_H}",
-    f"({_H}:){{1,7}}:",
-    f"({_H}:){{1,6}}:{_H}",
-    f"({_H}:){{1,5}}(:{_H}){{1,2}}",
-    f"({_H}:){{1,4}}(:{_H}){{1,3}}",
-    f"({_H}:){{1,3}}(:{_H}){{1,4}}",
-    f"({_H}:){{1,2}}(:{_H}){{1,5}}",
-    f"{_H}:(:{_H}){{1,6}}",
-    f":((:{_H}){{1,7}}|:)",
-    f"::([fF]{{4}}(:0{{1,4}})?:)?{_V4}",
-    f"({_H}:){{1,4}}:{_V4}",
-])
+_V6 = "|".join(
+    [
+        f"({_H}:){{7}}{_H}",
+        f"({_H}:){{1,7}}:",
+        f"({_H}:){{1,6}}:{_H}",
+        f"({_H}:){{1,5}}(:{_H}){{1,2}}",
+        f"({_H}:){{1,4}}(:{_H}){{1,3}}",
+        f"({_H}:){{1,3}}(:{_H}){{1,4}}",
+        f"({_H}:){{1,2}}(:{_H}){{1,5}}",
+        f"{_H}:(:{_H}){{1,6}}",
+        f":((:{_H}){{1,7}}|:)",
+        f"::([fF]{{4}}(:0{{1,4}})?:)?{_V4}",
+        f"({_H}:){{1,4}}:{_V4}",
+    ]
+)
 IPV4_PATTERN = f"^{_V4}$"
 IPV6_PATTERN = f"^({_V6})$"
 
 #: What each rule means and how to fix it; keys are the rule part of a reason code.
 REASONS: dict[str, tuple[str, str]] = {
     "empty": ("required value is empty", "fill the value or drop the row at the source"),
-    "unparseable": ("value cannot be read as its type", "write timestamps as ISO 8601 (2025-03-01T10:00:00Z) "
-                    "and numbers with a dot decimal separator"),
+    "unparseable": (
+        "value cannot be read as its type",
+        "write timestamps as ISO 8601 (2025-03-01T10:00:00Z) and numbers with a dot decimal separator",
+    ),
     "invalid_ip": ("not an IPv4 or IPv6 address", "give the login IP address as text, e.g. 203.0.113.7"),
     "negative": ("negative value", "amounts, prices and quantities must be >= 0; refunds belong elsewhere"),
     "out_of_range": ("value outside its allowed range", "check the unit and the source system"),
     "not_allowed": ("value not in the allowed set", "use one of the documented values"),
-    "duplicate_key": ("duplicate key: an earlier row has the same identifier (the first one is kept)",
-                      "make the identifier unique"),
-    "dangling_reference": ("refers to a row that is missing or was itself rejected",
-                           "include the referenced row, or fix the identifier"),
+    "duplicate_key": (
+        "duplicate key: an earlier row has the same identifier (the first one is kept)",
+        "make the identifier unique",
+    ),
+    "dangling_reference": (
+        "refers to a row that is missing or was itself rejected",
+        "include the referenced row, or fix the identifier",
+    ),
 }
 
 
@@ -67,8 +75,10 @@ def typed_sql(col: Column, raw: str | None) -> str:
 
 
 def ip_valid_sql(value: str) -> str:
-    return (f"(regexp_matches({value}, '{IPV4_PATTERN}') "
-            f"OR (contains({value}, ':') AND regexp_matches({value}, '{IPV6_PATTERN}')))")
+    return (
+        f"(regexp_matches({value}, '{IPV4_PATTERN}') "
+        f"OR (contains({value}, ':') AND regexp_matches({value}, '{IPV6_PATTERN}')))"
+    )
 
 
 def column_checks(spec: TableSpec, raw_columns: set[str]) -> list[tuple[str, str]]:
@@ -106,23 +116,32 @@ def checked_sql(spec: TableSpec, raw_columns: list[str], accepted: set[str], raw
     extras = [c for c in raw_columns if c not in spec.column_names and c != ROW]
     select = [ROW]
     select += [f"{quote(c.name)} AS {raw_alias(c.name)}" for c in spec.columns if c.name in present]
-    select += [f"{typed_sql(c, quote(c.name) if c.name in present else None)} AS {quote(c.name)}"
-               for c in spec.columns]
+    select += [
+        f"{typed_sql(c, quote(c.name) if c.name in present else None)} AS {quote(c.name)}"
+        for c in spec.columns
+    ]
     select += [quote(e) for e in extras]
     checks = column_checks(spec, present)
     joins: list[str] = []
     if spec.key and spec.key in present:
-        checks.append((f"duplicate_key:{spec.key}",
-                       f"row_number() OVER (PARTITION BY t.{quote(spec.key)} ORDER BY t.{ROW}) > 1 "
-                       f"AND t.{quote(spec.key)} IS NOT NULL"))
+        checks.append(
+            (
+                f"duplicate_key:{spec.key}",
+                f"row_number() OVER (PARTITION BY t.{quote(spec.key)} ORDER BY t.{ROW}) > 1 "
+                f"AND t.{quote(spec.key)} IS NOT NULL",
+            )
+        )
     for i, col in enumerate(c for c in spec.columns if c.references and c.name in present):
         parent, parent_col = col.references  # type: ignore[misc]
         if parent not in accepted:
             continue
-        joins.append(f"LEFT JOIN (SELECT {quote(parent_col)} AS _ref{i} FROM {parent}) p{i} "
-                     f"ON t.{quote(col.name)} = p{i}._ref{i}")
-        checks.append((f"dangling_reference:{col.name}",
-                       f"t.{quote(col.name)} IS NOT NULL AND p{i}._ref{i} IS NULL"))
+        joins.append(
+            f"LEFT JOIN (SELECT {quote(parent_col)} AS _ref{i} FROM {parent}) p{i} "
+            f"ON t.{quote(col.name)} = p{i}._ref{i}"
+        )
+        checks.append(
+            (f"dangling_reference:{col.name}", f"t.{quote(col.name)} IS NOT NULL AND p{i}._ref{i} IS NULL")
+        )
     if spec.name == "labels":
         label_join, label_check = _label_reference(accepted)
         if label_join:
@@ -137,13 +156,17 @@ def checked_sql(spec: TableSpec, raw_columns: list[str], accepted: set[str], raw
 
 def _label_reference(accepted: set[str]) -> tuple[str, str]:
     """labels.entity_id must exist in the table its entity_type names (when that table is present)."""
-    parts = [f"SELECT '{etype}' AS _etype, {col} AS _eid FROM {table}"
-             for etype, (table, col) in LABEL_TARGETS.items() if table in accepted]
+    parts = [
+        f"SELECT '{etype}' AS _etype, {col} AS _eid FROM {table}"
+        for etype, (table, col) in LABEL_TARGETS.items()
+        if table in accepted
+    ]
     if not parts:
         return "", ""
     checked = ", ".join(f"'{e}'" for e, (t, _) in LABEL_TARGETS.items() if t in accepted)
-    join = (f"LEFT JOIN ({' UNION ALL '.join(parts)}) le "
-            "ON t.entity_type = le._etype AND t.entity_id = le._eid")
+    join = (
+        f"LEFT JOIN ({' UNION ALL '.join(parts)}) le ON t.entity_type = le._etype AND t.entity_id = le._eid"
+    )
     return join, f"t.entity_type IN ({checked}) AND t.entity_id IS NOT NULL AND le._eid IS NULL"
 
 
@@ -155,8 +178,11 @@ def castability_sql(spec: TableSpec, raw_columns: list[str], raw_table: str) -> 
             continue
         raw = quote(col.name)
         present = is_present_sql(raw)
-        bad = (f"{present} AND NOT {ip_valid_sql(f'CAST({raw} AS VARCHAR)')}" if col.kind is Kind.IP
-               else f"{present} AND TRY_CAST({raw} AS {col.kind.sql_type}) IS NULL")
+        bad = (
+            f"{present} AND NOT {ip_valid_sql(f'CAST({raw} AS VARCHAR)')}"
+            if col.kind is Kind.IP
+            else f"{present} AND TRY_CAST({raw} AS {col.kind.sql_type}) IS NULL"
+        )
         parts += [
             f"count(CASE WHEN {present} THEN 1 END) AS {quote('present__' + col.name)}",
             f"count(CASE WHEN {bad} THEN 1 END) AS {quote('bad__' + col.name)}",

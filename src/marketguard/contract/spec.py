@@ -7,10 +7,10 @@ tests and ``docs/data-contract.md`` all read it; nothing else spells out the con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Logical column types; ``sql_type`` is the DuckDB type each is read as."""
 
     STRING = "string"
@@ -21,13 +21,23 @@ class Kind(str, Enum):
 
     @property
     def sql_type(self) -> str:
-        return {"STRING": "VARCHAR", "TIMESTAMP": "TIMESTAMPTZ", "FLOAT": "DOUBLE", "INT": "BIGINT",
-                "IP": "VARCHAR"}[self.name]
+        return {
+            "STRING": "VARCHAR",
+            "TIMESTAMP": "TIMESTAMPTZ",
+            "FLOAT": "DOUBLE",
+            "INT": "BIGINT",
+            "IP": "VARCHAR",
+        }[self.name]
 
     @property
     def label(self) -> str:
-        return {"STRING": "text", "TIMESTAMP": "a timestamp", "FLOAT": "a number", "INT": "an integer",
-                "IP": "an IP address"}[self.name]
+        return {
+            "STRING": "text",
+            "TIMESTAMP": "a timestamp",
+            "FLOAT": "a number",
+            "INT": "an integer",
+            "IP": "an IP address",
+        }[self.name]
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
-S, TS, F, I, IP = Kind.STRING, Kind.TIMESTAMP, Kind.FLOAT, Kind.INT, Kind.IP
+S, TS, F, INT, IP = Kind.STRING, Kind.TIMESTAMP, Kind.FLOAT, Kind.INT, Kind.IP
 
 
 def _c(name: str, kind: Kind = S, required: bool = False, **kw: object) -> Column:
@@ -79,118 +89,195 @@ ENTITY_TYPES = ("store", "account", "review", "declaration")
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in [
-        TableSpec("accounts", (
-            _c("account_id", required=True, meaning="account identifier"),
-            _c("created_at", TS, True, meaning="registration time"),
-            _c("id_document", meaning="identity document used at registration (opaque, e.g. salted hash)"),
-            _c("phone", meaning="phone number (opaque)"),
-            _c("email", meaning="e-mail address (opaque)"),
-            _c("bank_account", meaning="bank account (opaque; same strings as in transfers)"),
-            _c("region", meaning="registered region"),
-        ), "every account, sellers and buyers", key="account_id", required=True),
-        TableSpec("stores", (
-            _c("store_id", required=True),
-            _c("account_id", required=True, references=("accounts", "account_id"), meaning="owner account"),
-            _c("opened_at", TS, True),
-            _c("template", required=True, meaning="shop template; the platform default is 'basic'"),
-            _c("main_category"),
-            _c("name"),
-            _c("closed_at", TS),
-        ), "online stores and their owner account", key="store_id", required=True),
-        TableSpec("logins", (
-            _c("account_id", required=True, references=("accounts", "account_id")),
-            _c("ts", TS, True),
-            _c("ip", IP, True, meaning="IPv4 or IPv6 address as text"),
-            _c("device_id"),
-            _c("wifi_bssid", meaning="Wi-Fi router BSSID"),
-            _c("user_agent"),
-        ), "login and session events", required=True),
-        TableSpec("brands", (
-            _c("brand", required=True),
-            _c("category", required=True),
-            _c("reference_price", F, True, min=0.0, meaning="typical genuine unit price"),
-            _c("currency"),
-        ), "brand reference data", key="brand"),
-        TableSpec("authorized_sellers", (
-            _c("brand", required=True, references=("brands", "brand")),
-            _c("store_id", required=True, references=("stores", "store_id")),
-        ), "stores authorised by the brand owner"),
-        TableSpec("listings", (
-            _c("listing_id", required=True),
-            _c("store_id", required=True, references=("stores", "store_id")),
-            _c("title", required=True),
-            _c("brand", references=("brands", "brand")),
-            _c("category"),
-            _c("price", F, True, min=0.0),
-            _c("currency"),
-            _c("listed_at", TS),
-        ), "product listings", key="listing_id"),
-        TableSpec("orders", (
-            _c("order_id", required=True),
-            _c("listing_id", required=True, references=("listings", "listing_id")),
-            _c("buyer_account_id", required=True, references=("accounts", "account_id")),
-            _c("ts", TS, True),
-            _c("quantity", I, True, min=0),
-            _c("amount", F, True, min=0.0),
-            _c("ship_to_region"),
-        ), "orders", key="order_id"),
-        TableSpec("reviews", (
-            _c("review_id", required=True),
-            _c("listing_id", required=True, references=("listings", "listing_id")),
-            _c("reviewer_account_id", required=True, references=("accounts", "account_id")),
-            _c("order_id", references=("orders", "order_id")),
-            _c("ts", TS, True),
-            _c("rating", I, True, min=1, max=5),
-            _c("text"),
-        ), "customer reviews", key="review_id"),
-        TableSpec("shipments", (
-            _c("shipment_id", required=True),
-            _c("order_id", required=True, references=("orders", "order_id")),
-            _c("carrier"),
-            _c("picked_up_at", TS, True),
-            _c("origin_address", required=True, meaning="where the parcel was sent from, as written"),
-            _c("origin_lat", F, min=-90.0, max=90.0),
-            _c("origin_lon", F, min=-180.0, max=180.0),
-            _c("sender_phone", meaning="sender's phone (opaque, same strings as accounts.phone)"),
-        ), "parcels and where they were sent from", key="shipment_id"),
-        TableSpec("transfers", (
-            _c("transfer_id", required=True),
-            _c("ts", TS, True),
-            _c("from_party", required=True, meaning="account id, bank account or outside party"),
-            _c("to_party", required=True),
-            _c("amount", F, True, min=0.0),
-            _c("currency"),
-            _c("kind", meaning="settlement, transfer, withdrawal, ..."),
-        ), "the capital chain: settlements to stores' bank accounts and onward transfers", key="transfer_id"),
-        TableSpec("declarations", (
-            _c("declaration_id", required=True),
-            _c("filed_at", TS, True),
-            _c("exporter", required=True),
-            _c("exporter_address"),
-            _c("exporter_phone"),
-            _c("hs_code", required=True),
-            _c("description", required=True),
-            _c("brand"),
-            _c("quantity", I, True, min=0),
-            _c("declared_value", F, True, min=0.0),
-            _c("currency"),
-            _c("destination_country", required=True),
-            _c("port"),
-        ), "customs export declarations", key="declaration_id"),
-        TableSpec("labels", (
-            _c("entity_type", required=True, allowed=ENTITY_TYPES),
-            _c("entity_id", required=True, meaning="id in the table named by entity_type"),
-            _c("label", I, True, min=0, max=1, meaning="1 counterfeit/fraud, 0 legitimate"),
-            _c("source"),
-            _c("labeled_at", TS),
-        ), "known outcomes of past investigations"),
+        TableSpec(
+            "accounts",
+            (
+                _c("account_id", required=True, meaning="account identifier"),
+                _c("created_at", TS, True, meaning="registration time"),
+                _c(
+                    "id_document", meaning="identity document used at registration (opaque, e.g. salted hash)"
+                ),
+                _c("phone", meaning="phone number (opaque)"),
+                _c("email", meaning="e-mail address (opaque)"),
+                _c("bank_account", meaning="bank account (opaque; same strings as in transfers)"),
+                _c("region", meaning="registered region"),
+            ),
+            "every account, sellers and buyers",
+            key="account_id",
+            required=True,
+        ),
+        TableSpec(
+            "stores",
+            (
+                _c("store_id", required=True),
+                _c(
+                    "account_id",
+                    required=True,
+                    references=("accounts", "account_id"),
+                    meaning="owner account",
+                ),
+                _c("opened_at", TS, True),
+                _c("template", required=True, meaning="shop template; the platform default is 'basic'"),
+                _c("main_category"),
+                _c("name"),
+                _c("closed_at", TS),
+            ),
+            "online stores and their owner account",
+            key="store_id",
+            required=True,
+        ),
+        TableSpec(
+            "logins",
+            (
+                _c("account_id", required=True, references=("accounts", "account_id")),
+                _c("ts", TS, True),
+                _c("ip", IP, True, meaning="IPv4 or IPv6 address as text"),
+                _c("device_id"),
+                _c("wifi_bssid", meaning="Wi-Fi router BSSID"),
+                _c("user_agent"),
+            ),
+            "login and session events",
+            required=True,
+        ),
+        TableSpec(
+            "brands",
+            (
+                _c("brand", required=True),
+                _c("category", required=True),
+                _c("reference_price", F, True, min=0.0, meaning="typical genuine unit price"),
+                _c("currency"),
+            ),
+            "brand reference data",
+            key="brand",
+        ),
+        TableSpec(
+            "authorized_sellers",
+            (
+                _c("brand", required=True, references=("brands", "brand")),
+                _c("store_id", required=True, references=("stores", "store_id")),
+            ),
+            "stores authorised by the brand owner",
+        ),
+        TableSpec(
+            "listings",
+            (
+                _c("listing_id", required=True),
+                _c("store_id", required=True, references=("stores", "store_id")),
+                _c("title", required=True),
+                _c("brand", references=("brands", "brand")),
+                _c("category"),
+                _c("price", F, True, min=0.0),
+                _c("currency"),
+                _c("listed_at", TS),
+            ),
+            "product listings",
+            key="listing_id",
+        ),
+        TableSpec(
+            "orders",
+            (
+                _c("order_id", required=True),
+                _c("listing_id", required=True, references=("listings", "listing_id")),
+                _c("buyer_account_id", required=True, references=("accounts", "account_id")),
+                _c("ts", TS, True),
+                _c("quantity", INT, True, min=0),
+                _c("amount", F, True, min=0.0),
+                _c("ship_to_region"),
+            ),
+            "orders",
+            key="order_id",
+        ),
+        TableSpec(
+            "reviews",
+            (
+                _c("review_id", required=True),
+                _c("listing_id", required=True, references=("listings", "listing_id")),
+                _c("reviewer_account_id", required=True, references=("accounts", "account_id")),
+                _c("order_id", references=("orders", "order_id")),
+                _c("ts", TS, True),
+                _c("rating", INT, True, min=1, max=5),
+                _c("text"),
+            ),
+            "customer reviews",
+            key="review_id",
+        ),
+        TableSpec(
+            "shipments",
+            (
+                _c("shipment_id", required=True),
+                _c("order_id", required=True, references=("orders", "order_id")),
+                _c("carrier"),
+                _c("picked_up_at", TS, True),
+                _c("origin_address", required=True, meaning="where the parcel was sent from, as written"),
+                _c("origin_lat", F, min=-90.0, max=90.0),
+                _c("origin_lon", F, min=-180.0, max=180.0),
+                _c("sender_phone", meaning="sender's phone (opaque, same strings as accounts.phone)"),
+            ),
+            "parcels and where they were sent from",
+            key="shipment_id",
+        ),
+        TableSpec(
+            "transfers",
+            (
+                _c("transfer_id", required=True),
+                _c("ts", TS, True),
+                _c("from_party", required=True, meaning="account id, bank account or outside party"),
+                _c("to_party", required=True),
+                _c("amount", F, True, min=0.0),
+                _c("currency"),
+                _c("kind", meaning="settlement, transfer, withdrawal, ..."),
+            ),
+            "the capital chain: settlements to stores' bank accounts and onward transfers",
+            key="transfer_id",
+        ),
+        TableSpec(
+            "declarations",
+            (
+                _c("declaration_id", required=True),
+                _c("filed_at", TS, True),
+                _c("exporter", required=True),
+                _c("exporter_address"),
+                _c("exporter_phone"),
+                _c("hs_code", required=True),
+                _c("description", required=True),
+                _c("brand"),
+                _c("quantity", INT, True, min=0),
+                _c("declared_value", F, True, min=0.0),
+                _c("currency"),
+                _c("destination_country", required=True),
+                _c("port"),
+            ),
+            "customs export declarations",
+            key="declaration_id",
+        ),
+        TableSpec(
+            "labels",
+            (
+                _c("entity_type", required=True, allowed=ENTITY_TYPES),
+                _c("entity_id", required=True, meaning="id in the table named by entity_type"),
+                _c("label", INT, True, min=0, max=1, meaning="1 counterfeit/fraud, 0 legitimate"),
+                _c("source"),
+                _c("labeled_at", TS),
+            ),
+            "known outcomes of past investigations",
+        ),
     ]
 }
 
 #: Tables in an order where every referenced table comes before the tables that reference it.
 LOAD_ORDER: tuple[str, ...] = (
-    "accounts", "brands", "stores", "logins", "authorized_sellers", "listings", "orders", "reviews",
-    "shipments", "transfers", "declarations", "labels",
+    "accounts",
+    "brands",
+    "stores",
+    "logins",
+    "authorized_sellers",
+    "listings",
+    "orders",
+    "reviews",
+    "shipments",
+    "transfers",
+    "declarations",
+    "labels",
 )
 
 #: labels.entity_id refers to the table named by entity_type.

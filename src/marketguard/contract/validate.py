@@ -58,8 +58,15 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "inputs": {n: {"source": t.source, "rows_read": t.rows_read, "rows_accepted": t.rows_accepted,
-                           "rows_quarantined": t.rows_quarantined} for n, t in self.tables.items()},
+            "inputs": {
+                n: {
+                    "source": t.source,
+                    "rows_read": t.rows_read,
+                    "rows_accepted": t.rows_accepted,
+                    "rows_quarantined": t.rows_quarantined,
+                }
+                for n, t in self.tables.items()
+            },
             "quarantine": self.quarantine_counts(),
             "missing_optional": self.missing_optional,
         }
@@ -68,8 +75,10 @@ class ValidationReport:
         """Plain-language summary: one line per table, then one per (table, reason) with example rows."""
         out = []
         for name, t in self.tables.items():
-            out.append(f"{name}: {t.rows_read} rows read, {t.rows_accepted} accepted, "
-                       f"{t.rows_quarantined} quarantined ({t.source})")
+            out.append(
+                f"{name}: {t.rows_read} rows read, {t.rows_accepted} accepted, "
+                f"{t.rows_quarantined} quarantined ({t.source})"
+            )
         for name, t in self.tables.items():
             for code, n in t.reasons.items():
                 out.append(describe_reason(name, code, n, t.examples.get(code, [])))
@@ -90,7 +99,9 @@ def describe_reason(table: str, code: str, n: int, examples: list[tuple[int, str
     return f"{table}.{column}: {meaning} in {n} row{plural} (e.g. {shown}) [{code}]. Fix: {fix}"
 
 
-def validate(backend: Backend, dataset: Path, *, quarantine_dir: Path | None = None) -> tuple[Tables, ValidationReport]:
+def validate(
+    backend: Backend, dataset: Path, *, quarantine_dir: Path | None = None
+) -> tuple[Tables, ValidationReport]:
     """Load ``dataset`` onto ``backend``, check it, and register accepted rows as the contract tables.
 
     Raises
@@ -110,8 +121,9 @@ def validate(backend: Backend, dataset: Path, *, quarantine_dir: Path | None = N
     reports: dict[str, TableReport] = {}
     accepted: set[str] = set()
     for table in (t for t in LOAD_ORDER if t in readable):
-        reports[table] = _check_rows(backend, TABLES[table], readable[table], columns[table], accepted,
-                                     quarantine_dir)
+        reports[table] = _check_rows(
+            backend, TABLES[table], readable[table], columns[table], accepted, quarantine_dir
+        )
         accepted.add(table)
     missing = [t for t in LOAD_ORDER if t not in readable]
     return Tables(backend, frozenset(accepted)), ValidationReport(reports, missing)
@@ -119,25 +131,41 @@ def validate(backend: Backend, dataset: Path, *, quarantine_dir: Path | None = N
 
 def _structural_problems(backend: Backend, spec: TableSpec, raw_columns: list[str]) -> list[Problem]:
     problems = [
-        Problem(spec.name, col.name, "required column is missing",
-                f"add a '{col.name}' column ({col.kind.label}); columns found: {', '.join(c for c in raw_columns if c != ROW)}")
-        for col in spec.columns if col.required and col.name not in raw_columns
+        Problem(
+            spec.name,
+            col.name,
+            "required column is missing",
+            f"add a '{col.name}' column ({col.kind.label}); columns found: {', '.join(c for c in raw_columns if c != ROW)}",
+        )
+        for col in spec.columns
+        if col.required and col.name not in raw_columns
     ]
-    stats = backend.fetch(castability_sql(spec, raw_columns, raw_name(spec.name)),
-                          f"castability {spec.name}").to_pylist()[0]
+    stats = backend.fetch(
+        castability_sql(spec, raw_columns, raw_name(spec.name)), f"castability {spec.name}"
+    ).to_pylist()[0]
     for col in spec.columns:
         n_present, n_bad = stats.get(f"present__{col.name}"), stats.get(f"bad__{col.name}")
         if not n_bad or n_bad <= STRUCTURAL_SHARE * n_present:
             continue
         row = stats[f"row__{col.name}"]
-        value = backend.fetch(
-            f"SELECT CAST({quote(col.name)} AS VARCHAR) AS v FROM {raw_name(spec.name)} WHERE {ROW} = {row}",
-            f"example {spec.name}.{col.name}",
-        ).column(0)[0].as_py()
-        problems.append(Problem(
-            spec.name, col.name, f"cannot be read as {col.kind.label} in {n_bad} of {n_present} rows",
-            type_fix(col.kind), row=row, value=value,
-        ))
+        value = (
+            backend.fetch(
+                f"SELECT CAST({quote(col.name)} AS VARCHAR) AS v FROM {raw_name(spec.name)} WHERE {ROW} = {row}",
+                f"example {spec.name}.{col.name}",
+            )
+            .column(0)[0]
+            .as_py()
+        )
+        problems.append(
+            Problem(
+                spec.name,
+                col.name,
+                f"cannot be read as {col.kind.label} in {n_bad} of {n_present} rows",
+                type_fix(col.kind),
+                row=row,
+                value=value,
+            )
+        )
     return problems
 
 
@@ -150,8 +178,14 @@ def type_fix(kind: Kind) -> str:
     }.get(kind, "check the column's type")
 
 
-def _check_rows(backend: Backend, spec: TableSpec, source: Source, raw_columns: list[str], accepted: set[str],
-                quarantine_dir: Path | None) -> TableReport:
+def _check_rows(
+    backend: Backend,
+    spec: TableSpec,
+    source: Source,
+    raw_columns: list[str],
+    accepted: set[str],
+    quarantine_dir: Path | None,
+) -> TableReport:
     name = spec.name
     checked = f"checked_{name}"
     backend.run(Step(checked, checked_sql(spec, raw_columns, accepted, raw_name(name))))
@@ -162,7 +196,9 @@ def _check_rows(backend: Backend, spec: TableSpec, source: Source, raw_columns: 
     extras = [quote(c) for c in raw_columns if c not in spec.column_names and c != ROW]
     quarantined = backend.fetch(
         f"SELECT {ROW} AS {quote('row')}, {', '.join(raw_cols + extras)}, _reason AS reason "
-        f"FROM {checked} WHERE _reason <> '' ORDER BY {ROW}", f"quarantine {name}")
+        f"FROM {checked} WHERE _reason <> '' ORDER BY {ROW}",
+        f"quarantine {name}",
+    )
     n_read = backend.count(checked)
     backend.drop(checked)
     reasons, examples = _count_reasons(quarantined)
@@ -171,11 +207,12 @@ def _check_rows(backend: Backend, spec: TableSpec, source: Source, raw_columns: 
         pq.write_table(quarantined, quarantine_dir / f"{name}.parquet")
     if quarantined.num_rows:
         log.warning("%s: %d rows quarantined: %s", name, quarantined.num_rows, reasons)
-    return TableReport(source.describe(), n_read, n_read - quarantined.num_rows, quarantined.num_rows,
-                       reasons, examples)
+    return TableReport(
+        source.describe(), n_read, n_read - quarantined.num_rows, quarantined.num_rows, reasons, examples
+    )
 
 
-def _count_reasons(quarantined: pa.Table) -> tuple[dict[str, int], dict[str, list[int]]]:
+def _count_reasons(quarantined: pa.Table) -> tuple[dict[str, int], dict[str, list[tuple[int, str | None]]]]:
     """Count rows per reason code (a row breaking two rules counts under both) and keep example rows."""
     if quarantined.num_rows == 0:
         return {}, {}

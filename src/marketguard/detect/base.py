@@ -10,8 +10,9 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pyarrow as pa
 
@@ -30,7 +31,8 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.type):
             return False
-        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+        number = float(cast("float", value))
+        return (self.low is None or number >= self.low) and (self.high is None or number <= self.high)
 
     def __str__(self) -> str:
         kind = "an int" if self.type is int else "a float"
@@ -56,7 +58,7 @@ class Detector(ABC):
     """Base class: parameters declared as data, validated in ``fit``, one error message template."""
 
     #: Parameter name -> constraint.
-    parameter_constraints: ClassVar[dict[str, Interval | Options]] = {}
+    parameter_constraints: ClassVar[Mapping[str, Interval | Options]] = {}
     #: Contract tables the detector cannot run without.
     required_tables: ClassVar[tuple[str, ...]] = ()
 
@@ -68,7 +70,7 @@ class Detector(ABC):
         owner = type(self).__name__
         for name, constraint in self.parameter_constraints.items():
             value = getattr(self, name)
-            if isinstance(value, float) and math.isnan(value) or not constraint.accepts(value):
+            if (isinstance(value, float) and math.isnan(value)) or not constraint.accepts(value):
                 raise ParameterError(
                     f"The '{name}' parameter of {owner} must be {constraint}. Got {value!r} instead."
                 )
@@ -76,10 +78,14 @@ class Detector(ABC):
     def _check_tables(self, tables: Tables) -> None:
         missing = tables.missing(*self.required_tables)
         if missing:
-            raise ContractError([
-                Problem(t, None, f"{type(self).__name__} needs this table", f"provide {t}.parquet or {t}.csv")
-                for t in missing
-            ])
+            raise ContractError(
+                [
+                    Problem(
+                        t, None, f"{type(self).__name__} needs this table", f"provide {t}.parquet or {t}.csv"
+                    )
+                    for t in missing
+                ]
+            )
 
     def _check_fitted(self) -> None:
         if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
@@ -105,8 +111,15 @@ class Detector(ABC):
 EVIDENCE_SCHEMA = {"reason": pa.string(), "value": pa.float64(), "detail": pa.string()}
 
 
-def evidence_table(id_column: str, ids: list[str], reasons: list[str], values: list[float],
-                   details: list[str]) -> pa.Table:
+def evidence_table(
+    id_column: str, ids: list[str], reasons: list[str], values: list[float], details: list[str]
+) -> pa.Table:
     """Build an ``explain`` result with the shared evidence schema."""
-    return pa.table({id_column: pa.array(ids, pa.string()), "reason": pa.array(reasons, pa.string()),
-                     "value": pa.array(values, pa.float64()), "detail": pa.array(details, pa.string())})
+    return pa.table(
+        {
+            id_column: pa.array(ids, pa.string()),
+            "reason": pa.array(reasons, pa.string()),
+            "value": pa.array(values, pa.float64()),
+            "detail": pa.array(details, pa.string()),
+        }
+    )

@@ -10,6 +10,9 @@ The weights are set by hand (not learned); they are the starting line that later
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,8 +21,12 @@ from marketguard.detect.base import Detector, Interval, evidence_table
 from marketguard.engine.tables import Tables
 from marketguard.features.store_signals import FAR_BELOW_SHARE, branded_prices_sql, store_signals_sql
 
-WEIGHTS = {"BASIC_TEMPLATE": 0.20, "PRICE_FAR_BELOW_REFERENCE": 0.35, "SHARED_ENVIRONMENT": 0.30,
-           "YOUNG_ACCOUNT": 0.15}
+WEIGHTS = {
+    "BASIC_TEMPLATE": 0.20,
+    "PRICE_FAR_BELOW_REFERENCE": 0.35,
+    "SHARED_ENVIRONMENT": 0.30,
+    "YOUNG_ACCOUNT": 0.15,
+}
 
 
 class BaselineStoreRisk(Detector):
@@ -37,7 +44,7 @@ class BaselineStoreRisk(Detector):
         Number of other stores in the network at which the shared-environment signal saturates.
     """
 
-    parameter_constraints = {
+    parameter_constraints: ClassVar[Mapping[str, Interval]] = {
         "young_account_days": Interval(int, 0, None),
         "linked_stores_full": Interval(int, 1, None),
     }
@@ -67,14 +74,17 @@ class BaselineStoreRisk(Detector):
             "BASIC_TEMPLATE": WEIGHTS["BASIC_TEMPLATE"] * s.column("is_basic_template").to_numpy(),
             "PRICE_FAR_BELOW_REFERENCE": WEIGHTS["PRICE_FAR_BELOW_REFERENCE"]
             * np.divide(far, n_branded, out=np.zeros_like(far), where=n_branded > 0),
-            "SHARED_ENVIRONMENT": WEIGHTS["SHARED_ENVIRONMENT"] * np.minimum(1.0, linked / self.linked_stores_full),
+            "SHARED_ENVIRONMENT": WEIGHTS["SHARED_ENVIRONMENT"]
+            * np.minimum(1.0, linked / self.linked_stores_full),
             "YOUNG_ACCOUNT": WEIGHTS["YOUNG_ACCOUNT"] * (age < self.young_account_days),
         }
 
     def score(self, tables: Tables) -> pa.Table:
         self._check_fitted()
         total = np.clip(sum(self._contributions().values()), 0.0, 1.0)
-        return pa.table({"store_id": self.signals_.column("store_id"), "score": pa.array(total, pa.float64())})
+        return pa.table(
+            {"store_id": self.signals_.column("store_id"), "score": pa.array(total, pa.float64())}
+        )
 
     def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
         """Evidence rows for every signal that contributes, strongest first within each store."""
@@ -88,8 +98,9 @@ class BaselineStoreRisk(Detector):
                 continue
             found = sorted(((contrib[c][i], c) for c in WEIGHTS if contrib[c][i] > 0), reverse=True)
             for value, code in found:
-                for lst, item in zip(out, (row["store_id"], code, float(value), _sentence(code, row, self)),
-                                     strict=True):
+                for lst, item in zip(
+                    out, (row["store_id"], code, float(value), _sentence(code, row, self)), strict=True
+                ):
                     lst.append(item)
         return evidence_table("store_id", *out)
 
@@ -100,8 +111,10 @@ def _sentence(code: str, row: dict, model: BaselineStoreRisk) -> str:
     if code == "PRICE_FAR_BELOW_REFERENCE":
         ratio = row["median_price_ratio"]
         median = f"; median price {ratio:.0%} of reference" if ratio is not None else ""
-        return (f"{row['n_far_below']} of {row['n_branded']} branded listings priced below "
-                f"{FAR_BELOW_SHARE:.0%} of the brand's reference price{median}")
+        return (
+            f"{row['n_far_below']} of {row['n_branded']} branded listings priced below "
+            f"{FAR_BELOW_SHARE:.0%} of the brand's reference price{median}"
+        )
     if code == "SHARED_ENVIRONMENT":
         n = row["n_linked_stores"]
         return f"owner shares a device or Wi-Fi router with the accounts of {n} other store{'s' if n != 1 else ''}"

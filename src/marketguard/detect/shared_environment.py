@@ -7,6 +7,9 @@ devices becomes one network however weak each link is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,7 +46,7 @@ class SharedEnvironmentLinker(Detector):
         Artifact kinds to link on.
     """
 
-    parameter_constraints = {
+    parameter_constraints: ClassVar[Mapping[str, Interval | Options]] = {
         "max_shared_accounts": Interval(int, 2, None),
         "kinds": Options((("device", "wifi"), ("device",), ("wifi",))),
     }
@@ -56,30 +59,36 @@ class SharedEnvironmentLinker(Detector):
     def fit(self, tables: Tables, labels: pa.Table | None = None) -> SharedEnvironmentLinker:
         self._validate_params()
         self._check_tables(tables)
-        tables.run([
-            account_artifacts_sql(self.kinds),
-            artifact_degrees_sql(),
-            shared_artifact_edges_sql(self.max_shared_accounts),
-            hub_artifacts_sql(self.max_shared_accounts),
-        ])
+        tables.run(
+            [
+                account_artifacts_sql(self.kinds),
+                artifact_degrees_sql(),
+                shared_artifact_edges_sql(self.max_shared_accounts),
+                hub_artifacts_sql(self.max_shared_accounts),
+            ]
+        )
         edges = tables.fetch("SELECT account_id, kind, artifact FROM shared_artifact_edges", "fetch edges")
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
         self.assignments_ = _networks(edges, owners)
         tables.backend.register_arrow("account_networks", self.assignments_)
         tables.run([account_pairs_sql(), _links_sql()])
         self.links_ = tables.fetch(
-            "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links")
-        self.hubs_ = tables.fetch("SELECT * FROM hub_artifacts ORDER BY n_accounts DESC, kind, artifact",
-                                  "fetch hubs")
+            "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links"
+        )
+        self.hubs_ = tables.fetch(
+            "SELECT * FROM hub_artifacts ORDER BY n_accounts DESC, kind, artifact", "fetch hubs"
+        )
         return self
 
     def score(self, tables: Tables) -> pa.Table:
         """Per account in a network: the strongest link weight (1.0 = shares an artifact with one other)."""
         self._check_fitted()
-        both = pa.concat_tables([
-            self.links_.select(["account_a", "weight"]).rename_columns(["account_id", "weight"]),
-            self.links_.select(["account_b", "weight"]).rename_columns(["account_id", "weight"]),
-        ])
+        both = pa.concat_tables(
+            [
+                self.links_.select(["account_a", "weight"]).rename_columns(["account_id", "weight"]),
+                self.links_.select(["account_b", "weight"]).rename_columns(["account_id", "weight"]),
+            ]
+        )
         best = both.group_by("account_id").aggregate([("weight", "max")])
         return best.rename_columns(["account_id", "score"]).sort_by("account_id")
 
@@ -97,10 +106,15 @@ class SharedEnvironmentLinker(Detector):
         rows = [r for r in rows if wanted is None or r["network_id"] in wanted]
         code = {v: k for k, v in REASON_CODES.items()}
         return evidence_table(
-            "network_id", [r["network_id"] for r in rows], [code[r["kind"]] for r in rows],
+            "network_id",
+            [r["network_id"] for r in rows],
+            [code[r["kind"]] for r in rows],
             [float(r["n_accounts"]) for r in rows],
-            [f"{r['kind']} {r['artifact']} used by {r['n_accounts']} accounts of the network in {r['n_logins']} "
-             f"logins, {r['first_seen']:%Y-%m-%d} to {r['last_seen']:%Y-%m-%d}" for r in rows],
+            [
+                f"{r['kind']} {r['artifact']} used by {r['n_accounts']} accounts of the network in {r['n_logins']} "
+                f"logins, {r['first_seen']:%Y-%m-%d} to {r['last_seen']:%Y-%m-%d}"
+                for r in rows
+            ],
         )
 
 

@@ -25,8 +25,9 @@ class DuckDBBackend(Backend):
 
     name = "duckdb"
 
-    def __init__(self, database: str = ":memory:", *, threads: int | None = None,
-                 memory_limit: str | None = None) -> None:
+    def __init__(
+        self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None
+    ) -> None:
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone = 'UTC'")
         if threads:
@@ -70,11 +71,13 @@ class DuckDBBackend(Backend):
         self.con.execute(f"CREATE VIEW {name} AS SELECT rowid + 1 AS {ROW}, * FROM {alias}.main.{table}")
 
     def table_exists(self, name: str) -> bool:
-        return name in self._arrow or bool(self.con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database() "
-            "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database()",
-            [name],
-        ).fetchall())
+        return name in self._arrow or bool(
+            self.con.execute(
+                "SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database() "
+                "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database()",
+                [name],
+            ).fetchall()
+        )
 
     def drop(self, name: str) -> None:
         if name in self._arrow:

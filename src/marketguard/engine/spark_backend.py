@@ -30,7 +30,9 @@ class SparkBackend(Backend):
 
     name = "spark"
 
-    def __init__(self, spark: Any = None, *, master: str = "local[*]", conf: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, spark: Any = None, *, master: str = "local[*]", conf: dict[str, str] | None = None
+    ) -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the environment

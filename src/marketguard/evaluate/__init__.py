@@ -27,7 +27,9 @@ def evaluate(results: Path | str, truth: Path | str) -> dict[str, Any]:
     results, truth = Path(results), Path(truth)
     for path in (results / "store_scores.parquet", truth / "stores.parquet"):
         if not path.is_file():
-            raise MarketguardError(f"{path} not found: evaluate needs a scan's results and the simulator's truth/")
+            raise MarketguardError(
+                f"{path} not found: evaluate needs a scan's results and the simulator's truth/"
+            )
     scores = pq.read_table(results / "store_scores.parquet", columns=["store_id", "score", "network_id"])
     true = pq.read_table(truth / "stores.parquet")
     joined = true.join(scores, "store_id", join_type="left outer").sort_by("store_id")
@@ -58,5 +60,5 @@ def _network_metrics(joined: pa.Table, kind: np.ndarray) -> dict[str, Any]:
     return {
         "all_stores": pairwise_scores(predicted, operator),
         "counterfeit_and_agency_stores": pairwise_scores(predicted[scoped], operator[scoped]),
-        "n_networks": int(len(np.unique(predicted[predicted >= 0]))),
+        "n_networks": len(np.unique(predicted[predicted >= 0])),
     }

@@ -6,12 +6,19 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 
-def ranking_metrics(y_true: np.ndarray, score: np.ndarray, *, tie_break: np.ndarray | None = None) -> dict[str, float]:
+def ranking_metrics(
+    y_true: np.ndarray, score: np.ndarray, *, tie_break: np.ndarray | None = None
+) -> dict[str, float]:
     """ROC-AUC, average precision, and precision among the top k where k = number of positives."""
     y_true = np.asarray(y_true, dtype=bool)
     k = int(y_true.sum())
     if k == 0 or k == len(y_true):
-        return {"roc_auc": float("nan"), "average_precision": float("nan"), "precision_at_k": float("nan"), "k": k}
+        return {
+            "roc_auc": float("nan"),
+            "average_precision": float("nan"),
+            "precision_at_k": float("nan"),
+            "k": k,
+        }
     order = top_k_order(score, tie_break)
     return {
         "roc_auc": float(roc_auc_score(y_true, score)),
@@ -46,7 +53,16 @@ def pairwise_scores(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float
     both = _pairs(np.unique(joint, axis=0, return_counts=True)[1]) if len(joint) else 0
     precision = both / pred_pairs if pred_pairs else float("nan")
     recall = both / true_pairs if true_pairs else float("nan")
-    f1 = (2 * precision * recall / (precision + recall)) if pred_pairs and true_pairs and (precision + recall) \
+    f1 = (
+        (2 * precision * recall / (precision + recall))
+        if pred_pairs and true_pairs and (precision + recall)
         else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "predicted_pairs": pred_pairs,
-            "true_pairs": true_pairs, "correct_pairs": both}
+    )
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "predicted_pairs": pred_pairs,
+        "true_pairs": true_pairs,
+        "correct_pairs": both,
+    }

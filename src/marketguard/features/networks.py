@@ -12,9 +12,15 @@ def network_summary_sql(with_revenue: bool) -> Step:
         "LEFT JOIN (SELECT an.network_id, sum(o.amount) AS revenue, count(*) AS n_orders FROM orders o "
         "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
         "JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) rv "
-        "ON acc.network_id = rv.network_id" if with_revenue else "")
-    revenue_cols = ("coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders"
-                    if with_revenue else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders")
+        "ON acc.network_id = rv.network_id"
+        if with_revenue
+        else ""
+    )
+    revenue_cols = (
+        "coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders"
+        if with_revenue
+        else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders"
+    )
     return Step(
         "network_summary",
         "SELECT acc.network_id, acc.n_accounts, coalesce(st.n_stores, 0) AS n_stores, acc.n_id_documents, "

@@ -23,17 +23,26 @@ def branded_prices_sql(far_below: float = FAR_BELOW_SHARE) -> Step:
 
 def store_signals_sql(with_prices: bool, with_networks: bool) -> Step:
     """One row per store with the baseline signals; missing inputs give neutral values."""
-    prices = ("LEFT JOIN store_branded_prices p ON s.store_id = p.store_id" if with_prices else "")
-    price_cols = ("coalesce(p.n_branded, 0) AS n_branded, coalesce(p.n_far_below, 0) AS n_far_below, "
-                  "p.median_price_ratio" if with_prices else
-                  "0 AS n_branded, 0 AS n_far_below, CAST(NULL AS DOUBLE) AS median_price_ratio")
+    prices = "LEFT JOIN store_branded_prices p ON s.store_id = p.store_id" if with_prices else ""
+    price_cols = (
+        "coalesce(p.n_branded, 0) AS n_branded, coalesce(p.n_far_below, 0) AS n_far_below, "
+        "p.median_price_ratio"
+        if with_prices
+        else "0 AS n_branded, 0 AS n_far_below, CAST(NULL AS DOUBLE) AS median_price_ratio"
+    )
     networks = (
         "LEFT JOIN account_networks an ON s.account_id = an.account_id "
         "LEFT JOIN (SELECT an2.network_id, count(*) AS n_stores FROM stores s2 "
         "JOIN account_networks an2 ON s2.account_id = an2.account_id GROUP BY an2.network_id) ns "
-        "ON an.network_id = ns.network_id" if with_networks else "")
-    network_cols = ("an.network_id, coalesce(ns.n_stores, 1) - 1 AS n_linked_stores" if with_networks else
-                    "CAST(NULL AS VARCHAR) AS network_id, 0 AS n_linked_stores")
+        "ON an.network_id = ns.network_id"
+        if with_networks
+        else ""
+    )
+    network_cols = (
+        "an.network_id, coalesce(ns.n_stores, 1) - 1 AS n_linked_stores"
+        if with_networks
+        else "CAST(NULL AS VARCHAR) AS network_id, 0 AS n_linked_stores"
+    )
     return Step(
         "store_signals",
         "SELECT s.store_id, s.account_id, "

@@ -24,8 +24,11 @@ def encode(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
         encoded = encoded.unify_dictionaries()
         chunks = encoded.chunks
         dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]) if chunks else \
-            np.empty(0, np.int64)
+        codes = (
+            np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+            if chunks
+            else np.empty(0, np.int64)
+        )
     else:
         dictionary, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     return codes.astype(np.int64, copy=False), dictionary

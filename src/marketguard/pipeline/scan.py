@@ -51,8 +51,14 @@ class ScanResult:
     validation: ValidationReport
 
 
-def scan(dataset: Path | str, out: Path | str, config: ScanConfig | None = None, *,
-         progress: ProgressCallback | None = None, backend: Backend | None = None) -> ScanResult:
+def scan(
+    dataset: Path | str,
+    out: Path | str,
+    config: ScanConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    backend: Backend | None = None,
+) -> ScanResult:
     """Run the whole scan on ``dataset`` and write the results directory ``out``.
 
     Raises :class:`~marketguard.errors.ContractError` (nothing written) on structural problems.
@@ -61,8 +67,11 @@ def scan(dataset: Path | str, out: Path | str, config: ScanConfig | None = None,
     dataset, out = Path(dataset), Path(out)
     owned = backend is None
     if backend is None:
-        options = ({"threads": config.threads, "memory_limit": config.memory_limit}
-                   if config.engine == "duckdb" else {})
+        options = (
+            {"threads": config.threads, "memory_limit": config.memory_limit}
+            if config.engine == "duckdb"
+            else {}
+        )
         backend = make_backend(config.engine, **options)
     stages = StageLog(progress)
     try:
@@ -96,7 +105,9 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     with stages.stage("link") as st:
         linker = SharedEnvironmentLinker(max_shared_accounts=config.max_shared_accounts).fit(tables)
         st.rows_out = linker.assignments_.num_rows
-        st.notes = [f"{linker.hubs_.num_rows} hub artifacts above {config.max_shared_accounts} accounts ignored"]
+        st.notes = [
+            f"{linker.hubs_.num_rows} hub artifacts above {config.max_shared_accounts} accounts ignored"
+        ]
     with stages.stage("score_stores") as st:
         risk = BaselineStoreRisk(young_account_days=config.young_account_days).fit(tables)
         if not tables.has("listings", "brands"):
@@ -123,11 +134,14 @@ def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa
     position = pc.index_in(signals.column("store_id"), value_set=grouped.column("store_id"))
     reasons = pc.take(grouped.column("detail_list"), position)
     empty = pa.array([[]] * signals.num_rows, pa.list_(pa.string()))
-    table = pa.table({
-        "store_id": signals.column("store_id"), "score": scores.column("score"),
-        "network_id": signals.column("network_id"),
-        "reasons": pc.if_else(pc.is_null(reasons), empty, reasons),
-    }).sort_by([("score", "descending"), ("store_id", "ascending")])
+    table = pa.table(
+        {
+            "store_id": signals.column("store_id"),
+            "score": scores.column("score"),
+            "network_id": signals.column("network_id"),
+            "reasons": pc.if_else(pc.is_null(reasons), empty, reasons),
+        }
+    ).sort_by([("score", "descending"), ("store_id", "ascending")])
     rank = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     return table.add_column(2, "rank", rank)
 
@@ -136,10 +150,24 @@ def _networks(summary: pa.Table) -> pa.Table:
     rows = sorted(summary.to_pylist(), key=lambda r: (-(r["score"] or 0.0), r["network_id"]))
     for r in rows:
         r["reasons"] = network_reasons(r)
-    columns = ["network_id", "n_accounts", "n_stores", "n_id_documents", "score", "revenue", "n_orders",
-               "first_seen", "last_seen", "n_shared_devices", "n_shared_wifi", "reasons"]
+    columns = [
+        "network_id",
+        "n_accounts",
+        "n_stores",
+        "n_id_documents",
+        "score",
+        "revenue",
+        "n_orders",
+        "first_seen",
+        "last_seen",
+        "n_shared_devices",
+        "n_shared_wifi",
+        "reasons",
+    ]
     schema = summary.schema
-    fields = [schema.field(c) if c != "reasons" else pa.field("reasons", pa.list_(pa.string())) for c in columns]
+    fields = [
+        schema.field(c) if c != "reasons" else pa.field("reasons", pa.list_(pa.string())) for c in columns
+    ]
     return pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows], schema=pa.schema(fields))
 
 
@@ -151,8 +179,10 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
     """Plain-language reasons for one network, strongest tell first."""
     shared = [_plural(r["n_shared_devices"], "device"), _plural(r["n_shared_wifi"], "Wi-Fi router")]
     shared = [s for s in shared if not s.startswith("0 ")]
-    out = [f"{_plural(r['n_stores'], 'store')} opened with {_plural(r['n_id_documents'], 'different identity document')}"
-           f" share {' and '.join(shared)}"]
+    out = [
+        f"{_plural(r['n_stores'], 'store')} opened with {_plural(r['n_id_documents'], 'different identity document')}"
+        f" share {' and '.join(shared)}"
+    ]
     if r["n_accounts"] > r["n_stores"]:
         out.append(f"{_plural(r['n_accounts'], 'account')} in all, including non-store accounts")
     if r.get("revenue"):
@@ -160,8 +190,14 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
     return out
 
 
-def _manifest(dataset: Path, config: ScanConfig, backend: Backend, report: ValidationReport, stages: StageLog,
-              results: dict[str, pa.Table]) -> dict[str, Any]:
+def _manifest(
+    dataset: Path,
+    config: ScanConfig,
+    backend: Backend,
+    report: ValidationReport,
+    stages: StageLog,
+    results: dict[str, pa.Table],
+) -> dict[str, Any]:
     validation = report.to_dict()
     return {
         "version": __version__,

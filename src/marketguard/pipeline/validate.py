@@ -9,8 +9,9 @@ from marketguard.contract import ValidationReport, validate
 from marketguard.engine import make_backend
 
 
-def validate_dataset(dataset: Path | str, *, out: Path | str | None = None,
-                     engine: str = "duckdb") -> ValidationReport:
+def validate_dataset(
+    dataset: Path | str, *, out: Path | str | None = None, engine: str = "duckdb"
+) -> ValidationReport:
     """Check ``dataset``; with ``out``, rejected rows are written to ``out/quarantine/<table>.parquet``.
 
     Raises :class:`~marketguard.errors.ContractError` listing every structural problem.

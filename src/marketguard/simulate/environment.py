@@ -332,14 +332,6 @@ def build_logins(
     login_acc, pick, ts = login_acc[order], pick[order], ts[order]
     dev = ctx["dev"][pick]
     wifi = ctx["wifi"][pick]
-    import time as _t
-    t0 = _t.time(); take_strings(acc_ids, login_acc); print("acc", _t.time()-t0)
-    t0 = _t.time(); _ip_column(rng, layout, ctx["ip"][pick]); print("ip", _t.time()-t0)
-    t0 = _t.time(); d= layout.device_strings(salt, N_HUB_DEVICES); print("devs", _t.time()-t0)
-    t0 = _t.time(); take_strings(d, dev); print("devtake", _t.time()-t0)
-    t0 = _t.time(); b=layout.bssid_strings(salt); print("bs", _t.time()-t0)
-    t0 = _t.time(); take_strings(b, np.maximum(wifi, 0), mask=wifi < 0); print("bstake", _t.time()-t0)
-    t0 = _t.time(); take_strings(USER_AGENTS, layout.dev_ua[dev]); print("ua", _t.time()-t0)
     return pa.table({
         "account_id": take_strings(acc_ids, login_acc),
         "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
