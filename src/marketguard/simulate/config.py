@@ -89,6 +89,9 @@ class SimulationConfig:
         Range of declared unit value / reference unit value of counterfeit declarations.
     honest_farm_client_rate
         Share of independent stores that also buy fake reviews (honest sellers gaming ratings).
+    brand_omitted_rate
+        Share of counterfeit branded listings whose ``brand`` field is left empty (the brand is only in the
+        title), to dodge brand-field filters.
     """
 
     name: str
@@ -112,6 +115,7 @@ class SimulationConfig:
     hs_inconsistent_rate: float
     undervalue: tuple[float, float]
     honest_farm_client_rate: float
+    brand_omitted_rate: float
 
 
 DIFFICULTIES: dict[str, SimulationConfig] = {
@@ -137,6 +141,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         hs_inconsistent_rate=0.5,
         undervalue=(0.01, 0.06),
         honest_farm_client_rate=0.0,
+        brand_omitted_rate=0.0,
     ),
     "normal": SimulationConfig(
         name="normal",
@@ -160,6 +165,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         hs_inconsistent_rate=0.3,
         undervalue=(0.03, 0.12),
         honest_farm_client_rate=0.002,
+        brand_omitted_rate=0.1,
     ),
     "hard": SimulationConfig(
         name="hard",
@@ -183,5 +189,6 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         hs_inconsistent_rate=0.15,
         undervalue=(0.06, 0.25),
         honest_farm_client_rate=0.006,
+        brand_omitted_rate=0.25,
     ),
 }

@@ -1,0 +1,10 @@
+"""Detectors: one module per detector, one interface (:class:`~marketguard.detect.base.Detector`)."""
+
+from marketguard.detect.base import Detector
+from marketguard.detect.baseline_risk import BaselineStoreRisk
+from marketguard.detect.shared_environment import SharedEnvironmentLinker
+
+#: Every registered detector, in the order a scan runs them; the common tests run over this list.
+DETECTORS: tuple[type[Detector], ...] = (SharedEnvironmentLinker, BaselineStoreRisk)
+
+__all__ = ["DETECTORS", "BaselineStoreRisk", "Detector", "SharedEnvironmentLinker"]
