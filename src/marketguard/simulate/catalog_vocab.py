@@ -132,3 +132,61 @@ SYLLABLES: tuple[tuple[str, str], ...] = (
     ("Ber", "伯"),
     ("Hel", "赫"),
 )
+
+#: Tell-words counterfeit sellers put in titles (English, Chinese).
+TELL_EN: tuple[str, ...] = (
+    "Replica",
+    "1:1",
+    "AAA",
+    "Mirror Quality",
+    "Top Quality 1:1",
+    "Original Quality",
+    "AAA+",
+)
+TELL_ZH: tuple[str, ...] = ("高仿", "原单", "复刻", "1:1", "顶级版", "纯原", "莆田")
+#: Words honest sellers (and counterfeiters pretending) use.
+CLAIM_EN: tuple[str, ...] = ("Authentic", "Official", "Genuine", "100% Original", "New")
+CLAIM_ZH: tuple[str, ...] = ("正品", "官方正品", "专柜正品", "旗舰店", "保证正品")
+ADJ_EN: tuple[str, ...] = (
+    "Men's",
+    "Women's",
+    "Classic",
+    "2025 New",
+    "Limited",
+    "Vintage",
+    "Premium",
+    "Summer",
+    "Unisex",
+    "Lightweight",
+    "Slim",
+    "Kids'",
+)
+ADJ_ZH: tuple[str, ...] = (
+    "2025新款",
+    "经典款",
+    "男款",
+    "女款",
+    "限量",
+    "夏季",
+    "百搭",
+    "轻薄",
+    "情侣款",
+    "儿童",
+)
+SUFFIX_EN: tuple[str, ...] = ("", "", "", "with box", "free shipping", "gift", "2 colors", "fast delivery")
+SUFFIX_ZH: tuple[str, ...] = ("", "", "", "包邮", "送礼", "带盒", "现货", "顺丰")
+#: Innocent titles that look like tell-word titles (unbranded goods).
+LOOKALIKE: tuple[str, ...] = (
+    "AAA batteries 8-pack alkaline",
+    "AAA rechargeable batteries",
+    "Replica vintage movie poster",
+    "Replica antique map wall art",
+    "1:1 scale die-cast model car",
+    "1:1 scale model kit",
+    "Mirror finish stainless steel tray",
+    "复刻版经典游戏机",
+    "1:1 比例 模型摆件",
+    "AAA 5号7号电池 套装",
+    "复古海报 装饰画",
+    "原单尾货 纯棉T恤 无品牌",
+)

@@ -332,11 +332,13 @@ def build_logins(
     login_acc, pick, ts = login_acc[order], pick[order], ts[order]
     dev = ctx["dev"][pick]
     wifi = ctx["wifi"][pick]
-    return pa.table({
-        "account_id": take_strings(acc_ids, login_acc),
-        "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
-        "ip": _ip_column(rng, layout, ctx["ip"][pick]),
-        "device_id": take_strings(layout.device_strings(salt, N_HUB_DEVICES), dev),
-        "wifi_bssid": take_strings(layout.bssid_strings(salt), np.maximum(wifi, 0), mask=wifi < 0),
-        "user_agent": take_strings(USER_AGENTS, layout.dev_ua[dev]),
-    })
+    return pa.table(
+        {
+            "account_id": take_strings(acc_ids, login_acc),
+            "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
+            "ip": _ip_column(rng, layout, ctx["ip"][pick]),
+            "device_id": take_strings(layout.device_strings(salt, N_HUB_DEVICES), dev),
+            "wifi_bssid": take_strings(layout.bssid_strings(salt), np.maximum(wifi, 0), mask=wifi < 0),
+            "user_agent": take_strings(USER_AGENTS, layout.dev_ua[dev]),
+        }
+    )

@@ -91,8 +91,9 @@ def ipv6_text(prefix64: np.ndarray, interface: np.ndarray) -> pa.StringArray:
     return _from_matrix(chars)
 
 
-def take_strings(values: Sequence[str] | pa.Array, index: np.ndarray, mask: np.ndarray | None = None
-                 ) -> pa.ChunkedArray:
+def take_strings(
+    values: Sequence[str] | pa.Array, index: np.ndarray, mask: np.ndarray | None = None
+) -> pa.ChunkedArray:
     """Pick strings by integer index from values formatted once (``mask`` marks nulls).
 
     The result is chunked: one huge take makes Arrow grow a single multi-gigabyte buffer by repeated

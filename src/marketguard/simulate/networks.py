@@ -68,32 +68,28 @@ _FIRST_OCTETS = np.array(
 #: Upper 32 bits of the IPv6 prefixes of the three mobile carriers.
 CARRIER_V6 = (0x24098A00, 0x24088000, 0x240E0300)
 
-_APP = "MarketApp/{v}"
-USER_AGENTS: tuple[str, ...] = tuple(
-    [
-        f"Mozilla/5.0 (iPhone; CPU iPhone OS {ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-        f"Mobile/15E148 {_APP.format(v=app)}"
-        for ios in ("16_7", "17_4", "17_6", "18_1")
+# Phones log in through the app (short app user agents); PCs through a browser; the last entry is the
+# default fingerprint of a popular Android emulator image.
+USER_AGENTS: tuple[str, ...] = (
+    *[
+        f"MarketApp/{app} (iPhone{model}; iOS {ios}; Scale/3.00)"
+        for ios, model in (("16.7", "14,5"), ("17.4", "15,2"), ("17.6", "15,4"), ("18.1", "16,1"))
         for app in ("8.2.0", "8.4.1")
-    ]
-    + [
-        f"Mozilla/5.0 (Linux; Android {a}; {m}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile "
-        f"Safari/537.36 {_APP.format(v=app)}"
-        for a, m in (
-            ("13", "V2227A"),
-            ("14", "23049RAD8C"),
-            ("14", "PJZ110"),
-            ("12", "ALN-AL00"),
-            ("13", "SM-S9180"),
+    ],
+    *[
+        f"MarketApp/{app} (Android {a}; {m}; Build/{b})"
+        for a, m, b in (
+            ("13", "V2227A", "TP1A"),
+            ("14", "23049RAD8C", "UKQ1"),
+            ("14", "PJZ110", "UKQ1"),
+            ("12", "ALN-AL00", "HUAWEIALN"),
+            ("13", "SM-S9180", "TP1A"),
         )
         for app in ("8.2.0", "8.4.1")
-    ]
-    + [
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-        "Mozilla/5.0 (Linux; Android 9; SM-G9750 Build/PQ3A.190705.003) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/91.0 Mobile Safari/537.36 MarketApp/7.9.0",
-    ]
+    ],
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "MarketApp/7.9.0 (Android 9; SM-G9750; Build/PQ3A)",
 )
 N_PHONE_UA = 18  # the first 18 user agents are phones
 PC_UA = (18, 19)

@@ -10,6 +10,7 @@ under the same identity). Buyers and farm accounts complete the account populati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,8 @@ from .config import (
     WINDOW_START_US,
     SimulationConfig,
 )
-from .geography import city_arrays
+from .geography import CITIES, city_arrays
+from .timeline import ceil_jitter, floor_jitter
 
 __all__ = ["AGENCY", "COUNTERFEIT", "INDEPENDENT", "ROLES", "Population", "build_population"]
 
@@ -121,7 +123,7 @@ def _counterfeit_dates(
     batch_day = start[store_op] + batch * rng.integers(20, 150, size=n_ops * 3)[batch_key] * _DAY
     batch_lead = rng.integers(1, 15, size=n_ops * 3)[batch_key] * _DAY
     opened = batch_day + rng.integers(0, 3 * _DAY, size=store_op.size)
-    opened = np.minimum(opened, WINDOW_END_US - 45 * _DAY)
+    opened = ceil_jitter(rng, opened, WINDOW_END_US - 45 * _DAY, 10 * _DAY)
     created = opened - batch_lead - rng.integers(0, 6 * US_PER_HOUR, size=store_op.size)
     return np.where(is_cf, opened, 0), np.where(is_cf, created, 0)
 
@@ -138,7 +140,7 @@ def _honest_dates(rng: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarra
     lead_days = np.where(young, rng.exponential(20, n), rng.exponential(400, n))
     lead_days = np.where(kind == AGENCY, rng.exponential(60, n), lead_days)
     created = opened - ((0.5 + lead_days) * _DAY).astype(np.int64)
-    return opened, np.maximum(created, _us(2010)), young
+    return opened, floor_jitter(rng, created, _us(2010), 200 * _DAY), young
 
 
 def _templates(
@@ -169,8 +171,17 @@ def _farm_sizes(rng: np.random.Generator, n_cf_ops: int) -> np.ndarray:
     return np.clip(20 + rng.lognormal(3.6, 0.7, n_farms).astype(np.int64), 20, 200)
 
 
-def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> Population:
-    """Draw operators, stores and accounts for a marketplace of ``n_stores`` stores."""
+def _closures(rng: np.random.Generator, opened: np.ndarray, is_cf: np.ndarray) -> np.ndarray:
+    """Closing time in 2025 (-1: still open): 15% of counterfeit stores are taken down, 4% of honest close."""
+    n = opened.size
+    closing = rng.random(n) < np.where(is_cf, 0.15, 0.04)
+    close_lo = np.maximum(opened + 30 * _DAY, WINDOW_START_US + 20 * _DAY)
+    when = close_lo + (rng.random(n) * np.maximum(WINDOW_END_US - close_lo, 0)).astype(np.int64)
+    return np.where(closing & (close_lo < WINDOW_END_US - _DAY), when, -1)
+
+
+def _stores(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> dict[str, Any]:
+    """Operators and their stores: cities, cells, dates, templates, categories, owner identities."""
     op_kind, store_op = _operators(rng, n_stores)
     n_ops = op_kind.size
     kind = op_kind[store_op]
@@ -182,92 +193,91 @@ def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationCon
         rng.choice(len(hub_w), n_ops, p=hub_w / hub_w.sum()),
         rng.choice(len(hub_w), n_ops, p=cities["weight"]),
     )
-    op_cells = np.where(
-        (op_kind == COUNTERFEIT)
-        & (np.bincount(store_op, minlength=n_ops) >= 4)
-        & (rng.random(n_ops) < cfg.split_cell_rate),
-        2,
-        1,
-    )
-    store_cell = np.where(op_cells[store_op] == 2, rng.integers(0, 2, n_stores), 0)
+    big = np.bincount(store_op, minlength=n_ops) >= 4
+    op_cells = np.where((op_kind == COUNTERFEIT) & big & (rng.random(n_ops) < cfg.split_cell_rate), 2, 1)
     cf_open, cf_created = _counterfeit_dates(rng, store_op, is_cf)
     opened, created, young = _honest_dates(rng, kind)
     opened = np.where(is_cf, cf_open, opened)
-    created = np.where(is_cf, cf_created, created)
-    closed_p = np.where(is_cf, 0.15, 0.04)
-    closing = rng.random(n_stores) < closed_p
-    close_lo = np.maximum(opened + 30 * _DAY, WINDOW_START_US + 20 * _DAY)
-    closed = np.where(
-        closing & (close_lo < WINDOW_END_US - _DAY),
-        close_lo + (rng.random(n_stores) * np.maximum(WINDOW_END_US - close_lo, 0)).astype(np.int64),
-        -1,
-    )
     cf_w = np.array(COUNTERFEIT_CATEGORY_WEIGHT) / sum(COUNTERFEIT_CATEGORY_WEIGHT)
-    category = np.where(
-        is_cf, rng.choice(len(CATEGORIES), n_stores, p=cf_w), rng.integers(0, len(CATEGORIES), n_stores)
-    )
     # identities: one per store account, except multi-store independents who reuse their own
     first_store = np.r_[True, store_op[1:] != store_op[:-1]]
-    identity = np.where(kind == INDEPENDENT, np.cumsum(first_store) - 1, np.arange(n_stores) + n_stores)
-    farm_sizes = _farm_sizes(rng, int((op_kind == COUNTERFEIT).sum()))
-    n_farm_acc = int(farm_sizes.sum())
-    n_buyers = round(BUYERS_PER_STORE * n_stores)
-    n_acc = n_stores + n_farm_acc + n_buyers
-    farm_ptr = np.concatenate([[0], np.cumsum(farm_sizes)])
-    acc_farm = np.full(n_acc, -1, dtype=np.int64)
-    acc_farm[n_stores : n_stores + n_farm_acc] = np.repeat(np.arange(farm_sizes.size), farm_sizes)
-    role = np.concatenate([kind, np.full(n_farm_acc, ROLE_FARM), np.full(n_buyers, ROLE_BUYER)])
-    acc_identity = np.concatenate([identity, 2 * n_stores + np.arange(n_farm_acc + n_buyers)])
-    # farm accounts share a pool of SIM cards (phones) among themselves
-    farm_of = acc_farm[n_stores : n_stores + n_farm_acc]
-    sim = farm_ptr[farm_of] + (rng.random(n_farm_acc) * farm_sizes[farm_of] / 3).astype(np.int64)
-    acc_phone = acc_identity.copy()
-    acc_phone[n_stores : n_stores + n_farm_acc] = 10 * n_acc + sim
-    farm_start = rng.integers(_us(2023, 1), _us(2025, 3), size=farm_sizes.size)
-    farm_created = farm_start[farm_of] + rng.integers(0, 200 * _DAY, n_farm_acc)
-    old_buyer = rng.random(n_buyers) < 0.85
-    buyer_created = np.where(
-        old_buyer,
-        _us(2025) - (rng.exponential(3.0, n_buyers) * 365 * _DAY).astype(np.int64),
-        rng.integers(_us(2025), WINDOW_END_US - 20 * _DAY, n_buyers),
-    )
-    acc_created = np.concatenate([created, farm_created, np.maximum(buyer_created, _us(2011))])
-    region = rng.choice(len(hub_w), n_acc, p=cities["weight"])
-    own_region = (kind == INDEPENDENT) | ((kind == AGENCY) & (rng.random(n_stores) < 0.3))
-    region[:n_stores] = np.where(own_region, op_city[store_op], region[:n_stores])
-    acc_op = np.concatenate([store_op, np.full(n_farm_acc + n_buyers, -1)])
-    eligible = np.concatenate([np.flatnonzero(kind == INDEPENDENT), np.arange(n_stores + n_farm_acc, n_acc)])
-    household = _households(rng, n_acc, eligible)
+    return {
+        "op_kind": op_kind,
+        "op_city": op_city,
+        "op_cells": op_cells,
+        "store_op": store_op,
+        "store_kind": kind,
+        "store_cell": np.where(op_cells[store_op] == 2, rng.integers(0, 2, n_stores), 0),
+        "store_opened": opened,
+        "store_closed": _closures(rng, opened, is_cf),
+        "store_template": _templates(rng, kind, young, cfg),
+        "store_category": np.where(
+            is_cf, rng.choice(len(CATEGORIES), n_stores, p=cf_w), rng.integers(0, len(CATEGORIES), n_stores)
+        ),
+        "created": np.where(is_cf, cf_created, created),
+        "identity": np.where(kind == INDEPENDENT, np.cumsum(first_store) - 1, np.arange(n_stores) + n_stores),
+    }
+
+
+def _household_regions(household: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Members of a household live where its first member lives."""
     has_home = household >= 0
     first_region = np.full(int(household.max()) + 2, -1, dtype=np.int64)
     first_region[household[has_home][::-1]] = region[has_home][::-1]
-    region = np.where(has_home, first_region[household], region)
+    return np.where(has_home, first_region[household], region)
+
+
+def _accounts(rng: np.random.Generator, st: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Store accounts first (account i runs store i), then review-farm accounts, then buyers."""
+    n_stores = st["store_op"].size
+    kind = st["store_kind"]
+    farm_sizes = _farm_sizes(rng, int((st["op_kind"] == COUNTERFEIT).sum()))
+    n_farm, n_buyers = int(farm_sizes.sum()), round(BUYERS_PER_STORE * n_stores)
+    n_acc = n_stores + n_farm + n_buyers
+    farm_ptr = np.concatenate([[0], np.cumsum(farm_sizes)])
+    farm_of = np.repeat(np.arange(farm_sizes.size), farm_sizes)
+    acc_farm = np.concatenate([np.full(n_stores, -1), farm_of, np.full(n_buyers, -1)])
+    identity = np.concatenate([st["identity"], 2 * n_stores + np.arange(n_farm + n_buyers)])
+    # farm accounts share a pool of SIM cards (phones) among themselves
+    sim = farm_ptr[farm_of] + (rng.random(n_farm) * farm_sizes[farm_of] / 3).astype(np.int64)
+    phone = identity.copy()
+    phone[n_stores : n_stores + n_farm] = 10 * n_acc + sim
+    farm_start = rng.integers(_us(2023, 1), _us(2025, 3), size=farm_sizes.size)
+    farm_created = farm_start[farm_of] + rng.integers(0, 200 * _DAY, n_farm)
+    buyer_created = np.where(
+        rng.random(n_buyers) < 0.85,
+        _us(2025) - (rng.exponential(3.0, n_buyers) * 365 * _DAY).astype(np.int64),
+        rng.integers(_us(2025), WINDOW_END_US - 20 * _DAY, n_buyers),
+    )
+    buyer_created = floor_jitter(rng, buyer_created, _us(2011), 300 * _DAY)
+    region = rng.choice(len(CITIES), n_acc, p=city_arrays()["weight"])
+    own_region = (kind == INDEPENDENT) | ((kind == AGENCY) & (rng.random(n_stores) < 0.3))
+    region[:n_stores] = np.where(own_region, st["op_city"][st["store_op"]], region[:n_stores])
+    eligible = np.concatenate([np.flatnonzero(kind == INDEPENDENT), np.arange(n_stores + n_farm, n_acc)])
+    household = _households(rng, n_acc, eligible)
     op_farms = [
         rng.choice(farm_sizes.size, size=min(farm_sizes.size, 1 + int(rng.random() < 0.35)), replace=False)
         if k == COUNTERFEIT
         else np.empty(0, np.int64)
-        for k in op_kind
+        for k in st["op_kind"]
     ]
-    return Population(
-        n_stores=n_stores,
-        op_kind=op_kind,
-        op_city=op_city,
-        op_cells=op_cells,
-        store_op=store_op,
-        store_kind=kind,
-        store_cell=store_cell,
-        store_opened=opened,
-        store_closed=closed,
-        store_template=_templates(rng, kind, young, cfg),
-        store_category=category,
-        acc_role=role,
-        acc_op=acc_op,
-        acc_identity=acc_identity,
-        acc_phone=acc_phone,
-        acc_created=acc_created,
-        acc_region=region,
-        acc_household=household,
-        acc_farm=acc_farm,
-        farm_ptr=farm_ptr,
-        op_farms=op_farms,
-    )
+    return {
+        "acc_role": np.concatenate([kind, np.full(n_farm, ROLE_FARM), np.full(n_buyers, ROLE_BUYER)]),
+        "acc_op": np.concatenate([st["store_op"], np.full(n_farm + n_buyers, -1)]),
+        "acc_identity": identity,
+        "acc_phone": phone,
+        "acc_created": np.concatenate([st["created"], farm_created, buyer_created]),
+        "acc_region": _household_regions(household, region),
+        "acc_household": household,
+        "acc_farm": acc_farm,
+        "farm_ptr": farm_ptr,
+        "op_farms": op_farms,
+    }
+
+
+def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> Population:
+    """Draw operators, stores and accounts for a marketplace of ``n_stores`` stores."""
+    st = _stores(rng, n_stores, cfg)
+    acc = _accounts(rng, st)
+    del st["created"], st["identity"]
+    return Population(n_stores=n_stores, **st, **acc)

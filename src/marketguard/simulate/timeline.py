@@ -12,7 +12,7 @@ import numpy as np
 
 from .config import N_DAYS, US_PER_DAY, US_PER_HOUR, WINDOW_END_US, WINDOW_START_US
 
-__all__ = ["day_weights", "sample_times"]
+__all__ = ["ceil_jitter", "day_weights", "floor_jitter", "sample_times"]
 
 # Local-hour activity profile (China time), peak in the evening.
 _HOURLY = np.array(
@@ -68,3 +68,22 @@ def sample_times(
     diurnal = day_start + ((local_hour - 8.0) * US_PER_HOUR).astype(np.int64)
     ok = (diurnal >= lo) & (diurnal <= hi)
     return np.where(ok, diurnal, np.clip(linear, lo, hi))
+
+
+def floor_jitter(
+    rng: np.random.Generator, ts: np.ndarray, floor: np.ndarray | int, scale_us: float
+) -> np.ndarray:
+    """Push times below ``floor`` to a random time just after it (plain clipping would stack many rows on
+    the exact same microsecond, an artefact no real log has)."""
+    floor = np.broadcast_to(np.asarray(floor, dtype=np.int64), ts.shape)
+    bumped = floor + (rng.exponential(1.0, ts.shape) * scale_us).astype(np.int64) + 1
+    return np.where(ts < floor, bumped, ts)
+
+
+def ceil_jitter(
+    rng: np.random.Generator, ts: np.ndarray, ceil: np.ndarray | int, scale_us: float
+) -> np.ndarray:
+    """Pull times above ``ceil`` to a random time just before it (see :func:`floor_jitter`)."""
+    ceil = np.broadcast_to(np.asarray(ceil, dtype=np.int64), ts.shape)
+    pulled = ceil - (rng.exponential(1.0, ts.shape) * scale_us).astype(np.int64) - 1
+    return np.where(ts > ceil, pulled, ts)

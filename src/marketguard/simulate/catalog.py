@@ -1,0 +1,276 @@
+"""Brands, listings with titles and prices, and authorised sellers.
+
+Counterfeit stores list branded goods far below the brand's reference price (some near it on ``hard``), with
+tell-words in a share of titles; honest stores list branded goods near reference (with clearance sales at
+60-80%), plenty of unbranded goods, and a few innocent look-alike titles ("AAA batteries", "1:1 scale model").
+Brands authorise flagship stores, many agency stores and some independent resellers; never counterfeiters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import catalog_vocab as vocab
+from .catalog_vocab import CATEGORIES, SYLLABLES
+from .config import LISTINGS_PER_STORE, US_PER_DAY, WINDOW_END_US, SimulationConfig
+from .ids import decimal_ids, take_strings
+from .population import AGENCY, COUNTERFEIT, INDEPENDENT, Population
+from .timeline import ceil_jitter, floor_jitter
+
+__all__ = ["Catalog", "build_catalog"]
+
+N_BRANDS = 60
+FLAGSHIP = 3
+
+
+@dataclass
+class Catalog:
+    """Brands and listings (listing arrays are ordered by store; ``store_ptr`` indexes them)."""
+
+    brand_category: np.ndarray
+    brand_ref: np.ndarray
+    brand_en: list[str]
+    brand_zh: list[str]
+    store_ptr: np.ndarray
+    lst_store: np.ndarray
+    lst_category: np.ndarray
+    lst_brand: np.ndarray
+    lst_price: np.ndarray
+    lst_listed: np.ndarray
+    lst_ids: pa.Array
+    tables: dict[str, pa.Table]
+
+
+def _brands(rng: np.random.Generator) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Fictional brands: unique syllable names, categories weighted to counterfeit-prone ones."""
+    names: dict[str, str] = {}
+    while len(names) < N_BRANDS:
+        k = 2 + int(rng.random() < 0.3)
+        parts = [SYLLABLES[i] for i in rng.integers(0, len(SYLLABLES), k)]
+        en = "".join(p[0] for p in parts).capitalize()
+        names.setdefault(en, "".join(p[1] for p in parts))
+    w = np.array(vocab.COUNTERFEIT_CATEGORY_WEIGHT) + 1.0
+    category = np.concatenate(
+        [np.arange(len(CATEGORIES)), rng.choice(len(CATEGORIES), N_BRANDS - len(CATEGORIES), p=w / w.sum())]
+    )
+    base = np.array([c.ref_price for c in CATEGORIES])[category]
+    ref = np.round(base * rng.lognormal(0, 0.45, N_BRANDS), -1) + 9
+    return list(names), list(names.values()), category, ref
+
+
+def _listing_counts(rng: np.random.Generator, pop: Population) -> np.ndarray:
+    mean = np.where(pop.store_kind == COUNTERFEIT, 1.2, 1.0) * LISTINGS_PER_STORE
+    sigma = 0.9
+    return np.maximum(1, np.round(mean * rng.lognormal(-(sigma**2) / 2, sigma, pop.n_stores))).astype(
+        np.int64
+    )
+
+
+def _choose_brands(
+    rng: np.random.Generator, category: np.ndarray, brand_category: np.ndarray, power: np.ndarray
+) -> np.ndarray:
+    """A brand of the listing's category per row; ``power`` sharpens the preference for popular brands."""
+    popularity = 1.0 / np.arange(1, brand_category.size + 1) ** 0.8
+    out = np.full(category.size, -1, dtype=np.int64)
+    for c in range(len(CATEGORIES)):
+        rows = np.flatnonzero(category == c)
+        cand = np.flatnonzero(brand_category == c)
+        if rows.size == 0 or cand.size == 0:
+            continue
+        for pw in np.unique(power[rows]):
+            sub = rows[power[rows] == pw]
+            p = popularity[cand] ** pw
+            out[sub] = cand[rng.choice(cand.size, sub.size, p=p / p.sum())]
+    return out
+
+
+def _prices(
+    rng: np.random.Generator,
+    is_cf: np.ndarray,
+    brand: np.ndarray,
+    category: np.ndarray,
+    brand_ref: np.ndarray,
+    cfg: SimulationConfig,
+) -> np.ndarray:
+    """Counterfeits far below reference; honest branded near it (15% on clearance); unbranded cheap."""
+    n = is_cf.size
+    ref = brand_ref[np.maximum(brand, 0)]
+    honest = ref * rng.lognormal(0, 0.07, n)
+    honest = np.where(rng.random(n) < 0.15, ref * rng.uniform(0.6, 0.8, n), honest)
+    lo, hi = cfg.discount
+    fake = ref * np.where(
+        rng.random(n) < cfg.near_reference_rate, rng.uniform(0.7, 0.95, n), rng.uniform(lo, hi, n)
+    )
+    cat_ref = np.array([c.ref_price for c in CATEGORIES])[category]
+    plain = cat_ref * 0.12 * rng.lognormal(0, 0.7, n)
+    price = np.where(brand < 0, plain, np.where(is_cf, fake, honest))
+    return np.where(price > 20, np.round(price) - 0.1, np.round(price, 2)).clip(0.5)
+
+
+def _titles(
+    rng: np.random.Generator,
+    is_cf: np.ndarray,
+    brand: np.ndarray,
+    category: np.ndarray,
+    brand_en: list[str],
+    brand_zh: list[str],
+    cfg: SimulationConfig,
+) -> pa.ChunkedArray:
+    """Titles in Chinese (60%) or English, assembled from small vocabularies by integer index."""
+    n = is_cf.size
+    zh = rng.random(n) < 0.6
+    tell = is_cf & (brand >= 0) & (rng.random(n) < cfg.tell_word_rate)
+    claim = (brand >= 0) & ~tell & (rng.random(n) < 0.25)
+    t_en = ["", *vocab.TELL_EN, *vocab.CLAIM_EN]
+    t_zh = ["", *vocab.TELL_ZH, *vocab.CLAIM_ZH]
+    lead = np.where(
+        tell,
+        1 + rng.integers(0, len(vocab.TELL_EN), n),
+        np.where(claim, 1 + len(vocab.TELL_EN) + rng.integers(0, len(vocab.CLAIM_EN), n), 0),
+    )
+    nouns = [(c.nouns_en, c.nouns_zh) for c in CATEGORIES]
+    noun_en = [w for c in nouns for w in c[0]]
+    noun_zh = [w for c in nouns for w in c[1]]
+    start = np.cumsum([0] + [len(c[0]) for c in nouns])
+    noun = start[category] + (rng.random(n) * np.diff(start)[category]).astype(np.int64)
+    b = np.where(brand >= 0, brand + 1, 0)
+    model = rng.integers(0, 400, n)
+    models = ["", *[f"{chr(65 + i % 26)}{100 + i * 7}" for i in range(399)]]
+    parts_en = [
+        take_strings(t_en, lead),
+        take_strings(["", *brand_en], b),
+        take_strings(vocab.ADJ_EN, rng.integers(0, len(vocab.ADJ_EN), n)),
+        take_strings(noun_en, noun),
+        take_strings(models, model),
+        take_strings(vocab.SUFFIX_EN, rng.integers(0, len(vocab.SUFFIX_EN), n)),
+    ]
+    parts_zh = [
+        take_strings(["", *brand_zh], b),
+        take_strings(t_zh, lead),
+        take_strings(vocab.ADJ_ZH, rng.integers(0, len(vocab.ADJ_ZH), n)),
+        take_strings(noun_zh, noun),
+        take_strings(models, model),
+        take_strings(vocab.SUFFIX_ZH, rng.integers(0, len(vocab.SUFFIX_ZH), n)),
+    ]
+    en = pc.binary_join_element_wise(*parts_en, " ")
+    zhs = pc.binary_join_element_wise(*parts_zh, " ")
+    title = pc.if_else(pa.chunked_array([pa.array(zh)]), zhs, en)
+    lookalike = (brand < 0) & ~is_cf & (rng.random(n) < 0.03)
+    alt = take_strings(vocab.LOOKALIKE, rng.integers(0, len(vocab.LOOKALIKE), n))
+    title = pc.if_else(pa.chunked_array([pa.array(lookalike)]), alt, title)
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(title, r"\s{2,}", " "))
+
+
+def _listed_at(rng: np.random.Generator, pop: Population, lst_store: np.ndarray) -> np.ndarray:
+    """Counterfeit stores list right after opening; honest stores keep adding listings over their life."""
+    opened = pop.store_opened[lst_store]
+    end = np.where(
+        pop.store_closed[lst_store] >= 0, pop.store_closed[lst_store], WINDOW_END_US - 7 * US_PER_DAY
+    )
+    end = np.maximum(end, opened + US_PER_DAY)
+    honest = opened + (rng.beta(0.8, 1.2, lst_store.size) * (end - opened)).astype(np.int64)
+    fast = opened + (rng.exponential(15, lst_store.size) * US_PER_DAY).astype(np.int64)
+    listed = np.where(pop.store_kind[lst_store] == COUNTERFEIT, fast, honest)
+    listed = floor_jitter(rng, listed, opened + 3_600_000_000, US_PER_DAY)
+    return ceil_jitter(rng, listed, end, 3 * US_PER_DAY)
+
+
+def _authorized(
+    rng: np.random.Generator,
+    pop: Population,
+    store_ptr: np.ndarray,
+    lst_brand: np.ndarray,
+    flagship_brand: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(brand, store) pairs: flagships, 60% of agency stores and 15% of independents with branded goods."""
+    first = np.full(pop.n_stores, -1, dtype=np.int64)
+    branded = np.flatnonzero(lst_brand >= 0)
+    store_of = np.searchsorted(store_ptr, branded, side="right") - 1
+    first[store_of[::-1]] = lst_brand[branded[::-1]]
+    p = np.select([pop.store_kind == AGENCY, pop.store_kind == INDEPENDENT], [0.6, 0.15], 0.0)
+    chosen = (first >= 0) & (rng.random(pop.n_stores) < p)
+    stores = np.concatenate([np.flatnonzero(chosen), np.flatnonzero(flagship_brand >= 0)])
+    brands = np.concatenate([first[chosen], flagship_brand[flagship_brand >= 0]])
+    pair = np.unique(brands * pop.n_stores + stores)
+    return pair // pop.n_stores, pair % pop.n_stores
+
+
+def build_catalog(
+    rng: np.random.Generator, pop: Population, cfg: SimulationConfig, store_ids: pa.Array
+) -> Catalog:
+    """Brands, listings (ids ordered by listing time) and authorised sellers."""
+    brand_en, brand_zh, brand_category, brand_ref = _brands(rng)
+    counts = _listing_counts(rng, pop)
+    store_ptr = np.concatenate([[0], np.cumsum(counts)])
+    lst_store = np.repeat(np.arange(pop.n_stores), counts)
+    kind = pop.store_kind[lst_store]
+    is_cf = kind == COUNTERFEIT
+    n = lst_store.size
+    category = np.where(
+        rng.random(n) < 0.75, pop.store_category[lst_store], rng.integers(0, len(CATEGORIES), n)
+    )
+    p_brand = np.select([is_cf, kind == AGENCY], [0.9, 0.75], 0.35)
+    is_flag = pop.store_template == FLAGSHIP
+    flagship_brand = np.where(
+        is_flag, _choose_brands(rng, pop.store_category, brand_category, np.ones(pop.n_stores)), -1
+    )
+    brand = _choose_brands(rng, category, brand_category, np.where(is_cf, 1.5, 1.0))
+    brand = np.where(rng.random(n) < p_brand, brand, -1)
+    flag_rows = flagship_brand[lst_store] >= 0
+    brand = np.where(flag_rows, flagship_brand[lst_store], brand)
+    category = np.where(brand >= 0, brand_category[np.maximum(brand, 0)], category)
+    price = _prices(rng, is_cf, brand, category, brand_ref, cfg)
+    title = _titles(rng, is_cf, brand, category, brand_en, brand_zh, cfg)
+    listed = _listed_at(rng, pop, lst_store)
+    shown_brand = np.where(is_cf & (rng.random(n) < cfg.brand_omitted_rate), -1, brand)
+    order = np.argsort(listed, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    lst_ids = decimal_ids("L", rank + 1, 9)
+    brand_names = pa.array(brand_en, type=pa.string())
+    a_brand, a_store = _authorized(rng, pop, store_ptr, brand, flagship_brand)
+    cat_names = [c.name for c in CATEGORIES]
+    idx = pa.array(order)
+    listings = pa.table(
+        {
+            "listing_id": lst_ids.take(idx),
+            "store_id": take_strings(store_ids, lst_store[order]),
+            "title": title.take(idx),
+            "brand": take_strings(
+                brand_names, np.maximum(shown_brand, 0)[order], mask=shown_brand[order] < 0
+            ),
+            "category": take_strings(cat_names, category[order]),
+            "price": pa.array(price[order]),
+            "currency": pa.array(np.full(n, "CNY"), type=pa.string()),
+            "listed_at": pa.array(listed[order], type=pa.timestamp("us", tz="UTC")),
+        }
+    )
+    brands = pa.table(
+        {
+            "brand": brand_names,
+            "category": take_strings(cat_names, brand_category).combine_chunks(),
+            "reference_price": pa.array(brand_ref),
+            "currency": pa.array(["CNY"] * N_BRANDS, type=pa.string()),
+        }
+    )
+    authorized = pa.table(
+        {"brand": brand_names.take(pa.array(a_brand)), "store_id": store_ids.take(pa.array(a_store))}
+    )
+    return Catalog(
+        brand_category=brand_category,
+        brand_ref=brand_ref,
+        brand_en=brand_en,
+        brand_zh=brand_zh,
+        store_ptr=store_ptr,
+        lst_store=lst_store,
+        lst_category=category,
+        lst_brand=brand,
+        lst_price=price,
+        lst_listed=listed,
+        lst_ids=lst_ids,
+        tables={"brands": brands, "authorized_sellers": authorized, "listings": listings},
+    )

@@ -1,0 +1,17 @@
+"""Shared small simulated marketplaces (module-scoped: simulating takes ~0.5 s each)."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketguard.simulate import Marketplace, simulate
+
+
+@pytest.fixture(scope="session")
+def market() -> Marketplace:
+    return simulate(n_stores=2000, seed=11, difficulty="normal")
+
+
+@pytest.fixture(scope="session")
+def markets_by_difficulty() -> dict[str, Marketplace]:
+    return {d: simulate(n_stores=1500, seed=5, difficulty=d) for d in ("easy", "normal", "hard")}

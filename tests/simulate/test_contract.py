@@ -1,0 +1,260 @@
+"""The simulator's tables follow the data contract exactly: names, columns, types, keys and references."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from marketguard.simulate import Marketplace, simulate, write_marketplace
+
+S, TS, F, INT, B = pa.string(), pa.timestamp("us", tz="UTC"), pa.float64(), pa.int64(), pa.bool_()
+CONTRACT = {
+    "accounts": {
+        "account_id": S,
+        "created_at": TS,
+        "id_document": S,
+        "phone": S,
+        "email": S,
+        "bank_account": S,
+        "region": S,
+    },
+    "stores": {
+        "store_id": S,
+        "account_id": S,
+        "opened_at": TS,
+        "template": S,
+        "main_category": S,
+        "name": S,
+        "closed_at": TS,
+    },
+    "logins": {"account_id": S, "ts": TS, "ip": S, "device_id": S, "wifi_bssid": S, "user_agent": S},
+    "brands": {"brand": S, "category": S, "reference_price": F, "currency": S},
+    "authorized_sellers": {"brand": S, "store_id": S},
+    "listings": {
+        "listing_id": S,
+        "store_id": S,
+        "title": S,
+        "brand": S,
+        "category": S,
+        "price": F,
+        "currency": S,
+        "listed_at": TS,
+    },
+    "orders": {
+        "order_id": S,
+        "listing_id": S,
+        "buyer_account_id": S,
+        "ts": TS,
+        "quantity": INT,
+        "amount": F,
+        "ship_to_region": S,
+    },
+    "reviews": {
+        "review_id": S,
+        "listing_id": S,
+        "reviewer_account_id": S,
+        "order_id": S,
+        "ts": TS,
+        "rating": INT,
+        "text": S,
+    },
+    "shipments": {
+        "shipment_id": S,
+        "order_id": S,
+        "carrier": S,
+        "picked_up_at": TS,
+        "origin_address": S,
+        "origin_lat": F,
+        "origin_lon": F,
+        "sender_phone": S,
+    },
+    "transfers": {
+        "transfer_id": S,
+        "ts": TS,
+        "from_party": S,
+        "to_party": S,
+        "amount": F,
+        "currency": S,
+        "kind": S,
+    },
+    "declarations": {
+        "declaration_id": S,
+        "filed_at": TS,
+        "exporter": S,
+        "exporter_address": S,
+        "exporter_phone": S,
+        "hs_code": S,
+        "description": S,
+        "brand": S,
+        "quantity": INT,
+        "declared_value": F,
+        "currency": S,
+        "destination_country": S,
+        "port": S,
+    },
+    "labels": {"entity_type": S, "entity_id": S, "label": INT, "source": S, "labeled_at": TS},
+}
+TRUTH = {
+    "stores": {"store_id": S, "is_counterfeit": B, "operator_id": S, "operator_kind": S},
+    "accounts": {"account_id": S, "operator_id": S, "role": S},
+    "reviews": {"review_id": S, "is_fake": B, "farm_id": S},
+    "sites": {"operator_id": S, "site_id": S, "kind": S, "address": S, "lat": F, "lon": F},
+    "parties": {"party": S, "operator_id": S, "role": S},
+    "declarations": {"declaration_id": S, "is_counterfeit": B, "operator_id": S},
+}
+KEYS = {
+    "accounts": "account_id",
+    "stores": "store_id",
+    "brands": "brand",
+    "listings": "listing_id",
+    "orders": "order_id",
+    "reviews": "review_id",
+    "shipments": "shipment_id",
+    "transfers": "transfer_id",
+    "declarations": "declaration_id",
+}
+REFERENCES = [
+    ("stores", "account_id", "accounts", "account_id"),
+    ("logins", "account_id", "accounts", "account_id"),
+    ("authorized_sellers", "brand", "brands", "brand"),
+    ("authorized_sellers", "store_id", "stores", "store_id"),
+    ("listings", "store_id", "stores", "store_id"),
+    ("listings", "brand", "brands", "brand"),
+    ("orders", "listing_id", "listings", "listing_id"),
+    ("orders", "buyer_account_id", "accounts", "account_id"),
+    ("reviews", "listing_id", "listings", "listing_id"),
+    ("reviews", "reviewer_account_id", "accounts", "account_id"),
+    ("reviews", "order_id", "orders", "order_id"),
+    ("shipments", "order_id", "orders", "order_id"),
+]
+
+
+def _schema(table: pa.Table) -> dict[str, pa.DataType]:
+    return {f.name: f.type for f in table.schema}
+
+
+def test_tables_have_exactly_the_contract_columns_and_types(market: Marketplace) -> None:
+    assert list(market.tables) == list(CONTRACT)
+    for name, columns in CONTRACT.items():
+        assert _schema(market.tables[name]) == columns, name
+    assert set(market.truth) == set(TRUTH)
+    for name, columns in TRUTH.items():
+        assert _schema(market.truth[name]) == columns, f"truth/{name}"
+
+
+@pytest.mark.parametrize("table,key", sorted(KEYS.items()))
+def test_keys_are_unique_and_present(market: Marketplace, table: str, key: str) -> None:
+    col = market.tables[table][key]
+    assert col.null_count == 0
+    assert pc.count_distinct(col).as_py() == len(col)
+
+
+@pytest.mark.parametrize("child,col,parent,key", REFERENCES)
+def test_references_are_valid(market: Marketplace, child: str, col: str, parent: str, key: str) -> None:
+    values = market.tables[child][col].drop_null()
+    assert pc.all(pc.is_in(values, value_set=market.tables[parent][key].combine_chunks())).as_py()
+
+
+def test_labels_and_truth_reference_real_entities(market: Marketplace) -> None:
+    t = market.tables
+    entity_key = {
+        "store": ("stores", "store_id"),
+        "account": ("accounts", "account_id"),
+        "review": ("reviews", "review_id"),
+        "declaration": ("declarations", "declaration_id"),
+    }
+    labels = t["labels"]
+    assert set(pc.unique(labels["entity_type"]).to_pylist()) == set(entity_key)
+    for etype, (table, key) in entity_key.items():
+        ids = labels.filter(pc.equal(labels["entity_type"], etype))["entity_id"]
+        assert pc.all(pc.is_in(ids, value_set=t[table][key].combine_chunks())).as_py()
+    for name, key in (
+        ("stores", "store_id"),
+        ("accounts", "account_id"),
+        ("reviews", "review_id"),
+        ("declarations", "declaration_id"),
+    ):
+        assert sorted(market.truth[name][key].to_pylist()) == sorted(t[name][key].to_pylist()), name
+
+
+def test_value_domains(market: Marketplace) -> None:
+    t = market.tables
+    rating = t["reviews"]["rating"].to_numpy()
+    assert rating.min() >= 1 and rating.max() <= 5
+    for table, col in (
+        ("listings", "price"),
+        ("orders", "amount"),
+        ("transfers", "amount"),
+        ("declarations", "declared_value"),
+        ("brands", "reference_price"),
+    ):
+        assert pc.min(t[table][col]).as_py() >= 0, (table, col)
+    assert pc.min(t["orders"]["quantity"]).as_py() >= 1
+    lat, lon = t["shipments"]["origin_lat"].drop_null(), t["shipments"]["origin_lon"].drop_null()
+    assert pc.min(lat).as_py() >= -90 and pc.max(lat).as_py() <= 90
+    assert pc.min(lon).as_py() >= -180 and pc.max(lon).as_py() <= 180
+    ips = pc.unique(t["logins"]["ip"]).to_pylist()
+    versions = {ipaddress.ip_address(ip).version for ip in ips}
+    assert versions == {4, 6}
+    assert set(pc.unique(t["labels"]["label"]).to_pylist()) <= {0, 1}
+    assert set(pc.unique(t["listings"]["currency"]).to_pylist()) == {"CNY"}
+    assert set(pc.unique(t["declarations"]["currency"]).to_pylist()) <= {"CNY", "USD"}
+
+
+def test_identifiers_are_consistent_across_tables(market: Marketplace) -> None:
+    t = market.tables
+    phones = t["accounts"]["phone"].combine_chunks()
+    banks = t["accounts"]["bank_account"].combine_chunks()
+    # honest stores ship under the owner's phone, so sender phones overlap account phones
+    assert pc.sum(pc.is_in(t["shipments"]["sender_phone"], value_set=phones)).as_py() > 0
+    settled = t["transfers"].filter(pc.equal(t["transfers"]["kind"], "settlement"))["to_party"]
+    assert pc.all(pc.is_in(settled, value_set=banks)).as_py()
+    exporter_phones = t["declarations"]["exporter_phone"].combine_chunks()
+    shipment_phones = t["shipments"]["sender_phone"].combine_chunks()
+    assert pc.sum(pc.is_in(exporter_phones, value_set=shipment_phones)).as_py() > 0
+
+
+def test_same_seed_gives_identical_tables_and_other_seed_differs() -> None:
+    a = simulate(n_stores=300, seed=3, difficulty="hard")
+    b = simulate(n_stores=300, seed=3, difficulty="hard")
+    c = simulate(n_stores=300, seed=4, difficulty="hard")
+    for name in a.tables:
+        assert a.tables[name].equals(b.tables[name]), name
+    for name in a.truth:
+        assert a.truth[name].equals(b.truth[name]), name
+    assert not a.tables["logins"].equals(c.tables["logins"])
+    assert not a.tables["accounts"].equals(c.tables["accounts"])
+
+
+def test_write_marketplace_round_trips(tmp_path, market: Marketplace) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    counts = write_marketplace(market, tmp_path)
+    for name, table in market.tables.items():
+        back = pq.read_table(tmp_path / f"{name}.parquet")
+        assert back.schema.equals(table.schema) and back.num_rows == counts[name] == table.num_rows
+    for name in market.truth:
+        assert (tmp_path / "truth" / f"{name}.parquet").exists()
+
+
+def test_bad_parameters_are_reported_together() -> None:
+    with pytest.raises(
+        ValueError, match=r"'n_stores' parameter of simulate.*Got 5.*'difficulty'.*Got 'extreme'"
+    ):
+        simulate(n_stores=5, seed=1, difficulty="extreme")
+
+
+def test_sizes_scale_linearly() -> None:
+    small, big = simulate(n_stores=300, seed=1), simulate(n_stores=1200, seed=1)
+    for name in ("accounts", "logins", "listings", "orders", "reviews", "shipments", "transfers"):
+        ratio = big.tables[name].num_rows / small.tables[name].num_rows
+        assert 3.0 < ratio < 5.3, (name, ratio)
+    n = 1200
+    assert 8 * n < big.tables["accounts"].num_rows < 12 * n
+    assert 70 * n < big.tables["logins"].num_rows < 140 * n
+    assert 7 * n < big.tables["listings"].num_rows < 14 * n
+    assert np.isclose(big.tables["shipments"].num_rows, big.tables["orders"].num_rows)
