@@ -16,7 +16,15 @@ import pyarrow.compute as pc
 
 from . import catalog_vocab as vocab
 from .catalog_vocab import CATEGORIES, SYLLABLES
-from .config import LISTINGS_PER_STORE, US_PER_DAY, WINDOW_END_US, SimulationConfig
+from .config import (
+    HONEST_CHEAP_BRANDED_SHARE,
+    LISTINGS_PER_STORE,
+    SECOND_HAND_CHEAP_SHARE,
+    SECOND_HAND_STORE_SHARE,
+    US_PER_DAY,
+    WINDOW_END_US,
+    SimulationConfig,
+)
 from .ids import decimal_ids, take_strings
 from .population import AGENCY, COUNTERFEIT, INDEPENDENT, Population
 from .timeline import ceil_jitter, floor_jitter
@@ -95,12 +103,15 @@ def _prices(
     category: np.ndarray,
     brand_ref: np.ndarray,
     cfg: SimulationConfig,
+    p_honest_cheap: np.ndarray,
 ) -> np.ndarray:
-    """Counterfeits far below reference; honest branded near it (15% on clearance); unbranded cheap."""
+    """Counterfeits far below reference; honest branded near it (15% on clearance, and a share
+    ``p_honest_cheap`` far below: accessories, small items, used goods); unbranded cheap."""
     n = is_cf.size
     ref = brand_ref[np.maximum(brand, 0)]
     honest = ref * rng.lognormal(0, 0.07, n)
     honest = np.where(rng.random(n) < 0.15, ref * rng.uniform(0.6, 0.8, n), honest)
+    honest = np.where(rng.random(n) < p_honest_cheap, ref * rng.uniform(0.05, 0.5, n), honest)
     lo, hi = cfg.discount
     fake = ref * np.where(
         rng.random(n) < cfg.near_reference_rate, rng.uniform(0.7, 0.95, n), rng.uniform(lo, hi, n)
@@ -223,7 +234,9 @@ def build_catalog(
     flag_rows = flagship_brand[lst_store] >= 0
     brand = np.where(flag_rows, flagship_brand[lst_store], brand)
     category = np.where(brand >= 0, brand_category[np.maximum(brand, 0)], category)
-    price = _prices(rng, is_cf, brand, category, brand_ref, cfg)
+    second_hand = (pop.store_kind == INDEPENDENT) & (rng.random(pop.n_stores) < SECOND_HAND_STORE_SHARE)
+    p_cheap = np.where(second_hand[lst_store], SECOND_HAND_CHEAP_SHARE, HONEST_CHEAP_BRANDED_SHARE)
+    price = _prices(rng, is_cf, brand, category, brand_ref, cfg, p_cheap)
     title = _titles(rng, is_cf, brand, category, brand_en, brand_zh, cfg)
     listed = _listed_at(rng, pop, lst_store)
     shown_brand = np.where(is_cf & (rng.random(n) < cfg.brand_omitted_rate), -1, brand)

@@ -35,6 +35,11 @@ SELLER_LOGINS_MEAN = 40.0
 BUYER_LOGINS_MEAN = 6.5
 FARM_LOGINS_MEAN = 30.0
 STORE_LABEL_SHARE = 0.10
+#: Honest branded listings priced far below the brand's reference price anyway: accessories and small items of
+#: the brand, used and refurbished goods, clearance. A few independent stores sell mostly such goods.
+HONEST_CHEAP_BRANDED_SHARE = 0.06
+SECOND_HAND_STORE_SHARE = 0.04
+SECOND_HAND_CHEAP_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,9 @@ class SimulationConfig:
     brand_omitted_rate
         Share of counterfeit branded listings whose ``brand`` field is left empty (the brand is only in the
         title), to dodge brand-field filters.
+    aged_account_rate
+        Share of counterfeit stores opened on old accounts bought or rented from their owners (created years
+        before the store), which hides the young-account tell.
     """
 
     name: str
@@ -116,6 +124,7 @@ class SimulationConfig:
     undervalue: tuple[float, float]
     honest_farm_client_rate: float
     brand_omitted_rate: float
+    aged_account_rate: float
 
 
 DIFFICULTIES: dict[str, SimulationConfig] = {
@@ -142,6 +151,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         undervalue=(0.01, 0.06),
         honest_farm_client_rate=0.0,
         brand_omitted_rate=0.0,
+        aged_account_rate=0.05,
     ),
     "normal": SimulationConfig(
         name="normal",
@@ -166,6 +176,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         undervalue=(0.03, 0.12),
         honest_farm_client_rate=0.002,
         brand_omitted_rate=0.1,
+        aged_account_rate=0.2,
     ),
     "hard": SimulationConfig(
         name="hard",
@@ -190,5 +201,6 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         undervalue=(0.06, 0.25),
         honest_farm_client_rate=0.006,
         brand_omitted_rate=0.25,
+        aged_account_rate=0.45,
     ),
 }

@@ -45,6 +45,8 @@ from .timeline import day_weights, sample_times
 __all__ = ["build_logins"]
 
 N_HUB_DEVICES = 3
+#: Share of independent sellers who work from an e-commerce park (shared Wi-Fi, IP range, shipping PC).
+PARK_TENANT_SHARE = 0.15
 
 
 @dataclass
@@ -236,6 +238,26 @@ def _independents(world: _World) -> None:
     net = shop_net[pos[has]]
     world.ctx.add(accs[has], shop_pc[pos[has]], net, net, 0.5)
     world.ctx.add(accs[has], phone[has], net, net, 0.3)
+    _parks(world, accs, phone)
+
+
+def _parks(world: _World, accs: np.ndarray, phone: np.ndarray) -> None:
+    """E-commerce parks: unrelated small sellers renting desks in one building share its Wi-Fi and static IP
+    range, and some share the park's shipping-station PC, an honest look-alike of an operator's office."""
+    rng = world.rng
+    tenant = rng.random(accs.size) < PARK_TENANT_SHARE
+    tenants = accs[tenant]
+    if tenants.size < 2:
+        return
+    sizes = rng.integers(8, 60, max(1, tenants.size // 30))
+    park = np.minimum(
+        np.searchsorted(np.cumsum(sizes), rng.permutation(tenants.size), side="right"), sizes.size - 1
+    )
+    net = world.book.networks(OFFICE, sizes.size, rng.integers(1, 4, sizes.size), True)
+    world.ctx.add(tenants, phone[tenant], net[park], net[park], 0.35)
+    station = rng.random(tenants.size) < 0.25
+    pcs = world.book.devices(rng.choice(PC_UA, sizes.size))
+    world.ctx.add(tenants[station], pcs[park[station]], net[park[station]], net[park[station]], 0.1)
 
 
 def _farms(world: _World) -> None:

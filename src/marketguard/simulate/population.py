@@ -113,9 +113,10 @@ def _operators(rng: np.random.Generator, n_stores: int) -> tuple[np.ndarray, np.
 
 
 def _counterfeit_dates(
-    rng: np.random.Generator, store_op: np.ndarray, is_cf: np.ndarray
+    rng: np.random.Generator, store_op: np.ndarray, is_cf: np.ndarray, aged_rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Counterfeit stores open in 1-3 batches per operator; their accounts are created days before, together."""
+    """Counterfeit stores open in 1-3 batches per operator; their accounts are created days before, together,
+    except the stores opened on old accounts bought or rented from their owners (``aged_rate``)."""
     n_ops = int(store_op.max()) + 1
     start = rng.integers(_us(2023, 6), _us(2025, 9, 15), size=n_ops)
     batch = rng.integers(0, 3, size=store_op.size)
@@ -125,6 +126,8 @@ def _counterfeit_dates(
     opened = batch_day + rng.integers(0, 3 * _DAY, size=store_op.size)
     opened = ceil_jitter(rng, opened, WINDOW_END_US - 45 * _DAY, 10 * _DAY)
     created = opened - batch_lead - rng.integers(0, 6 * US_PER_HOUR, size=store_op.size)
+    aged = rng.random(store_op.size) < aged_rate
+    created = np.where(aged, opened - rng.integers(365, 6 * 365, size=store_op.size) * _DAY, created)
     return np.where(is_cf, opened, 0), np.where(is_cf, created, 0)
 
 
@@ -195,7 +198,7 @@ def _stores(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> d
     )
     big = np.bincount(store_op, minlength=n_ops) >= 4
     op_cells = np.where((op_kind == COUNTERFEIT) & big & (rng.random(n_ops) < cfg.split_cell_rate), 2, 1)
-    cf_open, cf_created = _counterfeit_dates(rng, store_op, is_cf)
+    cf_open, cf_created = _counterfeit_dates(rng, store_op, is_cf, cfg.aged_account_rate)
     opened, created, young = _honest_dates(rng, kind)
     opened = np.where(is_cf, cf_open, opened)
     cf_w = np.array(COUNTERFEIT_CATEGORY_WEIGHT) / sum(COUNTERFEIT_CATEGORY_WEIGHT)
