@@ -28,12 +28,13 @@ def _rows(path: Path) -> list[dict]:
     for row in rows:
         for key, value in row.items():
             if isinstance(value, float) and not math.isnan(value):
-                row[key] = round(value, 9)  # summation order may differ in the last bits
+                row[key] = float(f"{value:.12g}")  # summation order may differ in the last bits
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
 def _assert_same_results(duck: Path, spark: Path) -> None:
     for table in RESULT_TABLES:
+        assert pq.read_schema(duck / f"{table}.parquet") == pq.read_schema(spark / f"{table}.parquet"), table
         assert _rows(duck / f"{table}.parquet") == _rows(spark / f"{table}.parquet"), table
     quarantined = (
         sorted(p.name for p in (duck / "quarantine").glob("*.parquet"))

@@ -143,7 +143,7 @@ def _links_sql() -> Step:
     return Step(
         "links",
         "SELECT p.account_a, p.account_b, na.network_id, p.kind, p.artifact, "
-        "1.0 / (p.n_accounts - 1) AS weight "
+        "CAST(1 AS DOUBLE) / (p.n_accounts - 1) AS weight "
         "FROM shared_artifact_pairs p "
         "JOIN account_networks na ON p.account_a = na.account_id "
         "JOIN account_networks nb ON p.account_b = nb.account_id AND na.network_id = nb.network_id",

@@ -8,10 +8,20 @@ from typing import Any
 
 import pyarrow as pa
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from marketguard.engine.base import ROW, Backend
 from marketguard.errors import UnsupportedError
+
+#: DuckDB functions sqlglot passes through unchanged, and their Spark names.
+FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS"}
+
+
+def _rename_functions(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name.upper() in FUNCTION_RENAMES:
+        return exp.Anonymous(this=FUNCTION_RENAMES[node.name.upper()], expressions=node.expressions)
+    return node
 
 
 class SparkBackend(Backend):
@@ -62,7 +72,8 @@ class SparkBackend(Backend):
         self._views: set[str] = set()
 
     def _render(self, sql: str) -> str:
-        return sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=ErrorLevel.RAISE)[0]
+        tree = sqlglot.parse_one(sql, read="duckdb").transform(_rename_functions)
+        return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
 
     def _create(self, name: str, sql: str, materialize: bool) -> None:
         df = self.spark.sql(sql)

@@ -9,7 +9,7 @@ from marketguard.engine.base import Step
 def network_summary_sql(with_revenue: bool) -> Step:
     """One row per network; reads ``account_networks``, ``store_scores_in`` and ``links``."""
     revenue = (
-        "LEFT JOIN (SELECT an.network_id, sum(o.amount) AS revenue, count(*) AS n_orders FROM orders o "
+        "LEFT JOIN (SELECT an.network_id, round(sum(o.amount), 2) AS revenue, count(*) AS n_orders FROM orders o "
         "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
         "JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) rv "
         "ON acc.network_id = rv.network_id"

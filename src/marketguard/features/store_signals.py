@@ -47,7 +47,8 @@ def store_signals_sql(with_prices: bool, with_networks: bool) -> Step:
         "store_signals",
         "SELECT s.store_id, s.account_id, "
         "CAST(s.template = 'basic' AS INTEGER) AS is_basic_template, "
-        "date_diff('day', a.created_at, s.opened_at) AS account_age_days, "
+        # whole days elapsed; engines disagree on date_diff (boundaries crossed vs full days)
+        "(epoch_us(s.opened_at) - epoch_us(a.created_at)) // 86400000000 AS account_age_days, "
         f"{price_cols}, {network_cols} "
         f"FROM stores s JOIN accounts a ON s.account_id = a.account_id {prices} {networks}",
     )

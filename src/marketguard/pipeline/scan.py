@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
@@ -24,11 +23,12 @@ from marketguard.detect.baseline_risk import BaselineStoreRisk
 from marketguard.detect.shared_environment import SharedEnvironmentLinker
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.features.networks import network_summary_sql
+from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
 
 log = logging.getLogger(__name__)
 
-RESULT_TABLES = ("store_scores", "networks", "links")
+RESULT_TABLES = tuple(RESULT_SCHEMAS)
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,7 @@ def scan(
             st.notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
         results = _detect(tables, config, stages)
         with stages.stage("write") as st:
-            for name, table in results.items():
-                pq.write_table(table, out / f"{name}.parquet")
-            st.rows_out = sum(t.num_rows for t in results.values())
+            st.rows_out = sum(write_result(out, name, table) for name, table in results.items())
         manifest = _manifest(dataset, config, backend, report, stages, results)
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         return ScanResult(out, manifest, report)

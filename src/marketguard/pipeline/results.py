@@ -1,0 +1,65 @@
+"""The results contract: names, columns and types of every table a scan writes, the same on every engine.
+
+Downstream tools (reports, API, console) read these tables, never the raw inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_TS = pa.timestamp("us", tz="UTC")
+_REASONS = pa.list_(pa.string())
+
+RESULT_SCHEMAS: dict[str, pa.Schema] = {
+    "store_scores": pa.schema(
+        [
+            ("store_id", pa.string()),
+            ("score", pa.float64()),
+            ("rank", pa.int64()),
+            ("network_id", pa.string()),
+            ("reasons", _REASONS),
+        ]
+    ),
+    "networks": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("n_accounts", pa.int64()),
+            ("n_stores", pa.int64()),
+            ("n_id_documents", pa.int64()),
+            ("score", pa.float64()),
+            ("revenue", pa.float64()),
+            ("n_orders", pa.int64()),
+            ("first_seen", _TS),
+            ("last_seen", _TS),
+            ("n_shared_devices", pa.int64()),
+            ("n_shared_wifi", pa.int64()),
+            ("reasons", _REASONS),
+        ]
+    ),
+    "links": pa.schema(
+        [
+            ("account_a", pa.string()),
+            ("account_b", pa.string()),
+            ("network_id", pa.string()),
+            ("kind", pa.string()),
+            ("artifact", pa.string()),
+            ("weight", pa.float64()),
+        ]
+    ),
+}
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """Select and cast ``table`` to the documented schema of result ``name``."""
+    schema = RESULT_SCHEMAS[name]
+    return table.select(schema.names).cast(schema)
+
+
+def write_result(out: Path, name: str, table: pa.Table) -> int:
+    """Write one result table as ``out/<name>.parquet``; returns its row count."""
+    conformed = conform(name, table)
+    pq.write_table(conformed, out / f"{name}.parquet")
+    return conformed.num_rows
