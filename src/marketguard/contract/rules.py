@@ -60,17 +60,29 @@ def raw_alias(name: str) -> str:
     return quote(f"_raw_{name}")
 
 
-def is_present_sql(raw: str) -> str:
-    """A raw value is present when it is not NULL and not blank."""
-    return f"({raw} IS NOT NULL AND trim(CAST({raw} AS VARCHAR)) <> '')"
+TEXT_TYPES = ("string", "large_string", "string_view")
+
+#: Raw columns of a loaded table: name -> Arrow type name (``"string"`` for CSV input).
+RawColumns = dict[str, str]
 
 
-def typed_sql(col: Column, raw: str | None) -> str:
-    """The column read as its contract type; unreadable values become NULL (and are caught by a rule)."""
+def is_present_sql(raw: str, text: bool = True) -> str:
+    """A raw value is present when it is not NULL and, for text, not blank."""
+    return f"({raw} IS NOT NULL AND trim({raw}) <> '')" if text else f"({raw} IS NOT NULL)"
+
+
+def typed_sql(col: Column, raw: str | None, raw_type: str = "string") -> str:
+    """The column read as its contract type; unreadable values become NULL (and are caught by a rule).
+
+    Columns already stored with a native type (Parquet, DuckDB) are cast directly, never through text.
+    """
     if raw is None:
         return f"CAST(NULL AS {col.kind.sql_type})"
+    text = raw_type in TEXT_TYPES
     if col.kind in (Kind.STRING, Kind.IP):
-        return f"CAST({raw} AS VARCHAR)"
+        return raw if text else f"CAST({raw} AS VARCHAR)"
+    if not text:
+        return f"TRY_CAST({raw} AS {col.kind.sql_type})"
     return f"CASE WHEN {is_present_sql(raw)} THEN TRY_CAST({raw} AS {col.kind.sql_type}) END"
 
 
@@ -81,14 +93,14 @@ def ip_valid_sql(value: str) -> str:
     )
 
 
-def column_checks(spec: TableSpec, raw_columns: set[str]) -> list[tuple[str, str]]:
+def column_checks(spec: TableSpec, raw_columns: RawColumns) -> list[tuple[str, str]]:
     """(reason code, condition) pairs for one row of ``spec``; conditions read typed columns and raw aliases."""
     checks: list[tuple[str, str]] = []
     for col in spec.columns:
         name, raw = quote(col.name), raw_alias(col.name)
         if col.name not in raw_columns:
             continue
-        present = is_present_sql(raw)
+        present = is_present_sql(raw, raw_columns[col.name] in TEXT_TYPES)
         if col.required:
             checks.append((f"empty:{col.name}", f"NOT {present}"))
         if col.kind not in (Kind.STRING, Kind.IP):
@@ -106,7 +118,7 @@ def column_checks(spec: TableSpec, raw_columns: set[str]) -> list[tuple[str, str
     return checks
 
 
-def checked_sql(spec: TableSpec, raw_columns: list[str], accepted: set[str], raw_table: str) -> str:
+def checked_sql(spec: TableSpec, raw_columns: RawColumns, accepted: set[str], raw_table: str) -> str:
     """Rows of ``raw_table`` typed, with ``_reason`` listing every rule they break ('' when none).
 
     References are checked against the already *accepted* parent tables, so the accepted dataset is closed
@@ -117,11 +129,12 @@ def checked_sql(spec: TableSpec, raw_columns: list[str], accepted: set[str], raw
     select = [ROW]
     select += [f"{quote(c.name)} AS {raw_alias(c.name)}" for c in spec.columns if c.name in present]
     select += [
-        f"{typed_sql(c, quote(c.name) if c.name in present else None)} AS {quote(c.name)}"
+        f"{typed_sql(c, quote(c.name) if c.name in present else None, raw_columns.get(c.name, 'string'))} "
+        f"AS {quote(c.name)}"
         for c in spec.columns
     ]
     select += [quote(e) for e in extras]
-    checks = column_checks(spec, present)
+    checks = column_checks(spec, raw_columns)
     joins: list[str] = []
     if spec.key and spec.key in present:
         checks.append(
@@ -148,8 +161,9 @@ def checked_sql(spec: TableSpec, raw_columns: list[str], accepted: set[str], raw
             joins.append(label_join)
             checks.append(("dangling_reference:entity_id", label_check))
     reasons = ", ".join(f"CASE WHEN {cond} THEN '{code}' END" for code, cond in checks) or "NULL"
+    kept = [f"t.{ROW}"] + [f"t.{quote(c.name)}" for c in spec.columns] + [f"t.{quote(e)}" for e in extras]
     return (
-        f"SELECT t.*, concat_ws('; ', {reasons}) AS _reason "
+        f"SELECT {', '.join(kept)}, concat_ws('; ', {reasons}) AS _reason "
         f"FROM (SELECT {', '.join(select)} FROM {raw_table}) t " + " ".join(joins)
     )
 
@@ -170,22 +184,45 @@ def _label_reference(accepted: set[str]) -> tuple[str, str]:
     return join, f"t.entity_type IN ({checked}) AND t.entity_id IS NOT NULL AND le._eid IS NULL"
 
 
-def castability_sql(spec: TableSpec, raw_columns: list[str], raw_table: str) -> str:
-    """Per typed column: present values, unreadable values, and the first unreadable row."""
-    parts = ["count(*) AS n_rows"]
+def has_reason_sql(code: str) -> str:
+    """Whether a ``_reason`` list contains exactly ``code``."""
+    return f"list_contains(string_split(_reason, '; '), '{code}')"
+
+
+#: The rule that marks a value unreadable as its column's type.
+UNREADABLE_RULE = {
+    Kind.TIMESTAMP: "unparseable",
+    Kind.FLOAT: "unparseable",
+    Kind.INT: "unparseable",
+    Kind.IP: "invalid_ip",
+}
+
+
+def typed_projection_sql(spec: TableSpec, raw_columns: RawColumns, raw_table: str) -> str:
+    """The raw table with every contract column read as its type (NULL where unreadable) and extras kept."""
+    present = set(raw_columns)
+    extras = [c for c in raw_columns if c not in spec.column_names and c != ROW]
+    select = [ROW]
+    select += [
+        f"{typed_sql(c, quote(c.name) if c.name in present else None, raw_columns.get(c.name, 'string'))} "
+        f"AS {quote(c.name)}"
+        for c in spec.columns
+    ]
+    select += [quote(e) for e in extras]
+    return f"SELECT {', '.join(select)} FROM {raw_table}"
+
+
+def type_stats_sql(spec: TableSpec, raw_columns: RawColumns, raw_table: str, rejected_table: str) -> str:
+    """Per typed column: present values (raw), unreadable values and the first unreadable row (rejected)."""
+    parts = []
     for col in spec.columns:
-        if col.name not in raw_columns or col.kind in (Kind.STRING,):
+        if col.name not in raw_columns or col.kind not in UNREADABLE_RULE:
             continue
-        raw = quote(col.name)
-        present = is_present_sql(raw)
-        bad = (
-            f"{present} AND NOT {ip_valid_sql(f'CAST({raw} AS VARCHAR)')}"
-            if col.kind is Kind.IP
-            else f"{present} AND TRY_CAST({raw} AS {col.kind.sql_type}) IS NULL"
-        )
+        bad = has_reason_sql(f"{UNREADABLE_RULE[col.kind]}:{col.name}")
         parts += [
-            f"count(CASE WHEN {present} THEN 1 END) AS {quote('present__' + col.name)}",
-            f"count(CASE WHEN {bad} THEN 1 END) AS {quote('bad__' + col.name)}",
-            f"min(CASE WHEN {bad} THEN {ROW} END) AS {quote('row__' + col.name)}",
+            f"(SELECT count(*) FROM {raw_table} WHERE "
+            f"{is_present_sql(quote(col.name), raw_columns[col.name] in TEXT_TYPES)}) AS {quote('present__' + col.name)}",
+            f"(SELECT count(*) FROM {rejected_table} WHERE {bad}) AS {quote('bad__' + col.name)}",
+            f"(SELECT min({ROW}) FROM {rejected_table} WHERE {bad}) AS {quote('row__' + col.name)}",
         ]
-    return f"SELECT {', '.join(parts)} FROM {raw_table}"
+    return f"SELECT {', '.join(parts) or '1 AS none'}"

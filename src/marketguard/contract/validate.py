@@ -17,7 +17,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from marketguard.contract.load import Source, discover, raw_name, register_raw
-from marketguard.contract.rules import REASONS, castability_sql, checked_sql, quote
+from marketguard.contract.rules import (
+    REASONS,
+    RawColumns,
+    checked_sql,
+    quote,
+    type_stats_sql,
+    typed_projection_sql,
+)
 from marketguard.contract.spec import LOAD_ORDER, TABLES, Kind, TableSpec
 from marketguard.engine.base import ROW, Backend, Step
 from marketguard.engine.tables import Tables
@@ -104,6 +111,9 @@ def validate(
 ) -> tuple[Tables, ValidationReport]:
     """Load ``dataset`` onto ``backend``, check it, and register accepted rows as the contract tables.
 
+    One pass per table types every column and lists the rules each row breaks (``checked_<table>``); the
+    structural type check reads its counts, so the data is scanned once.
+
     Raises
     ------
     ContractError
@@ -112,39 +122,72 @@ def validate(
     sources, problems = discover(Path(dataset))
     problems += register_raw(backend, sources)
     readable = {t: s for t, s in sources.items() if backend.table_exists(raw_name(t))}
-    columns = {t: [c for c, _ in backend.columns(raw_name(t))] for t in readable}
-    for table in readable:
-        problems += _structural_problems(backend, TABLES[table], columns[table])
-    if problems:
-        raise ContractError(problems)
-
-    reports: dict[str, TableReport] = {}
-    accepted: set[str] = set()
+    columns = {t: dict(backend.columns(raw_name(t))) for t in readable}
+    checkable = []
     for table in (t for t in LOAD_ORDER if t in readable):
-        reports[table] = _check_rows(
-            backend, TABLES[table], readable[table], columns[table], accepted, quarantine_dir
+        missing = _missing_columns(TABLES[table], columns[table])
+        problems += missing
+        if not missing:
+            checkable.append(table)
+    for i, table in enumerate(checkable):
+        spec, cols = TABLES[table], columns[table]
+        checks = checked_sql(spec, cols, set(checkable[:i]), raw_name(table))
+        backend.run(
+            Step(rejected_name(table), f"SELECT {ROW}, _reason FROM ({checks}) c WHERE _reason <> ''")
         )
-        accepted.add(table)
-    missing = [t for t in LOAD_ORDER if t not in readable]
-    return Tables(backend, frozenset(accepted)), ValidationReport(reports, missing)
+        backend.run(Step(table, accepted_sql(spec, cols), materialize=False))
+        problems += _type_problems(backend, spec, cols)
+    if problems:
+        for table in checkable:
+            backend.drop(table)
+            backend.drop(rejected_name(table))
+        raise ContractError(problems)
+    reports = {t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir) for t in checkable}
+    absent = [t for t in LOAD_ORDER if t not in readable]
+    return Tables(backend, frozenset(checkable)), ValidationReport(reports, absent)
 
 
-def _structural_problems(backend: Backend, spec: TableSpec, raw_columns: list[str]) -> list[Problem]:
-    problems = [
+def rejected_name(table: str) -> str:
+    return f"rejected_{table}"
+
+
+def accepted_sql(spec: TableSpec, raw_columns: RawColumns) -> str:
+    """Accepted rows: the typed contract columns and any extras, for every row not rejected.
+
+    A view over the input rather than a copy: the checks ran once; reading it again only re-applies the casts.
+    """
+    keep = [f"t.{quote(c)}" for c in spec.column_names]
+    keep += [f"t.{quote(c)}" for c in raw_columns if c not in spec.column_names and c != ROW]
+    return (
+        f"SELECT {', '.join(keep)} FROM ({typed_projection_sql(spec, raw_columns, raw_name(spec.name))}) t "
+        f"LEFT JOIN {rejected_name(spec.name)} q ON t.{ROW} = q.{ROW} WHERE q.{ROW} IS NULL"
+    )
+
+
+def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
+    found = ", ".join(c for c in raw_columns if c != ROW)
+    return [
         Problem(
             spec.name,
             col.name,
             "required column is missing",
-            f"add a '{col.name}' column ({col.kind.label}); columns found: {', '.join(c for c in raw_columns if c != ROW)}",
+            f"add a '{col.name}' column ({col.kind.label}); columns found: {found}",
         )
         for col in spec.columns
         if col.required and col.name not in raw_columns
     ]
+
+
+def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
+    """Typed columns most of whose values are unreadable: a format problem, not bad rows."""
     stats = backend.fetch(
-        castability_sql(spec, raw_columns, raw_name(spec.name)), f"castability {spec.name}"
+        type_stats_sql(spec, raw_columns, raw_name(spec.name), rejected_name(spec.name)),
+        f"type check {spec.name}",
     ).to_pylist()[0]
+    problems = []
     for col in spec.columns:
-        n_present, n_bad = stats.get(f"present__{col.name}"), stats.get(f"bad__{col.name}")
+        n_bad = stats.get(f"bad__{col.name}") or 0
+        n_present = stats.get(f"present__{col.name}") or 0
         if not n_bad or n_bad <= STRUCTURAL_SHARE * n_present:
             continue
         row = stats[f"row__{col.name}"]
@@ -178,29 +221,19 @@ def type_fix(kind: Kind) -> str:
     }.get(kind, "check the column's type")
 
 
-def _check_rows(
-    backend: Backend,
-    spec: TableSpec,
-    source: Source,
-    raw_columns: list[str],
-    accepted: set[str],
-    quarantine_dir: Path | None,
+def _quarantine(
+    backend: Backend, spec: TableSpec, source: Source, raw_columns: RawColumns, quarantine_dir: Path | None
 ) -> TableReport:
-    name = spec.name
-    checked = f"checked_{name}"
-    backend.run(Step(checked, checked_sql(spec, raw_columns, accepted, raw_name(name))))
-    keep = [quote(c) for c in spec.column_names]
-    keep += [quote(c) for c in raw_columns if c not in spec.column_names and c != ROW]
-    backend.run(Step(name, f"SELECT {', '.join(keep)} FROM {checked} WHERE _reason = ''"))
-    raw_cols = [f"{quote('_raw_' + c)} AS {quote(c)}" for c in spec.column_names if c in raw_columns]
-    extras = [quote(c) for c in raw_columns if c not in spec.column_names and c != ROW]
+    """Fetch rejected rows with their original values, write them aside, and count them per reason."""
+    name, rejected = spec.name, rejected_name(spec.name)
+    originals = [f"r.{quote(c)}" for c in raw_columns if c != ROW]
     quarantined = backend.fetch(
-        f"SELECT {ROW} AS {quote('row')}, {', '.join(raw_cols + extras)}, _reason AS reason "
-        f"FROM {checked} WHERE _reason <> '' ORDER BY {ROW}",
+        f"SELECT r.{ROW} AS {quote('row')}, {', '.join(originals)}, c._reason AS reason FROM {raw_name(name)} r "
+        f"JOIN {rejected} c ON r.{ROW} = c.{ROW} "
+        f"ORDER BY r.{ROW}",
         f"quarantine {name}",
     )
-    n_read = backend.count(checked)
-    backend.drop(checked)
+    n_read = backend.count(raw_name(name))
     reasons, examples = _count_reasons(quarantined)
     if quarantined.num_rows and quarantine_dir is not None:
         quarantine_dir.mkdir(parents=True, exist_ok=True)

@@ -139,12 +139,14 @@ def _networks(edges: pa.Table, store_owners: pa.ChunkedArray) -> pa.Table:
 
 
 def _links_sql() -> Step:
-    """Pairs inside one network with the baseline weight 1 / (accounts sharing the artifact - 1)."""
+    """Pairs inside one network with the baseline weight 1 / (accounts sharing the artifact - 1).
+
+    Both accounts of a pair share an artifact, so they are in the same component: joining on one side suffices
+    (and avoids a self-join of the network table, quadratic in the size of a giant component).
+    """
     return Step(
         "links",
         "SELECT p.account_a, p.account_b, na.network_id, p.kind, p.artifact, "
         "CAST(1 AS DOUBLE) / (p.n_accounts - 1) AS weight "
-        "FROM shared_artifact_pairs p "
-        "JOIN account_networks na ON p.account_a = na.account_id "
-        "JOIN account_networks nb ON p.account_b = nb.account_id AND na.network_id = nb.network_id",
+        "FROM shared_artifact_pairs p JOIN account_networks na ON p.account_a = na.account_id",
     )

@@ -7,6 +7,7 @@ any engine error with the step name and the SQL (in the manner of Splink's datab
 from __future__ import annotations
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -96,10 +97,12 @@ class Backend(ABC):
         for step in [steps] if isinstance(steps, Step) else steps:
             sql = self.render(step.sql, step.name)
             log.debug("step %s on %s:\n%s", step.name, self.name, sql)
+            start = time.perf_counter()
             try:
                 self._create(step.name, sql, step.materialize)
             except Exception as exc:
                 raise EngineError(self.name, step.name, sql, exc) from exc
+            log.info("step %s on %s: %.2f s", step.name, self.name, time.perf_counter() - start)
 
     def fetch(self, sql: str, step: str) -> pa.Table:
         """Run a SELECT (DuckDB dialect) and return Arrow; ``step`` names it in errors."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -21,15 +23,26 @@ class DuckDBBackend(Backend):
         Worker threads; ``None`` lets DuckDB use every core.
     memory_limit
         DuckDB's memory limit, e.g. ``"6GB"``; it spills to disk beyond it.
+    temp_directory
+        Where DuckDB spills; by default a fresh directory under the system temp dir, removed on close (DuckDB's
+        own default is ``.tmp`` in the working directory).
     """
 
     name = "duckdb"
 
     def __init__(
-        self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None
+        self,
+        database: str = ":memory:",
+        *,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
     ) -> None:
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone = 'UTC'")
+        self._own_temp = temp_directory is None
+        self.temp_directory = temp_directory or tempfile.mkdtemp(prefix="marketguard-duckdb-")
+        self.con.execute(f"SET temp_directory = '{self.temp_directory}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -93,3 +106,5 @@ class DuckDBBackend(Backend):
 
     def close(self) -> None:
         self.con.close()
+        if self._own_temp:
+            shutil.rmtree(self.temp_directory, ignore_errors=True)
