@@ -43,8 +43,9 @@ format: $(DEV)
 
 ## bench: every benchmark under benchmarks/, JSON lines on stdout
 bench: $(DEV)
-	$(BIN)/python benchmarks/simulate.py
-	$(BIN)/python benchmarks/scan.py
+	$(BIN)/python benchmarks/simulate.py --sizes 10000,100000
+	$(BIN)/python benchmarks/validate.py --stores 100000
+	$(BIN)/python benchmarks/scan.py --stores 100000
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -239,7 +239,7 @@ def _quarantine(
         quarantine_dir.mkdir(parents=True, exist_ok=True)
         pq.write_table(quarantined, quarantine_dir / f"{name}.parquet")
     if quarantined.num_rows:
-        log.warning("%s: %d rows quarantined: %s", name, quarantined.num_rows, reasons)
+        log.info("%s: %d rows quarantined: %s", name, quarantined.num_rows, reasons)
     return TableReport(
         source.describe(), n_read, n_read - quarantined.num_rows, quarantined.num_rows, reasons, examples
     )

@@ -8,6 +8,15 @@ are counterfeit. ``write_marketplace`` writes both as Parquet.
 """
 
 from .config import DIFFICULTIES, SimulationConfig
+from .corrupt import Corruption, corrupt
 from .marketplace import Marketplace, simulate, write_marketplace
 
-__all__ = ["DIFFICULTIES", "Marketplace", "SimulationConfig", "simulate", "write_marketplace"]
+__all__ = [
+    "DIFFICULTIES",
+    "Corruption",
+    "Marketplace",
+    "SimulationConfig",
+    "corrupt",
+    "simulate",
+    "write_marketplace",
+]
