@@ -37,3 +37,16 @@ def test_scan_prints_stages_and_top_networks(tiny, tmp_path) -> None:
     for stage in ("validate", "link", "score_stores", "networks", "write"):
         assert f"✓ {stage}:" in result.output
     assert "Top networks" in result.output and "N-A1" in result.output
+
+
+def test_scan_summary_counts_quarantined_rows_per_table_and_reason(tiny, tmp_path) -> None:
+    def edit(data: dict) -> None:
+        data["logins"]["ip"][1] = "not-an-ip"
+
+    result = CliRunner().invoke(main, ["scan", str(tiny(edit)), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "1 input rows quarantined" in result.output
+    assert (
+        "logins.ip: not an IPv4 or IPv6 address in 1 row (e.g. row 2: 'not-an-ip') [invalid_ip:ip]"
+        in result.output
+    )

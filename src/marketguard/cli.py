@@ -21,6 +21,7 @@ from rich.status import Status
 from rich.table import Table
 
 from marketguard import __version__
+from marketguard.contract import ValidationReport
 from marketguard.errors import ContractError, MarketguardError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -139,6 +140,7 @@ def scan(
     with _errors(debug):
         result = run(dataset, out, config, progress=_Progress())
     _print_scan_summary(result.manifest, out)
+    _print_quarantine(result.validation, out)
 
 
 @main.command()
@@ -212,6 +214,15 @@ def _print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
             "\n".join(n["reasons"]),
         )
     console.print(table)
+
+
+def _print_quarantine(report: ValidationReport, out: Path) -> None:
+    """Per table and reason: how many rows were set aside, with example rows (they are in OUT/quarantine/)."""
+    if not report.n_quarantined:
+        return
+    console.print(f"quarantined rows, kept in {out / 'quarantine'}:", markup=False)
+    for line in report.reason_lines():
+        console.print(f"  {line}", markup=False)
 
 
 def _fmt(value: Any) -> str:

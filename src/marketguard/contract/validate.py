@@ -80,18 +80,23 @@ class ValidationReport:
 
     def lines(self) -> list[str]:
         """Plain-language summary: one line per table, then one per (table, reason) with example rows."""
-        out = []
-        for name, t in self.tables.items():
-            out.append(
-                f"{name}: {t.rows_read} rows read, {t.rows_accepted} accepted, "
-                f"{t.rows_quarantined} quarantined ({t.source})"
-            )
-        for name, t in self.tables.items():
-            for code, n in t.reasons.items():
-                out.append(describe_reason(name, code, n, t.examples.get(code, [])))
+        out = [
+            f"{name}: {t.rows_read} rows read, {t.rows_accepted} accepted, {t.rows_quarantined} quarantined "
+            f"({t.source})"
+            for name, t in self.tables.items()
+        ]
+        out += self.reason_lines()
         if self.missing_optional:
             out.append("optional tables not provided: " + ", ".join(self.missing_optional))
         return out
+
+    def reason_lines(self) -> list[str]:
+        """One line per (table, reason): table.column, count, example rows with values, and the fix."""
+        return [
+            describe_reason(name, code, n, t.examples.get(code, []))
+            for name, t in self.tables.items()
+            for code, n in t.reasons.items()
+        ]
 
 
 def describe_reason(table: str, code: str, n: int, examples: list[tuple[int, str | None]]) -> str:

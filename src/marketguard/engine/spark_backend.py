@@ -14,6 +14,9 @@ from sqlglot.errors import ErrorLevel
 from marketguard.engine.base import ROW, Backend
 from marketguard.errors import UnsupportedError
 
+# PySpark warns that pandas 3 is not fully supported; the Arrow paths used here work with it.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+
 #: DuckDB functions sqlglot passes through unchanged, and their Spark names.
 FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS"}
 
@@ -64,9 +67,7 @@ class SparkBackend(Backend):
             }
             for key, value in settings.items():
                 builder = builder.config(key, value)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*pandas.*")  # pandas 3 works for what we use
-                spark = builder.getOrCreate()
+            spark = builder.getOrCreate()
             spark.sparkContext.setLogLevel("ERROR")
         self.spark = spark
         self._views: set[str] = set()
@@ -90,13 +91,11 @@ class SparkBackend(Backend):
         self._views.add(name)
 
     def register_parquet(self, name: str, path: Path) -> None:
-        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         df = self.spark.read.parquet(str(path))
-        # One file read in order: monotonically increasing ids follow file order, row_number makes them dense.
-        order = Window.orderBy(F.monotonically_increasing_id())
-        df = df.select(F.row_number().over(order).cast("long").alias(ROW), "*")
+        # Parquet's hidden per-file row index: the same 1-based row numbers as DuckDB, computed in parallel.
+        df = df.select((F.col("_metadata.row_index") + 1).cast("long").alias(ROW), "*")
         df.createOrReplaceTempView(name)
         self._views.add(name)
 
