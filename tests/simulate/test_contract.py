@@ -9,95 +9,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from marketguard.contract.spec import LOAD_ORDER, TABLES, Kind
 from marketguard.simulate import Marketplace, simulate, write_marketplace
 
 S, TS, F, INT, B = pa.string(), pa.timestamp("us", tz="UTC"), pa.float64(), pa.int64(), pa.bool_()
-CONTRACT = {
-    "accounts": {
-        "account_id": S,
-        "created_at": TS,
-        "id_document": S,
-        "phone": S,
-        "email": S,
-        "bank_account": S,
-        "region": S,
-    },
-    "stores": {
-        "store_id": S,
-        "account_id": S,
-        "opened_at": TS,
-        "template": S,
-        "main_category": S,
-        "name": S,
-        "closed_at": TS,
-    },
-    "logins": {"account_id": S, "ts": TS, "ip": S, "device_id": S, "wifi_bssid": S, "user_agent": S},
-    "brands": {"brand": S, "category": S, "reference_price": F, "currency": S},
-    "authorized_sellers": {"brand": S, "store_id": S},
-    "listings": {
-        "listing_id": S,
-        "store_id": S,
-        "title": S,
-        "brand": S,
-        "category": S,
-        "price": F,
-        "currency": S,
-        "listed_at": TS,
-    },
-    "orders": {
-        "order_id": S,
-        "listing_id": S,
-        "buyer_account_id": S,
-        "ts": TS,
-        "quantity": INT,
-        "amount": F,
-        "ship_to_region": S,
-    },
-    "reviews": {
-        "review_id": S,
-        "listing_id": S,
-        "reviewer_account_id": S,
-        "order_id": S,
-        "ts": TS,
-        "rating": INT,
-        "text": S,
-    },
-    "shipments": {
-        "shipment_id": S,
-        "order_id": S,
-        "carrier": S,
-        "picked_up_at": TS,
-        "origin_address": S,
-        "origin_lat": F,
-        "origin_lon": F,
-        "sender_phone": S,
-    },
-    "transfers": {
-        "transfer_id": S,
-        "ts": TS,
-        "from_party": S,
-        "to_party": S,
-        "amount": F,
-        "currency": S,
-        "kind": S,
-    },
-    "declarations": {
-        "declaration_id": S,
-        "filed_at": TS,
-        "exporter": S,
-        "exporter_address": S,
-        "exporter_phone": S,
-        "hs_code": S,
-        "description": S,
-        "brand": S,
-        "quantity": INT,
-        "declared_value": F,
-        "currency": S,
-        "destination_country": S,
-        "port": S,
-    },
-    "labels": {"entity_type": S, "entity_id": S, "label": INT, "source": S, "labeled_at": TS},
-}
+ARROW = {Kind.STRING: S, Kind.IP: S, Kind.TIMESTAMP: TS, Kind.FLOAT: F, Kind.INT: INT}
+CONTRACT = {name: {c.name: ARROW[c.kind] for c in TABLES[name].columns} for name in LOAD_ORDER}
 TRUTH = {
     "stores": {"store_id": S, "is_counterfeit": B, "operator_id": S, "operator_kind": S},
     "accounts": {"account_id": S, "operator_id": S, "role": S},
@@ -106,30 +23,12 @@ TRUTH = {
     "parties": {"party": S, "operator_id": S, "role": S},
     "declarations": {"declaration_id": S, "is_counterfeit": B, "operator_id": S},
 }
-KEYS = {
-    "accounts": "account_id",
-    "stores": "store_id",
-    "brands": "brand",
-    "listings": "listing_id",
-    "orders": "order_id",
-    "reviews": "review_id",
-    "shipments": "shipment_id",
-    "transfers": "transfer_id",
-    "declarations": "declaration_id",
-}
+KEYS = {name: spec.key for name, spec in TABLES.items() if spec.key}
 REFERENCES = [
-    ("stores", "account_id", "accounts", "account_id"),
-    ("logins", "account_id", "accounts", "account_id"),
-    ("authorized_sellers", "brand", "brands", "brand"),
-    ("authorized_sellers", "store_id", "stores", "store_id"),
-    ("listings", "store_id", "stores", "store_id"),
-    ("listings", "brand", "brands", "brand"),
-    ("orders", "listing_id", "listings", "listing_id"),
-    ("orders", "buyer_account_id", "accounts", "account_id"),
-    ("reviews", "listing_id", "listings", "listing_id"),
-    ("reviews", "reviewer_account_id", "accounts", "account_id"),
-    ("reviews", "order_id", "orders", "order_id"),
-    ("shipments", "order_id", "orders", "order_id"),
+    (name, col.name, *col.references)
+    for name, spec in TABLES.items()
+    for col in spec.columns
+    if col.references
 ]
 
 

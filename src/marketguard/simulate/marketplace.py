@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from marketguard.contract.spec import LOAD_ORDER
+
 from .catalog import Catalog, build_catalog
 from .catalog_vocab import CATEGORIES, TEMPLATES
 from .commerce import finalize_orders, genuine_orders, orders_table
@@ -36,20 +38,6 @@ __all__ = ["MIN_STORES", "Marketplace", "simulate", "write_marketplace"]
 
 log = logging.getLogger(__name__)
 MIN_STORES = 100
-TABLE_ORDER = (
-    "accounts",
-    "stores",
-    "logins",
-    "brands",
-    "authorized_sellers",
-    "listings",
-    "orders",
-    "reviews",
-    "shipments",
-    "transfers",
-    "declarations",
-    "labels",
-)
 
 
 @dataclass
@@ -278,7 +266,7 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     }
     lap("assemble")
     return Marketplace(
-        tables={k: tables[k] for k in TABLE_ORDER},
+        tables={k: tables[k] for k in LOAD_ORDER},
         truth=truth,
         n_stores=int(n_stores),
         seed=int(seed),
