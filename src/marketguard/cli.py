@@ -120,22 +120,22 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Results directory.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option(
-    "--max-shared-accounts",
-    type=click.IntRange(2),
-    default=50,
+    "--min-link-strength",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
     show_default=True,
-    help="Devices/Wi-Fi used by more accounts than this are hubs and not linked through.",
+    help="Account pairs whose combined shared evidence is weaker than this are not linked.",
 )
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
 @_debug_option
 def scan(
-    dataset: Path, out: Path, engine: str, max_shared_accounts: int, threads: int | None, debug: bool
+    dataset: Path, out: Path, engine: str, min_link_strength: float, threads: int | None, debug: bool
 ) -> None:
     """Validate DATASET, find networks, score stores, and write the results to OUT."""
     from marketguard.pipeline.scan import ScanConfig
     from marketguard.pipeline.scan import scan as run
 
-    config = ScanConfig(engine=engine, max_shared_accounts=max_shared_accounts, threads=threads)
+    config = ScanConfig(engine=engine, min_link_strength=min_link_strength, threads=threads)
     console.print(f"scanning {dataset} on {engine}", markup=False)
     with _errors(debug):
         result = run(dataset, out, config, progress=_Progress())

@@ -35,8 +35,8 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     assert 0.0 <= scores[-1]["score"] <= s1["score"] <= 1.0
     networks = pq.read_table(out / "networks.parquet").to_pylist()
     assert (
-        networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device "
-        "and 1 Wi-Fi router"
+        networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device, "
+        "1 Wi-Fi router and 1 IP network"
     )
     assert networks[0]["revenue"] == pytest.approx(280.0)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -76,7 +76,7 @@ def test_missing_optional_tables_are_reported(tiny, tmp_path) -> None:
         for table in ("listings", "orders", "reviews", "shipments", "brands", "authorized_sellers"):
             del data[table]
 
-    manifest = scan(tiny(edit), tmp_path / "r", ScanConfig(max_shared_accounts=5)).manifest
+    manifest = scan(tiny(edit), tmp_path / "r", ScanConfig(min_link_strength=0.6)).manifest
     assert "listings" in manifest["missing_optional_tables"]
     stages = {s["name"]: s for s in manifest["stages"]}
     assert stages["score_stores"]["notes"] == ["price signal skipped: needs listings and brands"]

@@ -2,9 +2,10 @@
 
 from marketguard.detect.base import Detector
 from marketguard.detect.baseline_risk import BaselineStoreRisk
+from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.shared_environment import SharedEnvironmentLinker
 
 #: Every registered detector, in the order a scan runs them; the common tests run over this list.
-DETECTORS: tuple[type[Detector], ...] = (SharedEnvironmentLinker, BaselineStoreRisk)
+DETECTORS: tuple[type[Detector], ...] = (SharedEnvironmentLinker, OperatorLinker, BaselineStoreRisk)
 
-__all__ = ["DETECTORS", "BaselineStoreRisk", "Detector", "SharedEnvironmentLinker"]
+__all__ = ["DETECTORS", "BaselineStoreRisk", "Detector", "OperatorLinker", "SharedEnvironmentLinker"]

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from marketguard.engine.base import Step
 
+#: Per artifact kind, the networks column counting the distinct artifacts of that kind shared inside a network.
+SHARED_COUNTS: dict[str, str] = {
+    "device": "n_shared_devices",
+    "wifi": "n_shared_wifi",
+    "ip": "n_shared_ips",
+    "ip_net": "n_shared_ip_networks",
+    "id_document": "n_shared_id_documents",
+    "phone": "n_shared_phones",
+    "email": "n_shared_emails",
+    "bank_account": "n_shared_bank_accounts",
+}
+
 
 def network_summary_sql(with_revenue: bool) -> Step:
     """One row per network; reads ``account_networks``, ``store_scores_in`` and ``links``."""
@@ -24,8 +36,11 @@ def network_summary_sql(with_revenue: bool) -> Step:
     return Step(
         "network_summary",
         "SELECT acc.network_id, acc.n_accounts, coalesce(st.n_stores, 0) AS n_stores, acc.n_id_documents, "
-        "st.score, " + revenue_cols + ", seen.first_seen, seen.last_seen, "
-        "coalesce(art.n_shared_devices, 0) AS n_shared_devices, coalesce(art.n_shared_wifi, 0) AS n_shared_wifi "
+        "st.score, "
+        + revenue_cols
+        + ", seen.first_seen, seen.last_seen, "
+        + ", ".join(f"coalesce(art.{col}, 0) AS {col}" for col in SHARED_COUNTS.values())
+        + " "
         "FROM (SELECT an.network_id, count(*) AS n_accounts, count(DISTINCT a.id_document) AS n_id_documents "
         "      FROM account_networks an JOIN accounts a ON an.account_id = a.account_id "
         "      GROUP BY an.network_id) acc "
@@ -36,8 +51,11 @@ def network_summary_sql(with_revenue: bool) -> Step:
         "LEFT JOIN (SELECT an.network_id, min(g.ts) AS first_seen, max(g.ts) AS last_seen FROM logins g "
         "      JOIN account_networks an ON g.account_id = an.account_id GROUP BY an.network_id) seen "
         "  ON acc.network_id = seen.network_id "
-        "LEFT JOIN (SELECT network_id, count(DISTINCT CASE WHEN kind = 'device' THEN artifact END) "
-        "      AS n_shared_devices, count(DISTINCT CASE WHEN kind = 'wifi' THEN artifact END) AS n_shared_wifi "
-        "      FROM links GROUP BY network_id) art "
+        "LEFT JOIN (SELECT network_id, "
+        + ", ".join(
+            f"count(DISTINCT CASE WHEN kind = '{k}' THEN artifact END) AS {c}"
+            for k, c in SHARED_COUNTS.items()
+        )
+        + " FROM links GROUP BY network_id) art "
         "  ON acc.network_id = art.network_id " + revenue,
     )

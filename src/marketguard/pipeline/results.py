@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from marketguard.features.networks import SHARED_COUNTS
+
 _TS = pa.timestamp("us", tz="UTC")
 _REASONS = pa.list_(pa.string())
 
@@ -34,8 +36,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("n_orders", pa.int64()),
             ("first_seen", _TS),
             ("last_seen", _TS),
-            ("n_shared_devices", pa.int64()),
-            ("n_shared_wifi", pa.int64()),
+            *[(col, pa.int64()) for col in SHARED_COUNTS.values()],
             ("reasons", _REASONS),
         ]
     ),
@@ -47,6 +48,11 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("kind", pa.string()),
             ("artifact", pa.string()),
             ("weight", pa.float64()),
+            ("n_sharing", pa.int64()),
+            ("n_events", pa.int64()),
+            ("first_seen", _TS),
+            ("last_seen", _TS),
+            ("pair_strength", pa.float64()),
         ]
     ),
 }

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
 from marketguard.detect.baseline_risk import BaselineStoreRisk
-from marketguard.detect.shared_environment import SharedEnvironmentLinker
+from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.features.networks import network_summary_sql
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
@@ -36,7 +36,7 @@ class ScanConfig:
     """Settings of a scan; each is also a CLI option."""
 
     engine: str = "duckdb"
-    max_shared_accounts: int = 50
+    min_link_strength: float = 0.5
     young_account_days: int = 30
     threads: int | None = None
     memory_limit: str | None = None
@@ -101,11 +101,9 @@ def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, Valid
 
 def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
     with stages.stage("link") as st:
-        linker = SharedEnvironmentLinker(max_shared_accounts=config.max_shared_accounts).fit(tables)
+        linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         st.rows_out = linker.assignments_.num_rows
-        st.notes = [
-            f"{linker.hubs_.num_rows} hub artifacts above {config.max_shared_accounts} accounts ignored"
-        ]
+        st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
     with stages.stage("score_stores") as st:
         risk = BaselineStoreRisk(young_account_days=config.young_account_days).fit(tables)
         if not tables.has("listings", "brands"):
@@ -148,38 +146,36 @@ def _networks(summary: pa.Table) -> pa.Table:
     rows = sorted(summary.to_pylist(), key=lambda r: (-(r["score"] or 0.0), r["network_id"]))
     for r in rows:
         r["reasons"] = network_reasons(r)
-    columns = [
-        "network_id",
-        "n_accounts",
-        "n_stores",
-        "n_id_documents",
-        "score",
-        "revenue",
-        "n_orders",
-        "first_seen",
-        "last_seen",
-        "n_shared_devices",
-        "n_shared_wifi",
-        "reasons",
-    ]
-    schema = summary.schema
-    fields = [
-        schema.field(c) if c != "reasons" else pa.field("reasons", pa.list_(pa.string())) for c in columns
-    ]
-    return pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows], schema=pa.schema(fields))
+    schema = RESULT_SCHEMAS["networks"]
+    return pa.Table.from_pylist([{c: r[c] for c in schema.names} for r in rows], schema=schema)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
+#: How each shared-artifact count reads in a sentence, strongest evidence first.
+SHARED_WORDS = {
+    "n_shared_devices": "device",
+    "n_shared_wifi": "Wi-Fi router",
+    "n_shared_id_documents": "identity document",
+    "n_shared_bank_accounts": "bank account",
+    "n_shared_phones": "phone",
+    "n_shared_emails": "e-mail address",
+    "n_shared_ips": "IP address",
+    "n_shared_ip_networks": "IP network",
+}
+
+
 def network_reasons(r: dict[str, Any]) -> list[str]:
     """Plain-language reasons for one network, strongest tell first."""
-    shared = [_plural(r["n_shared_devices"], "device"), _plural(r["n_shared_wifi"], "Wi-Fi router")]
-    shared = [s for s in shared if not s.startswith("0 ")]
+    shared = [_plural(r[col], word) for col, word in SHARED_WORDS.items() if r.get(col)]
+    listed = (
+        ", ".join(shared[:-1]) + (" and " if len(shared) > 1 else "") + shared[-1] if shared else "nothing"
+    )
     out = [
         f"{_plural(r['n_stores'], 'store')} opened with {_plural(r['n_id_documents'], 'different identity document')}"
-        f" share {' and '.join(shared)}"
+        f" share {listed}"
     ]
     if r["n_accounts"] > r["n_stores"]:
         out.append(f"{_plural(r['n_accounts'], 'account')} in all, including non-store accounts")

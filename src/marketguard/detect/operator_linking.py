@@ -1,0 +1,213 @@
+"""Operator linking: uncover the real operator behind stores opened with borrowed identities.
+
+Counterfeiters open each store with someone else's identity document, phone and bank account, but run them
+from the same computers, Wi-Fi routers and networks. This detector builds the evidence graph (accounts to the
+artifacts they used), weights every shared artifact by kind, specificity (how few accounts share it),
+engagement (how much of each account's activity used it) and time, combines a pair's evidence as independent
+signals, links pairs above ``min_link_strength``, and splits oversized components with Leiden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from marketguard.detect.base import Detector, Interval, evidence_table
+from marketguard.engine.base import Step
+from marketguard.engine.tables import Tables
+from marketguard.features.evidence import (
+    account_artifacts_sql,
+    artifact_degrees_sql,
+    pair_evidence_sql,
+    pair_strength_sql,
+)
+from marketguard.graph import encode
+from marketguard.graph.communities import weighted_networks
+
+#: Reason code per artifact kind in ``explain``.
+REASON_CODES = {
+    "device": "SHARED_DEVICE",
+    "wifi": "SHARED_WIFI",
+    "ip": "SHARED_IP",
+    "ip_net": "SHARED_IP_NETWORK",
+    "id_document": "SHARED_ID_DOCUMENT",
+    "phone": "SHARED_PHONE",
+    "email": "SHARED_EMAIL",
+    "bank_account": "SHARED_BANK_ACCOUNT",
+}
+
+
+class OperatorLinker(Detector):
+    """Group accounts into operator networks from weighted shared evidence.
+
+    Requires ``accounts``, ``stores`` and ``logins``; uses ``shipments`` (with orders and listings) for sender
+    phones when present. Learns ``assignments_`` (account_id, network_id for networks with at least two accounts
+    and a store), ``links_`` (one row per linked pair and shared artifact, with its evidence) and ``hubs_``
+    (artifacts above their kind's degree cap, never paired). Reason codes: see :data:`REASON_CODES`.
+
+    Parameters
+    ----------
+    min_link_strength
+        Pairs whose combined evidence is weaker than this are not linked.
+    min_share
+        Share of an account's logins on an artifact at which the artifact counts fully (less counts less).
+    max_network_accounts
+        Components larger than this are split into Leiden communities.
+    resolution
+        Leiden resolution (higher = smaller networks).
+    random_state
+        Seed of the Leiden runs.
+    """
+
+    parameter_constraints: ClassVar[Mapping[str, Interval]] = {
+        "min_link_strength": Interval(float, 0.0, 1.0),
+        "min_share": Interval(float, 0.001, 1.0),
+        "max_network_accounts": Interval(int, 2, None),
+        "resolution": Interval(float, 0.001, None),
+        "random_state": Interval(int, 0, None),
+    }
+    required_tables = ("accounts", "stores", "logins")
+
+    def __init__(
+        self,
+        *,
+        min_link_strength: float = 0.5,
+        min_share: float = 0.1,
+        max_network_accounts: int = 60,
+        resolution: float = 1.0,
+        random_state: int = 0,
+    ) -> None:
+        self.min_link_strength = min_link_strength
+        self.min_share = min_share
+        self.max_network_accounts = max_network_accounts
+        self.resolution = resolution
+        self.random_state = random_state
+
+    def fit(self, tables: Tables, labels: pa.Table | None = None) -> OperatorLinker:
+        self._validate_params()
+        self._check_tables(tables)
+        tables.run(
+            [
+                account_artifacts_sql(tables.has("shipments", "orders", "listings")),
+                artifact_degrees_sql(),
+                pair_evidence_sql(self.min_share),
+                pair_strength_sql(self.min_link_strength),
+            ]
+        )
+        pairs = tables.fetch("SELECT account_a, account_b, strength FROM pair_strength", "fetch strong pairs")
+        owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
+        self.assignments_ = self._networks(pairs, owners)
+        tables.backend.register_arrow("account_networks", self.assignments_)
+        tables.run(_links_steps())
+        self.links_ = tables.fetch(
+            "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links"
+        )
+        self.hubs_ = tables.fetch(
+            "SELECT kind, artifact, n_accounts, n_events FROM artifact_degrees WHERE is_hub "
+            "ORDER BY n_accounts DESC, kind, artifact",
+            "fetch hubs",
+        )
+        return self
+
+    def _networks(self, pairs: pa.Table, owners: pa.ChunkedArray) -> pa.Table:
+        empty = pa.table({"account_id": pa.array([], pa.string()), "network_id": pa.array([], pa.string())})
+        if pairs.num_rows == 0:
+            return empty
+        codes, ids = encode(
+            pa.chunked_array(pairs.column("account_a").chunks + pairs.column("account_b").chunks)
+        )
+        n = pairs.num_rows
+        labels = weighted_networks(
+            codes[:n],
+            codes[n:],
+            pairs.column("strength").to_numpy(),
+            len(ids),
+            max_size=self.max_network_accounts,
+            resolution=self.resolution,
+            seed=self.random_state,
+        )
+        is_owner = pc.is_in(ids, value_set=owners.combine_chunks()).to_numpy(zero_copy_only=False)
+        sizes = np.bincount(labels)
+        has_store = np.bincount(labels, weights=is_owner.astype(float), minlength=sizes.size) > 0
+        keep = (sizes[labels] >= 2) & has_store[labels]
+        table = pa.table({"account_id": ids, "label": labels}).filter(pa.array(keep))
+        if table.num_rows == 0:
+            return empty
+        first = table.group_by("label").aggregate([("account_id", "min")])
+        lookup = pa.table(
+            {
+                "label": first.column("label"),
+                "network_id": pc.binary_join_element_wise("N-", first.column("account_id_min"), ""),
+            }
+        )
+        joined = table.join(lookup, "label").select(["account_id", "network_id"])
+        return joined.sort_by([("network_id", "ascending"), ("account_id", "ascending")])
+
+    def score(self, tables: Tables) -> pa.Table:
+        """Per networked account: the strength of its strongest link."""
+        self._check_fitted()
+        both = pa.concat_tables(
+            [
+                self.links_.select(["account_a", "pair_strength"]).rename_columns(["account_id", "s"]),
+                self.links_.select(["account_b", "pair_strength"]).rename_columns(["account_id", "s"]),
+            ]
+        )
+        best = both.group_by("account_id").aggregate([("s", "max")])
+        return best.rename_columns(["account_id", "score"]).sort_by("account_id")
+
+    def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
+        """Per network: one row per shared artifact (accounts sharing it inside the network, events, period)."""
+        self._check_fitted()
+        links = self.links_
+        if ids is not None:
+            links = links.filter(pc.is_in(links.column("network_id"), value_set=pa.array(ids, pa.string())))
+        rows = (
+            links.group_by(["network_id", "kind", "artifact"], use_threads=False)
+            .aggregate(
+                [
+                    ("account_a", "count_distinct"),
+                    ("account_b", "count_distinct"),
+                    ("n_events", "sum"),
+                    ("first_seen", "min"),
+                    ("last_seen", "max"),
+                    ("weight", "max"),
+                ]
+            )
+            .sort_by([("network_id", "ascending"), ("weight_max", "descending"), ("artifact", "ascending")])
+            .to_pylist()
+        )
+        return evidence_table(
+            "network_id",
+            [r["network_id"] for r in rows],
+            [REASON_CODES[r["kind"]] for r in rows],
+            [float(r["weight_max"]) for r in rows],
+            [
+                f"{r['kind']} {r['artifact']} shared in the network ({r['n_events_sum']} events, "
+                f"{r['first_seen_min']:%Y-%m-%d} to {r['last_seen_max']:%Y-%m-%d})"
+                for r in rows
+            ],
+        )
+
+
+def _links_steps() -> list[Step]:
+    """Evidence rows of strong pairs whose two accounts ended in the same network (joined one side at a time,
+    so a giant network is never joined with itself)."""
+    return [
+        Step(
+            "links_a",
+            "SELECT e.*, s.strength AS pair_strength, na.network_id FROM pair_evidence e "
+            "JOIN pair_strength s ON e.account_a = s.account_a AND e.account_b = s.account_b "
+            "JOIN account_networks na ON e.account_a = na.account_id",
+        ),
+        Step(
+            "links",
+            "SELECT l.account_a, l.account_b, l.network_id, l.kind, l.artifact, l.weight, "
+            "l.n_accounts AS n_sharing, l.n_events, l.first_seen, l.last_seen, l.pair_strength "
+            "FROM links_a l JOIN account_networks nb ON l.account_b = nb.account_id "
+            "WHERE l.network_id = nb.network_id",
+        ),
+    ]

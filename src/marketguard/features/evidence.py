@@ -1,0 +1,149 @@
+"""The evidence graph: accounts linked to the artifacts they used, and account pairs weighted by what they share.
+
+Artifacts come from logins (device, Wi-Fi router, exact IP, IP network: IPv4 /24 or IPv6 /64), from accounts
+(identity document, phone, e-mail, bank account) and from shipments (the sender phone of a store's parcels,
+matched with account phones). Every account-artifact row keeps its evidence: how many events, first and last
+time seen, and the share of the account's logins that used it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketguard.engine.base import Step
+
+LOGIN_KINDS: dict[str, str] = {"device": "device_id", "wifi": "wifi_bssid", "ip": "ip"}
+ACCOUNT_KINDS: dict[str, str] = {
+    "id_document": "id_document",
+    "phone": "phone",
+    "email": "email",
+    "bank_account": "bank_account",
+}
+
+
+@dataclass(frozen=True)
+class KindWeight:
+    """How much one shared artifact of a kind says. ``weight``: evidence when two accounts (and only two) share
+    it; ``half_degree``: how many extra sharers halve it; ``max_degree``: above this it is a hub, never paired."""
+
+    weight: float
+    half_degree: float
+    max_degree: int
+
+
+#: Documented defaults. A shared device or identity is strong; an exact IP weaker; an IP network weakest.
+KIND_WEIGHTS: dict[str, KindWeight] = {
+    "device": KindWeight(0.9, 8.0, 200),
+    "wifi": KindWeight(0.7, 8.0, 200),
+    "ip": KindWeight(0.5, 8.0, 200),
+    "ip_net": KindWeight(0.25, 4.0, 200),
+    "id_document": KindWeight(0.95, 3.0, 50),
+    "phone": KindWeight(0.8, 3.0, 50),
+    "bank_account": KindWeight(0.9, 3.0, 50),
+    "email": KindWeight(0.7, 3.0, 50),
+}
+
+#: The /24 of an IPv4 address, or the first four groups (/64) of an IPv6 address after expanding ``::``.
+IP_NETWORK_SQL = (
+    "CASE WHEN contains(ip, '.') THEN regexp_extract(ip, '([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$', 1) "
+    "ELSE regexp_extract(lower(CASE WHEN contains(ip, '::') THEN "
+    "replace(ip, '::', ':' || repeat('0:', 8 - (length(ip) - length(replace(ip, ':', ''))))) "
+    "ELSE ip END), '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)', 1) END"
+)
+
+
+def account_artifacts_sql(with_shipments: bool) -> Step:
+    """One row per (account, kind, artifact) with n_events, first_seen, last_seen and share of logins."""
+    parts = [
+        f"SELECT account_id, '{kind}' AS kind, {col} AS artifact, count(*) AS n_events, min(ts) AS first_seen, "
+        f"max(ts) AS last_seen FROM logins WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY account_id, {col}"
+        for kind, col in LOGIN_KINDS.items()
+    ]
+    parts.append(
+        f"SELECT account_id, 'ip_net' AS kind, net AS artifact, count(*), min(ts), max(ts) FROM "
+        f"(SELECT account_id, ts, {IP_NETWORK_SQL} AS net FROM logins) n WHERE net IS NOT NULL AND net <> '' "
+        "GROUP BY account_id, net"
+    )
+    parts += [
+        f"SELECT account_id, '{kind}', {col}, 1, created_at, created_at FROM accounts "
+        f"WHERE {col} IS NOT NULL AND {col} <> ''"
+        for kind, col in ACCOUNT_KINDS.items()
+    ]
+    if with_shipments:
+        parts.append(
+            "SELECT s.account_id, 'phone', sh.sender_phone, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
+            "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
+            "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+            "WHERE sh.sender_phone IS NOT NULL AND sh.sender_phone <> '' GROUP BY s.account_id, sh.sender_phone"
+        )
+    union = " UNION ALL ".join(parts)
+    return Step(
+        "account_artifacts",
+        "SELECT e.account_id, e.kind, e.artifact, sum(e.n_events) AS n_events, min(e.first_seen) AS first_seen, "
+        "max(e.last_seen) AS last_seen, "
+        "CASE WHEN e.kind IN ('device', 'wifi', 'ip', 'ip_net') "
+        "THEN CAST(sum(e.n_events) AS DOUBLE) / max(t.n_logins) ELSE 1.0 END AS share "
+        f"FROM ({union}) e (account_id, kind, artifact, n_events, first_seen, last_seen) "
+        "LEFT JOIN (SELECT account_id, count(*) AS n_logins FROM logins GROUP BY account_id) t "
+        "ON e.account_id = t.account_id GROUP BY e.account_id, e.kind, e.artifact",
+    )
+
+
+def _kind_table_sql(weights: dict[str, KindWeight]) -> str:
+    # explicit DOUBLE: Spark reads 0.9 as a DECIMAL and would round the arithmetic differently
+    rows = ", ".join(
+        f"('{k}', CAST({w.weight} AS DOUBLE), CAST({w.half_degree} AS DOUBLE), {w.max_degree})"
+        for k, w in weights.items()
+    )
+    return f"(VALUES {rows}) kw (kind, weight, half_degree, max_degree)"
+
+
+def artifact_degrees_sql(weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
+    """Accounts per artifact and whether it is a hub (above its kind's degree cap)."""
+    return Step(
+        "artifact_degrees",
+        "SELECT a.kind, a.artifact, count(*) AS n_accounts, sum(a.n_events) AS n_events, "
+        "count(*) > max(kw.max_degree) AS is_hub "
+        f"FROM account_artifacts a JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind "
+        "GROUP BY a.kind, a.artifact",
+    )
+
+
+def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
+    """Account pairs sharing a non-hub artifact, one row per (pair, artifact), with the evidence weight.
+
+    weight = kind weight x specificity x engagement x time, where specificity = 1 / (1 + (sharers - 2) / half),
+    engagement = min(1, smaller of the two accounts' shares of logins on it / ``min_share``) (an artifact one
+    account touched once says little), and time = 1 when both used it in overlapping periods, decaying to 0.3
+    a year apart (identity attributes are timeless).
+    """
+    gap_days = (
+        "greatest(0, (epoch_us(greatest(a.first_seen, b.first_seen)) "
+        "- epoch_us(least(a.last_seen, b.last_seen))) / 86400000000.0)"
+    )
+    return Step(
+        "pair_evidence",
+        "SELECT a.account_id AS account_a, b.account_id AS account_b, a.kind, a.artifact, d.n_accounts, "
+        "least(a.first_seen, b.first_seen) AS first_seen, greatest(a.last_seen, b.last_seen) AS last_seen, "
+        "a.n_events + b.n_events AS n_events, "
+        "kw.weight / (1 + (d.n_accounts - 2) / kw.half_degree) "
+        f"* least(1.0, least(a.share, b.share) / CAST({min_share} AS DOUBLE)) "
+        "* CASE WHEN a.kind IN ('id_document', 'phone', 'email', 'bank_account') THEN 1.0 "
+        f"ELSE greatest(0.3, 1.0 - {gap_days} / 365.0) END AS weight "
+        "FROM account_artifacts a "
+        "JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact AND NOT d.is_hub "
+        "AND d.n_accounts >= 2 "
+        "JOIN account_artifacts b ON a.kind = b.kind AND a.artifact = b.artifact AND a.account_id < b.account_id "
+        f"JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind",
+    )
+
+
+def pair_strength_sql(min_strength: float) -> Step:
+    """Pair strength = 1 - prod(1 - weight) over everything the two accounts share (independent evidence);
+    only pairs at least ``min_strength`` strong are kept as links."""
+    return Step(
+        "pair_strength",
+        "SELECT account_a, account_b, 1.0 - exp(sum(ln(1.0 - least(weight, 0.999)))) AS strength, "
+        "count(*) AS n_artifacts FROM pair_evidence GROUP BY account_a, account_b "
+        f"HAVING 1.0 - exp(sum(ln(1.0 - least(weight, 0.999)))) >= {min_strength}",
+    )
