@@ -22,6 +22,7 @@ from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
     account_artifacts_sql,
     artifact_degrees_sql,
+    login_artifacts_sql,
     pair_evidence_sql,
     pair_strength_sql,
 )
@@ -76,7 +77,7 @@ class OperatorLinker(Detector):
         self,
         *,
         min_link_strength: float = 0.5,
-        min_share: float = 0.1,
+        min_share: float = 0.2,
         max_network_accounts: int = 60,
         resolution: float = 1.0,
         random_state: int = 0,
@@ -92,6 +93,7 @@ class OperatorLinker(Detector):
         self._check_tables(tables)
         tables.run(
             [
+                login_artifacts_sql(),
                 account_artifacts_sql(tables.has("shipments", "orders", "listings")),
                 artifact_degrees_sql(),
                 pair_evidence_sql(self.min_share),

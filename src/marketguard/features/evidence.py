@@ -31,16 +31,18 @@ class KindWeight:
     max_degree: int
 
 
-#: Documented defaults. A shared device or identity is strong; an exact IP weaker; an IP network weakest.
+#: Documented defaults. A shared device or identity is strong; an exact IP weaker; an IP network weakest. Each
+#: kind's degree cap is where one shared artifact's weight, weight / (1 + (cap - 2) / half_degree), falls to
+#: about 0.05: past it the evidence is worthless and pairing its users would only cost quadratic time.
 KIND_WEIGHTS: dict[str, KindWeight] = {
-    "device": KindWeight(0.9, 8.0, 200),
-    "wifi": KindWeight(0.7, 8.0, 200),
-    "ip": KindWeight(0.5, 8.0, 200),
-    "ip_net": KindWeight(0.25, 4.0, 200),
-    "id_document": KindWeight(0.95, 3.0, 50),
-    "phone": KindWeight(0.8, 3.0, 50),
-    "bank_account": KindWeight(0.9, 3.0, 50),
-    "email": KindWeight(0.7, 3.0, 50),
+    "device": KindWeight(0.9, 8.0, 138),
+    "wifi": KindWeight(0.7, 8.0, 106),
+    "ip": KindWeight(0.5, 8.0, 74),
+    "ip_net": KindWeight(0.25, 4.0, 18),
+    "id_document": KindWeight(0.95, 3.0, 56),
+    "phone": KindWeight(0.8, 3.0, 47),
+    "bank_account": KindWeight(0.9, 3.0, 53),
+    "email": KindWeight(0.7, 3.0, 41),
 }
 
 #: The /24 of an IPv4 address, or the first four groups (/64) of an IPv6 address after expanding ``::``.
@@ -52,40 +54,55 @@ IP_NETWORK_SQL = (
 )
 
 
-def account_artifacts_sql(with_shipments: bool) -> Step:
-    """One row per (account, kind, artifact) with n_events, first_seen, last_seen and share of logins."""
+def login_artifacts_sql() -> Step:
+    """Per (account, device / Wi-Fi / exact IP): logins, first and last seen; one pass over logins per kind."""
     parts = [
         f"SELECT account_id, '{kind}' AS kind, {col} AS artifact, count(*) AS n_events, min(ts) AS first_seen, "
         f"max(ts) AS last_seen FROM logins WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY account_id, {col}"
         for kind, col in LOGIN_KINDS.items()
     ]
-    parts.append(
-        f"SELECT account_id, 'ip_net' AS kind, net AS artifact, count(*), min(ts), max(ts) FROM "
-        f"(SELECT account_id, ts, {IP_NETWORK_SQL} AS net FROM logins) n WHERE net IS NOT NULL AND net <> '' "
-        "GROUP BY account_id, net"
-    )
+    return Step("login_artifacts", " UNION ALL ".join(parts))
+
+
+def account_artifacts_sql(with_shipments: bool) -> Step:
+    """One row per (account, kind, artifact) with n_events, first_seen, last_seen and share of logins.
+
+    IP networks are derived from the per-account IP rows (a network per distinct address, not per login).
+    """
+    parts = [
+        "SELECT account_id, kind, artifact, n_events, first_seen, last_seen FROM login_artifacts",
+        "SELECT la.account_id, 'ip_net', n.net, sum(la.n_events), min(la.first_seen), max(la.last_seen) "
+        "FROM login_artifacts la JOIN "
+        f"(SELECT ip, {IP_NETWORK_SQL} AS net FROM (SELECT DISTINCT artifact AS ip FROM login_artifacts "
+        "WHERE kind = 'ip') d) n ON la.artifact = n.ip "
+        "WHERE la.kind = 'ip' AND n.net IS NOT NULL AND n.net <> '' GROUP BY la.account_id, n.net",
+    ]
     parts += [
         f"SELECT account_id, '{kind}', {col}, 1, created_at, created_at FROM accounts "
         f"WHERE {col} IS NOT NULL AND {col} <> ''"
         for kind, col in ACCOUNT_KINDS.items()
+        if kind != "phone" or not with_shipments
     ]
-    if with_shipments:
+    if with_shipments:  # an account's own phone and its parcels' sender phone are one artifact: merge them
         parts.append(
-            "SELECT s.account_id, 'phone', sh.sender_phone, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
+            "SELECT account_id, 'phone', artifact, sum(n), min(f), max(l) FROM ("
+            "SELECT account_id, phone AS artifact, 1 AS n, created_at AS f, created_at AS l FROM accounts "
+            "WHERE phone IS NOT NULL AND phone <> '' UNION ALL "
+            "SELECT s.account_id, sh.sender_phone, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
             "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
             "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
             "WHERE sh.sender_phone IS NOT NULL AND sh.sender_phone <> '' GROUP BY s.account_id, sh.sender_phone"
+            ") p GROUP BY account_id, artifact"
         )
     union = " UNION ALL ".join(parts)
     return Step(
         "account_artifacts",
-        "SELECT e.account_id, e.kind, e.artifact, sum(e.n_events) AS n_events, min(e.first_seen) AS first_seen, "
-        "max(e.last_seen) AS last_seen, "
+        "SELECT e.account_id, e.kind, e.artifact, e.n_events, e.first_seen, e.last_seen, "
         "CASE WHEN e.kind IN ('device', 'wifi', 'ip', 'ip_net') "
-        "THEN CAST(sum(e.n_events) AS DOUBLE) / max(t.n_logins) ELSE 1.0 END AS share "
+        "THEN CAST(e.n_events AS DOUBLE) / t.n_logins ELSE 1.0 END AS share "
         f"FROM ({union}) e (account_id, kind, artifact, n_events, first_seen, last_seen) "
-        "LEFT JOIN (SELECT account_id, count(*) AS n_logins FROM logins GROUP BY account_id) t "
-        "ON e.account_id = t.account_id GROUP BY e.account_id, e.kind, e.artifact",
+        "LEFT JOIN (SELECT account_id, sum(n_events) AS n_logins FROM login_artifacts WHERE kind = 'ip' "
+        "GROUP BY account_id) t ON e.account_id = t.account_id",
     )
 
 

@@ -1,0 +1,133 @@
+"""Exact networks and evidence of the operator linker on hand-built marketplaces (NetworkX style)."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketguard.contract import validate
+from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.engine import make_backend
+from tests.conftest import write_tiny
+
+
+def _market(n_public: int) -> dict:
+    """Six store owners. A1/A2 share a device (their main one); A3, A4, A5 log in on a public Wi-Fi with
+    ``n_public`` strangers; A6 shares only a phone number with A1. Each account also has its own phone device
+    on its own IP, so nothing else is shared."""
+    owners = [f"A{i}" for i in range(1, 7)]
+    public = [f"P{i}" for i in range(n_public)]
+    logins = []
+    for i, acc in enumerate(owners):
+        logins += [(acc, f"own-{acc}", None, f"10.{i}.0.1")] * 3
+    logins += [("A1", "dev-x", None, "10.0.0.1")] * 3 + [("A2", "dev-x", None, "10.1.0.1")] * 3
+    logins += [(acc, f"own-{acc}", "wifi-cafe", "198.51.100.7") for acc in ("A3", "A4", "A5")]
+    logins += [(p, f"dp{i}", "wifi-cafe", "198.51.100.7") for i, p in enumerate(public)]
+    accounts = owners + public
+    n = len(accounts)
+    return {
+        "accounts": {
+            "account_id": accounts,
+            "created_at": ["2025-01-01"] * n,
+            "id_document": [f"doc{i}" for i in range(n)],
+            "phone": ["ph-shared", "p2", "p3", "p4", "p5", "ph-shared"] + [None] * n_public,
+        },
+        "stores": {
+            "store_id": [f"S{i}" for i in range(1, 7)],
+            "account_id": owners,
+            "opened_at": ["2025-02-01"] * 6,
+            "template": ["basic"] * 6,
+        },
+        "logins": {
+            "account_id": [r[0] for r in logins],
+            "ts": ["2025-02-02T00:00:00Z"] * len(logins),
+            "ip": [r[3] for r in logins],
+            "device_id": [r[1] for r in logins],
+            "wifi_bssid": [r[2] for r in logins],
+        },
+    }
+
+
+@pytest.fixture
+def fitted(tmp_path):
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, write_tiny(tmp_path / "m", "parquet", tables=_market(500)))
+        yield OperatorLinker().fit(tables), tables
+
+
+def test_exact_networks(fitted) -> None:
+    linker, _ = fitted
+    networks = sorted((r["network_id"], r["account_id"]) for r in linker.assignments_.to_pylist())
+    # device pair and phone pair join into one operator; the public Wi-Fi links nobody
+    assert networks == [("N-A1", "A1"), ("N-A1", "A2"), ("N-A1", "A6")]
+
+
+def test_evidence_of_each_link(fitted) -> None:
+    linker, _ = fitted
+    rows = linker.links_.select(
+        ["account_a", "account_b", "kind", "artifact", "n_sharing", "n_events"]
+    ).to_pylist()
+    assert rows == [
+        {
+            "account_a": "A1",
+            "account_b": "A2",
+            "kind": "device",
+            "artifact": "dev-x",
+            "n_sharing": 2,
+            "n_events": 6,
+        },
+        {
+            "account_a": "A1",
+            "account_b": "A6",
+            "kind": "phone",
+            "artifact": "ph-shared",
+            "n_sharing": 2,
+            "n_events": 2,
+        },
+    ]
+    device = linker.links_.to_pylist()[0]
+    assert device["weight"] == pytest.approx(0.9)  # two sharers, fully engaged, same period
+    assert device["pair_strength"] == pytest.approx(0.9)
+
+
+def test_the_public_wifi_is_a_hub_not_a_link(fitted) -> None:
+    linker, _ = fitted
+    hubs = {(h["kind"], h["artifact"]): h["n_accounts"] for h in linker.hubs_.to_pylist()}
+    assert hubs[("wifi", "wifi-cafe")] == 503
+    assert hubs[("ip", "198.51.100.7")] == 503
+
+
+def test_explain_names_the_shared_artifacts(fitted) -> None:
+    linker, tables = fitted
+    evidence = linker.explain(tables, ids=["N-A1"]).to_pylist()
+    assert [(e["reason"], e["value"]) for e in evidence] == [
+        ("SHARED_DEVICE", pytest.approx(0.9)),
+        ("SHARED_PHONE", pytest.approx(0.8)),
+    ]
+    assert evidence[0]["detail"].startswith("device dev-x shared in the network (6 events")
+
+
+def test_the_same_wifi_without_strangers_is_strong_evidence(tmp_path) -> None:
+    market = _market(0)
+    market["accounts"]["phone"][5] = "p6"  # A6 no longer shares the phone
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, write_tiny(tmp_path / "m", "parquet", tables=market))
+        linker = OperatorLinker().fit(tables)
+    # three accounts alone on one router and one IP: specific, so they are linked; A6 now shares nothing
+    networks = sorted((r["network_id"], r["account_id"]) for r in linker.assignments_.to_pylist())
+    assert networks == [("N-A1", "A1"), ("N-A1", "A2"), ("N-A3", "A3"), ("N-A3", "A4"), ("N-A3", "A5")]
+    kinds = {r["kind"] for r in linker.links_.to_pylist() if r["network_id"] == "N-A3"}
+    assert kinds == {"wifi", "ip", "ip_net"}
+
+
+def test_engagement_scales_the_evidence(tmp_path) -> None:
+    # A1 and A2 each made half of their logins on dev-x: full weight when half is enough (min_share 0.2),
+    # 0.9 * 0.5 / 0.9 = 0.5 when 90% is asked for
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, write_tiny(tmp_path / "m", "parquet", tables=_market(500)))
+        strict = OperatorLinker(min_share=0.9, min_link_strength=0.6).fit(tables)
+        assert sorted(strict.assignments_.column("account_id").to_pylist()) == [
+            "A1",
+            "A6",
+        ]  # the phone remains
+        default = OperatorLinker(min_link_strength=0.6).fit(tables)
+        assert sorted(default.assignments_.column("account_id").to_pylist()) == ["A1", "A2", "A6"]
