@@ -1,0 +1,146 @@
+"""Benchmark: operator linking end to end from Parquet, against bare connected components and networkx.
+
+Timed in the same run on the same marketplace:
+- ``linking``: ``OperatorLinker.fit`` on validated tables (views over the Parquet files): artifacts, degrees,
+  weighted pairs, strengths, components, Leiden, links;
+- ``bare_scipy``: ``scipy.sparse.csgraph.connected_components`` alone on the same account-artifact edge list
+  (non-hub artifacts shared by at least two accounts), edges already in memory (load excluded);
+- ``networkx``: a straightforward networkx version of the same (graph of account-artifact edges, then
+  ``connected_components``), load excluded.
+
+Prints JSON lines with seconds, edges/s, peak memory and the ratios the linking issue names.
+
+    python benchmarks/linking.py --stores 100000          # ~1M accounts, ~10.8M logins
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from marketguard.contract import validate
+from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.engine import make_backend
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stores", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--difficulty", default="normal")
+    parser.add_argument("--skip-networkx", action="store_true")
+    args = parser.parse_args()
+    data = ROOT / "bench-data" / f"market-{args.stores}-{args.difficulty}-{args.seed}"
+    if not (data / "logins.parquet").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "marketguard.cli",
+                "simulate",
+                "--stores",
+                str(args.stores),
+                "--seed",
+                str(args.seed),
+                "--difficulty",
+                args.difficulty,
+                "--out",
+                str(data),
+            ],
+            check=True,
+        )
+    with make_backend("duckdb") as backend:
+        tables, report = validate(backend, data)
+        n_logins = report.tables["logins"].rows_accepted
+        n_accounts = report.tables["accounts"].rows_accepted
+        start = time.perf_counter()
+        linker = OperatorLinker().fit(tables)
+        linking = time.perf_counter() - start
+        peak_linking = _peak_mb()
+        edges = backend.fetch(
+            "SELECT a.account_id, a.kind || ':' || a.artifact AS artifact FROM account_artifacts a "
+            "JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact "
+            "WHERE NOT d.is_hub AND d.n_accounts >= 2",
+            "benchmark edges",
+        )
+    from marketguard.graph import encode
+
+    acc, _ = encode(edges.column("account_id"))
+    art, _ = encode(edges.column("artifact"))
+    n_acc, n_art = int(acc.max()) + 1, int(art.max()) + 1
+    start = time.perf_counter()
+    graph = coo_matrix((np.ones(acc.size, np.int8), (acc, art + n_acc)), shape=(n_acc + n_art,) * 2).tocsr()
+    connected_components(graph, directed=False)
+    bare = time.perf_counter() - start
+    common = {
+        "bench": "linking",
+        "stores": args.stores,
+        "accounts": n_accounts,
+        "logins": n_logins,
+        "edges": int(acc.size),
+    }
+    print(
+        json.dumps(
+            {
+                **common,
+                "name": "linking",
+                "seconds": round(linking, 2),
+                "logins_per_s": round(n_logins / linking),
+                "edges_per_s": round(acc.size / linking),
+                "peak_rss_mb": peak_linking,
+                "networks": len(set(linker.assignments_.column("network_id"))),
+                "target_peak_mb": 4096,
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                **common,
+                "name": "bare_scipy_components",
+                "seconds": round(bare, 3),
+                "ratio_linking_over_bare": round(linking / bare, 1),
+                "target_ratio": 3.0,
+            }
+        )
+    )
+    if not args.skip_networkx:
+        import networkx as nx
+
+        start = time.perf_counter()
+        g = nx.Graph()
+        g.add_edges_from(zip(acc.tolist(), (art + n_acc).tolist(), strict=True))
+        sum(1 for _ in nx.connected_components(g))
+        naive = time.perf_counter() - start
+        print(
+            json.dumps(
+                {
+                    **common,
+                    "name": "networkx_components",
+                    "seconds": round(naive, 2),
+                    "ratio_networkx_over_linking": round(naive / linking, 2),
+                    "target_ratio": 20.0,
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
