@@ -239,7 +239,13 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
         f"{_fmt(s['agency_share_top_k'])}",
         markup=False,
     )
-    for scope, m in metrics["networks"].items():
+    networks = metrics["networks"]
+    console.print(
+        f"networks: {networks['n_networks']} found; {networks['networks_merging_operators']} merge two or "
+        "more true counterfeit/agency operators",
+        markup=False,
+    )
+    for scope, m in networks.items():
         if isinstance(m, dict):
             console.print(
                 f"networks ({scope.replace('_', ' ')}): pairwise precision {_fmt(m['precision'])}, "

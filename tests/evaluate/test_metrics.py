@@ -29,3 +29,10 @@ def test_ranking_metrics_precision_at_k() -> None:
 
 def test_ranking_metrics_without_positives_is_nan() -> None:
     assert math.isnan(ranking_metrics(np.zeros(3), np.ones(3))["roc_auc"])
+
+
+def test_merged_networks_counts_networks_spanning_operators() -> None:
+    from marketguard.evaluate import merged_networks
+
+    # network 0 holds operators 1 and 2; network 1 holds only operator 3; -1 is no network
+    assert merged_networks(np.array([0, 0, 1, 1, -1]), np.array([1, 2, 3, 3, 4])) == 1

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from marketguard.errors import MarketguardError
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order
 
-__all__ = ["evaluate", "pairwise_scores", "ranking_metrics"]
+__all__ = ["evaluate", "merged_networks", "pairwise_scores", "ranking_metrics"]
 
 #: Operator kinds whose stores are multi-store operations the linker should group.
 MULTI_STORE_KINDS = ("counterfeit", "agency")
@@ -61,4 +61,14 @@ def _network_metrics(joined: pa.Table, kind: np.ndarray) -> dict[str, Any]:
         "all_stores": pairwise_scores(predicted, operator),
         "counterfeit_and_agency_stores": pairwise_scores(predicted[scoped], operator[scoped]),
         "n_networks": len(np.unique(predicted[predicted >= 0])),
+        "networks_merging_operators": merged_networks(predicted[scoped], operator[scoped]),
     }
+
+
+def merged_networks(predicted: np.ndarray, operator: np.ndarray) -> int:
+    """Predicted networks that hold stores of two or more different true operators."""
+    clustered = predicted >= 0
+    pairs = np.unique(np.stack([predicted[clustered], operator[clustered]], axis=1), axis=0)
+    if pairs.size == 0:
+        return 0
+    return int((np.bincount(pairs[:, 0]) > 1).sum())
