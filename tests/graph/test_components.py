@@ -23,3 +23,11 @@ def test_encode_gives_dense_codes_and_decodes() -> None:
     codes, dictionary = encode(pa.chunked_array([["b", "a"], ["b", "c"]]))
     assert codes.tolist() == [0, 1, 0, 2]
     assert dictionary.to_pylist() == ["b", "a", "c"]
+
+
+def test_encode_sorted_is_independent_of_input_order() -> None:
+    from marketguard.graph import encode_sorted
+
+    codes, dictionary = encode_sorted(pa.chunked_array([["b", "a"], ["b", "c"]]))
+    assert codes.tolist() == [1, 0, 1, 2]
+    assert dictionary.to_pylist() == ["a", "b", "c"]

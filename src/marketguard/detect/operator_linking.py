@@ -26,7 +26,7 @@ from marketguard.features.evidence import (
     pair_evidence_sql,
     pair_strength_sql,
 )
-from marketguard.graph import encode
+from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
 
 #: Reason code per artifact kind in ``explain``.
@@ -100,7 +100,10 @@ class OperatorLinker(Detector):
                 pair_strength_sql(self.min_link_strength),
             ]
         )
-        pairs = tables.fetch("SELECT account_a, account_b, strength FROM pair_strength", "fetch strong pairs")
+        pairs = tables.fetch(
+            "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
+            "fetch strong pairs",
+        )
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
         self.assignments_ = self._networks(pairs, owners)
         tables.backend.register_arrow("account_networks", self.assignments_)
@@ -119,7 +122,7 @@ class OperatorLinker(Detector):
         empty = pa.table({"account_id": pa.array([], pa.string()), "network_id": pa.array([], pa.string())})
         if pairs.num_rows == 0:
             return empty
-        codes, ids = encode(
+        codes, ids = encode_sorted(
             pa.chunked_array(pairs.column("account_a").chunks + pairs.column("account_b").chunks)
         )
         n = pairs.num_rows

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as _scipy_components
 
-__all__ = ["bipartite_components", "connected_components", "encode"]
+__all__ = ["bipartite_components", "connected_components", "encode", "encode_sorted"]
 
 
 def encode(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -32,6 +32,17 @@ def encode(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     else:
         dictionary, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     return codes.astype(np.int64, copy=False), dictionary
+
+
+def encode_sorted(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dense integer codes in sorted-id order: the same ids get the same codes whatever the input order, so
+    order-sensitive algorithms (Leiden) give the same answer on the same graph."""
+    dictionary = pc.unique(values)
+    dictionary = dictionary.take(pc.array_sort_indices(dictionary))
+    codes = pc.index_in(values, value_set=dictionary)
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    return codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), dictionary
 
 
 def connected_components(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> np.ndarray:
