@@ -155,12 +155,18 @@ def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WE
     )
 
 
+#: Log-evidence is summed as integers in units of 1e-12: float sums depend on the order rows arrive in (which
+#: varies with threads and engines); integer sums do not, so strengths are reproducible to the last bit.
+_LOG_UNITS = 10**12
+
+
 def pair_strength_sql(min_strength: float) -> Step:
     """Pair strength = 1 - prod(1 - weight) over everything the two accounts share (independent evidence);
     only pairs at least ``min_strength`` strong are kept as links."""
+    log_sum = f"sum(CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT))"
+    strength = f"1.0 - exp(CAST({log_sum} AS DOUBLE) / {_LOG_UNITS})"
     return Step(
         "pair_strength",
-        "SELECT account_a, account_b, 1.0 - exp(sum(ln(1.0 - least(weight, 0.999)))) AS strength, "
-        "count(*) AS n_artifacts FROM pair_evidence GROUP BY account_a, account_b "
-        f"HAVING 1.0 - exp(sum(ln(1.0 - least(weight, 0.999)))) >= {min_strength}",
+        f"SELECT account_a, account_b, {strength} AS strength, count(*) AS n_artifacts FROM pair_evidence "
+        f"GROUP BY account_a, account_b HAVING {strength} >= {min_strength}",
     )
