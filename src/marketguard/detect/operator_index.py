@@ -254,6 +254,7 @@ class OperatorIndex:
         self._name_networks(new)
 
     def _name_networks(self, components: set[int]) -> None:
+        """The batch naming rule (:func:`~marketguard.detect.networks.assign_networks`) for a few components."""
         for c in components:
             members = self._s.members.get(c, set())
             is_network = len(members) >= 2 and any(m in self._s.owners for m in members)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, evidence_table
+from marketguard.detect.networks import assign_networks, empty_assignments
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
@@ -119,9 +119,8 @@ class OperatorLinker(Detector):
         return self
 
     def _networks(self, pairs: pa.Table, owners: pa.ChunkedArray) -> pa.Table:
-        empty = pa.table({"account_id": pa.array([], pa.string()), "network_id": pa.array([], pa.string())})
         if pairs.num_rows == 0:
-            return empty
+            return empty_assignments()
         codes, ids = encode_sorted(
             pa.chunked_array(pairs.column("account_a").chunks + pairs.column("account_b").chunks)
         )
@@ -135,22 +134,7 @@ class OperatorLinker(Detector):
             resolution=self.resolution,
             seed=self.random_state,
         )
-        is_owner = pc.is_in(ids, value_set=owners.combine_chunks()).to_numpy(zero_copy_only=False)
-        sizes = np.bincount(labels)
-        has_store = np.bincount(labels, weights=is_owner.astype(float), minlength=sizes.size) > 0
-        keep = (sizes[labels] >= 2) & has_store[labels]
-        table = pa.table({"account_id": ids, "label": labels}).filter(pa.array(keep))
-        if table.num_rows == 0:
-            return empty
-        first = table.group_by("label").aggregate([("account_id", "min")])
-        lookup = pa.table(
-            {
-                "label": first.column("label"),
-                "network_id": pc.binary_join_element_wise("N-", first.column("account_id_min"), ""),
-            }
-        )
-        joined = table.join(lookup, "label").select(["account_id", "network_id"])
-        return joined.sort_by([("network_id", "ascending"), ("account_id", "ascending")])
+        return assign_networks(ids, labels, owners)
 
     def score(self, tables: Tables) -> pa.Table:
         """Per networked account: the strength of its strongest link."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.networks import assign_networks, empty_assignments
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.environment import (
@@ -121,21 +121,12 @@ class SharedEnvironmentLinker(Detector):
 def _networks(edges: pa.Table, store_owners: pa.ChunkedArray) -> pa.Table:
     """Components of the account-artifact graph that hold at least two accounts and one store owner."""
     if edges.num_rows == 0:
-        return pa.table({"account_id": pa.array([], pa.string()), "network_id": pa.array([], pa.string())})
+        return empty_assignments()
     accounts, account_ids = encode(edges.column("account_id"))
     keys = pc.binary_join_element_wise(edges.column("kind"), edges.column("artifact"), "\x1f")
     artifacts, artifact_keys = encode(keys)
     labels = bipartite_components(accounts, artifacts, len(account_ids), len(artifact_keys))
-    sizes = np.bincount(labels)
-    is_owner = pc.is_in(account_ids, value_set=store_owners.combine_chunks()).to_numpy(zero_copy_only=False)
-    has_store = np.bincount(labels, weights=is_owner.astype(np.float64), minlength=len(sizes)) > 0
-    keep = (sizes[labels] >= 2) & has_store[labels]
-    table = pa.table({"account_id": account_ids, "component": labels}).filter(pa.array(keep))
-    first = table.group_by("component").aggregate([("account_id", "min")])
-    names = pc.binary_join_element_wise("N-", first.column("account_id_min"), "")
-    lookup = pa.table({"component": first.column("component"), "network_id": names})
-    joined = table.join(lookup, "component").select(["account_id", "network_id"])
-    return joined.sort_by([("network_id", "ascending"), ("account_id", "ascending")])
+    return assign_networks(account_ids, labels, store_owners)
 
 
 def _links_sql() -> Step:

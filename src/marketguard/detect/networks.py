@@ -1,0 +1,31 @@
+"""Naming networks: which account groups are reported, and under which stable id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def empty_assignments() -> pa.Table:
+    return pa.table({"account_id": pa.array([], pa.string()), "network_id": pa.array([], pa.string())})
+
+
+def assign_networks(account_ids: pa.Array, labels: np.ndarray, store_owners: pa.ChunkedArray) -> pa.Table:
+    """``account_id, network_id`` for groups (accounts sharing a label) of at least two accounts including a
+    store owner. A network is named ``N-<smallest account id>``: stable across runs and engines, and unchanged
+    when unrelated parts of the marketplace change."""
+    if len(account_ids) == 0:
+        return empty_assignments()
+    is_owner = pc.is_in(account_ids, value_set=store_owners.combine_chunks()).to_numpy(zero_copy_only=False)
+    sizes = np.bincount(labels)
+    has_store = np.bincount(labels, weights=is_owner.astype(np.float64), minlength=sizes.size) > 0
+    keep = (sizes[labels] >= 2) & has_store[labels]
+    table = pa.table({"account_id": account_ids, "label": labels}).filter(pa.array(keep))
+    if table.num_rows == 0:
+        return empty_assignments()
+    first = table.group_by("label").aggregate([("account_id", "min")])
+    names = pc.binary_join_element_wise("N-", first.column("account_id_min"), "")
+    lookup = pa.table({"label": first.column("label"), "network_id": names})
+    joined = table.join(lookup, "label").select(["account_id", "network_id"])
+    return joined.sort_by([("network_id", "ascending"), ("account_id", "ascending")])
