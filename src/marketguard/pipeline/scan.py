@@ -143,7 +143,7 @@ def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa
 
 
 def _networks(summary: pa.Table) -> pa.Table:
-    rows = sorted(summary.to_pylist(), key=lambda r: (-(r["score"] or 0.0), r["network_id"]))
+    rows = sorted(summary.to_pylist(), key=lambda r: (-(r["score"] or 0.0), -r["n_stores"], r["network_id"]))
     for r in rows:
         r["reasons"] = network_reasons(r)
     schema = RESULT_SCHEMAS["networks"]
