@@ -90,3 +90,22 @@ def test_scan_of_a_simulated_marketplace_is_reproducible_to_the_bit(small_market
         first = pq.read_table(tmp_path / "a" / f"{table}.parquet")
         assert first.num_rows > 0
         assert first.equals(pq.read_table(tmp_path / "b" / f"{table}.parquet")), table
+
+
+def test_network_reasons_read_as_plain_sentences() -> None:
+    from marketguard.pipeline.scan import network_reasons
+
+    row = {
+        "n_stores": 3,
+        "n_id_documents": 3,
+        "n_accounts": 3,
+        "n_shared_devices": 1,
+        "n_shared_ips": 2,
+        "n_shared_emails": 1,
+        "revenue": 1_020_000.0,
+        "n_orders": 812,
+    }
+    assert network_reasons(row) == [
+        "3 stores opened with 3 different identity documents share 1 device, 1 e-mail address and 2 IP addresses",
+        "revenue 1,020,000 from 812 orders",
+    ]

@@ -150,8 +150,9 @@ def _networks(summary: pa.Table) -> pa.Table:
     return pa.Table.from_pylist([{c: r[c] for c in schema.names} for r in rows], schema=schema)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int, word: str) -> str:
+    plural = word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{n} {word if n == 1 else plural}"
 
 
 #: How each shared-artifact count reads in a sentence, strongest evidence first.
