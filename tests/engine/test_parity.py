@@ -70,3 +70,16 @@ def test_simulated_marketplace_gives_identical_results(small_market, tmp_path, s
     scan(small_market, tmp_path / "spark", backend=spark_backend)
     _assert_same_results(tmp_path / "duck", tmp_path / "spark")
     assert pq.read_table(tmp_path / "duck" / "networks.parquet").num_rows > 0
+
+
+def test_engine_side_leiden_on_spark_matches_local_clustering(small_market, spark_backend) -> None:
+    from marketguard.contract import validate
+    from marketguard.detect.operator_linking import OperatorLinker
+    from marketguard.engine import make_backend
+
+    with make_backend("duckdb") as duck:
+        local = OperatorLinker(max_network_accounts=5).fit(validate(duck, small_market)[0]).assignments_
+    tables, _ = validate(spark_backend, small_market)
+    remote = OperatorLinker(max_network_accounts=5).fit(tables).assignments_
+    assert local.num_rows > 0
+    assert local.to_pylist() == remote.to_pylist()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,6 +29,7 @@ from marketguard.features.evidence import (
 )
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
+from marketguard.graph.label_propagation import component_labels
 
 #: Reason code per artifact kind in ``explain``.
 REASON_CODES = {
@@ -100,13 +102,13 @@ class OperatorLinker(Detector):
                 pair_strength_sql(self.min_link_strength),
             ]
         )
-        pairs = tables.fetch(
-            "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
-            "fetch strong pairs",
+        if tables.backend.local_graphs:
+            self._cluster_here(tables)
+        else:
+            self._cluster_on_engine(tables)
+        self.assignments_ = tables.fetch(
+            "SELECT account_id, network_id FROM account_networks ORDER BY network_id, account_id", "networks"
         )
-        owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
-        self.assignments_ = self._networks(pairs, owners)
-        tables.backend.register_arrow("account_networks", self.assignments_)
         tables.run(_links_steps())
         self.links_ = tables.fetch(
             "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links"
@@ -118,9 +120,23 @@ class OperatorLinker(Detector):
         )
         return self
 
-    def _networks(self, pairs: pa.Table, owners: pa.ChunkedArray) -> pa.Table:
+    def _cluster_here(self, tables: Tables) -> None:
+        """Strong pairs collected as integer-coded arrays: components and Leiden in this process."""
+        pairs = tables.fetch(
+            "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
+            "fetch strong pairs",
+        )
+        owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
+        tables.backend.register_arrow("account_networks", self._cluster(pairs, owners))
+
+    def _cluster(self, pairs: pa.Table, owners: pa.ChunkedArray) -> pa.Table:
+        labels, ids = self._labels(pairs)
+        return assign_networks(ids, labels, owners) if len(ids) else empty_assignments()
+
+    def _labels(self, pairs: pa.Table) -> tuple[np.ndarray, pa.Array]:
+        """Network label per account of ``pairs`` (accounts coded in sorted-id order)."""
         if pairs.num_rows == 0:
-            return empty_assignments()
+            return np.empty(0, np.int64), pa.array([], pa.string())
         codes, ids = encode_sorted(
             pa.chunked_array(pairs.column("account_a").chunks + pairs.column("account_b").chunks)
         )
@@ -134,7 +150,35 @@ class OperatorLinker(Detector):
             resolution=self.resolution,
             seed=self.random_state,
         )
-        return assign_networks(ids, labels, owners)
+        return labels, ids
+
+    def _cluster_on_engine(self, tables: Tables) -> None:
+        """Components as iterative SQL, Leiden per oversized component where its rows live, naming in SQL."""
+        backend = tables.backend
+        backend.run(Step("link_edges", "SELECT account_a AS src, account_b AS dst FROM pair_strength"))
+        component_labels(backend, "link_edges", name="link_components")
+        backend.run(
+            Step("component_sizes", "SELECT label, count(*) AS n FROM link_components GROUP BY label")
+        )
+        big = (
+            "SELECT c.label AS component, p.account_a, p.account_b, p.strength FROM pair_strength p "
+            "JOIN link_components c ON p.account_a = c.node JOIN component_sizes s ON c.label = s.label "
+            f"WHERE s.n > {self.max_network_accounts}"
+        )
+
+        def split(group: pa.Table) -> pa.Table:
+            ordered = group.sort_by([("account_a", "ascending"), ("account_b", "ascending")])
+            labels, ids = self._labels(ordered)
+            return pa.table({"account_id": ids, "part": pa.array(labels, pa.int64())})
+
+        backend.map_groups(
+            "component_parts",
+            big,
+            "component",
+            split,
+            pa.schema([("account_id", pa.string()), ("part", pa.int64())]),
+        )
+        backend.run(_naming_steps())
 
     def score(self, tables: Tables) -> pa.Table:
         """Per networked account: the strength of its strongest link."""
@@ -180,6 +224,27 @@ class OperatorLinker(Detector):
                 for r in rows
             ],
         )
+
+
+def _naming_steps() -> list[Step]:
+    """The naming rule of :func:`~marketguard.detect.networks.assign_networks`, in SQL."""
+    return [
+        Step(
+            "account_groups",
+            "SELECT c.node AS account_id, CASE WHEN p.part IS NULL THEN c.label "
+            "ELSE c.label || '/' || CAST(p.part AS VARCHAR) END AS grp FROM link_components c "
+            "LEFT JOIN component_parts p ON c.node = p.account_id",
+        ),
+        Step(
+            "account_networks",
+            "SELECT g.account_id, 'N-' || m.first AS network_id FROM account_groups g JOIN "
+            "(SELECT ag.grp, min(ag.account_id) AS first, count(*) AS n, "
+            "max(CASE WHEN o.account_id IS NULL THEN 0 ELSE 1 END) AS has_store "
+            "FROM account_groups ag LEFT JOIN (SELECT DISTINCT account_id FROM stores) o "
+            "ON ag.account_id = o.account_id GROUP BY ag.grp) m ON g.grp = m.grp "
+            "WHERE m.n >= 2 AND m.has_store = 1",
+        ),
+    ]
 
 
 def _links_steps() -> list[Step]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from marketguard.errors import EngineError
 
@@ -43,6 +44,16 @@ def with_row_numbers(table: pa.Table) -> pa.Table:
     return table.add_column(0, ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
+def _group_bounds(keys: pa.ChunkedArray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of equal values in a sorted column."""
+    if len(keys) == 0:
+        return []
+    codes = pc.dictionary_encode(keys).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    stops = np.r_[starts[1:], len(codes)]
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
 class Backend(ABC):
     """A small engine adapter: register inputs, run steps, fetch Arrow.
 
@@ -50,6 +61,9 @@ class Backend(ABC):
     """
 
     name: ClassVar[str]
+    #: Whether graph algorithms may collect edge lists into this process (True for the embedded engine). When
+    #: False, detectors use the iterative-SQL and per-group paths that keep the data on the engine.
+    local_graphs: ClassVar[bool] = True
 
     # -- hooks -------------------------------------------------------------------------------------------
     @abstractmethod
@@ -117,6 +131,17 @@ class Backend(ABC):
             return self._render(sql)
         except Exception as exc:
             raise EngineError(self.name, step, sql, exc) from exc
+
+    def map_groups(
+        self, name: str, sql: str, key: str, fn: Callable[[pa.Table], pa.Table], schema: pa.Schema
+    ) -> None:
+        """Create ``name`` by applying ``fn`` to the rows of ``sql`` (DuckDB dialect) sharing each ``key`` value.
+
+        This default runs the groups here, in key order; distributed engines run them where the data lives.
+        """
+        data = self.fetch(f"SELECT * FROM ({sql}) g ORDER BY {key}", f"groups of {name}")
+        parts = [fn(data.slice(start, stop - start)) for start, stop in _group_bounds(data.column(key))]
+        self.register_arrow(name, pa.concat_tables(parts).cast(schema) if parts else schema.empty_table())
 
     def columns(self, name: str) -> list[tuple[str, str]]:
         """Column names and Arrow types of a registered table."""

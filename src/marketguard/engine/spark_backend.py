@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,8 @@ from marketguard.errors import UnsupportedError
 
 # PySpark warns that pandas 3 is not fully supported; the Arrow paths used here work with it.
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+
+_SPARK_TYPES = {"string": "string", "int64": "bigint", "double": "double", "bool": "boolean"}
 
 #: DuckDB functions sqlglot passes through unchanged, and their Spark names.
 FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS"}
@@ -42,6 +47,7 @@ class SparkBackend(Backend):
     """
 
     name = "spark"
+    local_graphs = False
 
     def __init__(
         self, spark: Any = None, *, master: str = "local[*]", conf: dict[str, str] | None = None
@@ -65,6 +71,9 @@ class SparkBackend(Backend):
                 "spark.driver.memory": "4g",
                 **(conf or {}),
             }
+            # Python workers must run this interpreter to import marketguard (PySpark reads the variable, not
+            # the spark.pyspark.python setting, when the session starts from Python)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             for key, value in settings.items():
                 builder = builder.config(key, value)
             spark = builder.getOrCreate()
@@ -97,6 +106,15 @@ class SparkBackend(Backend):
         # Parquet's hidden per-file row index: the same 1-based row numbers as DuckDB, computed in parallel.
         df = df.select((F.col("_metadata.row_index") + 1).cast("long").alias(ROW), "*")
         df.createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def map_groups(
+        self, name: str, sql: str, key: str, fn: Callable[[pa.Table], pa.Table], schema: pa.Schema
+    ) -> None:
+        """Run ``fn`` on each group where the data lives (``applyInArrow``), never collecting the whole input."""
+        df = self.spark.sql(self.render(sql, f"groups of {name}"))
+        ddl = ", ".join(f"{f.name} {_SPARK_TYPES[str(f.type)]}" for f in schema)
+        df.groupBy(key).applyInArrow(fn, schema=ddl).createOrReplaceTempView(name)
         self._views.add(name)
 
     def table_exists(self, name: str) -> bool:
