@@ -26,6 +26,7 @@ from marketguard.features.evidence import (
     login_artifacts_sql,
     pair_evidence_sql,
     pair_strength_sql,
+    shared_artifacts_sql,
 )
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
@@ -98,6 +99,7 @@ class OperatorLinker(Detector):
                 login_artifacts_sql(),
                 account_artifacts_sql(tables.has("shipments", "orders", "listings")),
                 artifact_degrees_sql(),
+                shared_artifacts_sql(),
                 pair_evidence_sql(self.min_share),
                 pair_strength_sql(self.min_link_strength),
             ]

@@ -103,6 +103,7 @@ def account_artifacts_sql(with_shipments: bool) -> Step:
         f"FROM ({union}) e (account_id, kind, artifact, n_events, first_seen, last_seen) "
         "LEFT JOIN (SELECT account_id, sum(n_events) AS n_logins FROM login_artifacts WHERE kind = 'ip' "
         "GROUP BY account_id) t ON e.account_id = t.account_id",
+        materialize=False,  # read twice (degrees, shared rows); never stored whole
     )
 
 
@@ -126,6 +127,17 @@ def artifact_degrees_sql(weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
     )
 
 
+def shared_artifacts_sql() -> Step:
+    """The evidence rows that can link accounts: artifacts shared by two accounts or more, hubs excluded. Most
+    artifacts are used by one account only; keeping just these makes the pair join small."""
+    return Step(
+        "shared_artifacts",
+        "SELECT a.account_id, a.kind, a.artifact, a.n_events, a.first_seen, a.last_seen, a.share, d.n_accounts "
+        "FROM account_artifacts a JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact "
+        "WHERE NOT d.is_hub AND d.n_accounts >= 2",
+    )
+
+
 def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
     """Account pairs sharing a non-hub artifact, one row per (pair, artifact), with the evidence weight.
 
@@ -140,17 +152,15 @@ def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WE
     )
     return Step(
         "pair_evidence",
-        "SELECT a.account_id AS account_a, b.account_id AS account_b, a.kind, a.artifact, d.n_accounts, "
+        "SELECT a.account_id AS account_a, b.account_id AS account_b, a.kind, a.artifact, a.n_accounts, "
         "least(a.first_seen, b.first_seen) AS first_seen, greatest(a.last_seen, b.last_seen) AS last_seen, "
         "a.n_events + b.n_events AS n_events, "
-        "kw.weight / (1 + (d.n_accounts - 2) / kw.half_degree) "
+        "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
         f"* least(1.0, least(a.share, b.share) / CAST({min_share} AS DOUBLE)) "
         "* CASE WHEN a.kind IN ('id_document', 'phone', 'email', 'bank_account') THEN 1.0 "
         f"ELSE greatest(0.3, 1.0 - {gap_days} / 365.0) END AS weight "
-        "FROM account_artifacts a "
-        "JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact AND NOT d.is_hub "
-        "AND d.n_accounts >= 2 "
-        "JOIN account_artifacts b ON a.kind = b.kind AND a.artifact = b.artifact AND a.account_id < b.account_id "
+        "FROM shared_artifacts a "
+        "JOIN shared_artifacts b ON a.kind = b.kind AND a.artifact = b.artifact AND a.account_id < b.account_id "
         f"JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind",
     )
 
