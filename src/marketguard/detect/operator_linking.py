@@ -23,6 +23,8 @@ from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
     account_artifacts_sql,
     artifact_degrees_sql,
+    artifact_uses_sql,
+    ip_networks_sql,
     login_artifacts_sql,
     pair_evidence_sql,
     pair_strength_sql,
@@ -97,7 +99,9 @@ class OperatorLinker(Detector):
         tables.run(
             [
                 login_artifacts_sql(),
-                account_artifacts_sql(tables.has("shipments", "orders", "listings")),
+                ip_networks_sql(),
+                artifact_uses_sql(tables.has("shipments", "orders", "listings")),
+                account_artifacts_sql(),
                 artifact_degrees_sql(),
                 shared_artifacts_sql(),
                 pair_evidence_sql(self.min_share),

@@ -64,17 +64,24 @@ def login_artifacts_sql() -> Step:
     return Step("login_artifacts", " UNION ALL ".join(parts))
 
 
-def account_artifacts_sql(with_shipments: bool) -> Step:
-    """One row per (account, kind, artifact) with n_events, first_seen, last_seen and share of logins.
+def ip_networks_sql() -> Step:
+    """The network of every distinct login IP, computed once."""
+    return Step(
+        "ip_networks",
+        f"SELECT ip, {IP_NETWORK_SQL} AS net FROM "
+        "(SELECT DISTINCT artifact AS ip FROM login_artifacts WHERE kind = 'ip') d",
+    )
 
-    IP networks are derived from the per-account IP rows (a network per distinct address, not per login).
+
+def artifact_uses_sql(with_shipments: bool) -> Step:
+    """One row per (account, kind, artifact) with n_events, first_seen and last_seen: the evidence graph.
+
+    A view, read twice (degrees, then the shared rows) and never stored whole: most artifacts have one user.
     """
     parts = [
         "SELECT account_id, kind, artifact, n_events, first_seen, last_seen FROM login_artifacts",
         "SELECT la.account_id, 'ip_net', n.net, sum(la.n_events), min(la.first_seen), max(la.last_seen) "
-        "FROM login_artifacts la JOIN "
-        f"(SELECT ip, {IP_NETWORK_SQL} AS net FROM (SELECT DISTINCT artifact AS ip FROM login_artifacts "
-        "WHERE kind = 'ip') d) n ON la.artifact = n.ip "
+        "FROM login_artifacts la JOIN ip_networks n ON la.artifact = n.ip "
         "WHERE la.kind = 'ip' AND n.net IS NOT NULL AND n.net <> '' GROUP BY la.account_id, n.net",
     ]
     parts += [
@@ -94,16 +101,29 @@ def account_artifacts_sql(with_shipments: bool) -> Step:
             "WHERE sh.sender_phone IS NOT NULL AND sh.sender_phone <> '' GROUP BY s.account_id, sh.sender_phone"
             ") p GROUP BY account_id, artifact"
         )
-    union = " UNION ALL ".join(parts)
+    return Step(
+        "artifact_uses",
+        f"SELECT * FROM ({' UNION ALL '.join(parts)}) e "
+        "(account_id, kind, artifact, n_events, first_seen, last_seen)",
+        materialize=False,
+    )
+
+
+#: Share of an account's logins on a login artifact (identity attributes count fully).
+_SHARE_SQL = (
+    "CASE WHEN e.kind IN ('device', 'wifi', 'ip', 'ip_net') THEN CAST(e.n_events AS DOUBLE) / t.n_logins "
+    "ELSE 1.0 END"
+)
+_LOGIN_TOTALS_SQL = "(SELECT account_id, sum(n_events) AS n_logins FROM login_artifacts WHERE kind = 'ip' GROUP BY account_id)"
+
+
+def account_artifacts_sql() -> Step:
+    """The evidence graph with each row's share of the account's logins (a view, for inspection and exports)."""
     return Step(
         "account_artifacts",
-        "SELECT e.account_id, e.kind, e.artifact, e.n_events, e.first_seen, e.last_seen, "
-        "CASE WHEN e.kind IN ('device', 'wifi', 'ip', 'ip_net') "
-        "THEN CAST(e.n_events AS DOUBLE) / t.n_logins ELSE 1.0 END AS share "
-        f"FROM ({union}) e (account_id, kind, artifact, n_events, first_seen, last_seen) "
-        "LEFT JOIN (SELECT account_id, sum(n_events) AS n_logins FROM login_artifacts WHERE kind = 'ip' "
-        "GROUP BY account_id) t ON e.account_id = t.account_id",
-        materialize=False,  # read twice (degrees, shared rows); never stored whole
+        f"SELECT e.*, {_SHARE_SQL} AS share FROM artifact_uses e "
+        f"LEFT JOIN {_LOGIN_TOTALS_SQL} t ON e.account_id = t.account_id",
+        materialize=False,
     )
 
 
@@ -122,7 +142,7 @@ def artifact_degrees_sql(weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
         "artifact_degrees",
         "SELECT a.kind, a.artifact, count(*) AS n_accounts, sum(a.n_events) AS n_events, "
         "count(*) > max(kw.max_degree) AS is_hub "
-        f"FROM account_artifacts a JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind "
+        f"FROM artifact_uses a JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind "
         "GROUP BY a.kind, a.artifact",
     )
 
@@ -132,8 +152,10 @@ def shared_artifacts_sql() -> Step:
     artifacts are used by one account only; keeping just these makes the pair join small."""
     return Step(
         "shared_artifacts",
-        "SELECT a.account_id, a.kind, a.artifact, a.n_events, a.first_seen, a.last_seen, a.share, d.n_accounts "
-        "FROM account_artifacts a JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact "
+        "SELECT e.account_id, e.kind, e.artifact, e.n_events, e.first_seen, e.last_seen, "
+        f"{_SHARE_SQL} AS share, d.n_accounts "
+        "FROM artifact_uses e JOIN artifact_degrees d ON e.kind = d.kind AND e.artifact = d.artifact "
+        f"LEFT JOIN {_LOGIN_TOTALS_SQL} t ON e.account_id = t.account_id "
         "WHERE NOT d.is_hub AND d.n_accounts >= 2",
     )
 
