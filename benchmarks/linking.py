@@ -18,25 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from common import ensure_market, peak_mb
 from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def main() -> None:
@@ -48,25 +39,7 @@ def main() -> None:
     parser.add_argument("--difficulty", default="normal")
     parser.add_argument("--skip-networkx", action="store_true")
     args = parser.parse_args()
-    data = ROOT / "bench-data" / f"market-{args.stores}-{args.difficulty}-{args.seed}"
-    if not (data / "logins.parquet").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "marketguard.cli",
-                "simulate",
-                "--stores",
-                str(args.stores),
-                "--seed",
-                str(args.seed),
-                "--difficulty",
-                args.difficulty,
-                "--out",
-                str(data),
-            ],
-            check=True,
-        )
+    data = ensure_market(args.stores, args.seed, args.difficulty)
     with make_backend("duckdb") as backend:
         tables, report = validate(backend, data)
         n_logins = report.tables["logins"].rows_accepted
@@ -74,7 +47,7 @@ def main() -> None:
         start = time.perf_counter()
         linker = OperatorLinker().fit(tables)
         linking = time.perf_counter() - start
-        peak_linking = _peak_mb()
+        peak_linking = peak_mb()
         edges = backend.fetch(
             "SELECT a.account_id, a.kind || ':' || a.artifact AS artifact FROM account_artifacts a "
             "JOIN artifact_degrees d ON a.kind = d.kind AND a.artifact = d.artifact "

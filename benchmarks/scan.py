@@ -16,31 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def ensure_market(stores: int, seed: int, difficulty: str, data: Path) -> Path:
-    if not (data / "accounts.parquet").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "marketguard.cli",
-                "simulate",
-                "--stores",
-                str(stores),
-                "--seed",
-                str(seed),
-                "--difficulty",
-                difficulty,
-                "--out",
-                str(data),
-            ],
-            check=True,
-        )
-    return data
+from common import bare_read_seconds, ensure_market
 
 
 def run_scan(data: Path, out: Path, engine: str) -> dict:
@@ -56,15 +32,6 @@ def run_scan(data: Path, out: Path, engine: str) -> dict:
     return manifest
 
 
-def bare_read_seconds(data: Path) -> float:
-    """Reference: DuckDB reading every input table fully into memory, nothing else."""
-    con = duckdb.connect()
-    start = time.perf_counter()
-    for i, path in enumerate(sorted(data.glob("*.parquet"))):
-        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_parquet('{path}')")
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -75,8 +42,7 @@ def main() -> None:
     parser.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"])
     parser.add_argument("--data", type=Path, default=None, help="Reuse or create the marketplace here.")
     args = parser.parse_args()
-    data = args.data or ROOT / "bench-data" / f"market-{args.stores}-{args.difficulty}-{args.seed}"
-    ensure_market(args.stores, args.seed, args.difficulty, data)
+    data = ensure_market(args.stores, args.seed, args.difficulty, args.data)
     manifest = run_scan(data, data.parent / f"{data.name}-results-{args.engine}", args.engine)
     rows_in = sum(t["rows_read"] for t in manifest["inputs"].values())
     for stage in manifest["stages"]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
+from common import bare_read_seconds, peak_mb
 from marketguard.pipeline.validate import validate_dataset
 from marketguard.simulate import corrupt, simulate
 
@@ -57,11 +56,7 @@ def main() -> None:
                         }
                     )
                 )
-        start = time.perf_counter()
-        con = duckdb.connect()
-        for i, path in enumerate(sorted(data.glob("*.parquet"))):  # read every value once into memory
-            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_parquet('{path}')")
-        bare = time.perf_counter() - start
+        bare = bare_read_seconds(data)
     print(
         json.dumps(
             {
@@ -70,7 +65,7 @@ def main() -> None:
                 "rows": rows,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(rows / seconds),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mb": peak_mb(),
                 "all_exact": found == bad.expected,
                 "bare_read_seconds": round(bare, 3),
                 "ratio_vs_bare_read": round(seconds / bare, 1),

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, KindWeight
 from marketguard.graph.communities import weighted_networks
 
@@ -69,25 +70,16 @@ class _State:
 class OperatorIndex:
     """In-memory operator networks, updated per event with the batch linker's formulas.
 
-    Parameters are those of :class:`~marketguard.detect.operator_linking.OperatorLinker` (same defaults).
+    Parameters
+    ----------
+    linker
+        The batch linker whose settings the index uses (an unfitted one is fine); default settings when omitted.
     """
 
-    def __init__(
-        self,
-        *,
-        min_link_strength: float = 0.5,
-        min_share: float = 0.2,
-        max_network_accounts: int = 60,
-        resolution: float = 1.0,
-        random_state: int = 0,
-        weights: dict[str, KindWeight] | None = None,
-    ) -> None:
-        self.min_link_strength = min_link_strength
-        self.min_share = min_share
-        self.max_network_accounts = max_network_accounts
-        self.resolution = resolution
-        self.random_state = random_state
-        self.weights = weights or KIND_WEIGHTS
+    def __init__(self, linker: OperatorLinker | None = None) -> None:
+        self.linker = linker or OperatorLinker()
+        self.linker._validate_params()
+        self.weights: dict[str, KindWeight] = KIND_WEIGHTS
         self._s = _State()
 
     # -- events -------------------------------------------------------------------------------------------
@@ -170,7 +162,7 @@ class OperatorIndex:
         for a, b in pairs:
             strength = self._strength(a, b)
             old = self._s.edges[a].get(b)
-            new = strength if strength >= self.min_link_strength else None
+            new = strength if strength >= self.linker.min_link_strength else None
             if old != new:
                 changed_nodes.update((a, b))
                 if new is None:
@@ -206,7 +198,10 @@ class OperatorIndex:
         else:
             share, time_factor = 1.0, 1.0
         return (
-            kw.weight / (1 + (degree - 2) / kw.half_degree) * min(1.0, share / self.min_share) * time_factor
+            kw.weight
+            / (1 + (degree - 2) / kw.half_degree)
+            * min(1.0, share / self.linker.min_share)
+            * time_factor
         )
 
     def _recluster(self, nodes: set[str]) -> None:
@@ -240,9 +235,9 @@ class OperatorIndex:
             np.array(dst, dtype=np.int64),
             np.array(weight),
             len(ids),
-            max_size=self.max_network_accounts,
-            resolution=self.resolution,
-            seed=self.random_state,
+            max_size=self.linker.max_network_accounts,
+            resolution=self.linker.resolution,
+            seed=self.linker.random_state,
         )
         new = set()
         for n, label in zip(ids, labels.tolist(), strict=True):

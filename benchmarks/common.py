@@ -1,0 +1,51 @@
+"""What the benchmarks share: the simulated marketplace they run on, peak memory, the bare-read reference."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_market(stores: int, seed: int, difficulty: str, data: Path | None = None) -> Path:
+    """The marketplace under ``bench-data/`` (simulated once, in a separate process, then reused)."""
+    data = data or ROOT / "bench-data" / f"market-{stores}-{difficulty}-{seed}"
+    if not (data / "logins.parquet").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "marketguard.cli",
+                "simulate",
+                "--stores",
+                str(stores),
+                "--seed",
+                str(seed),
+                "--difficulty",
+                difficulty,
+                "--out",
+                str(data),
+            ],
+            check=True,
+        )
+    return data
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def bare_read_seconds(data: Path) -> float:
+    """Reference: DuckDB reading every Parquet table of ``data`` fully into memory, nothing else."""
+    con = duckdb.connect()
+    start = time.perf_counter()
+    for i, path in enumerate(sorted(data.glob("*.parquet"))):
+        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_parquet('{path}')")
+    return time.perf_counter() - start
