@@ -265,8 +265,9 @@ def _links_steps() -> list[Step]:
         ),
         Step(
             "links",
-            "SELECT l.account_a, l.account_b, l.network_id, l.kind, l.artifact, l.weight, "
-            "l.n_accounts AS n_sharing, l.n_events, l.first_seen, l.last_seen, l.pair_strength "
+            "SELECT l.account_a, l.account_b, l.network_id, l.kind, l.artifact, round(l.weight, 12) AS weight, "
+            "l.n_accounts AS n_sharing, l.n_events, l.first_seen, l.last_seen, "
+            "round(l.pair_strength, 12) AS pair_strength "  # engines differ in the last bit of exp/ln
             "FROM links_a l JOIN account_networks nb ON l.account_b = nb.account_id "
             "WHERE l.network_id = nb.network_id",
         ),
