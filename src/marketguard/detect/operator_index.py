@@ -21,6 +21,7 @@ import numpy as np
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, KindWeight
 from marketguard.graph.communities import weighted_networks
+from marketguard.graph.components import connected_components
 
 _V4_NET = re.compile(r"([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$")
 _V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
@@ -64,6 +65,7 @@ class _State:
     component: dict[str, int] = field(default_factory=dict)
     members: dict[int, set[str]] = field(default_factory=dict)
     network: dict[str, str] = field(default_factory=dict)
+    leiden_parts: set[int] = field(default_factory=set)
     next_component: int = 0
 
 
@@ -164,6 +166,9 @@ class OperatorIndex:
             old = self._s.edges[a].get(b)
             new = strength if strength >= self.linker.min_link_strength else None
             if old != new:
+                if not self._membership_may_change(a, b, old, new):
+                    self._s.edges[a][b] = self._s.edges[b][a] = new  # type: ignore[assignment]
+                    continue
                 changed_nodes.update((a, b))
                 if new is None:
                     self._s.edges[a].pop(b, None)
@@ -172,6 +177,14 @@ class OperatorIndex:
                     self._s.edges[a][b] = self._s.edges[b][a] = new
         if changed_nodes:
             self._recluster(changed_nodes)
+
+    def _membership_may_change(self, a: str, b: str, old: float | None, new: float | None) -> bool:
+        """A link whose strength moves but stays above the threshold, inside a component Leiden did not cut,
+        changes no membership (only Leiden reads strengths), so nothing needs re-clustering."""
+        if old is None or new is None:
+            return True
+        component = self._s.component.get(a)
+        return component is None or component in self._s.leiden_parts or self._s.component.get(b) != component
 
     def _strength(self, a: str, b: str) -> float:
         """1 - prod(1 - weight) over the artifacts a and b share, summed in integer log-units like the SQL."""
@@ -216,6 +229,7 @@ class OperatorIndex:
             stack.extend(n for n in self._s.edges[node] if n not in region)
         old = {self._s.component[n] for n in region if n in self._s.component}
         for c in old:
+            self._s.leiden_parts.discard(c)
             for n in self._s.members.pop(c, set()):
                 self._s.component.pop(n, None)
                 self._s.network.pop(n, None)
@@ -230,9 +244,12 @@ class OperatorIndex:
                     src.append(index[a])
                     dst.append(index[b])
                     weight.append(s)
+        src_a, dst_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+        whole = connected_components(src_a, dst_a, len(ids))
+        in_big = np.bincount(whole)[whole] > self.linker.max_network_accounts  # parts Leiden will cut
         labels = weighted_networks(
-            np.array(src, dtype=np.int64),
-            np.array(dst, dtype=np.int64),
+            src_a,
+            dst_a,
             np.array(weight),
             len(ids),
             max_size=self.linker.max_network_accounts,
@@ -240,11 +257,13 @@ class OperatorIndex:
             seed=self.linker.random_state,
         )
         new = set()
-        for n, label in zip(ids, labels.tolist(), strict=True):
+        for n, label, big in zip(ids, labels.tolist(), in_big.tolist(), strict=True):
             c = self._s.next_component + label
             self._s.component[n] = c
             self._s.members.setdefault(c, set()).add(n)
             new.add(c)
+            if big:
+                self._s.leiden_parts.add(c)
         self._s.next_component += int(labels.max()) + 1
         self._name_networks(new)
 
