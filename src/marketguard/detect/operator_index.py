@@ -28,6 +28,7 @@ _V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 _LOG_UNITS = 10**12
 _US_PER_DAY = 86_400_000_000.0
 LOGIN_KIND_COLUMNS = (("device", "device_id"), ("wifi", "wifi_bssid"), ("ip", "ip"))
+LOGIN_ARTIFACT_KINDS = frozenset({"device", "wifi", "ip", "ip_net"})
 
 
 def ip_network(ip: str) -> str | None:
@@ -151,7 +152,7 @@ class OperatorIndex:
     def _refresh(self, account: str, touched: list[tuple[str, str]], share_changed: bool) -> None:
         """Recompute every pair whose evidence may have changed, then the networks those pairs touch."""
         pairs: set[tuple[str, str]] = set()
-        keys = list(self._s.uses[account]) if share_changed else touched
+        keys = self._engagement_moved(account, touched) if share_changed else touched
         for key in keys:
             for other in self._s.sharers[key]:
                 if other != account:
@@ -177,6 +178,22 @@ class OperatorIndex:
                     self._s.edges[a][b] = self._s.edges[b][a] = new
         if changed_nodes:
             self._recluster(changed_nodes)
+
+    def _engagement_moved(self, account: str, touched: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Artifacts whose pair weights can have moved after one more login of ``account``: those it just used,
+        and the login artifacts where its share was or is below ``min_share`` (above it, the engagement term is
+        capped at 1 whatever the share, so those weights stay put)."""
+        total = self._s.logins[account]
+        floor = self.linker.min_share
+        moved = set(touched)
+        for key, use in self._s.uses[account].items():
+            if (
+                key[0] in LOGIN_ARTIFACT_KINDS
+                and key not in moved
+                and (use.n / (total - 1) < floor if total > 1 else True) | (use.n / total < floor)
+            ):
+                moved.add(key)
+        return list(moved)
 
     def _membership_may_change(self, a: str, b: str, old: float | None, new: float | None) -> bool:
         """A link whose strength moves but stays above the threshold, inside a component Leiden did not cut,
