@@ -8,6 +8,7 @@ the row to quarantine with a ``reason``; accepted rows are registered under the 
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,8 @@ def validate(
     One pass per table types every column and lists the rules each row breaks (``checked_<table>``); the
     structural type check reads its counts, so the data is scanned once.
 
+    With ``quarantine_dir``, rejected rows replace whatever an earlier run left there.
+
     Raises
     ------
     ContractError
@@ -147,6 +150,8 @@ def validate(
             backend.drop(table)
             backend.drop(rejected_name(table))
         raise ContractError(problems)
+    if quarantine_dir is not None and quarantine_dir.exists():
+        shutil.rmtree(quarantine_dir)  # rows left by an earlier run would be counted as this run's
     reports = {t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir) for t in checkable}
     absent = [t for t in LOAD_ORDER if t not in readable]
     return Tables(backend, frozenset(checkable)), ValidationReport(reports, absent)
@@ -196,13 +201,9 @@ def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -
         if not n_bad or n_bad <= STRUCTURAL_SHARE * n_present:
             continue
         row = stats[f"row__{col.name}"]
-        value = (
-            backend.fetch(
-                f"SELECT CAST({quote(col.name)} AS VARCHAR) AS v FROM {raw_name(spec.name)} WHERE {ROW} = {row}",
-                f"example {spec.name}.{col.name}",
-            )
-            .column(0)[0]
-            .as_py()
+        value = backend.scalar(
+            f"SELECT CAST({quote(col.name)} AS VARCHAR) AS v FROM {raw_name(spec.name)} WHERE {ROW} = {row}",
+            f"example {spec.name}.{col.name}",
         )
         problems.append(
             Problem(

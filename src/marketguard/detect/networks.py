@@ -29,3 +29,15 @@ def assign_networks(account_ids: pa.Array, labels: np.ndarray, store_owners: pa.
     lookup = pa.table({"label": first.column("label"), "network_id": names})
     joined = table.join(lookup, "label").select(["account_id", "network_id"])
     return joined.sort_by([("network_id", "ascending"), ("account_id", "ascending")])
+
+
+def strongest_link(links: pa.Table, strength: str) -> pa.Table:
+    """``account_id, score``: per account in a link, the strongest of its links (column ``strength``)."""
+    both = pa.concat_tables(
+        [
+            links.select(["account_a", strength]).rename_columns(["account_id", "score"]),
+            links.select(["account_b", strength]).rename_columns(["account_id", "score"]),
+        ]
+    )
+    best = both.group_by("account_id").aggregate([("score", "max")])
+    return best.rename_columns(["account_id", "score"]).sort_by("account_id")

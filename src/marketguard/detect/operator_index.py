@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from marketguard.detect.operator_linking import OperatorLinker
-from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, KindWeight
+from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS, KindWeight
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.components import connected_components
 
@@ -27,8 +27,6 @@ _V4_NET = re.compile(r"([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$")
 _V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 _LOG_UNITS = 10**12
 _US_PER_DAY = 86_400_000_000.0
-LOGIN_KIND_COLUMNS = (("device", "device_id"), ("wifi", "wifi_bssid"), ("ip", "ip"))
-LOGIN_ARTIFACT_KINDS = frozenset({"device", "wifi", "ip", "ip_net"})
 
 
 def ip_network(ip: str) -> str | None:
@@ -221,7 +219,7 @@ class OperatorIndex:
         degree = len(self._s.sharers[key])
         if degree > kw.max_degree:
             return None
-        if kind in ("device", "wifi", "ip", "ip_net"):
+        if kind in LOGIN_ARTIFACT_KINDS:
             share = min(float(ua.n) / self._s.logins[a], float(ub.n) / self._s.logins[b])
             gap = max(0.0, (max(ua.first, ub.first) - min(ua.last, ub.last)) / _US_PER_DAY)
             time_factor = max(0.3, 1.0 - gap / 365.0)

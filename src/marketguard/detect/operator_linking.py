@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, evidence_table
-from marketguard.detect.networks import assign_networks, empty_assignments
+from marketguard.detect.networks import assign_networks, empty_assignments, strongest_link
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
@@ -189,14 +189,7 @@ class OperatorLinker(Detector):
     def score(self, tables: Tables) -> pa.Table:
         """Per networked account: the strength of its strongest link."""
         self._check_fitted()
-        both = pa.concat_tables(
-            [
-                self.links_.select(["account_a", "pair_strength"]).rename_columns(["account_id", "s"]),
-                self.links_.select(["account_b", "pair_strength"]).rename_columns(["account_id", "s"]),
-            ]
-        )
-        best = both.group_by("account_id").aggregate([("s", "max")])
-        return best.rename_columns(["account_id", "score"]).sort_by("account_id")
+        return strongest_link(self.links_, "pair_strength")
 
     def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
         """Per network: one row per shared artifact (accounts sharing it inside the network, events, period)."""

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.networks import assign_networks, empty_assignments
+from marketguard.detect.networks import assign_networks, empty_assignments, strongest_link
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.environment import (
@@ -83,14 +83,7 @@ class SharedEnvironmentLinker(Detector):
     def score(self, tables: Tables) -> pa.Table:
         """Per account in a network: the strongest link weight (1.0 = shares an artifact with one other)."""
         self._check_fitted()
-        both = pa.concat_tables(
-            [
-                self.links_.select(["account_a", "weight"]).rename_columns(["account_id", "weight"]),
-                self.links_.select(["account_b", "weight"]).rename_columns(["account_id", "weight"]),
-            ]
-        )
-        best = both.group_by("account_id").aggregate([("weight", "max")])
-        return best.rename_columns(["account_id", "score"]).sort_by("account_id")
+        return strongest_link(self.links_, "weight")
 
     def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
         """Per network: one evidence row per shared artifact (how many accounts and logins)."""

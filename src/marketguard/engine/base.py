@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -148,8 +148,12 @@ class Backend(ABC):
         schema = self.fetch(f"SELECT * FROM {name} LIMIT 0", f"schema of {name}").schema
         return [(f.name, str(f.type)) for f in schema]
 
+    def scalar(self, sql: str, step: str) -> Any:
+        """The first value of the first row of a SELECT (DuckDB dialect)."""
+        return self.fetch(sql, step).column(0)[0].as_py()
+
     def count(self, name: str) -> int:
-        return int(self.fetch(f"SELECT count(*) AS n FROM {name}", f"count {name}").column(0)[0].as_py())
+        return int(self.scalar(f"SELECT count(*) AS n FROM {name}", f"count {name}"))
 
     def __enter__(self) -> Backend:
         return self

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from marketguard.engine.base import Step
 
 LOGIN_KINDS: dict[str, str] = {"device": "device_id", "wifi": "wifi_bssid", "ip": "ip"}
+#: Artifacts seen in logins (their weight depends on how much of the account's activity used them).
+LOGIN_ARTIFACT_KINDS: tuple[str, ...] = ("device", "wifi", "ip", "ip_net")
 ACCOUNT_KINDS: dict[str, str] = {
     "id_document": "id_document",
     "phone": "phone",
@@ -111,7 +113,8 @@ def artifact_uses_sql(with_shipments: bool) -> Step:
 
 #: Share of an account's logins on a login artifact (identity attributes count fully).
 _SHARE_SQL = (
-    "CASE WHEN e.kind IN ('device', 'wifi', 'ip', 'ip_net') THEN CAST(e.n_events AS DOUBLE) / t.n_logins "
+    f"CASE WHEN e.kind IN ({', '.join(repr(k) for k in LOGIN_ARTIFACT_KINDS)}) "
+    "THEN CAST(e.n_events AS DOUBLE) / t.n_logins "
     "ELSE 1.0 END"
 )
 _LOGIN_TOTALS_SQL = "(SELECT account_id, sum(n_events) AS n_logins FROM login_artifacts WHERE kind = 'ip' GROUP BY account_id)"
@@ -179,7 +182,7 @@ def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WE
         "a.n_events + b.n_events AS n_events, "
         "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
         f"* least(1.0, least(a.share, b.share) / CAST({min_share} AS DOUBLE)) "
-        "* CASE WHEN a.kind IN ('id_document', 'phone', 'email', 'bank_account') THEN 1.0 "
+        f"* CASE WHEN a.kind NOT IN ({', '.join(repr(k) for k in LOGIN_ARTIFACT_KINDS)}) THEN 1.0 "
         f"ELSE greatest(0.3, 1.0 - {gap_days} / 365.0) END AS weight "
         "FROM shared_artifacts a "
         "JOIN shared_artifacts b ON a.kind = b.kind AND a.artifact = b.artifact AND a.account_id < b.account_id "

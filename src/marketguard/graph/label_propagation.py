@@ -47,13 +47,9 @@ def component_labels(backend: Backend, edges: str, *, max_rounds: int = 64, name
                 ),
             ]
         )
-        changed = (
-            backend.fetch(
-                f"SELECT count(*) AS n FROM {jumped} a JOIN {current} b ON a.node = b.node WHERE a.label <> b.label",
-                f"{name} round {round_}",
-            )
-            .column(0)[0]
-            .as_py()
+        changed = backend.scalar(
+            f"SELECT count(*) AS n FROM {jumped} a JOIN {current} b ON a.node = b.node WHERE a.label <> b.label",
+            f"{name} round {round_}",
         )
         backend.drop(current)
         backend.drop(spread)

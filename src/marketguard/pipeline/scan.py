@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -91,10 +90,7 @@ def scan(
 
 
 def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
-    quarantine = out / "quarantine"
-    if quarantine.exists():
-        shutil.rmtree(quarantine)  # stale rows from an earlier run would be miscounted
-    tables, report = validate(backend, dataset, quarantine_dir=quarantine)
+    tables, report = validate(backend, dataset, quarantine_dir=out / "quarantine")
     out.mkdir(parents=True, exist_ok=True)
     return tables, report
 

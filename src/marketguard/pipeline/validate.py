@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from marketguard.contract import ValidationReport, validate
@@ -17,8 +16,6 @@ def validate_dataset(
     Raises :class:`~marketguard.errors.ContractError` listing every structural problem.
     """
     quarantine = Path(out) / "quarantine" if out is not None else None
-    if quarantine is not None and quarantine.exists():
-        shutil.rmtree(quarantine)
     with make_backend(engine) as backend:
         _, report = validate(backend, Path(dataset), quarantine_dir=quarantine)
     return report
