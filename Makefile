@@ -46,6 +46,7 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/simulate.py --sizes 10000,100000
 	$(BIN)/python benchmarks/validate.py --stores 100000
 	$(BIN)/python benchmarks/linking.py --stores 100000
+	$(BIN)/python benchmarks/operator_index.py --stores 100000
 	$(BIN)/python benchmarks/scan.py --stores 100000
 
 clean:

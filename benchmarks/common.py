@@ -42,6 +42,12 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return round(pages * resource.getpagesize() / 2**20, 1)
+
+
 def bare_read_seconds(data: Path) -> float:
     """Reference: DuckDB reading every Parquet table of ``data`` fully into memory, nothing else."""
     con = duckdb.connect()

@@ -1,25 +1,40 @@
-"""The real-time path of operator linking: an index updated one event at a time.
+"""The real-time path of operator linking: an index built from a batch run, then updated one event at a time.
 
-``OperatorIndex`` keeps the evidence graph in memory (accounts, the artifacts they used, strong pairs,
-networks). Each event (a new account, store or login) updates the artifacts it touches, recomputes the
-strength of every pair whose evidence changed with the same formulas as the batch SQL
-(:mod:`marketguard.features.evidence`), and re-clusters only the networks that changed, so that after
-replaying the events of a marketplace it holds the same networks as :class:`OperatorLinker` run in batch on
-the same data. ``network_of(account_id)`` answers "which network is this account in now, and why".
+``OperatorIndex.from_batch`` loads what a fitted :class:`OperatorLinker` computed (every account-artifact use,
+the strong pairs, the networks) into compact arrays; an event (a new account, store or login) then touches only
+the artifacts it names. The state is artifact-centric and hydrated lazily: an artifact's users become a Python
+dict the first time an event reaches it, so a 1M-account index loads in seconds and each event costs
+microseconds. Updates use the batch SQL's formulas (:mod:`marketguard.features.evidence`) and re-cluster only
+the components whose links changed, so replaying events ends with the networks the batch linker finds on the
+same data. ``network_of(account_id)`` answers "which network is this account in now, and why".
+
+Which pairs an event re-scores (everything else provably keeps its link status):
+
+- the event's account with every user of an artifact it just used (its share and time overlap on it moved);
+- after a login, the account's existing links (its share on its other artifacts fell, so those weights fell);
+- after a new user joins an artifact, the links among its users (one more sharer lowers specificity).
+
+Weights only fall in the last two cases, so a pair below the link threshold stays below it: only existing
+links need re-scoring there.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from marketguard.detect.operator_linking import OperatorLinker
-from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS, KindWeight
+from marketguard.engine.tables import Tables
+from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS
+from marketguard.graph import encode
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.components import connected_components
 
@@ -27,6 +42,15 @@ _V4_NET = re.compile(r"([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$")
 _V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 _LOG_UNITS = 10**12
 _US_PER_DAY = 86_400_000_000.0
+_KINDS = tuple(KIND_WEIGHTS)
+_KIND_CODE = {kind: i for i, kind in enumerate(_KINDS)}
+_IS_LOGIN_KIND = tuple(kind in LOGIN_ARTIFACT_KINDS for kind in _KINDS)
+_KEY_BASE = ord("a")
+T = TypeVar("T")
+
+
+def _key_prefix(kind_code: int) -> str:
+    return chr(_KEY_BASE + kind_code)
 
 
 def ip_network(ip: str) -> str | None:
@@ -45,27 +69,79 @@ def _round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
+class _Loaded(Generic[T]):
+    """A list loaded once, then appended to, whose loaded part is never copied again.
+
+    Appending to a 9M-item list copies it whenever it outgrows its capacity, and inserting into a 9M-key dict
+    rehashes it: a pause of up to seconds on one unlucky event. New items go to small containers instead.
+    """
+
+    __slots__ = ("_base", "_more", "_n")
+
+    def __init__(self, base: list[T]) -> None:
+        self._base, self._n = base, len(base)
+        self._more: list[T] = []
+
+    def __getitem__(self, i: int) -> T:
+        return self._base[i] if i < self._n else self._more[i - self._n]
+
+    def __setitem__(self, i: int, value: T) -> None:
+        if i < self._n:
+            self._base[i] = value
+        else:
+            self._more[i - self._n] = value
+
+    def append(self, value: T) -> None:
+        self._more.append(value)
+
+    def __len__(self) -> int:
+        return self._n + len(self._more)
+
+
+class _Codes:
+    """Dense integer codes of string keys: a dict built once from the batch and a small one for new keys."""
+
+    __slots__ = ("_base", "_more", "keys")
+
+    def __init__(self, keys: list[str]) -> None:
+        self._base = dict(zip(keys, range(len(keys)), strict=True))
+        self._more: dict[str, int] = {}
+        self.keys: _Loaded[str] = _Loaded(keys)
+
+    def get(self, key: str) -> int | None:
+        code = self._base.get(key)
+        return self._more.get(key) if code is None else code
+
+    def add(self, key: str) -> int:
+        code = self._more[key] = len(self.keys)
+        self.keys.append(key)
+        return code
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+#: One account's use of one artifact: (events, first seen, last seen), times in microseconds since the epoch.
+#: A tuple of ints, not an object: the collector stops tracking those, and a 1M-account index holds millions.
+_Use = tuple[int, int, int]
+
+
 @dataclass
-class _Use:
-    """One account's use of one artifact."""
+class _Batch:
+    """The batch's evidence graph as CSR arrays: uses grouped by artifact, and artifacts grouped by account."""
 
-    n: int
-    first: int  # microseconds since the epoch
-    last: int
+    art_ptr: np.ndarray  # artifact code -> first row of its uses
+    use_account: np.ndarray
+    use_n: np.ndarray
+    use_first: np.ndarray
+    use_last: np.ndarray
+    acc_ptr: np.ndarray  # account code -> first row of its artifacts
+    acc_art: np.ndarray
 
-
-@dataclass
-class _State:
-    uses: dict[str, dict[tuple[str, str], _Use]] = field(default_factory=lambda: defaultdict(dict))
-    sharers: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    logins: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    owners: set[str] = field(default_factory=set)
-    edges: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
-    component: dict[str, int] = field(default_factory=dict)
-    members: dict[int, set[str]] = field(default_factory=dict)
-    network: dict[str, str] = field(default_factory=dict)
-    leiden_parts: set[int] = field(default_factory=set)
-    next_component: int = 0
+    @classmethod
+    def empty(cls) -> _Batch:
+        zero, none = np.zeros(1, np.int64), np.empty(0, np.int64)
+        return cls(zero, none, none, none, none, zero, none)
 
 
 class OperatorIndex:
@@ -75,29 +151,130 @@ class OperatorIndex:
     ----------
     linker
         The batch linker whose settings the index uses (an unfitted one is fine); default settings when omitted.
+
+    Start empty and feed every event, or load a batch run with :meth:`from_batch` and feed what came after.
     """
 
     def __init__(self, linker: OperatorLinker | None = None) -> None:
         self.linker = linker or OperatorLinker()
         self.linker._validate_params()
-        self.weights: dict[str, KindWeight] = KIND_WEIGHTS
-        self._s = _State()
+        self._max_degree = [KIND_WEIGHTS[k].max_degree for k in _KINDS]
+        self._batch = _Batch.empty()
+        self._acc = _Codes([])
+        self._logins: _Loaded[int] = _Loaded([])
+        self._owners: set[int] = set()
+        # artifact key: one character for the kind, then the value (one string per artifact, not a tuple)
+        self._art = _Codes([])
+        self._art_kind: _Loaded[int] = _Loaded([])
+        self._sharers: dict[int, dict[int, _Use]] = {}  # hydrated non-hub artifacts
+        self._hub_degree: dict[int, int] = {}  # hydrated hubs: only their degree matters
+        self._new_hubs: dict[
+            int, dict[int, _Use]
+        ] = {}  # crossed the cap in this event: whose links to revisit
+        # hydrated accounts: their artifacts as dict keys (a dict of ints is untracked by the collector; a set is not)
+        self._uses: dict[int, dict[int, None]] = {}
+        self._edges: dict[int, dict[int, float]] = {}
+        self._component: dict[int, int] = {}
+        self._members: dict[int, set[int]] = {}
+        self._network: dict[int, str] = {}
+        self._leiden_parts: set[int] = set()
+        self._dirty: set[int] = set()  # accounts whose links changed since their component was clustered
+        self._next_component = 0
 
-    # -- events -------------------------------------------------------------------------------------------
+    # -- loading --------------------------------------------------------------------------------------------
+    @classmethod
+    def from_batch(cls, linker: OperatorLinker, tables: Tables) -> OperatorIndex:
+        """The index of a batch run: ``linker`` must have been fitted on ``tables`` (its evidence tables are read
+        back from the engine: every account-artifact use, login totals, store owners and strong pairs)."""
+        linker._check_fitted()
+        index = cls(linker)
+        kind_code = " ".join(f"WHEN '{kind}' THEN '{_key_prefix(i)}'" for i, kind in enumerate(_KINDS))
+        uses = tables.fetch(
+            f"SELECT account_id, (CASE kind {kind_code} END) || artifact AS artifact_key, n_events, "
+            "epoch_us(first_seen) AS f, epoch_us(last_seen) AS l FROM artifact_uses",
+            "index: artifact uses",
+        )
+        totals = tables.fetch("SELECT account_id, n_logins FROM login_totals", "index: login totals")
+        owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "index: store owners").column(0)
+        accounts = tables.fetch("SELECT account_id FROM accounts", "index: accounts").column(0)
+        pairs = tables.fetch(
+            "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
+            "index: strong pairs",
+        )
+        index._load(accounts, uses, totals, owners, pairs)
+        return index
+
+    def _load(
+        self,
+        accounts: pa.ChunkedArray,
+        uses: pa.Table,
+        totals: pa.Table,
+        owners: pa.ChunkedArray,
+        pairs: pa.Table,
+    ) -> None:
+        every = pa.chunked_array(
+            accounts.chunks + uses.column("account_id").chunks + owners.chunks, type=pa.string()
+        )
+        ids = pc.unique(every)
+        self._acc = _Codes(ids.to_pylist())
+        n_acc = len(self._acc)
+
+        def codes(column: pa.ChunkedArray) -> np.ndarray:
+            return np.asarray(pc.index_in(column, value_set=ids).to_numpy(), np.int64)
+
+        logins = np.zeros(n_acc, np.int64)
+        logins[codes(totals.column("account_id"))] = totals.column("n_logins").to_numpy()
+        self._logins = _Loaded(logins.tolist())
+        self._owners = set(codes(owners).tolist())
+
+        artifact, keys = encode(uses.column("artifact_key"))
+        n_art = len(keys)
+        account = codes(uses.column("account_id"))
+        order = np.lexsort((account, artifact))
+        by_account = np.lexsort((artifact, account))
+        self._batch = _Batch(
+            art_ptr=np.concatenate([[0], np.cumsum(np.bincount(artifact, minlength=n_art))]),
+            use_account=account[order],
+            use_n=uses.column("n_events").to_numpy()[order],
+            use_first=uses.column("f").to_numpy()[order],
+            use_last=uses.column("l").to_numpy()[order],
+            acc_ptr=np.concatenate([[0], np.cumsum(np.bincount(account, minlength=n_acc))]),
+            acc_art=artifact[by_account],
+        )
+        del uses, order, by_account, account, artifact
+        key_list = keys.to_pylist()
+        self._art = _Codes(key_list)
+        self._art_kind = _Loaded([ord(k[0]) - _KEY_BASE for k in key_list])
+
+        if pairs.num_rows:
+            a = codes(pairs.column("account_a")).tolist()
+            b = codes(pairs.column("account_b")).tolist()
+            for x, y, s in zip(a, b, pairs.column("strength").to_pylist(), strict=True):
+                self._edges.setdefault(x, {})[y] = s
+                self._edges.setdefault(y, {})[x] = s
+        self._recluster(set(self._edges))
+
+    # -- events ---------------------------------------------------------------------------------------------
     def add_account(self, account_id: str, created_at: datetime, **identity: str | None) -> None:
         """A new account with its identity attributes (id_document, phone, email, bank_account)."""
+        account = self._account(account_id)
         ts = _us(created_at)
-        touched = [(kind, value) for kind, value in identity.items() if kind in ACCOUNT_KINDS and value]
-        for key in touched:
-            self._use(account_id, key, 1, ts)
-        self._refresh(account_id, touched, share_changed=False)
+        touched, joined = [], []
+        for kind, value in identity.items():
+            if kind in ACCOUNT_KINDS and value:
+                artifact = self._artifact(kind, value)
+                touched.append(artifact)
+                if self._use(account, artifact, ts):
+                    joined.append(artifact)
+        self._refresh(account, touched, joined, logged_in=False)
 
     def add_store(self, store_id: str, account_id: str) -> None:
         """A new store: its owner's network now holds a store (networks need one)."""
-        if account_id in self._s.owners:
+        account = self._account(account_id)
+        if account in self._owners:
             return
-        self._s.owners.add(account_id)
-        component = self._s.component.get(account_id)
+        self._owners.add(account)
+        component = self._component.get(account)
         if component is not None:
             self._name_networks({component})
 
@@ -110,155 +287,267 @@ class OperatorIndex:
         wifi_bssid: str | None = None,
     ) -> None:
         """A login: updates the device, Wi-Fi, IP and IP network the account used, and its login count."""
+        account = self._account(account_id)
         when = _us(ts)
         values = {"device": device_id, "wifi": wifi_bssid, "ip": ip, "ip_net": ip_network(ip) if ip else None}
-        touched = [(kind, v) for kind, v in values.items() if v]
-        for key in touched:
-            self._use(account_id, key, 1, when)
-        self._s.logins[account_id] += 1
-        self._refresh(account_id, touched, share_changed=True)
+        touched, joined = [], []
+        for kind, value in values.items():
+            if value:
+                artifact = self._artifact(kind, value)
+                touched.append(artifact)
+                if self._use(account, artifact, when):
+                    joined.append(artifact)
+        if ip:  # the batch's share denominator counts logins with an IP
+            self._logins[account] += 1
+        self._refresh(account, touched, joined, logged_in=bool(ip))
 
-    # -- queries ------------------------------------------------------------------------------------------
+    def add(self, table: str, row: Mapping[str, Any]) -> None:
+        """One row of the contract's ``accounts``, ``stores`` or ``logins`` table, as it arrives."""
+        if table == "accounts":
+            self.add_account(
+                row["account_id"],
+                row["created_at"],
+                **{kind: row.get(col) for kind, col in ACCOUNT_KINDS.items()},
+            )
+        elif table == "stores":
+            self.add_store(row["store_id"], row["account_id"])
+        elif table == "logins":
+            self.add_login(
+                row["account_id"], row["ts"], row["ip"], row.get("device_id"), row.get("wifi_bssid")
+            )
+        else:
+            raise ValueError(f"OperatorIndex takes accounts, stores and logins rows, not {table!r}")
+
+    # -- queries --------------------------------------------------------------------------------------------
     def network_of(self, account_id: str) -> tuple[str | None, list[str]]:
         """The account's network id (or None) and why: its strong links and what they share."""
-        network = self._s.network.get(account_id)
-        if network is None:
+        account = self._acc.get(account_id)
+        if account is not None:
+            self._flush_component(account)
+        network = self._network.get(account) if account is not None else None
+        if account is None or network is None:
             return None, []
         reasons = []
-        for other, strength in sorted(self._s.edges[account_id].items()):
-            if self._s.network.get(other) != network:
+        for other in sorted(self._edges.get(account, {}), key=self._acc.keys.__getitem__):
+            if self._network.get(other) != network:
                 continue
-            shared = sorted(k for k in self._s.uses[account_id] if k in self._s.uses[other])
+            shared = sorted(
+                (_KINDS[self._art_kind[k]], self._art.keys[k][1:])
+                for k in self._uses_of(account)
+                if (users := self._sharers_of(k)) is not None and other in users
+            )
             listed = ", ".join(f"{kind} {value}" for kind, value in shared)
-            reasons.append(f"linked to {other} (strength {strength:.2f}) through {listed}")
+            strength = self._edges[account][other]
+            reasons.append(f"linked to {self._acc.keys[other]} (strength {strength:.2f}) through {listed}")
         return network, reasons
 
     def networks(self) -> dict[str, str]:
         """account_id -> network_id for every account in a network."""
-        return dict(self._s.network)
+        if self._dirty:
+            self._recluster(self._dirty)
+            self._dirty = set()
+        return {self._acc.keys[a]: n for a, n in self._network.items()}
 
-    # -- internals ----------------------------------------------------------------------------------------
-    def _use(self, account: str, key: tuple[str, str], n: int, ts: int) -> None:
-        use = self._s.uses[account].get(key)
-        if use is None:
-            self._s.uses[account][key] = _Use(n, ts, ts)
-            self._s.sharers[key].add(account)
-        else:
-            use.n += n
-            use.first, use.last = min(use.first, ts), max(use.last, ts)
+    @property
+    def n_accounts(self) -> int:
+        return len(self._acc)
 
-    def _refresh(self, account: str, touched: list[tuple[str, str]], share_changed: bool) -> None:
-        """Recompute every pair whose evidence may have changed, then the networks those pairs touch."""
-        pairs: set[tuple[str, str]] = set()
-        keys = self._engagement_moved(account, touched) if share_changed else touched
-        for key in keys:
-            for other in self._s.sharers[key]:
-                if other != account:
-                    pairs.add((min(account, other), max(account, other)))
-        for key in touched:  # a new sharer changes the artifact's degree: every pair on it changes
-            sharers = sorted(self._s.sharers[key])
-            if self._s.uses[account][key].n == 1 and len(sharers) <= self.weights[key[0]].max_degree + 1:
-                pairs.update((a, b) for i, a in enumerate(sharers) for b in sharers[i + 1 :])
-        changed_nodes: set[str] = set()
+    # -- state ----------------------------------------------------------------------------------------------
+    def _account(self, account_id: str) -> int:
+        code = self._acc.get(account_id)
+        if code is None:
+            code = self._acc.add(account_id)
+            self._logins.append(0)
+            self._uses[code] = {}
+        return code
+
+    def _artifact(self, kind: str, value: str) -> int:
+        key = _key_prefix(_KIND_CODE[kind]) + value
+        code = self._art.get(key)
+        if code is None:
+            code = self._art.add(key)
+            self._art_kind.append(_KIND_CODE[kind])
+            self._sharers[code] = {}
+        return code
+
+    def _uses_of(self, account: int) -> dict[int, None]:
+        uses = self._uses.get(account)
+        if uses is None:
+            b = self._batch
+            arts = b.acc_art[b.acc_ptr[account] : b.acc_ptr[account + 1]].tolist()
+            uses = self._uses[account] = dict.fromkeys(arts)
+        return uses
+
+    def _sharers_of(self, artifact: int) -> dict[int, _Use] | None:
+        """The artifact's users and their use of it; None for a hub (above its kind's degree cap)."""
+        users = self._sharers.get(artifact)
+        if users is not None or artifact in self._hub_degree:
+            return users
+        b = self._batch
+        lo, hi = int(b.art_ptr[artifact]), int(b.art_ptr[artifact + 1])
+        if hi - lo > self._max_degree[self._art_kind[artifact]]:
+            self._hub_degree[artifact] = hi - lo
+            return None
+        users = self._sharers[artifact] = {
+            a: (n, f, last)
+            for a, n, f, last in zip(
+                b.use_account[lo:hi].tolist(),
+                b.use_n[lo:hi].tolist(),
+                b.use_first[lo:hi].tolist(),
+                b.use_last[lo:hi].tolist(),
+                strict=True,
+            )
+        }
+        return users
+
+    def _use(self, account: int, artifact: int, ts: int) -> bool:
+        """Record one use; True when the account is a new user of the artifact."""
+        uses = self._uses_of(account)
+        users = self._sharers_of(artifact)
+        if users is None:  # a hub stays a hub: count the new user, pair nobody
+            if artifact not in uses:
+                uses[artifact] = None
+                self._hub_degree[artifact] += 1
+                return True
+            return False
+        use = users.get(account)
+        if use is not None:
+            users[account] = (use[0] + 1, min(use[1], ts), max(use[2], ts))
+            return False
+        users[account] = (1, ts, ts)
+        uses[artifact] = None
+        if len(users) > self._max_degree[self._art_kind[artifact]]:  # crossed the cap: a hub from now on
+            del self._sharers[artifact]
+            self._hub_degree[artifact] = len(users)
+            self._new_hubs[artifact] = users
+        return True
+
+    # -- scoring --------------------------------------------------------------------------------------------
+    def _refresh(self, account: int, touched: list[int], joined: list[int], logged_in: bool) -> None:
+        """Re-score the pairs whose link status can have changed (see the module notes), then re-cluster."""
+        pairs: set[tuple[int, int]] = set()
+        for artifact in touched:
+            users = self._sharers_of(artifact)
+            if users is not None:
+                pairs.update((min(account, o), max(account, o)) for o in users if o != account)
+        if logged_in:
+            pairs.update((min(account, o), max(account, o)) for o in self._edges.get(account, {}))
+        for artifact in joined:
+            users = self._sharers_of(artifact)
+            if users is None:  # a hub: if this user made it one, the links among its users lose it
+                users = self._new_hubs.pop(artifact, None)
+                if users is None:
+                    continue
+            for x in users:
+                for y in self._edges.get(x, {}):
+                    if x < y and y in users:
+                        pairs.add((x, y))
+        changed: set[int] = set()
+        threshold = self.linker.min_link_strength
         for a, b in pairs:
             strength = self._strength(a, b)
-            old = self._s.edges[a].get(b)
-            new = strength if strength >= self.linker.min_link_strength else None
-            if old != new:
-                if not self._membership_may_change(a, b, old, new):
-                    self._s.edges[a][b] = self._s.edges[b][a] = new  # type: ignore[assignment]
-                    continue
-                changed_nodes.update((a, b))
-                if new is None:
-                    self._s.edges[a].pop(b, None)
-                    self._s.edges[b].pop(a, None)
-                else:
-                    self._s.edges[a][b] = self._s.edges[b][a] = new
-        if changed_nodes:
-            self._recluster(changed_nodes)
+            old = self._edges.get(a, {}).get(b)
+            new = strength if strength >= threshold else None
+            if old == new:
+                continue
+            if self._membership_may_change(a, b, old, new):
+                changed.update((a, b))
+            if new is None:
+                self._edges[a].pop(b, None)
+                self._edges[b].pop(a, None)
+            else:
+                self._edges.setdefault(a, {})[b] = new
+                self._edges.setdefault(b, {})[a] = new
+        self._dirty |= changed
 
-    def _engagement_moved(self, account: str, touched: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Artifacts whose pair weights can have moved after one more login of ``account``: those it just used,
-        and the login artifacts where its share was or is below ``min_share`` (above it, the engagement term is
-        capped at 1 whatever the share, so those weights stay put)."""
-        total = self._s.logins[account]
-        floor = self.linker.min_share
-        moved = set(touched)
-        for key, use in self._s.uses[account].items():
-            if (
-                key[0] in LOGIN_ARTIFACT_KINDS
-                and key not in moved
-                and (use.n / (total - 1) < floor if total > 1 else True) | (use.n / total < floor)
-            ):
-                moved.add(key)
-        return list(moved)
-
-    def _membership_may_change(self, a: str, b: str, old: float | None, new: float | None) -> bool:
+    def _membership_may_change(self, a: int, b: int, old: float | None, new: float | None) -> bool:
         """A link whose strength moves but stays above the threshold, inside a component Leiden did not cut,
         changes no membership (only Leiden reads strengths), so nothing needs re-clustering."""
         if old is None or new is None:
             return True
-        component = self._s.component.get(a)
-        return component is None or component in self._s.leiden_parts or self._s.component.get(b) != component
+        component = self._component.get(a)
+        return component is None or component in self._leiden_parts or self._component.get(b) != component
 
-    def _strength(self, a: str, b: str) -> float:
+    def _strength(self, a: int, b: int) -> float:
         """1 - prod(1 - weight) over the artifacts a and b share, summed in integer log-units like the SQL."""
-        uses_a, uses_b = self._s.uses[a], self._s.uses[b]
-        shared = uses_a.keys() & uses_b.keys()
+        uses_a, uses_b = self._uses_of(a), self._uses_of(b)
+        if len(uses_b) < len(uses_a):
+            uses_a, uses_b = uses_b, uses_a
         total = 0
-        for key in shared:
-            weight = self._weight(key, uses_a[key], uses_b[key], a, b)
-            if weight is not None:
-                total += _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)
+        for artifact in uses_a:
+            if artifact not in uses_b:
+                continue
+            users = self._sharers_of(artifact)
+            if users is None:
+                continue
+            weight = self._weight(artifact, users, a, b)
+            total += _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)
         return 1.0 - math.exp(float(total) / _LOG_UNITS)
 
-    def _weight(self, key: tuple[str, str], ua: _Use, ub: _Use, a: str, b: str) -> float | None:
+    def _weight(self, artifact: int, users: dict[int, _Use], a: int, b: int) -> float:
         """Kind weight x specificity x engagement x time, in the batch SQL's order of operations."""
-        kind = key[0]
-        kw = self.weights[kind]
-        degree = len(self._s.sharers[key])
-        if degree > kw.max_degree:
-            return None
-        if kind in LOGIN_ARTIFACT_KINDS:
-            share = min(float(ua.n) / self._s.logins[a], float(ub.n) / self._s.logins[b])
-            gap = max(0.0, (max(ua.first, ub.first) - min(ua.last, ub.last)) / _US_PER_DAY)
+        kind = self._art_kind[artifact]
+        kw = KIND_WEIGHTS[_KINDS[kind]]
+        ua, ub = users[a], users[b]
+        if _IS_LOGIN_KIND[kind]:
+            share = min(float(ua[0]) / self._logins[a], float(ub[0]) / self._logins[b])
+            gap = max(0.0, (max(ua[1], ub[1]) - min(ua[2], ub[2])) / _US_PER_DAY)
             time_factor = max(0.3, 1.0 - gap / 365.0)
         else:
             share, time_factor = 1.0, 1.0
         return (
             kw.weight
-            / (1 + (degree - 2) / kw.half_degree)
+            / (1 + (len(users) - 2) / kw.half_degree)
             * min(1.0, share / self.linker.min_share)
             * time_factor
         )
 
-    def _recluster(self, nodes: set[str]) -> None:
-        """Recompute the components (and Leiden splits) of everything reachable from ``nodes``."""
-        region: set[str] = set()
+    # -- clustering -----------------------------------------------------------------------------------------
+    def _flush_component(self, account: int) -> None:
+        """Re-cluster the account's component if any of its links changed since it was last clustered.
+
+        Events only mark changed accounts: clustering (a Leiden run on a large component) waits until someone
+        asks, and one run then covers every event since.
+        """
+        if not self._dirty:
+            return
+        region = self._region({account})
+        if not region.isdisjoint(self._dirty):
+            self._recluster(region, region)
+            self._dirty -= region
+
+    def _region(self, nodes: set[int]) -> set[int]:
+        """Every account reachable from ``nodes`` through links."""
+        region: set[int] = set()
         stack = list(nodes)
         while stack:
             node = stack.pop()
             if node in region:
                 continue
             region.add(node)
-            stack.extend(n for n in self._s.edges[node] if n not in region)
-        old = {self._s.component[n] for n in region if n in self._s.component}
-        for c in old:
-            self._s.leiden_parts.discard(c)
-            for n in self._s.members.pop(c, set()):
-                self._s.component.pop(n, None)
-                self._s.network.pop(n, None)
-        ids = sorted(n for n in region if self._s.edges[n])
+            stack.extend(n for n in self._edges.get(node, ()) if n not in region)
+        return region
+
+    def _recluster(self, nodes: set[int], region: set[int] | None = None) -> None:
+        """Recompute the components (and Leiden splits) of everything reachable from ``nodes``."""
+        region = region if region is not None else self._region(nodes)
+        for c in {self._component[n] for n in region if n in self._component}:
+            self._leiden_parts.discard(c)
+            for n in self._members.pop(c, set()):
+                self._component.pop(n, None)
+                self._network.pop(n, None)
+        name = self._acc.keys.__getitem__
+        ids = sorted((n for n in region if self._edges.get(n)), key=name)  # the batch codes accounts by id
         if not ids:
             return
-        index = {n: i for i, n in enumerate(ids)}
+        position = {n: i for i, n in enumerate(ids)}
         src, dst, weight = [], [], []
         for a in ids:
-            for b, s in sorted(self._s.edges[a].items()):
-                if a < b:
-                    src.append(index[a])
-                    dst.append(index[b])
-                    weight.append(s)
+            for b in sorted(self._edges[a], key=name):
+                if position[a] < position[b]:
+                    src.append(position[a])
+                    dst.append(position[b])
+                    weight.append(self._edges[a][b])
         src_a, dst_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
         whole = connected_components(src_a, dst_a, len(ids))
         in_big = np.bincount(whole)[whole] > self.linker.max_network_accounts  # parts Leiden will cut
@@ -273,26 +562,26 @@ class OperatorIndex:
         )
         new = set()
         for n, label, big in zip(ids, labels.tolist(), in_big.tolist(), strict=True):
-            c = self._s.next_component + label
-            self._s.component[n] = c
-            self._s.members.setdefault(c, set()).add(n)
+            c = self._next_component + label
+            self._component[n] = c
+            self._members.setdefault(c, set()).add(n)
             new.add(c)
             if big:
-                self._s.leiden_parts.add(c)
-        self._s.next_component += int(labels.max()) + 1
+                self._leiden_parts.add(c)
+        self._next_component += int(labels.max()) + 1
         self._name_networks(new)
 
     def _name_networks(self, components: set[int]) -> None:
         """The batch naming rule (:func:`~marketguard.detect.networks.assign_networks`) for a few components."""
         for c in components:
-            members = self._s.members.get(c, set())
-            is_network = len(members) >= 2 and any(m in self._s.owners for m in members)
-            name = f"N-{min(members)}" if is_network else None
+            members = self._members.get(c, set())
+            is_network = len(members) >= 2 and any(m in self._owners for m in members)
+            name = f"N-{min(self._acc.keys[m] for m in members)}" if is_network else None
             for m in members:
                 if name is None:
-                    self._s.network.pop(m, None)
+                    self._network.pop(m, None)
                 else:
-                    self._s.network[m] = name
+                    self._network[m] = name
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -24,9 +24,12 @@ from marketguard.features.evidence import (
     account_artifacts_sql,
     artifact_degrees_sql,
     artifact_uses_sql,
-    ip_networks_sql,
+    hubs_sql,
     login_artifacts_sql,
+    login_totals_sql,
+    other_uses_sql,
     pair_evidence_sql,
+    pair_rows_sql,
     pair_strength_sql,
     shared_artifacts_sql,
 )
@@ -99,10 +102,12 @@ class OperatorLinker(Detector):
         tables.run(
             [
                 login_artifacts_sql(),
-                ip_networks_sql(),
-                artifact_uses_sql(tables.has("shipments", "orders", "listings")),
+                login_totals_sql(),
+                other_uses_sql(tables.has("shipments", "orders", "listings")),
+                artifact_uses_sql(),
                 account_artifacts_sql(),
                 artifact_degrees_sql(),
+                hubs_sql(),
                 shared_artifacts_sql(),
                 pair_evidence_sql(self.min_share),
                 pair_strength_sql(self.min_link_strength),
@@ -115,13 +120,12 @@ class OperatorLinker(Detector):
         self.assignments_ = tables.fetch(
             "SELECT account_id, network_id FROM account_networks ORDER BY network_id, account_id", "networks"
         )
-        tables.run(_links_steps())
+        tables.run(_links_steps(self.min_share))
         self.links_ = tables.fetch(
             "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links"
         )
         self.hubs_ = tables.fetch(
-            "SELECT kind, artifact, n_accounts, n_events FROM artifact_degrees WHERE is_hub "
-            "ORDER BY n_accounts DESC, kind, artifact",
+            "SELECT kind, artifact, n_accounts, n_events FROM hubs ORDER BY n_accounts DESC, kind, artifact",
             "fetch hubs",
         )
         return self
@@ -246,22 +250,21 @@ def _naming_steps() -> list[Step]:
     ]
 
 
-def _links_steps() -> list[Step]:
-    """Evidence rows of strong pairs whose two accounts ended in the same network (joined one side at a time,
-    so a giant network is never joined with itself)."""
+def _links_steps(min_share: float) -> list[Step]:
+    """Evidence rows of the strong pairs whose two accounts ended in the same network."""
     return [
         Step(
-            "links_a",
-            "SELECT e.*, s.strength AS pair_strength, na.network_id FROM pair_evidence e "
-            "JOIN pair_strength s ON e.account_a = s.account_a AND e.account_b = s.account_b "
-            "JOIN account_networks na ON e.account_a = na.account_id",
+            "linked_pairs",
+            "SELECT s.account_a, s.account_b, s.strength, na.network_id FROM pair_strength s "
+            "JOIN account_networks na ON s.account_a = na.account_id "
+            "JOIN account_networks nb ON s.account_b = nb.account_id WHERE na.network_id = nb.network_id",
         ),
         Step(
             "links",
-            "SELECT l.account_a, l.account_b, l.network_id, l.kind, l.artifact, round(l.weight, 12) AS weight, "
-            "l.n_accounts AS n_sharing, l.n_events, l.first_seen, l.last_seen, "
-            "round(l.pair_strength, 12) AS pair_strength "  # engines differ in the last bit of exp/ln
-            "FROM links_a l JOIN account_networks nb ON l.account_b = nb.account_id "
-            "WHERE l.network_id = nb.network_id",
+            "SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, round(e.weight, 12) AS weight, "
+            "e.n_accounts AS n_sharing, e.n_events, e.first_seen, e.last_seen, "
+            "round(p.strength, 12) AS pair_strength "  # engines differ in the last bit of exp/ln
+            f"FROM ({pair_rows_sql(min_share, 'linked_pairs')}) e "
+            "JOIN linked_pairs p ON e.account_a = p.account_a AND e.account_b = p.account_b",
         ),
     ]

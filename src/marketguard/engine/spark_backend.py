@@ -23,7 +23,8 @@ warnings.filterwarnings("ignore", message="PySpark does not yet fully support pa
 _SPARK_TYPES = {"string": "string", "int64": "bigint", "double": "double", "bool": "boolean"}
 
 #: DuckDB functions sqlglot passes through unchanged, and their Spark names.
-FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS"}
+#: DuckDB functions Spark spells differently (Spark's HASH is 32-bit Murmur3: XXHASH64 is the 64-bit one).
+FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS", "HASH": "XXHASH64"}
 
 
 def _rename_functions(node: exp.Expression) -> exp.Expression:

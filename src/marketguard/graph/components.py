@@ -18,20 +18,16 @@ __all__ = ["bipartite_components", "connected_components", "encode", "encode_sor
 
 
 def encode(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Dense integer codes for string ids (first-seen order) and the dictionary to decode them."""
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.unify_dictionaries()
-        chunks = encoded.chunks
-        dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
-        codes = (
-            np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-            if chunks
-            else np.empty(0, np.int64)
-        )
-    else:
-        dictionary, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
-    return codes.astype(np.int64, copy=False), dictionary
+    """Dense integer codes for string ids (first-seen order) and the dictionary to decode them.
+
+    One hash table over every chunk (``unique`` then ``index_in``): dictionary-encoding chunk by chunk and
+    unifying the dictionaries afterwards is quadratic in the number of chunks (minutes on 15M rows).
+    """
+    dictionary = pc.unique(values)
+    codes = pc.index_in(values, value_set=dictionary)
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    return codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), dictionary
 
 
 def encode_sorted(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
