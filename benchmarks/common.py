@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -14,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def ensure_market(stores: int, seed: int, difficulty: str, data: Path | None = None) -> Path:
-    """The marketplace under ``bench-data/`` (simulated once, in a separate process, then reused)."""
-    data = data or ROOT / "bench-data" / f"market-{stores}-{difficulty}-{seed}"
+    """The marketplace under ``bench-data/`` or ``$MARKETGUARD_BENCH_DATA`` (simulated once, in a separate
+    process, then reused)."""
+    root = Path(os.environ.get("MARKETGUARD_BENCH_DATA", ROOT / "bench-data"))
+    data = data or root / f"market-{stores}-{difficulty}-{seed}"
     if not (data / "logins.parquet").exists():
         subprocess.run(
             [

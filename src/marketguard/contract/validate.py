@@ -143,7 +143,8 @@ def validate(
         backend.run(
             Step(rejected_name(table), f"SELECT {ROW}, _reason FROM ({checks}) c WHERE _reason <> ''")
         )
-        backend.run(Step(table, accepted_sql(spec, cols), materialize=False))
+        rejects = backend.count(rejected_name(table)) > 0
+        backend.run(Step(table, accepted_sql(spec, cols, rejects), materialize=False))
         problems += _type_problems(backend, spec, cols)
     if problems:
         for table in checkable:
@@ -161,17 +162,20 @@ def rejected_name(table: str) -> str:
     return f"rejected_{table}"
 
 
-def accepted_sql(spec: TableSpec, raw_columns: RawColumns) -> str:
+def accepted_sql(spec: TableSpec, raw_columns: RawColumns, rejects: bool = True) -> str:
     """Accepted rows: the typed contract columns and any extras, for every row not rejected.
 
-    A view over the input rather than a copy: the checks ran once; reading it again only re-applies the casts.
+    A view over the input rather than a copy: the checks ran once; reading it again only re-applies the casts
+    (and, when the table has rejected rows, ``rejects``, leaves them out).
     """
     keep = [f"t.{quote(c)}" for c in spec.column_names]
     keep += [f"t.{quote(c)}" for c in raw_columns if c not in spec.column_names and c != ROW]
-    return (
-        f"SELECT {', '.join(keep)} FROM ({typed_projection_sql(spec, raw_columns, raw_name(spec.name))}) t "
-        f"LEFT JOIN {rejected_name(spec.name)} q ON t.{ROW} = q.{ROW} WHERE q.{ROW} IS NULL"
+    typed = (
+        f"SELECT {', '.join(keep)} FROM ({typed_projection_sql(spec, raw_columns, raw_name(spec.name))}) t"
     )
+    if not rejects:
+        return typed
+    return f"{typed} LEFT JOIN {rejected_name(spec.name)} q ON t.{ROW} = q.{ROW} WHERE q.{ROW} IS NULL"
 
 
 def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:

@@ -108,7 +108,7 @@ class OperatorLinker(Detector):
                 account_artifacts_sql(),
                 artifact_degrees_sql(),
                 hubs_sql(),
-                shared_artifacts_sql(),
+                *shared_artifacts_sql(),
                 pair_evidence_sql(self.min_share),
                 pair_strength_sql(self.min_link_strength),
             ]
@@ -131,17 +131,34 @@ class OperatorLinker(Detector):
         return self
 
     def _cluster_here(self, tables: Tables) -> None:
-        """Strong pairs collected as integer-coded arrays: components and Leiden in this process."""
+        """Strong pairs collected as arrays of the SQL's account codes: components and Leiden in this process."""
         pairs = tables.fetch(
-            "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
-            "fetch strong pairs",
+            "SELECT code_a, code_b, strength FROM pair_strength ORDER BY code_a, code_b", "fetch strong pairs"
         )
+        ids = tables.fetch("SELECT account_id FROM account_codes ORDER BY code", "account codes").column(0)
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
-        tables.backend.register_arrow("account_networks", self._cluster(pairs, owners))
+        if pairs.num_rows == 0:
+            tables.backend.register_arrow("account_networks", empty_assignments())
+            return
+        labels = self._weighted_networks(
+            pairs.column("code_a").to_numpy(), pairs.column("code_b").to_numpy(), pairs, len(ids)
+        )
+        tables.backend.register_arrow(
+            "account_networks", assign_networks(ids.combine_chunks(), labels, owners)
+        )
 
-    def _cluster(self, pairs: pa.Table, owners: pa.ChunkedArray) -> pa.Table:
-        labels, ids = self._labels(pairs)
-        return assign_networks(ids, labels, owners) if len(ids) else empty_assignments()
+    def _weighted_networks(
+        self, src: np.ndarray, dst: np.ndarray, pairs: pa.Table, n_nodes: int
+    ) -> np.ndarray:
+        return weighted_networks(
+            src,
+            dst,
+            pairs.column("strength").to_numpy(),
+            n_nodes,
+            max_size=self.max_network_accounts,
+            resolution=self.resolution,
+            seed=self.random_state,
+        )
 
     def _labels(self, pairs: pa.Table) -> tuple[np.ndarray, pa.Array]:
         """Network label per account of ``pairs`` (accounts coded in sorted-id order)."""
@@ -151,16 +168,7 @@ class OperatorLinker(Detector):
             pa.chunked_array(pairs.column("account_a").chunks + pairs.column("account_b").chunks)
         )
         n = pairs.num_rows
-        labels = weighted_networks(
-            codes[:n],
-            codes[n:],
-            pairs.column("strength").to_numpy(),
-            len(ids),
-            max_size=self.max_network_accounts,
-            resolution=self.resolution,
-            seed=self.random_state,
-        )
-        return labels, ids
+        return self._weighted_networks(codes[:n], codes[n:], pairs, len(ids)), ids
 
     def _cluster_on_engine(self, tables: Tables) -> None:
         """Components as iterative SQL, Leiden per oversized component where its rows live, naming in SQL."""

@@ -182,17 +182,31 @@ def hubs_sql() -> Step:
     )
 
 
-def shared_artifacts_sql() -> Step:
+def shared_artifacts_sql() -> list[Step]:
     """The evidence rows that can link accounts: artifacts shared by two accounts or more, hubs excluded. Most
-    artifacts are used by one account only; keeping just these makes the pair join small."""
-    return Step(
-        "shared_artifacts",
-        "SELECT e.account_id, e.kind, e.artifact, e.artifact_key, e.n_events, e.first_seen, e.last_seen, "
-        f"{_SHARE_SQL} AS share, d.n_accounts "
-        "FROM artifact_uses e JOIN (SELECT artifact_key, n_accounts FROM artifact_degrees WHERE NOT is_hub) d "
-        "ON e.artifact_key = d.artifact_key "
-        "LEFT JOIN login_totals t ON e.account_id = t.account_id",
-    )
+    artifacts are used by one account only; keeping just these makes the pair join small.
+
+    Their accounts get dense integer codes in account-id order (``account_codes``): pairs are then built and
+    summed on integers, and the clustering reads the codes as they are.
+    """
+    return [
+        Step(
+            "shared_rows",
+            "SELECT e.account_id, e.kind, e.artifact, e.artifact_key, e.n_events, e.first_seen, e.last_seen, "
+            f"{_SHARE_SQL} AS share, d.n_accounts FROM artifact_uses e "
+            "JOIN (SELECT artifact_key, n_accounts FROM artifact_degrees WHERE NOT is_hub) d "
+            "ON e.artifact_key = d.artifact_key LEFT JOIN login_totals t ON e.account_id = t.account_id",
+        ),
+        Step(
+            "account_codes",
+            "SELECT account_id, CAST(row_number() OVER (ORDER BY account_id) - 1 AS BIGINT) AS code "
+            "FROM (SELECT DISTINCT account_id FROM shared_rows) a",
+        ),
+        Step(
+            "shared_artifacts",
+            "SELECT s.*, c.code FROM shared_rows s JOIN account_codes c ON s.account_id = c.account_id",
+        ),
+    ]
 
 
 def pair_rows_sql(
@@ -212,13 +226,14 @@ def pair_rows_sql(
     )
     same = "b.artifact_key = a.artifact_key AND b.kind = a.kind AND b.artifact = a.artifact"
     source = (
-        f"shared_artifacts a JOIN shared_artifacts b ON {same} AND a.account_id < b.account_id"
+        f"shared_artifacts a JOIN shared_artifacts b ON {same} AND a.code < b.code"
         if pairs is None
         else f"{pairs} p JOIN shared_artifacts a ON a.account_id = p.account_a "
         f"JOIN shared_artifacts b ON b.account_id = p.account_b AND {same}"
     )
     return (
-        "SELECT a.account_id AS account_a, b.account_id AS account_b, a.kind, a.artifact, a.n_accounts, "
+        "SELECT a.account_id AS account_a, b.account_id AS account_b, a.code AS code_a, b.code AS code_b, "
+        "a.kind, a.artifact, a.n_accounts, "
         "least(a.first_seen, b.first_seen) AS first_seen, greatest(a.last_seen, b.last_seen) AS last_seen, "
         "a.n_events + b.n_events AS n_events, "
         "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
@@ -247,6 +262,8 @@ def pair_strength_sql(min_strength: float) -> Step:
     strength = f"1.0 - exp(CAST({log_sum} AS DOUBLE) / {_LOG_UNITS})"
     return Step(
         "pair_strength",
-        f"SELECT account_a, account_b, {strength} AS strength, count(*) AS n_artifacts FROM pair_evidence "
-        f"GROUP BY account_a, account_b HAVING {strength} >= {min_strength}",
+        "SELECT ca.account_id AS account_a, cb.account_id AS account_b, s.* FROM ("
+        f"SELECT code_a, code_b, {strength} AS strength, count(*) AS n_artifacts FROM pair_evidence "
+        f"GROUP BY code_a, code_b HAVING {strength} >= {min_strength}) s "
+        "JOIN account_codes ca ON s.code_a = ca.code JOIN account_codes cb ON s.code_b = cb.code",
     )

@@ -1,0 +1,38 @@
+"""Every benchmark runs end to end at a tiny size and prints its JSON lines (the figures are for `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+CASES = {
+    "simulate.py": (["--sizes", "200"], {"simulate"}),
+    "validate.py": (["--stores", "200", "--per-rule", "3"], None),
+    "linking.py": (
+        ["--stores", "200"],
+        {"linking", "bare_scipy_components", "bare_scipy_components_all_edges", "networkx_linking"},
+    ),
+    "operator_index.py": (["--stores", "200", "--events", "300", "--new-stores", "2"], {"load", "events"}),
+    "scan.py": (["--stores", "200"], None),
+}
+
+
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_benchmark_runs_and_prints_json_lines(script: str, tmp_path: Path) -> None:
+    args, names = CASES[script]
+    env = {**os.environ, "MARKETGUARD_BENCH_DATA": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, script, *args], cwd=BENCHMARKS, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines
+    if names is not None:
+        assert names <= {line.get("name", line.get("benchmark")) for line in lines}
