@@ -1,0 +1,16 @@
+"""Store signals: the documented catalogue the store risk model reads (see ``docs/signals.md``)."""
+
+from marketguard.features.signals import environment, identity, listings, orders, reviews, storefront
+from marketguard.features.signals.catalogue import Signal, SignalGroup, catalogue_markdown, signal_steps
+
+#: Every signal group, in the order of ``store_features``'s columns.
+GROUPS: tuple[SignalGroup, ...] = (
+    identity.GROUP,
+    environment.GROUP,
+    storefront.GROUP,
+    listings.GROUP,
+    orders.GROUP,
+    reviews.GROUP,
+)
+
+__all__ = ["GROUPS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]

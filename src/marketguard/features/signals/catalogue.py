@@ -1,0 +1,97 @@
+"""The store signal catalogue: every signal with its name, meaning, the tables it needs and its direction.
+
+Signals come in groups (identity, internet environment, storefront, listings, orders, reviews). Each group is
+one SQL step producing ``signals_<group>`` (one row per store that has data for it); :func:`signal_steps`
+assembles them into ``store_features`` (one row per store, every available signal, documented defaults for a
+store without rows) and says which signals are unavailable because a table is missing, so that a model
+trained on them can refuse to run instead of reading silent zeros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from marketguard.engine.base import Step
+from marketguard.engine.tables import Tables
+
+#: Microseconds per day, for day counts from ``epoch_us`` differences (engines disagree on date_diff).
+US_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One store signal. ``direction`` is +1 when a higher value is riskier, -1 when lower is riskier, 0 when it
+    is context (a size, say) that only a learnt model can use; ``default`` is the value for a store with no
+    rows in the group's tables (None: unknown)."""
+
+    name: str
+    meaning: str
+    direction: int
+    default: float | None = 0.0
+
+
+@dataclass(frozen=True)
+class SignalGroup:
+    """Signals computed together from the same tables. ``sql`` returns the query producing them per store."""
+
+    name: str
+    meaning: str
+    tables: tuple[str, ...]
+    signals: tuple[Signal, ...]
+    sql: Callable[[Tables], str]
+    needs: tuple[str, ...] = ()  # tables made by earlier stages (e.g. account_networks), not contract tables
+
+    @property
+    def step_name(self) -> str:
+        return f"signals_{self.name}"
+
+
+def as_of_step() -> Step:
+    """The data's "now": the last login. Ages are measured to it, so a rerun on the same data gives the same
+    values whatever the clock says."""
+    return Step("signals_as_of", "SELECT max(ts) AS as_of FROM logins")
+
+
+def signal_steps(
+    tables: Tables, groups: tuple[SignalGroup, ...]
+) -> tuple[list[Step], list[Signal], list[str]]:
+    """Steps computing ``store_features``, the signals it holds, and why the others are missing."""
+    steps = [as_of_step()]
+    available: list[tuple[SignalGroup, Signal]] = []
+    missing: list[str] = []
+    for group in groups:
+        absent = tables.missing(*group.tables) + [
+            t for t in group.needs if not tables.backend.table_exists(t)
+        ]
+        if absent:
+            missing += [f"{s.name}: needs {', '.join(absent)}" for s in group.signals]
+            continue
+        steps.append(Step(group.step_name, group.sql(tables)))
+        available += [(group, s) for s in group.signals]
+    columns = ", ".join(
+        f"CAST(coalesce({g.name}.{s.name}, {s.default}) AS DOUBLE) AS {s.name}"
+        if s.default is not None
+        else f"CAST({g.name}.{s.name} AS DOUBLE) AS {s.name}"
+        for g, s in available
+    )
+    joins = " ".join(
+        f"LEFT JOIN {g.step_name} {g.name} ON s.store_id = {g.name}.store_id"
+        for g in dict.fromkeys(g for g, _ in available)
+    )
+    steps.append(Step("store_features", f"SELECT s.store_id, {columns} FROM stores s {joins}"))
+    return steps, [s for _, s in available], missing
+
+
+def catalogue_markdown(groups: tuple[SignalGroup, ...]) -> str:
+    """The catalogue as a Markdown table (``docs/signals.md`` embeds it; a test keeps them in step)."""
+    arrow = {1: "higher = riskier", -1: "lower = riskier", 0: "context"}
+    lines = ["| group | signal | meaning | tables | direction | default |", "|---|---|---|---|---|---|"]
+    for g in groups:
+        needs = ", ".join((*g.tables, *g.needs))
+        for s in g.signals:
+            default = "unknown" if s.default is None else f"{s.default:g}"
+            lines.append(
+                f"| {g.name} | `{s.name}` | {s.meaning} | {needs} | {arrow[s.direction]} | {default} |"
+            )
+    return "\n".join(lines)
