@@ -292,7 +292,13 @@ EXPECTED = {
 def features(tmp_path_factory):
     path = tmp_path_factory.mktemp("signals")
     _market(path)
-    with make_backend("duckdb") as backend:
+    rows, signals, missing = _features("duckdb", path)
+    return {r.pop("store_id"): r for r in rows}, signals, missing
+
+
+def _features(engine: str, path) -> tuple[list[dict], list, list[str]]:
+    """store_features on ``engine``, with U1 and U3 in one operator network."""
+    with make_backend(engine) as backend:
         tables, report = validate(backend, path)
         assert report.n_quarantined == 0
         backend.register_arrow(
@@ -301,7 +307,7 @@ def features(tmp_path_factory):
         steps, signals, missing = signal_steps(tables, GROUPS)
         tables.run(steps)
         rows = backend.fetch("SELECT * FROM store_features ORDER BY store_id", "features").to_pylist()
-    return {r.pop("store_id"): r for r in rows}, signals, missing
+    return rows, signals, missing
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.name)
@@ -338,14 +344,7 @@ def test_a_missing_table_leaves_its_signals_out_and_says_why(tmp_path) -> None:
 def test_spark_computes_the_same_signals(features, tmp_path) -> None:
     rows, _, _ = features
     _market(tmp_path)
-    with make_backend("spark") as backend:
-        tables, _ = validate(backend, tmp_path)
-        backend.register_arrow(
-            "account_networks", pa.table({"account_id": ["U1", "U3"], "network_id": ["N-U1", "N-U1"]})
-        )
-        steps, _, _ = signal_steps(tables, GROUPS)
-        tables.run(steps)
-        spark = backend.fetch("SELECT * FROM store_features ORDER BY store_id", "features").to_pylist()
+    spark, _, _ = _features("spark", tmp_path)
     for row in spark:
         store = row.pop("store_id")
         assert row == {k: (None if v is None else pytest.approx(v)) for k, v in rows[store].items()}, store
