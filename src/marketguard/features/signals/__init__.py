@@ -1,6 +1,15 @@
 """Store signals: the documented catalogue the store risk model reads (see ``docs/signals.md``)."""
 
-from marketguard.features.signals import environment, identity, listings, orders, reviews, storefront
+from marketguard.features.signals import (
+    environment,
+    identity,
+    listings,
+    logistics,
+    money,
+    orders,
+    reviews,
+    storefront,
+)
 from marketguard.features.signals.catalogue import Signal, SignalGroup, catalogue_markdown, signal_steps
 
 #: Every signal group, in the order of ``store_features``'s columns.
@@ -11,6 +20,8 @@ GROUPS: tuple[SignalGroup, ...] = (
     listings.GROUP,
     orders.GROUP,
     reviews.GROUP,
+    logistics.GROUP,
+    money.GROUP,
 )
 
 __all__ = ["GROUPS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]

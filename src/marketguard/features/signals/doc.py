@@ -1,0 +1,23 @@
+"""``docs/signals.md``, generated from the catalogue: ``python -m marketguard.features.signals.doc``."""
+
+from __future__ import annotations
+
+from marketguard.features.signals import GROUPS, catalogue_markdown
+
+HEADER = """# Store signals
+
+The signals the store risk model reads, one row per store in `store_features`. Generated from
+`marketguard.features.signals` by `python -m marketguard.features.signals.doc > docs/signals.md` (a test
+keeps this page and the code in step). Direction says whether a higher value is riskier on its own; a model
+learns how they combine. A store with no rows for a group gets the default ("unknown" stays missing, for the
+model to treat as such). A group whose tables are absent is left out, and the scan says which signals are
+missing and why.
+"""
+
+
+def page() -> str:
+    return f"{HEADER}\n{catalogue_markdown(GROUPS)}\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(page(), end="")
