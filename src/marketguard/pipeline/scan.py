@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
-from marketguard.detect.baseline_risk import BaselineStoreRisk
 from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.features.networks import network_summary_sql
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
@@ -101,9 +101,8 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         st.rows_out = linker.assignments_.num_rows
         st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
     with stages.stage("score_stores") as st:
-        risk = BaselineStoreRisk(young_account_days=config.young_account_days).fit(tables)
-        if not tables.has("listings", "brands"):
-            st.notes = ["price signal skipped: needs listings and brands"]
+        risk = StoreRiskModel().fit(tables)
+        st.notes = [f"{len(risk.used_)} signals scored", *_skipped_signals(risk.missing_)]
         store_scores = _store_scores(risk.score(tables), risk.explain(tables), risk.signals_)
         st.rows_out = store_scores.num_rows
     with stages.stage("networks") as st:
@@ -115,6 +114,17 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
     return {"store_scores": store_scores, "networks": networks, "links": linker.links_}
+
+
+def _skipped_signals(missing: list[str]) -> list[str]:
+    """ "<signal>: needs <tables>" lines, one note per set of missing tables."""
+    by_need: dict[str, list[str]] = {}
+    for line in missing:
+        name, need = line.split(": needs ", 1)
+        by_need.setdefault(need, []).append(name)
+    return [
+        f"{len(names)} signals skipped ({', '.join(names)}): need {need}" for need, names in by_need.items()
+    ]
 
 
 def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa.Table:
