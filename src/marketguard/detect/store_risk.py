@@ -6,6 +6,13 @@ oriented so that 1 is the riskiest end (ties share their average rank); a store'
 percentiles, an unknown value counting as the middle (0.5). Percentiles make the combination robust: no
 signal's scale or outliers can dominate, and a store is suspicious only when many independent tells agree.
 A store's reasons are the signals that pushed its score up the most, with their values.
+
+Supervised mode, when the ``labels`` table holds enough store outcomes: LightGBM on the signals plus each
+signal's mean over the store's network mates (see :mod:`marketguard.features.neighbours`). Every labelled
+store is scored by a model that did not see its label (k-fold cross-fitting); the other stores by the model
+trained on all labels. Scores are calibrated to probabilities with Platt scaling fitted on the held-out
+predictions, and a store's reasons are the features with the largest positive contributions (LightGBM's
+``pred_contrib``, i.e. TreeSHAP values).
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.stats import rankdata
 
-from marketguard.detect.base import Detector, Interval, evidence_table
+from marketguard.detect.base import Detector, Interval, Options, evidence_table
 from marketguard.engine.tables import Tables
+from marketguard.errors import ParameterError
+from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.signals import GROUPS, Signal, signal_steps
 
 #: The score an unknown signal value contributes (the middle of the percentile scale).
@@ -36,15 +46,42 @@ class StoreRiskModel(Detector):
 
     Parameters
     ----------
+    mode
+        ``"auto"`` (supervised when the labels hold ``min_labels`` counterfeit and ``min_labels`` legitimate
+        stores, else unsupervised), ``"unsupervised"`` or ``"supervised"``.
+    min_labels
+        Labelled stores of each class needed for ``"auto"`` to train.
+    n_folds
+        Cross-fitting folds for the labelled stores' own scores.
     n_reasons
         Reasons kept per store (the strongest first).
+    random_state
+        Seed of the folds and of LightGBM.
     """
 
-    parameter_constraints: ClassVar[Mapping[str, Interval]] = {"n_reasons": Interval(int, 1, None)}
+    parameter_constraints: ClassVar[Mapping[str, Interval | Options]] = {
+        "mode": Options(("auto", "unsupervised", "supervised")),
+        "min_labels": Interval(int, 2, None),
+        "n_folds": Interval(int, 2, None),
+        "n_reasons": Interval(int, 1, None),
+        "random_state": Interval(int, 0, None),
+    }
     required_tables = ("stores", "accounts", "logins")
 
-    def __init__(self, *, n_reasons: int = 3) -> None:
+    def __init__(
+        self,
+        *,
+        mode: str = "auto",
+        min_labels: int = 30,
+        n_folds: int = 5,
+        n_reasons: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.mode = mode
+        self.min_labels = min_labels
+        self.n_folds = n_folds
         self.n_reasons = n_reasons
+        self.random_state = random_state
 
     def fit(self, tables: Tables, labels: pa.Table | None = None) -> StoreRiskModel:
         self._validate_params()
@@ -72,13 +109,87 @@ class StoreRiskModel(Detector):
             if self.used_
             else np.empty((self.signals_.num_rows, 0))
         )
+        y = self._store_labels(tables)
+        n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
+        if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
+            raise ParameterError(
+                f"supervised store risk needs labelled stores of both kinds; the labels hold {n_pos} "
+                f"counterfeit and {n_neg} legitimate stores"
+            )
+        enough = n_pos >= self.min_labels and n_neg >= self.min_labels
+        supervised = self.mode == "supervised" or (self.mode == "auto" and enough)
+        self.mode_ = "supervised" if supervised else "unsupervised"
+        self.n_labels_ = {"counterfeit": n_pos, "legitimate": n_neg}
+        if supervised:
+            self._fit_supervised(available, y)
         return self
+
+    def _store_labels(self, tables: Tables) -> np.ndarray:
+        """1 / 0 / NaN (unlabelled) per store of ``signals_``; a store labelled both ways counts as counterfeit."""
+        y = np.full(self.signals_.num_rows, np.nan)
+        if not tables.has("labels"):
+            return y
+        labels = tables.fetch(
+            "SELECT entity_id AS store_id, max(label) AS label FROM labels WHERE entity_type = 'store' "
+            "GROUP BY entity_id",
+            "store labels",
+        )
+        position = pc.index_in(labels.column("store_id"), value_set=self.signals_.column("store_id"))
+        found = pc.is_valid(position).to_numpy(zero_copy_only=False)
+        rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
+        y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
+        return y
+
+    def _matrix(self, available: list[Signal]) -> tuple[np.ndarray, list[str]]:
+        """The signals and their network mates' means, one row per store."""
+        own = np.column_stack([self._values(s) for s in available])
+        network = self.signals_.column("network_id").combine_chunks()
+        encoded = pc.dictionary_encode(network)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        # a mate's label-derived signal counts this store's own label: averaging it would leak the answer
+        shared = [j for j, s in enumerate(available) if not s.from_labels]
+        mates = mean_of_mates(own[:, shared], codes)
+        names = [s.name for s in available] + [f"mates_{available[j].name}" for j in shared]
+        return np.hstack([own, mates]), names
+
+    def _fit_supervised(self, available: list[Signal], y: np.ndarray) -> None:
+        import lightgbm as lgb
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        X, self.feature_names_ = self._matrix(available)
+        self.feature_signals_ = {s.name: s for s in available}
+        labelled = np.flatnonzero(~np.isnan(y))
+        target = y[labelled].astype(np.int64)
+        params = _lgb_params(self.random_state)
+
+        def train(rows: np.ndarray) -> lgb.Booster:
+            data = lgb.Dataset(X[labelled[rows]], target[rows], feature_name=self.feature_names_)
+            return lgb.train(params, data)
+
+        self.booster_ = train(np.arange(labelled.size))
+        raw = np.asarray(self.booster_.predict(X, raw_score=True), dtype=np.float64)
+        held_out = np.empty(labelled.size)
+        n_splits = min(self.n_folds, int(np.bincount(target).min()))
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        for fit_rows, test_rows in folds.split(labelled, target):
+            held_out[test_rows] = train(fit_rows).predict(X[labelled[test_rows]], raw_score=True)
+        raw[labelled] = held_out  # a labelled store is scored by a model that never saw its label
+        self.calibration_ = LogisticRegression().fit(held_out.reshape(-1, 1), target)
+        self.scores_ = self.calibration_.predict_proba(raw.reshape(-1, 1))[:, 1]
+        contributions = np.asarray(self.booster_.predict(X, pred_contrib=True), dtype=np.float64)
+        self.contributions_ = contributions[:, :-1]  # the last column is the bias
+        self.X_ = X
 
     def _values(self, signal: Signal) -> np.ndarray:
         return self.signals_.column(signal.name).to_numpy(zero_copy_only=False).astype(np.float64)
 
     def score(self, tables: Tables) -> pa.Table:
         self._check_fitted()
+        if self.mode_ == "supervised":
+            return pa.table(
+                {"store_id": self.signals_.column("store_id"), "score": pa.array(self.scores_, pa.float64())}
+            )
         risk = np.where(np.isnan(self.percentiles_), NEUTRAL, self.percentiles_)
         total = risk.mean(axis=1) if risk.shape[1] else np.full(risk.shape[0], NEUTRAL)
         return pa.table(
@@ -88,6 +199,8 @@ class StoreRiskModel(Detector):
     def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
         """The signals that raised each store's score most (percentile above the middle), strongest first."""
         self._check_fitted()
+        if self.mode_ == "supervised":
+            return self._explain_supervised(ids)
         store_ids = self.signals_.column("store_id").to_pylist()
         wanted = set(ids) if ids is not None else None
         lift = np.where(np.isnan(self.percentiles_), 0.0, self.percentiles_ - NEUTRAL)
@@ -109,6 +222,43 @@ class StoreRiskModel(Detector):
                     column.append(item)
         return evidence_table("store_id", *out)
 
+    def _explain_supervised(self, ids: list[str] | None) -> pa.Table:
+        """The features whose contributions raised the store's log-odds most, strongest first."""
+        store_ids = self.signals_.column("store_id").to_pylist()
+        wanted = set(ids) if ids is not None else None
+        out: tuple[list, list, list, list] = ([], [], [], [])
+        for i, store in enumerate(store_ids):
+            if wanted is not None and store not in wanted:
+                continue
+            lift = self.contributions_[i]
+            for j in [j for j in np.argsort(-lift, kind="stable")[: self.n_reasons] if lift[j] > 0]:
+                name = self.feature_names_[j]
+                mates = name.startswith("mates_")
+                signal = self.feature_signals_[name.removeprefix("mates_")]
+                text = _value_sentence(signal, self.X_[i, j])
+                row = (store, name.upper(), float(lift[j]), f"network mates' mean {text}" if mates else text)
+                for column, item in zip(out, row, strict=True):
+                    column.append(item)
+        return evidence_table("store_id", *out)
+
+
+def _lgb_params(seed: int) -> dict:
+    """Small, regularised trees; deterministic (same data and seed, same model)."""
+    return {
+        "objective": "binary",
+        "learning_rate": 0.05,
+        "num_iterations": 300,
+        "num_leaves": 15,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 0.8,
+        "lambda_l2": 1.0,
+        "seed": seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "num_threads": 2,
+        "verbosity": -1,
+    }
+
 
 def _oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
     """Percentile in (0, 1] of each known value, 1 = riskiest end; NaN stays NaN."""
@@ -123,6 +273,12 @@ def _oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
 
 def _sentence(signal: Signal, value: float, percentile: float) -> str:
     """ "<meaning>: <value> (riskier than <p>% of stores)" with the value written for people."""
+    return f"{_value_sentence(signal, value)} (riskier than {percentile:.0%} of stores)"
+
+
+def _value_sentence(signal: Signal, value: float) -> str:
+    if np.isnan(value):
+        return f"{signal.meaning}: unknown"
     as_percent = signal.name.startswith("share_") or signal.name.endswith("_ratio")
     shown = f"{value:.0%}" if as_percent else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{signal.meaning}: {shown} (riskier than {percentile:.0%} of stores)"
+    return f"{signal.meaning}: {shown}"

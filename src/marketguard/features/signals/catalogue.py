@@ -29,6 +29,7 @@ class Signal:
     meaning: str
     direction: int
     default: float | None = 0.0
+    from_labels: bool = False  # read from the labels table: never averaged over network mates (it would leak)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ GROUP = SignalGroup(
             "other stores in the network labelled counterfeit in the labels table",
             1,
             0.0,
+            from_labels=True,
         ),
     ),
 )

@@ -1,0 +1,86 @@
+"""Store risk on a small simulated marketplace: unsupervised without labels, supervised (cross-fitted,
+calibrated, explained) with them, both deterministic and checked against the simulator's truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from marketguard.contract import validate
+from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.store_risk import StoreRiskModel
+from marketguard.engine import make_backend
+from marketguard.errors import ParameterError
+
+
+def _fit(path, **params) -> tuple[StoreRiskModel, pa.Table, pa.Table]:
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, path)
+        OperatorLinker().fit(tables)
+        model = StoreRiskModel(**params).fit(tables)
+        return model, model.score(tables), model.explain(tables)
+
+
+def _truth(path, scores: pa.Table) -> np.ndarray:
+    truth = pq.read_table(path / "truth" / "stores.parquet").to_pydict()
+    counterfeit = dict(zip(truth["store_id"], truth["is_counterfeit"], strict=True))
+    return np.array([counterfeit[s] for s in scores.column("store_id").to_pylist()])
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory):
+    """1,500 stores: enough store labels (about 10%) for the supervised mode to learn."""
+    from marketguard.simulate import simulate, write_marketplace
+
+    out = tmp_path_factory.mktemp("risk")
+    write_marketplace(simulate(n_stores=1500, seed=11, difficulty="normal"), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def supervised(market):
+    return _fit(market, min_labels=10)
+
+
+def test_with_labels_the_model_is_supervised_calibrated_and_ranks_unlabelled_stores(supervised, market):
+    model, scores, _ = supervised
+    assert model.mode_ == "supervised" and min(model.n_labels_.values()) >= 10
+    y, score = _truth(market, scores), scores.column("score").to_numpy()
+    assert ((score >= 0) & (score <= 1)).all()
+    labels = pq.read_table(market / "labels.parquet").to_pydict()
+    labelled = {e for e, t in zip(labels["entity_id"], labels["entity_type"], strict=True) if t == "store"}
+    unlabelled = np.array([s not in labelled for s in scores.column("store_id").to_pylist()])
+    assert roc_auc_score(y[unlabelled], score[unlabelled]) > 0.97
+    assert roc_auc_score(y[~unlabelled], score[~unlabelled]) > 0.9  # scored by folds that never saw them
+    counterfeit_mean, honest_mean = score[y].mean(), score[~y].mean()
+    assert counterfeit_mean > 0.5 > honest_mean  # calibrated probabilities, not ranks
+
+
+def test_supervised_reasons_name_features_with_their_values(supervised) -> None:
+    model, scores, evidence = supervised
+    top = scores.sort_by([("score", "descending")]).column("store_id")[0].as_py()
+    rows = [r for r in evidence.to_pylist() if r["store_id"] == top]
+    assert 1 <= len(rows) <= model.n_reasons
+    assert rows == sorted(rows, key=lambda r: -r["value"]) and all(r["value"] > 0 for r in rows)
+    assert all(":" in r["detail"] for r in rows)
+    assert all(r["reason"].lower().removeprefix("mates_") in model.feature_signals_ for r in rows)
+
+
+def test_without_labels_the_model_is_unsupervised_and_still_ranks(small_market) -> None:
+    model, scores, evidence = _fit(small_market, mode="unsupervised")
+    assert model.mode_ == "unsupervised"
+    assert roc_auc_score(_truth(small_market, scores), scores.column("score").to_numpy()) > 0.95
+    assert evidence.num_rows > 0 and "riskier than" in evidence.column("detail")[0].as_py()
+
+
+def test_the_same_data_gives_the_same_scores(supervised, market) -> None:
+    _, again, _ = _fit(market, min_labels=10)
+    assert again.equals(supervised[1])
+
+
+def test_supervised_mode_refuses_to_run_without_labels_of_both_kinds(tiny) -> None:
+    with pytest.raises(ParameterError, match="labelled stores of both kinds"):
+        _fit(tiny(), mode="supervised")
