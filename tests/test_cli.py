@@ -50,3 +50,28 @@ def test_scan_summary_counts_quarantined_rows_per_table_and_reason(tiny, tmp_pat
         "logins.ip: not an IPv4 or IPv6 address in 1 row (e.g. row 2: 'not-an-ip') [invalid_ip:ip]"
         in result.output
     )
+
+
+def test_train_saves_a_model_that_scan_uses_and_a_tiny_dataset_cannot_train(
+    small_market, tiny, tmp_path
+) -> None:
+    import json
+
+    from marketguard.simulate import simulate, write_marketplace
+
+    market = tmp_path / "market"
+    write_marketplace(simulate(n_stores=1500, seed=3, difficulty="normal"), market)
+    model = tmp_path / "model.json"
+    trained = CliRunner().invoke(main, ["train", str(market), "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    assert "counterfeit and" in trained.output and "cross-fitted ROC-AUC" in trained.output
+    scanned = CliRunner().invoke(
+        main, ["scan", str(small_market), "--out", str(tmp_path / "r"), "--model", str(model)]
+    )
+    assert scanned.exit_code == 0, scanned.output
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["config"]["model"] == str(model)
+    notes = {s["name"]: s["notes"] for s in manifest["stages"]}["score_stores"]
+    assert notes[0].startswith("saved scoring")
+    refused = CliRunner().invoke(main, ["train", str(tiny()), "--out", str(tmp_path / "m2.json")])
+    assert refused.exit_code == 1 and "labelled stores of both kinds" in refused.output

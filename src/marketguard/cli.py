@@ -127,20 +127,59 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
     help="Account pairs whose combined shared evidence is weaker than this are not linked.",
 )
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
+@click.option(
+    "--model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Score stores with a model saved by 'marketguard train' (default: fit on this data's labels, "
+    "or unsupervised without them).",
+)
 @_debug_option
 def scan(
-    dataset: Path, out: Path, engine: str, min_link_strength: float, threads: int | None, debug: bool
+    dataset: Path,
+    out: Path,
+    engine: str,
+    min_link_strength: float,
+    threads: int | None,
+    model: Path | None,
+    debug: bool,
 ) -> None:
     """Validate DATASET, find networks, score stores, and write the results to OUT."""
     from marketguard.pipeline.scan import ScanConfig
     from marketguard.pipeline.scan import scan as run
 
-    config = ScanConfig(engine=engine, min_link_strength=min_link_strength, threads=threads)
+    config = ScanConfig(
+        engine=engine,
+        min_link_strength=min_link_strength,
+        threads=threads,
+        model=str(model) if model else None,
+    )
     console.print(f"scanning {dataset} on {engine}", markup=False)
     with _errors(debug):
         result = run(dataset, out, config, progress=_Progress())
     _print_scan_summary(result.manifest, out)
     _print_quarantine(result.validation, out)
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_debug_option
+def train(dataset: Path, out: Path, engine: str, debug: bool) -> None:
+    """Train the store risk model on DATASET's labelled stores and save it to OUT."""
+    from marketguard.pipeline.train import train_model
+
+    with _errors(debug):
+        summary = train_model(dataset, out, engine=engine)
+    labels, metrics = summary["labels"], summary["metrics"]
+    console.print(
+        f"trained on {labels['counterfeit']:,} counterfeit and {labels['legitimate']:,} legitimate labelled "
+        f"stores ({summary['features']} features); cross-fitted ROC-AUC {metrics['cross_fitted_roc_auc']:.3f}, "
+        f"average precision {metrics['cross_fitted_average_precision']:.3f}",
+        markup=False,
+    )
+    console.print(f"wrote {out}", markup=False)
 
 
 @main.command()

@@ -57,3 +57,7 @@ class UnsupportedError(MarketguardError, NotImplementedError):
 
 class ParameterError(MarketguardError, ValueError):
     """A detector or command was given a parameter outside its allowed set."""
+
+
+class ModelError(MarketguardError, ValueError):
+    """A saved model that cannot run here: an unknown file format, or data missing signals it was trained on."""

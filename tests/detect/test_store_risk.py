@@ -3,6 +3,9 @@ calibrated, explained) with them, both deterministic and checked against the sim
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,7 +16,7 @@ from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import make_backend
-from marketguard.errors import ParameterError
+from marketguard.errors import ModelError, ParameterError
 
 
 def _fit(path, **params) -> tuple[StoreRiskModel, pa.Table, pa.Table]:
@@ -84,3 +87,50 @@ def test_the_same_data_gives_the_same_scores(supervised, market) -> None:
 def test_supervised_mode_refuses_to_run_without_labels_of_both_kinds(tiny) -> None:
     with pytest.raises(ParameterError, match="labelled stores of both kinds"):
         _fit(tiny(), mode="supervised")
+
+
+def test_a_saved_model_scores_new_data_like_the_model_that_trained_it(supervised, market, tmp_path) -> None:
+    model, scores, _ = supervised
+    path = model.save(tmp_path / "model.json")
+    saved = json.loads(path.read_text())
+    assert (
+        saved["training"]["labels"] == model.n_labels_
+        and saved["training"]["metrics"]["cross_fitted_roc_auc"] > 0.9
+    )
+    loaded, again, evidence = _fit_saved(path, market)
+    assert loaded.mode_ == "saved" and evidence.num_rows > 0
+    labels = pq.read_table(market / "labels.parquet").to_pydict()
+    labelled = {e for e, t in zip(labels["entity_id"], labels["entity_type"], strict=True) if t == "store"}
+    unlabelled = np.array([s not in labelled for s in scores.column("store_id").to_pylist()])
+    np.testing.assert_allclose(
+        again.column("score").to_numpy()[unlabelled], scores.column("score").to_numpy()[unlabelled]
+    )
+
+
+def _fit_saved(path, data) -> tuple[StoreRiskModel, pa.Table, pa.Table]:
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, data)
+        OperatorLinker().fit(tables)
+        model = StoreRiskModel.load(path).fit(tables)
+        return model, model.score(tables), model.explain(tables)
+
+
+def test_a_saved_model_refuses_data_without_its_signals(supervised, market, tmp_path) -> None:
+    path = supervised[0].save(tmp_path / "model.json")
+    partial = tmp_path / "partial"
+    shutil.copytree(market, partial)
+    (partial / "reviews.parquet").unlink()
+    with pytest.raises(ModelError, match="share_complaints: needs reviews"):
+        _fit_saved(path, partial)
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path) -> None:
+    (tmp_path / "x.json").write_text('{"format": "something else"}')
+    with pytest.raises(ModelError, match="not a marketguard store risk model"):
+        StoreRiskModel.load(tmp_path / "x.json")
+
+
+def test_an_unsupervised_model_cannot_be_saved(small_market, tmp_path) -> None:
+    model, _, _ = _fit(small_market, mode="unsupervised")
+    with pytest.raises(ModelError, match="only a model trained on labels"):
+        model.save(tmp_path / "m.json")

@@ -17,22 +17,28 @@ predictions, and a store's reasons are the features with the largest positive co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.special import expit
 from scipy.stats import rankdata
 
+from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
 from marketguard.engine.tables import Tables
-from marketguard.errors import ParameterError
+from marketguard.errors import ModelError, ParameterError
 from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.signals import GROUPS, Signal, signal_steps
 
 #: The score an unknown signal value contributes (the middle of the percentile scale).
 NEUTRAL = 0.5
+#: The saved model file's format; a file of another format is refused.
+MODEL_FORMAT = "marketguard-store-risk/1"
 
 
 class StoreRiskModel(Detector):
@@ -67,6 +73,8 @@ class StoreRiskModel(Detector):
         "random_state": Interval(int, 0, None),
     }
     required_tables = ("stores", "accounts", "logins")
+    _saved: dict | None = None  # set by load(): the saved model's document
+    _saved_path = ""
 
     def __init__(
         self,
@@ -109,6 +117,10 @@ class StoreRiskModel(Detector):
             if self.used_
             else np.empty((self.signals_.num_rows, 0))
         )
+        if self._saved is not None:
+            self.mode_ = "saved"
+            self._fit_saved(available, self._saved)
+            return self
         y = self._store_labels(tables)
         n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
         if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
@@ -155,6 +167,7 @@ class StoreRiskModel(Detector):
     def _fit_supervised(self, available: list[Signal], y: np.ndarray) -> None:
         import lightgbm as lgb
         from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import average_precision_score, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
         X, self.feature_names_ = self._matrix(available)
@@ -175,18 +188,91 @@ class StoreRiskModel(Detector):
         for fit_rows, test_rows in folds.split(labelled, target):
             held_out[test_rows] = train(fit_rows).predict(X[labelled[test_rows]], raw_score=True)
         raw[labelled] = held_out  # a labelled store is scored by a model that never saw its label
-        self.calibration_ = LogisticRegression().fit(held_out.reshape(-1, 1), target)
-        self.scores_ = self.calibration_.predict_proba(raw.reshape(-1, 1))[:, 1]
+        platt = LogisticRegression().fit(held_out.reshape(-1, 1), target)
+        self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        self.metrics_ = {
+            "labelled_stores": int(labelled.size),
+            "cross_fitted_roc_auc": float(roc_auc_score(target, held_out)),
+            "cross_fitted_average_precision": float(average_precision_score(target, held_out)),
+        }
+        self._apply(X, raw)
+
+    def _apply(self, X: np.ndarray, raw: np.ndarray) -> None:
+        """Calibrated scores and per-feature contributions from the booster's raw scores."""
+        slope, intercept = self.calibration_
+        self.scores_ = expit(slope * raw + intercept)
         contributions = np.asarray(self.booster_.predict(X, pred_contrib=True), dtype=np.float64)
         self.contributions_ = contributions[:, :-1]  # the last column is the bias
         self.X_ = X
+
+    # -- saved models -----------------------------------------------------------------------------------
+    def save(self, path: Path | str) -> Path:
+        """Write the trained model and its metadata (signals, training size, cross-fitted metrics) as JSON."""
+        self._check_fitted()
+        if self.mode_ != "supervised":
+            raise ModelError("only a model trained on labels can be saved (this one scored unsupervised)")
+        document = {
+            "format": MODEL_FORMAT,
+            "marketguard_version": __version__,
+            "params": {"n_reasons": self.n_reasons, "random_state": self.random_state},
+            "features": self.feature_names_,
+            "training": {
+                "stores": self.signals_.num_rows,
+                "labels": self.n_labels_,
+                "metrics": self.metrics_,
+            },
+            "calibration": list(self.calibration_),
+            "booster": self.booster_.model_to_string(),
+        }
+        path = Path(path)
+        path.write_text(json.dumps(document, indent=1) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> StoreRiskModel:
+        """A saved model: ``fit(tables)`` then computes the signals and scores with it, training nothing."""
+        try:
+            document = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{path}: not a readable model file ({exc})") from exc
+        if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
+            raise ModelError(f"{path}: not a marketguard store risk model (expected format {MODEL_FORMAT})")
+        model = cls(mode="supervised", **document["params"])
+        model._saved = document
+        model._saved_path = str(path)
+        return model
+
+    def _fit_saved(self, available: list[Signal], document: dict) -> None:
+        import lightgbm as lgb
+
+        needed = [f for f in document["features"] if not f.startswith("mates_")]
+        have = {s.name: s for s in available}
+        absent = [name for name in needed if name not in have]
+        if absent:
+            why = {line.split(": ", 1)[0]: line for line in self.missing_}
+            listed = "; ".join(why.get(name, f"{name}: not in this version's catalogue") for name in absent)
+            raise ModelError(
+                f"the model {self._saved_path} was trained on signals this data cannot give: {listed}. "
+                "Add the tables, or train a model on the signals this data has."
+            )
+        X, names = self._matrix([have[name] for name in needed])
+        if names != document["features"]:
+            raise ModelError(
+                f"the model {self._saved_path} expects features {document['features']}, got {names}"
+            )
+        self.feature_names_ = names
+        self.feature_signals_ = have
+        self.booster_ = lgb.Booster(model_str=document["booster"])
+        self.calibration_ = (float(document["calibration"][0]), float(document["calibration"][1]))
+        self.metrics_ = document["training"]["metrics"]
+        self._apply(X, np.asarray(self.booster_.predict(X, raw_score=True), dtype=np.float64))
 
     def _values(self, signal: Signal) -> np.ndarray:
         return self.signals_.column(signal.name).to_numpy(zero_copy_only=False).astype(np.float64)
 
     def score(self, tables: Tables) -> pa.Table:
         self._check_fitted()
-        if self.mode_ == "supervised":
+        if self.mode_ in ("supervised", "saved"):
             return pa.table(
                 {"store_id": self.signals_.column("store_id"), "score": pa.array(self.scores_, pa.float64())}
             )
@@ -199,7 +285,7 @@ class StoreRiskModel(Detector):
     def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
         """The signals that raised each store's score most (percentile above the middle), strongest first."""
         self._check_fitted()
-        if self.mode_ == "supervised":
+        if self.mode_ in ("supervised", "saved"):
             return self._explain_supervised(ids)
         store_ids = self.signals_.column("store_id").to_pylist()
         wanted = set(ids) if ids is not None else None

@@ -39,6 +39,7 @@ class ScanConfig:
     young_account_days: int = 30
     threads: int | None = None
     memory_limit: str | None = None
+    model: str | None = None  # a store risk model saved by ``marketguard train``; None: fit on this data
 
 
 @dataclass
@@ -101,8 +102,8 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         st.rows_out = linker.assignments_.num_rows
         st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
     with stages.stage("score_stores") as st:
-        risk = StoreRiskModel().fit(tables)
-        st.notes = [f"{len(risk.used_)} signals scored", *_skipped_signals(risk.missing_)]
+        risk = (StoreRiskModel.load(config.model) if config.model else StoreRiskModel()).fit(tables)
+        st.notes = [f"{risk.mode_} scoring on {len(risk.used_)} signals", *_skipped_signals(risk.missing_)]
         store_scores = _store_scores(risk.score(tables), risk.explain(tables), risk.signals_)
         st.rows_out = store_scores.num_rows
     with stages.stage("networks") as st:
