@@ -39,6 +39,9 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "1 Wi-Fi router and 1 IP network"
     )
     assert networks[0]["revenue"] == pytest.approx(280.0)
+    in_network = [x["score"] for x in scores if x["network_id"] == networks[0]["network_id"]]
+    assert len(in_network) == 2  # two stores, two identity documents, a shared device: the tell holds
+    assert networks[0]["score"] == pytest.approx(0.8 * sum(in_network) / 2 + 0.2)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest == result.manifest
     assert manifest["quarantine"] == {"reviews": {"out_of_range:rating": 1}}

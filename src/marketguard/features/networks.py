@@ -1,5 +1,12 @@
-"""Per-network summary: accounts, stores, distinct identity documents (the tell), revenue, activity span and
-the shared artifacts behind the links."""
+"""Per-network summary: accounts, stores, distinct identity documents (the tell), revenue, activity span, the
+shared artifacts behind the links, and the network's score.
+
+Network score = 0.8 x the mean of its three riskiest stores' scores + 0.2 x the identity tell, where the
+tell is 1 when two or more stores were opened with as many different identity documents as stores and still
+share a device or Wi-Fi router (one operator behind borrowed identities), else 0. The top three rather than
+the maximum or the mean: one odd store does not condemn a network, and many quiet stores do not hide a few
+loud ones.
+"""
 
 from __future__ import annotations
 
@@ -33,10 +40,14 @@ def network_summary_sql(with_revenue: bool) -> Step:
         if with_revenue
         else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders"
     )
+    tell = (
+        "CASE WHEN coalesce(st.n_stores, 0) >= 2 AND acc.n_id_documents >= st.n_stores "
+        "AND coalesce(art.n_shared_devices, 0) + coalesce(art.n_shared_wifi, 0) > 0 THEN 1.0 ELSE 0.0 END"
+    )
     return Step(
         "network_summary",
         "SELECT acc.network_id, acc.n_accounts, coalesce(st.n_stores, 0) AS n_stores, acc.n_id_documents, "
-        "st.score, "
+        f"CAST(0.8 AS DOUBLE) * top.score + CAST(0.2 AS DOUBLE) * {tell} AS score, "
         + revenue_cols
         + ", seen.first_seen, seen.last_seen, "
         + ", ".join(f"coalesce(art.{col}, 0) AS {col}" for col in SHARED_COUNTS.values())
@@ -44,10 +55,15 @@ def network_summary_sql(with_revenue: bool) -> Step:
         "FROM (SELECT an.network_id, count(*) AS n_accounts, count(DISTINCT a.id_document) AS n_id_documents "
         "      FROM account_networks an JOIN accounts a ON an.account_id = a.account_id "
         "      GROUP BY an.network_id) acc "
-        "LEFT JOIN (SELECT an.network_id, count(*) AS n_stores, max(sc.score) AS score FROM stores s "
-        "      JOIN account_networks an ON s.account_id = an.account_id "
-        "      JOIN store_scores_in sc ON s.store_id = sc.store_id GROUP BY an.network_id) st "
+        "LEFT JOIN (SELECT an.network_id, count(*) AS n_stores FROM stores s "
+        "      JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) st "
         "  ON acc.network_id = st.network_id "
+        "LEFT JOIN (SELECT network_id, avg(score) AS score FROM (SELECT an.network_id, sc.score, "
+        "      row_number() OVER (PARTITION BY an.network_id ORDER BY sc.score DESC, s.store_id) AS position "
+        "      FROM stores s JOIN account_networks an ON s.account_id = an.account_id "
+        "      JOIN store_scores_in sc ON s.store_id = sc.store_id) ranked WHERE position <= 3 "
+        "      GROUP BY network_id) top "
+        "  ON acc.network_id = top.network_id "
         "LEFT JOIN (SELECT an.network_id, min(g.ts) AS first_seen, max(g.ts) AS last_seen FROM logins g "
         "      JOIN account_networks an ON g.account_id = an.account_id GROUP BY an.network_id) seen "
         "  ON acc.network_id = seen.network_id "
