@@ -5,7 +5,8 @@ unsupervised scoring and reasons for every store (timed, the issue's "scoring af
 for 100k stores on 2 cores). Quality, unsupervised and supervised (LightGBM on the simulator's
 store labels, about 10%; labelled stores scored by cross-fitting): store ROC-AUC, average precision,
 precision among the top k (k = true counterfeit stores) and the share of agency stores there. Importance: each signal's own ROC-AUC (oriented:
-0.5 = useless), and an ablation: the score without each group, and with that group alone. Prints JSON lines.
+0.5 = useless), the supervised model's top features by share of LightGBM's total gain, and an ablation of
+the unsupervised score: without each group, and with that group alone. Prints JSON lines.
 
     python benchmarks/store_risk.py --stores 100000
     python benchmarks/store_risk.py --stores 10000 --difficulty hard
@@ -102,6 +103,20 @@ def main() -> None:
             }
         )
     )
+    gain = supervised.booster_.feature_importance(importance_type="gain")
+    for name, value in sorted(
+        zip(supervised.feature_names_, gain.tolist(), strict=True), key=lambda x: -x[1]
+    )[:15]:
+        print(
+            json.dumps(
+                {
+                    **common,
+                    "name": "lightgbm_importance",
+                    "feature": name,
+                    "gain_share": round(value / gain.sum(), 4),
+                }
+            )
+        )
     risk = np.where(np.isnan(model.percentiles_), NEUTRAL, model.percentiles_)
     group_of = {s.name: g.name for g in GROUPS for s in g.signals}
     groups = np.array([group_of[s.name] for s in model.used_])

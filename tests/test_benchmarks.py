@@ -21,7 +21,10 @@ CASES = {
     ),
     "operator_index.py": (["--stores", "200", "--events", "300", "--new-stores", "2"], {"load", "events"}),
     "scan.py": (["--stores", "200"], None),
-    "store_risk.py": (["--stores", "1500"], {"speed", "quality", "signal", "ablation"}),
+    "store_risk.py": (
+        ["--stores", "1500"],
+        {"speed", "quality", "signal", "lightgbm_importance", "ablation"},
+    ),
 }
 
 
