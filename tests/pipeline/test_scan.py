@@ -29,7 +29,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     s1 = scores[0]
     assert s1["network_id"] == "N-A1"
     assert (
-        "lowest branded price / the brand's reference price: 22% (riskier than 100% of stores)"
+        "its cheapest branded listing is at 22% of the brand's reference price (riskier than 100% of stores)"
         in s1["reasons"]
     )
     assert 0.0 <= scores[-1]["score"] <= s1["score"] <= 1.0

@@ -322,7 +322,12 @@ class StoreRiskModel(Detector):
                 mates = name.startswith("mates_")
                 signal = self.feature_signals_[name.removeprefix("mates_")]
                 text = _value_sentence(signal, self.X_[i, j])
-                row = (store, name.upper(), float(lift[j]), f"network mates' mean {text}" if mates else text)
+                row = (
+                    store,
+                    name.upper(),
+                    float(lift[j]),
+                    f"network mates (mean): {text}" if mates else text,
+                )
                 for column, item in zip(out, row, strict=True):
                     column.append(item)
         return evidence_table("store_id", *out)
@@ -365,6 +370,8 @@ def _sentence(signal: Signal, value: float, percentile: float) -> str:
 def _value_sentence(signal: Signal, value: float) -> str:
     if np.isnan(value):
         return f"{signal.meaning}: unknown"
+    if signal.says:
+        return signal.says.format(value=value)
     as_percent = signal.name.startswith("share_") or signal.name.endswith("_ratio")
     shown = f"{value:.0%}" if as_percent else f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{signal.meaning}: {shown}"

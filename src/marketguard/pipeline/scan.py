@@ -103,7 +103,12 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
     with stages.stage("score_stores") as st:
         risk = (StoreRiskModel.load(config.model) if config.model else StoreRiskModel()).fit(tables)
-        st.notes = [f"{risk.mode_} scoring on {len(risk.used_)} signals", *_skipped_signals(risk.missing_)]
+        how = (
+            f"{risk.mode_} scoring: LightGBM on {len(risk.feature_names_)} features"
+            if risk.mode_ in ("supervised", "saved")
+            else f"unsupervised scoring on {len(risk.used_)} signals"
+        )
+        st.notes = [how, *_skipped_signals(risk.missing_)]
         store_scores = _store_scores(risk.score(tables), risk.explain(tables), risk.signals_)
         st.rows_out = store_scores.num_rows
     with stages.stage("networks") as st:

@@ -30,6 +30,7 @@ class Signal:
     direction: int
     default: float | None = 0.0
     from_labels: bool = False  # read from the labels table: never averaged over network mates (it would leak)
+    says: str = ""  # the reason sentence, a format string of {value}; empty: "<meaning>: <value>"
 
 
 @dataclass(frozen=True)

@@ -37,17 +37,34 @@ GROUP = SignalGroup(
     sql=_sql,
     signals=(
         Signal("owner_logins", "logins of the owner account", 0, 0.0),
-        Signal("owner_ips", "distinct IP addresses the owner logged in from", 1, 0.0),
-        Signal("owner_devices", "distinct devices the owner logged in with", 1, 0.0),
+        Signal(
+            "owner_ips",
+            "distinct IP addresses the owner logged in from",
+            1,
+            0.0,
+            says="its owner logged in from {value:.0f} IP addresses",
+        ),
+        Signal(
+            "owner_devices",
+            "distinct devices the owner logged in with",
+            1,
+            0.0,
+            says="its owner logged in from {value:.0f} devices",
+        ),
         Signal("owner_wifis", "distinct Wi-Fi routers the owner logged in through", 0, 0.0),
         Signal(
-            "ip_rotation", "distinct IPs per login: near 1 means a new address almost every time", 1, None
+            "ip_rotation",
+            "distinct IPs per login: near 1 means a new address almost every time",
+            1,
+            None,
+            says="a new IP address on {value:.0%} of its owner's logins",
         ),
         Signal(
             "share_logins_shared_ip",
             f"share of the owner's logins from IPs used by {SHARED_IP_ACCOUNTS} accounts or more",
             1,
             None,
+            says="{value:.0%} of its owner's logins come from heavily shared IP addresses",
         ),
     ),
 )

@@ -53,14 +53,28 @@ GROUP = SignalGroup(
             "days between the owner account's creation and the store's opening (new accounts open throwaway stores)",
             -1,
             None,
+            says="opened {value:.0f} days after its owner account was created",
         ),
-        Signal("network_accounts", "accounts in the owner's operator network (1 when it has none)", 1, 1.0),
-        Signal("network_stores", "stores in the owner's operator network, this one included", 1, 1.0),
+        Signal(
+            "network_accounts",
+            "accounts in the owner's operator network (1 when it has none)",
+            1,
+            1.0,
+            says="its operator network has {value:.0f} accounts",
+        ),
+        Signal(
+            "network_stores",
+            "stores in the owner's operator network, this one included",
+            1,
+            1.0,
+            says="its operator runs {value:.0f} stores",
+        ),
         Signal(
             "network_id_documents",
             "distinct identity documents in the network: one operator behind many identities",
             1,
             1.0,
+            says="its operator network holds {value:.0f} different identity documents",
         ),
         Signal(
             "network_counterfeit_stores",
@@ -68,6 +82,7 @@ GROUP = SignalGroup(
             1,
             0.0,
             from_labels=True,
+            says="{value:.0f} other stores of its network are labelled counterfeit",
         ),
     ),
 )

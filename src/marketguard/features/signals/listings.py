@@ -69,19 +69,61 @@ GROUP = SignalGroup(
     signals=(
         Signal("n_listings", "listings", 0, 0.0),
         Signal("n_branded", "listings of a brand with a reference price", 0, 0.0),
-        Signal("min_price_ratio", "lowest branded price / the brand's reference price", -1, None),
-        Signal("median_price_ratio", "median branded price / the brand's reference price", -1, None),
         Signal(
-            "share_far_below", f"share of branded listings below {FAR_BELOW:g} x reference price", 1, None
+            "min_price_ratio",
+            "lowest branded price / the brand's reference price",
+            -1,
+            None,
+            says="its cheapest branded listing is at {value:.0%} of the brand's reference price",
         ),
         Signal(
-            "n_unauthorised_branded", "branded listings of brands that did not authorise the store", 1, 0.0
+            "median_price_ratio",
+            "median branded price / the brand's reference price",
+            -1,
+            None,
+            says="its branded listings sell at a median {value:.0%} of the brand's reference price",
         ),
-        Signal("share_unauthorised", "share of branded listings not authorised by the brand", 1, None),
         Signal(
-            "n_tell_words", "listings whose title has a counterfeit tell-word (replica, 1:1, 高仿...)", 1, 0.0
+            "share_far_below",
+            f"share of branded listings below {FAR_BELOW:g} x reference price",
+            1,
+            None,
+            says="{value:.0%} of its branded listings are priced below half the brand's reference price",
         ),
-        Signal("n_tell_words_branded", "branded listings whose title has a tell-word", 1, 0.0),
-        Signal("listings_first_30_days", "listings put up in the store's first 30 days", 1, 0.0),
+        Signal(
+            "n_unauthorised_branded",
+            "branded listings of brands that did not authorise the store",
+            1,
+            0.0,
+            says="lists {value:.0f} branded items the brand never authorised it to sell",
+        ),
+        Signal(
+            "share_unauthorised",
+            "share of branded listings not authorised by the brand",
+            1,
+            None,
+            says="{value:.0%} of its branded listings are not authorised by the brand",
+        ),
+        Signal(
+            "n_tell_words",
+            "listings whose title has a counterfeit tell-word (replica, 1:1, 高仿...)",
+            1,
+            0.0,
+            says="{value:.0f} listings have counterfeit tell-words (replica, 1:1, 高仿...) in the title",
+        ),
+        Signal(
+            "n_tell_words_branded",
+            "branded listings whose title has a tell-word",
+            1,
+            0.0,
+            says="{value:.0f} branded listings have counterfeit tell-words in the title",
+        ),
+        Signal(
+            "listings_first_30_days",
+            "listings put up in the store's first 30 days",
+            1,
+            0.0,
+            says="put up {value:.0f} listings in its first 30 days",
+        ),
     ),
 )

@@ -55,12 +55,14 @@ GROUP = SignalGroup(
             "share of parcels sent from outside the owner's registered city",
             1,
             None,
+            says="{value:.0%} of its parcels leave from outside the owner's registered city",
         ),
         Signal(
             "origin_other_networks",
             "most other operator networks (or unlinked stores) shipping from one of the store's origins",
             1,
             0.0,
+            says="ships from an address {value:.0f} other networks also ship from",
         ),
     ),
 )

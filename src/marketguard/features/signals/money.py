@@ -52,8 +52,15 @@ GROUP = SignalGroup(
             f"share of the settled amount transferred on (not withdrawn) within {FORWARD_DAYS} days of a settlement",
             1,
             None,
+            says="{value:.0%} of its settlements are transferred on within two days",
         ),
         Signal("n_payees", "distinct parties the account transfers to (withdrawals aside)", 0, 0.0),
-        Signal("share_sent_on", "amount leaving the account / amount settled into it", 0, None),
+        Signal(
+            "share_sent_on",
+            "amount leaving the account / amount settled into it",
+            0,
+            None,
+            says="{value:.0%} of what was settled into its account left it again",
+        ),
     ),
 )

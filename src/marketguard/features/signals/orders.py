@@ -27,7 +27,13 @@ GROUP = SignalGroup(
         Signal("n_orders", "orders", 0, 0.0),
         Signal("revenue", "total order amount", 0, 0.0),
         Signal("revenue_90_days", "order amount in the 90 days before the data's last login", 0, 0.0),
-        Signal("orders_per_day", "orders per day between the store's first and last order", 1, 0.0),
+        Signal(
+            "orders_per_day",
+            "orders per day between the store's first and last order",
+            1,
+            0.0,
+            says="sells {value:.1f} orders a day",
+        ),
         Signal("mean_order_value", "average order amount", 0, None),
     ),
 )

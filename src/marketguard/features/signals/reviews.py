@@ -32,14 +32,34 @@ GROUP = SignalGroup(
     sql=_sql,
     signals=(
         Signal("n_reviews", "reviews of the store's listings", 0, 0.0),
-        Signal("share_five_star", "share of five-star reviews", 1, None),
+        Signal(
+            "share_five_star",
+            "share of five-star reviews",
+            1,
+            None,
+            says="{value:.0%} of its reviews give five stars",
+        ),
         Signal("mean_rating", "mean rating", 0, None),
         Signal(
-            "busiest_day_share", "share of the store's reviews written on its busiest day (bursts)", 1, None
+            "busiest_day_share",
+            "share of the store's reviews written on its busiest day (bursts)",
+            1,
+            None,
+            says="{value:.0%} of its reviews were written on a single day",
         ),
         Signal(
-            "share_complaints", "share of reviews complaining of fakes (fake, 假货, 不是正品...)", 1, None
+            "share_complaints",
+            "share of reviews complaining of fakes (fake, 假货, 不是正品...)",
+            1,
+            None,
+            says="{value:.0%} of its reviews complain of fakes (fake, 假货...)",
         ),
-        Signal("share_without_order", "share of reviews with no matching order", 1, None),
+        Signal(
+            "share_without_order",
+            "share of reviews with no matching order",
+            1,
+            None,
+            says="{value:.0%} of its reviews have no matching order",
+        ),
     ),
 )

@@ -21,8 +21,14 @@ GROUP = SignalGroup(
     tables=("stores", "logins"),
     sql=_sql,
     signals=(
-        Signal("basic_template", "1 when the store keeps the platform's default 'basic' template", 1, 0.0),
+        Signal(
+            "basic_template",
+            "1 when the store keeps the platform's default 'basic' template",
+            1,
+            0.0,
+            says="keeps the platform's basic shop template",
+        ),
         Signal("store_age_days", "days from opening to the data's last login", -1, None),
-        Signal("closed", "1 when the store has closed", 1, 0.0),
+        Signal("closed", "1 when the store has closed", 1, 0.0, says="has closed"),
     ),
 )
