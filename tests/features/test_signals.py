@@ -56,6 +56,7 @@ def _market(path) -> None:
             "opened_at": _t("2025-01-11"),
             "template": "basic",
             "closed_at": None,
+            "main_category": "shoes",
         },
         {
             "store_id": "S2",
@@ -63,6 +64,7 @@ def _market(path) -> None:
             "opened_at": _t("2021-01-01"),
             "template": "custom",
             "closed_at": _t("2025-06-01"),
+            "main_category": "shoes",
         },
         {
             "store_id": "S3",
@@ -70,6 +72,7 @@ def _market(path) -> None:
             "opened_at": _t("2025-02-01"),
             "template": "basic",
             "closed_at": None,
+            "main_category": "toys",
         },
     ]
     logins = [
@@ -283,6 +286,7 @@ EXPECTED = {
         "n_tell_words": 1,
         "n_tell_words_branded": 1,
         "listings_first_30_days": 2,
+        "category_branded_share": 0.75,
         "n_orders": 2,
         "revenue": 80.0,
         "revenue_90_days": 80.0,
@@ -328,6 +332,7 @@ EXPECTED = {
         "n_tell_words": 0,
         "n_tell_words_branded": 0,
         "listings_first_30_days": 0,
+        "category_branded_share": 0.75,
         "n_orders": 1,
         "revenue": 110.0,
         "revenue_90_days": 0.0,
@@ -373,6 +378,7 @@ EXPECTED = {
         "n_tell_words": 0,
         "n_tell_words_branded": 0,
         "listings_first_30_days": 0,
+        "category_branded_share": None,
         "n_orders": 0,
         "revenue": 0.0,
         "revenue_90_days": 0.0,

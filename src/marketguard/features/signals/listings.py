@@ -45,7 +45,9 @@ def _sql(tables: Tables) -> str:
         "priced AS (SELECT l.store_id, l.title, l.listed_at, b.brand AS known_brand, "
         "l.price / b.reference_price AS ratio, au.ok FROM listings l "
         "LEFT JOIN brands b ON l.brand = b.brand AND b.reference_price > 0 "
-        "LEFT JOIN authorised au ON l.brand = au.brand AND l.store_id = au.store_id) "
+        "LEFT JOIN authorised au ON l.brand = au.brand AND l.store_id = au.store_id), "
+        "categories AS (SELECT s.main_category, avg(CASE WHEN p.known_brand IS NOT NULL THEN 1 ELSE 0 END) AS share "
+        "FROM priced p JOIN stores s ON p.store_id = s.store_id GROUP BY s.main_category) "
         "SELECT l.store_id, count(*) AS n_listings, count(l.known_brand) AS n_branded, "
         "min(l.ratio) AS min_price_ratio, median(l.ratio) AS median_price_ratio, "
         f"avg(CASE WHEN l.known_brand IS NOT NULL THEN CASE WHEN l.ratio < {FAR_BELOW} THEN 1 ELSE 0 END END) "
@@ -56,8 +58,9 @@ def _sql(tables: Tables) -> str:
         f"count(CASE WHEN {tell} THEN 1 END) AS n_tell_words, "
         f"count(CASE WHEN l.known_brand IS NOT NULL AND {tell} THEN 1 END) AS n_tell_words_branded, "
         f"count(CASE WHEN epoch_us(l.listed_at) - epoch_us(s.opened_at) < 30 * {US_PER_DAY} THEN 1 END) "
-        "AS listings_first_30_days "
-        "FROM priced l JOIN stores s ON l.store_id = s.store_id GROUP BY l.store_id"
+        "AS listings_first_30_days, max(c.share) AS category_branded_share "
+        "FROM priced l JOIN stores s ON l.store_id = s.store_id "
+        "LEFT JOIN categories c ON s.main_category = c.main_category GROUP BY l.store_id"
     )
 
 
@@ -124,6 +127,12 @@ GROUP = SignalGroup(
             1,
             0.0,
             says="put up {value:.0f} listings in its first 30 days",
+        ),
+        Signal(
+            "category_branded_share",
+            "share of branded listings in the store's main category across the platform (fake-prone categories)",
+            0,
+            None,
         ),
     ),
 )
