@@ -84,7 +84,7 @@ def test_missing_optional_tables_are_reported(tiny, tmp_path) -> None:
     stages = {s["name"]: s for s in manifest["stages"]}
     notes = stages["score_stores"]["notes"]
     assert any(
-        n.startswith("10 signals skipped (n_listings, n_branded,") and n.endswith("need listings, brands")
+        n.startswith("11 signals skipped (n_listings, n_branded,") and n.endswith("need listings, brands")
         for n in notes
     )
     assert stages["networks"]["notes"] == ["revenue skipped: needs orders and listings"]
