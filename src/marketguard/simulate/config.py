@@ -100,6 +100,12 @@ class SimulationConfig:
     aged_account_rate
         Share of counterfeit stores opened on old accounts bought or rented from their owners (created years
         before the store), which hides the young-account tell.
+    honest_sweep_rate
+        Share of honest stores whose bank sweeps every settlement on to the owner's other account within a day
+        or two (common cash management, and the same timing as a counterfeit forward).
+    held_money_rate
+        Share of counterfeit operators who let settlements sit for one to four weeks before forwarding them,
+        which hides the quick-forward tell.
     """
 
     name: str
@@ -125,6 +131,8 @@ class SimulationConfig:
     honest_farm_client_rate: float
     brand_omitted_rate: float
     aged_account_rate: float
+    honest_sweep_rate: float
+    held_money_rate: float
 
 
 DIFFICULTIES: dict[str, SimulationConfig] = {
@@ -152,6 +160,8 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         honest_farm_client_rate=0.0,
         brand_omitted_rate=0.0,
         aged_account_rate=0.05,
+        honest_sweep_rate=0.05,
+        held_money_rate=0.0,
     ),
     "normal": SimulationConfig(
         name="normal",
@@ -177,6 +187,8 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         honest_farm_client_rate=0.002,
         brand_omitted_rate=0.1,
         aged_account_rate=0.2,
+        honest_sweep_rate=0.25,
+        held_money_rate=0.2,
     ),
     "hard": SimulationConfig(
         name="hard",
@@ -202,5 +214,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         honest_farm_client_rate=0.006,
         brand_omitted_rate=0.25,
         aged_account_rate=0.45,
+        honest_sweep_rate=0.45,
+        held_money_rate=0.4,
     ),
 }

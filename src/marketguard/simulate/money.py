@@ -92,6 +92,9 @@ def _forward(
     dst = np.where(last, collector, mule)
     src = np.where(step == 0, bank[s_store[rows[chain]]], np.r_[-9, dst[:-1]])
     delay = rng.integers(2 * US_PER_HOUR, 2 * US_PER_DAY, chain.size)
+    holds = rng.random(n_ops) < cfg.held_money_rate  # these operators let settlements sit before forwarding
+    held = (step == 0) & holds[op[chain]]
+    delay[held] = rng.integers(7 * US_PER_DAY, 28 * US_PER_DAY, int(held.sum()))
     start = np.repeat(np.cumsum(hops) - hops, hops)
     cum = np.cumsum(delay)
     ts = s_ts[rows[chain]] + cum - (cum[start] - delay[start])
@@ -191,6 +194,30 @@ def _honest_spending(
     led.add(ts[~own] + 2 * US_PER_HOUR, bank[store[~own]], CASH, rest[~own], WITHDRAWAL)
 
 
+def _honest_sweeps(
+    rng: np.random.Generator,
+    led: _Ledger,
+    pop: Population,
+    cfg: SimulationConfig,
+    bank: np.ndarray,
+    s_store: np.ndarray,
+    s_ts: np.ndarray,
+    s_net: np.ndarray,
+    base: int,
+    n_hsup: int,
+) -> None:
+    """Some honest stores' banks sweep each settlement on to the owner's other account within 1-36 hours."""
+    sweeps = (rng.random(pop.n_stores) < cfg.honest_sweep_rate)[s_store]
+    n = int(sweeps.sum())
+    led.add(
+        s_ts[sweeps] + rng.integers(US_PER_HOUR, 36 * US_PER_HOUR, n),
+        bank[s_store[sweeps]],
+        base + 10 * pop.op_kind.size + n_hsup + pop.acc_identity[s_store[sweeps]],
+        s_net[sweeps] * rng.uniform(0.7, 0.95, n),
+        TRANSFER,
+    )
+
+
 def build_transfers(
     rng: np.random.Generator,
     pop: Population,
@@ -211,6 +238,7 @@ def build_transfers(
     cf = pop.store_kind[s_store] == COUNTERFEIT
     _forward(rng, led, pop, cfg, bank, s_store[cf], s_ts[cf], s_net[cf], base)
     _honest_spending(rng, led, pop, bank, s_store[~cf], s_ts[~cf], s_net[~cf], base, n_hsup)
+    _honest_sweeps(rng, led, pop, cfg, bank, s_store[~cf], s_ts[~cf], s_net[~cf], base, n_hsup)
     a = led.arrays()
     in_window = a["ts"] <= WINDOW_END_US  # the extract ends with the year: later flows are cut off
     a = {k: v[in_window] for k, v in a.items()}
