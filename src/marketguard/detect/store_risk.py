@@ -96,15 +96,10 @@ class StoreRiskModel(Detector):
         self._check_tables(tables)
         steps, available, self.missing_ = signal_steps(tables, GROUPS)
         tables.run(steps)
-        network = (
-            "an.network_id"
+        network, joined = (
+            ("an.network_id", "LEFT JOIN account_networks an ON s.account_id = an.account_id")
             if tables.backend.table_exists("account_networks")
-            else "CAST(NULL AS VARCHAR) AS network_id"
-        )
-        joined = (
-            "LEFT JOIN account_networks an ON s.account_id = an.account_id"
-            if tables.backend.table_exists("account_networks")
-            else ""
+            else ("CAST(NULL AS VARCHAR) AS network_id", "")
         )
         self.signals_ = tables.fetch(
             f"SELECT f.*, {network} FROM store_features f JOIN stores s ON f.store_id = s.store_id {joined} "
