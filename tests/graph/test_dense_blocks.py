@@ -1,0 +1,61 @@
+"""Dense blocks: a planted review ring is found exactly, camouflage does not hide it, and several rings are
+found one after another."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from marketguard.graph.dense_blocks import column_weights, dense_blocks
+
+
+def _noise(rng: np.random.Generator, n_rows: int, n_cols: int, n_edges: int) -> tuple[np.ndarray, np.ndarray]:
+    return rng.integers(0, n_rows, n_edges), rng.integers(0, n_cols, n_edges)
+
+
+def _ring(row_ids: range, col_ids: range) -> tuple[np.ndarray, np.ndarray]:
+    grid = np.array([(r, c) for r in row_ids for c in col_ids])
+    return grid[:, 0], grid[:, 1]
+
+
+def test_a_planted_ring_is_found_exactly_among_sparse_noise() -> None:
+    rng = np.random.default_rng(0)
+    nr, nc = _noise(rng, 2000, 500, 4000)
+    rr, rc = _ring(range(2000, 2010), range(500, 508))  # 10 accounts x 8 listings, every pair reviewed
+    blocks = dense_blocks(np.r_[nr, rr], np.r_[nc, rc], 2010, 508)
+    assert len(blocks) == 1
+    assert blocks[0].rows.tolist() == list(range(2000, 2010))
+    assert blocks[0].cols.tolist() == list(range(500, 508))
+    expected = 80 / np.log(10 + 5) / 18  # 80 edges, each column reviewed 10 times, 18 nodes
+    assert blocks[0].density == np.float64(expected) or abs(blocks[0].density - expected) < 1e-9
+
+
+def test_camouflage_on_popular_listings_does_not_hide_the_ring() -> None:
+    rng = np.random.default_rng(1)
+    nr, nc = _noise(rng, 3000, 300, 6000)
+    popular = rng.integers(0, 5, 3000)  # every honest reviewer also reviews one of 5 popular listings
+    rr, rc = _ring(range(3000, 3012), range(300, 306))
+    camo_r = np.repeat(np.arange(3000, 3012), 5)  # ring members review all 5 popular listings too
+    camo_c = np.tile(np.arange(5), 12)
+    rows = np.r_[nr, np.arange(3000), rr, camo_r]
+    cols = np.r_[nc, popular, rc, camo_c]
+    block = dense_blocks(rows, cols, 3012, 306)[0]
+    assert set(range(3000, 3012)) <= set(block.rows.tolist()) and set(block.rows.tolist()) <= set(
+        range(3000, 3012)
+    )
+    assert set(range(300, 306)) <= set(block.cols.tolist())
+
+
+def test_several_rings_come_out_one_after_another_densest_first() -> None:
+    rng = np.random.default_rng(2)
+    nr, nc = _noise(rng, 5000, 1000, 8000)
+    a_r, a_c = _ring(range(5000, 5015), range(1000, 1010))
+    b_r, b_c = _ring(range(5015, 5023), range(1010, 1016))
+    blocks = dense_blocks(np.r_[nr, a_r, b_r], np.r_[nc, a_c, b_c], 5023, 1016, n_blocks=3)
+    assert [b.rows.tolist() for b in blocks[:2]] == [list(range(5000, 5015)), list(range(5015, 5023))]
+    assert blocks[0].density > blocks[1].density
+    assert all(b.density < blocks[1].density for b in blocks[2:])
+
+
+def test_column_weights_discount_popular_columns() -> None:
+    w = column_weights(np.array([0, 0, 0, 1]), 2)
+    np.testing.assert_allclose(w, [1 / np.log(8)] * 3 + [1 / np.log(6)])
