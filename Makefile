@@ -49,6 +49,7 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/operator_index.py --stores 100000
 	$(BIN)/python benchmarks/store_risk.py --stores 100000
 	$(BIN)/python benchmarks/dense_blocks.py --stores 100000
+	$(BIN)/python benchmarks/review_text.py
 	$(BIN)/python benchmarks/scan.py --stores 100000
 
 clean:

@@ -22,6 +22,7 @@ CASES = {
     "operator_index.py": (["--stores", "200", "--events", "300", "--new-stores", "2"], {"load", "events"}),
     "scan.py": (["--stores", "200"], None),
     "dense_blocks.py": (["--stores", "200"], None),
+    "review_text.py": (["--quick"], None),
     "store_risk.py": (
         ["--stores", "1500"],
         {"speed", "quality", "signal", "lightgbm_importance", "ablation"},
