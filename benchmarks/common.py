@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import subprocess
@@ -38,6 +39,15 @@ def ensure_market(stores: int, seed: int, difficulty: str, data: Path | None = N
             check=True,
         )
     return data
+
+
+def market_parser(doc: str | None, stores: int = 100_000) -> argparse.ArgumentParser:
+    """A benchmark's argument parser with the marketplace it runs on: --stores, --seed, --difficulty."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=stores)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--difficulty", default="normal", choices=("easy", "normal", "hard"))
+    return parser
 
 
 def peak_mb() -> float:

@@ -12,7 +12,6 @@ ratios the review issue names: speed >= 20x, density at least the reference's.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
@@ -23,7 +22,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from common import ROOT, ensure_market, peak_mb
+from common import ROOT, ensure_market, market_parser, peak_mb
 from marketguard.graph import encode
 from marketguard.graph.dense_blocks import dense_blocks
 
@@ -31,18 +30,14 @@ YELPCHI = ROOT.parent / "shared" / "data" / "yelpchi" / "reviews.csv"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = market_parser(__doc__, stores=10_000)
     parser.add_argument("--skip-reference", action="store_true")
     args = parser.parse_args()
     graphs = {}
     if YELPCHI.exists():
         table = pacsv.read_csv(YELPCHI)
         graphs["yelpchi"] = (table.column("user_id"), table.column("product_id"))
-    market = ensure_market(args.stores, args.seed, "normal")
+    market = ensure_market(args.stores, args.seed, args.difficulty)
     reviews = pq.read_table(Path(market) / "reviews.parquet", columns=["reviewer_account_id", "listing_id"])
     graphs[f"simulated_{args.stores}"] = (reviews.column("reviewer_account_id"), reviews.column("listing_id"))
     start = time.perf_counter()

@@ -20,7 +20,6 @@ Prints JSON lines with seconds, edges/s, peak memory and the ratios the linking 
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
@@ -28,7 +27,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from common import ensure_market, peak_mb
+from common import ensure_market, market_parser, peak_mb
 from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
@@ -36,12 +35,7 @@ from marketguard.features.evidence import KIND_WEIGHTS
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--difficulty", default="normal")
+    parser = market_parser(__doc__)
     parser.add_argument("--skip-networkx", action="store_true")
     parser.add_argument("--skip-hybrid", action="store_true")
     args = parser.parse_args()

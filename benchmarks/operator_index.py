@@ -13,14 +13,13 @@ memory, the per-event update latency (p50, p99, max; per event type) against the
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import time
 
 import numpy as np
 
-from common import ensure_market, peak_mb, rss_mb
+from common import ensure_market, market_parser, peak_mb, rss_mb
 from marketguard.contract import validate
 from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
@@ -29,12 +28,7 @@ from marketguard.engine.base import Step
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--difficulty", default="normal")
+    parser = market_parser(__doc__)
     parser.add_argument(
         "--events", type=int, default=100_000, help="logins replayed after the cut (at least)"
     )

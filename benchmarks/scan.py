@@ -9,14 +9,13 @@ input table into memory (timed in the same run), as a ratio. The linking stage h
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import bare_read_seconds, ensure_market
+from common import bare_read_seconds, ensure_market, market_parser
 
 
 def run_scan(data: Path, out: Path, engine: str) -> dict:
@@ -33,12 +32,7 @@ def run_scan(data: Path, out: Path, engine: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--difficulty", default="normal")
+    parser = market_parser(__doc__)
     parser.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"])
     parser.add_argument("--data", type=Path, default=None, help="Reuse or create the marketplace here.")
     args = parser.parse_args()

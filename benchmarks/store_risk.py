@@ -14,7 +14,6 @@ the unsupervised score: without each group, and with that group alone. Prints JS
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
@@ -22,7 +21,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from common import ensure_market, peak_mb
+from common import ensure_market, market_parser, peak_mb
 from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.store_risk import NEUTRAL, StoreRiskModel
@@ -33,12 +32,7 @@ TARGET_SCORING_SECONDS_100K = 10.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--stores", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--difficulty", default="normal")
+    parser = market_parser(__doc__)
     args = parser.parse_args()
     data = ensure_market(args.stores, args.seed, args.difficulty)
     with make_backend("duckdb") as backend:

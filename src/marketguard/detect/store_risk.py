@@ -107,11 +107,6 @@ class StoreRiskModel(Detector):
             "fetch store features",
         )
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
-        self.percentiles_ = (
-            np.column_stack([_oriented_percentiles(self._values(s), s.direction) for s in self.used_])
-            if self.used_
-            else np.empty((self.signals_.num_rows, 0))
-        )
         if self._saved is not None:
             self.mode_ = "saved"
             self._fit_saved(available, self._saved)
@@ -129,6 +124,12 @@ class StoreRiskModel(Detector):
         self.n_labels_ = {"counterfeit": n_pos, "legitimate": n_neg}
         if supervised:
             self._fit_supervised(available, y)
+        else:
+            self.percentiles_ = (
+                np.column_stack([_oriented_percentiles(self._values(s), s.direction) for s in self.used_])
+                if self.used_
+                else np.empty((self.signals_.num_rows, 0))
+            )
         return self
 
     def _store_labels(self, tables: Tables) -> np.ndarray:
@@ -244,7 +245,7 @@ class StoreRiskModel(Detector):
         have = {s.name: s for s in available}
         absent = [name for name in needed if name not in have]
         if absent:
-            why = {line.split(": ", 1)[0]: line for line in self.missing_}
+            why = {m.signal: m for m in self.missing_}
             listed = "; ".join(why.get(name, f"{name}: not in this version's catalogue") for name in absent)
             raise ModelError(
                 f"the model {self._saved_path} was trained on signals this data cannot give: {listed}. "

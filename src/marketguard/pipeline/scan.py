@@ -22,6 +22,7 @@ from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.features.networks import network_summary_sql
+from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
 
@@ -122,14 +123,14 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     return {"store_scores": store_scores, "networks": networks, "links": linker.links_}
 
 
-def _skipped_signals(missing: list[str]) -> list[str]:
-    """ "<signal>: needs <tables>" lines, one note per set of missing tables."""
-    by_need: dict[str, list[str]] = {}
-    for line in missing:
-        name, need = line.split(": needs ", 1)
-        by_need.setdefault(need, []).append(name)
+def _skipped_signals(missing: list[MissingSignal]) -> list[str]:
+    """One note per set of missing tables, naming the signals it leaves out."""
+    by_need: dict[tuple[str, ...], list[str]] = {}
+    for m in missing:
+        by_need.setdefault(m.tables, []).append(m.signal)
     return [
-        f"{len(names)} signals skipped ({', '.join(names)}): need {need}" for need, names in by_need.items()
+        f"{len(names)} signals skipped ({', '.join(names)}): need {', '.join(need)}"
+        for need, names in by_need.items()
     ]
 
 

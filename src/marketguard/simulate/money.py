@@ -11,6 +11,7 @@ fee, so an agency account receives money from many stores: a fan-in that is not 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -50,17 +51,28 @@ KINDS = ("settlement", "transfer", "withdrawal", "payment", "fee")
 SETTLEMENT, TRANSFER, WITHDRAWAL, PAYMENT, FEE = range(5)
 
 
+class _Settlements(NamedTuple):
+    """Weekly store settlements: which store, when (microseconds) and the net amount paid."""
+
+    store: np.ndarray
+    ts: np.ndarray
+    net: np.ndarray
+
+    def where(self, mask: np.ndarray) -> _Settlements:
+        return _Settlements(self.store[mask], self.ts[mask], self.net[mask])
+
+
 def _settlements(
     rng: np.random.Generator, store: np.ndarray, ts: np.ndarray, amount: np.ndarray, n_stores: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(store, time, net amount) per store-week with sales."""
+) -> _Settlements:
+    """One settlement per store-week with sales."""
     week = (ts - WINDOW_START_US) // _WEEK
     key, inv = np.unique(store * 60 + week, return_inverse=True)
     gross = np.bincount(inv, weights=amount)
     commission = rng.uniform(0.02, 0.05, n_stores)
     s_store, s_week = key // 60, key % 60
     s_ts = WINDOW_START_US + (s_week + 1) * _WEEK + rng.integers(US_PER_DAY, 3 * US_PER_DAY, key.size)
-    return s_store, s_ts, gross * (1 - commission[s_store])
+    return _Settlements(s_store, s_ts, gross * (1 - commission[s_store]))
 
 
 def _forward(
@@ -69,12 +81,11 @@ def _forward(
     pop: Population,
     cfg: SimulationConfig,
     bank: np.ndarray,
-    s_store: np.ndarray,
-    s_ts: np.ndarray,
-    s_net: np.ndarray,
+    settled: _Settlements,
     base: int,
 ) -> None:
     """Counterfeit settlements forwarded to collectors, through 0-2 mules, sometimes split."""
+    s_store, s_ts, s_net = settled
     n_ops = pop.op_kind.size
     n_col = 1 + (rng.random(n_ops) < 0.4)
     pieces = np.where(rng.random(s_store.size) < cfg.split_rate, rng.integers(2, 4, s_store.size), 1)
@@ -144,13 +155,12 @@ def _honest_spending(
     led: _Ledger,
     pop: Population,
     bank: np.ndarray,
-    s_store: np.ndarray,
-    s_ts: np.ndarray,
-    s_net: np.ndarray,
+    settled: _Settlements,
     base: int,
     n_hsup: int,
 ) -> None:
     """Monthly: wholesale supplier payments (popular suppliers), agency fees, own-account moves or cash."""
+    s_store, s_ts, s_net = settled
     month = ((s_ts - WINDOW_START_US) / _MONTH_US).astype(np.int64)
     key, inv = np.unique(s_store * 16 + month, return_inverse=True)
     total = np.bincount(inv, weights=s_net)
@@ -200,13 +210,12 @@ def _honest_sweeps(
     pop: Population,
     cfg: SimulationConfig,
     bank: np.ndarray,
-    s_store: np.ndarray,
-    s_ts: np.ndarray,
-    s_net: np.ndarray,
+    settled: _Settlements,
     base: int,
     n_hsup: int,
 ) -> None:
     """Some honest stores' banks sweep each settlement on to the owner's other account within 1-36 hours."""
+    s_store, s_ts, s_net = settled
     sweeps = (rng.random(pop.n_stores) < cfg.honest_sweep_rate)[s_store]
     n = int(sweeps.sum())
     led.add(
@@ -233,12 +242,12 @@ def build_transfers(
     base = 30 * pop.n_accounts
     n_hsup = max(10, pop.n_stores // 500)
     bank = pop.acc_identity[: pop.n_stores]
-    s_store, s_ts, s_net = _settlements(rng, order_store, order_ts, order_amount, pop.n_stores)
-    led.add(s_ts, PLATFORM, bank[s_store], s_net, SETTLEMENT)
-    cf = pop.store_kind[s_store] == COUNTERFEIT
-    _forward(rng, led, pop, cfg, bank, s_store[cf], s_ts[cf], s_net[cf], base)
-    _honest_spending(rng, led, pop, bank, s_store[~cf], s_ts[~cf], s_net[~cf], base, n_hsup)
-    _honest_sweeps(rng, led, pop, cfg, bank, s_store[~cf], s_ts[~cf], s_net[~cf], base, n_hsup)
+    settled = _settlements(rng, order_store, order_ts, order_amount, pop.n_stores)
+    led.add(settled.ts, PLATFORM, bank[settled.store], settled.net, SETTLEMENT)
+    cf = pop.store_kind[settled.store] == COUNTERFEIT
+    _forward(rng, led, pop, cfg, bank, settled.where(cf), base)
+    _honest_spending(rng, led, pop, bank, settled.where(~cf), base, n_hsup)
+    _honest_sweeps(rng, led, pop, cfg, bank, settled.where(~cf), base, n_hsup)
     a = led.arrays()
     in_window = a["ts"] <= WINDOW_END_US  # the extract ends with the year: later flows are cut off
     a = {k: v[in_window] for k, v in a.items()}

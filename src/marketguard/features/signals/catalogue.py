@@ -49,6 +49,18 @@ class SignalGroup:
         return f"signals_{self.name}"
 
 
+class MissingSignal(str):
+    """A signal left out, as the line people read ("<signal>: needs <tables>"), keeping both parts for code."""
+
+    signal: str
+    tables: tuple[str, ...]
+
+    def __new__(cls, signal: str, tables: tuple[str, ...]) -> MissingSignal:
+        line = super().__new__(cls, f"{signal}: needs {', '.join(tables)}")
+        line.signal, line.tables = signal, tables
+        return line
+
+
 def as_of_step() -> Step:
     """The data's "now": the last login. Ages are measured to it, so a rerun on the same data gives the same
     values whatever the clock says."""
@@ -57,17 +69,17 @@ def as_of_step() -> Step:
 
 def signal_steps(
     tables: Tables, groups: tuple[SignalGroup, ...]
-) -> tuple[list[Step], list[Signal], list[str]]:
+) -> tuple[list[Step], list[Signal], list[MissingSignal]]:
     """Steps computing ``store_features``, the signals it holds, and why the others are missing."""
     steps = [as_of_step()]
     available: list[tuple[SignalGroup, Signal]] = []
-    missing: list[str] = []
+    missing: list[MissingSignal] = []
     for group in groups:
         absent = tables.missing(*group.tables) + [
             t for t in group.needs if not tables.backend.table_exists(t)
         ]
         if absent:
-            missing += [f"{s.name}: needs {', '.join(absent)}" for s in group.signals]
+            missing += [MissingSignal(s.name, tuple(absent)) for s in group.signals]
             continue
         steps.append(Step(group.step_name, group.sql(tables)))
         available += [(group, s) for s in group.signals]
