@@ -34,7 +34,7 @@ def test_structural_problems_exit_2_with_every_problem(tiny) -> None:
 def test_scan_prints_stages_and_top_networks(tiny, tmp_path) -> None:
     result = CliRunner().invoke(main, ["scan", str(tiny()), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    for stage in ("validate", "link", "score_stores", "networks", "write"):
+    for stage in ("validate", "link", "score_reviews", "score_stores", "networks", "write"):
         assert f"✓ {stage}:" in result.output
     assert "Top networks" in result.output and "N-A1" in result.output
 

@@ -291,6 +291,14 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
                 f"recall {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}",
                 markup=False,
             )
+    if "reviews" in metrics:
+        r = metrics["reviews"]
+        console.print(
+            f"reviews: ROC-AUC {_fmt(r['roc_auc'])}, average precision {_fmt(r['average_precision'])}; "
+            f"{r['farms_recovered']} of {r['n_farms']} review farms recovered as rings "
+            f"(recall {_fmt(r['farm_recall'])}) among {r['n_rings']} rings",
+            markup=False,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

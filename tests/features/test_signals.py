@@ -297,6 +297,8 @@ EXPECTED = {
         "mean_rating": 11 / 3,
         "busiest_day_share": 2 / 3,
         "share_complaints": 1 / 3,
+        "share_ring_reviews": 2 / 3,
+        "mean_review_score": 0.6,
         "share_without_order": 1 / 3,
         "n_shipments": 2,
         "n_origins": 2,
@@ -343,6 +345,8 @@ EXPECTED = {
         "mean_rating": None,
         "busiest_day_share": None,
         "share_complaints": None,
+        "share_ring_reviews": 0.0,
+        "mean_review_score": None,
         "share_without_order": None,
         "n_shipments": 1,
         "n_origins": 1,
@@ -389,6 +393,8 @@ EXPECTED = {
         "mean_rating": None,
         "busiest_day_share": None,
         "share_complaints": None,
+        "share_ring_reviews": 0.0,
+        "mean_review_score": None,
         "share_without_order": None,
         "n_shipments": 0,
         "n_origins": 0,
@@ -417,6 +423,17 @@ def _features(engine: str, path) -> tuple[list[dict], list, list[str]]:
         assert report.n_quarantined == 0
         backend.register_arrow(
             "account_networks", pa.table({"account_id": ["U1", "U3"], "network_id": ["N-U1", "N-U1"]})
+        )
+        backend.register_arrow(  # as the review fraud detector would: R1 inside a ring, R3 by a ring member
+            "review_fraud_scores",
+            pa.table(
+                {
+                    "review_id": ["R1", "R2", "R3"],
+                    "score": [0.9, 0.3, 0.6],
+                    "ring_id": ["ring_0001", None, None],
+                    "reviewer_ring_id": ["ring_0001", None, "ring_0001"],
+                }
+            ),
         )
         steps, signals, missing = signal_steps(tables, GROUPS)
         tables.run(steps)

@@ -4,6 +4,7 @@ found one after another."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from marketguard.graph.dense_blocks import column_weights, dense_blocks
 
@@ -59,3 +60,15 @@ def test_several_rings_come_out_one_after_another_densest_first() -> None:
 def test_column_weights_discount_popular_columns() -> None:
     w = column_weights(np.array([0, 0, 0, 1]), 2)
     np.testing.assert_allclose(w, [1 / np.log(8)] * 3 + [1 / np.log(6)])
+
+
+def test_two_disjoint_rings_of_equal_density_are_split_into_two_blocks() -> None:
+    r1, c1 = _ring(range(0, 6), range(0, 5))
+    r2, c2 = _ring(range(6, 12), range(5, 10))
+    rows, cols = np.r_[r1, r2], np.r_[c1, c2]
+    merged = dense_blocks(rows, cols, 12, 10, n_blocks=1, split=False)
+    assert len(merged) == 1 and merged[0].rows.tolist() == list(range(12))  # peeling keeps both together
+    split = dense_blocks(rows, cols, 12, 10, n_blocks=1)
+    assert [b.rows.tolist() for b in split] == [list(range(0, 6)), list(range(6, 12))]
+    assert [b.cols.tolist() for b in split] == [list(range(0, 5)), list(range(5, 10))]
+    assert split[0].density == pytest.approx(split[1].density) == pytest.approx(merged[0].density)

@@ -20,9 +20,15 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "store_scores.parquet",
         "networks.parquet",
         "links.parquet",
+        "review_scores.parquet",
+        "reviewer_scores.parquet",
+        "review_rings.parquet",
         "quarantine",
         "manifest.json",
     }
+    reviews = pq.read_table(out / "review_scores.parquet")
+    assert reviews.schema.names == ["review_id", "score", "rank", "ring_id", "reasons"]
+    assert reviews.num_rows == 1  # the review with rating 9 is quarantined
     scores = pq.read_table(out / "store_scores.parquet").to_pylist()
     assert [s["store_id"] for s in scores] == ["S1", "S2", "S3"]
     assert [s["rank"] for s in scores] == [1, 2, 3]
@@ -49,6 +55,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     assert [s["name"] for s in manifest["stages"]] == [
         "validate",
         "link",
+        "score_reviews",
         "score_stores",
         "networks",
         "write",

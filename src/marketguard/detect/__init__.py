@@ -3,6 +3,7 @@
 from marketguard.detect.base import Detector
 from marketguard.detect.baseline_risk import BaselineStoreRisk
 from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.shared_environment import SharedEnvironmentLinker
 from marketguard.detect.store_risk import StoreRiskModel
 
@@ -11,6 +12,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     SharedEnvironmentLinker,
     OperatorLinker,
     BaselineStoreRisk,
+    ReviewFraudDetector,
     StoreRiskModel,
 )
 
@@ -19,6 +21,7 @@ __all__ = [
     "BaselineStoreRisk",
     "Detector",
     "OperatorLinker",
+    "ReviewFraudDetector",
     "SharedEnvironmentLinker",
     "StoreRiskModel",
 ]

@@ -26,10 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import expit
-from scipy.stats import rankdata
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.scoring import cross_fit, oriented_percentiles, value_sentence
 from marketguard.engine.tables import Tables
 from marketguard.errors import ModelError, ParameterError
 from marketguard.features.neighbours import mean_of_mates
@@ -126,7 +126,7 @@ class StoreRiskModel(Detector):
             self._fit_supervised(available, y)
         else:
             self.percentiles_ = (
-                np.column_stack([_oriented_percentiles(self._values(s), s.direction) for s in self.used_])
+                np.column_stack([oriented_percentiles(self._values(s), s.direction) for s in self.used_])
                 if self.used_
                 else np.empty((self.signals_.num_rows, 0))
             )
@@ -161,37 +161,12 @@ class StoreRiskModel(Detector):
         return np.hstack([own, mates]), names
 
     def _fit_supervised(self, available: list[Signal], y: np.ndarray) -> None:
-        import lightgbm as lgb
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.metrics import average_precision_score, roc_auc_score
-        from sklearn.model_selection import StratifiedKFold
-
         X, self.feature_names_ = self._matrix(available)
         self.feature_signals_ = {s.name: s for s in available}
-        labelled = np.flatnonzero(~np.isnan(y))
-        target = y[labelled].astype(np.int64)
-        params = _lgb_params(self.random_state)
-
-        def train(rows: np.ndarray) -> lgb.Booster:
-            data = lgb.Dataset(X[labelled[rows]], target[rows], feature_name=self.feature_names_)
-            return lgb.train(params, data)
-
-        self.booster_ = train(np.arange(labelled.size))
-        raw = np.asarray(self.booster_.predict(X, raw_score=True), dtype=np.float64)
-        held_out = np.empty(labelled.size)
-        n_splits = min(self.n_folds, int(np.bincount(target).min()))
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        for fit_rows, test_rows in folds.split(labelled, target):
-            held_out[test_rows] = train(fit_rows).predict(X[labelled[test_rows]], raw_score=True)
-        raw[labelled] = held_out  # a labelled store is scored by a model that never saw its label
-        platt = LogisticRegression().fit(held_out.reshape(-1, 1), target)
-        self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        self.metrics_ = {
-            "labelled_stores": int(labelled.size),
-            "cross_fitted_roc_auc": float(roc_auc_score(target, held_out)),
-            "cross_fitted_average_precision": float(average_precision_score(target, held_out)),
-        }
-        self._apply(X, raw)
+        fitted = cross_fit(X, y, self.feature_names_, n_folds=self.n_folds, random_state=self.random_state)
+        self.booster_, self.calibration_ = fitted.booster, fitted.calibration
+        self.metrics_ = {"labelled_stores": fitted.n_labelled, **fitted.metrics}
+        self._apply(X, fitted.raw)
 
     def _apply(self, X: np.ndarray, raw: np.ndarray) -> None:
         """Calibrated scores and per-feature contributions from the booster's raw scores."""
@@ -317,7 +292,7 @@ class StoreRiskModel(Detector):
                 name = self.feature_names_[j]
                 mates = name.startswith("mates_")
                 signal = self.feature_signals_[name.removeprefix("mates_")]
-                text = _value_sentence(signal, self.X_[i, j])
+                text = value_sentence(signal, self.X_[i, j])
                 row = (
                     store,
                     name.upper(),
@@ -329,45 +304,6 @@ class StoreRiskModel(Detector):
         return evidence_table("store_id", *out)
 
 
-def _lgb_params(seed: int) -> dict:
-    """Small, regularised trees; deterministic (same data and seed, same model)."""
-    return {
-        "objective": "binary",
-        "learning_rate": 0.05,
-        "num_iterations": 300,
-        "num_leaves": 15,
-        "min_data_in_leaf": 20,
-        "feature_fraction": 0.8,
-        "lambda_l2": 1.0,
-        "seed": seed,
-        "deterministic": True,
-        "force_col_wise": True,
-        "num_threads": 2,
-        "verbosity": -1,
-    }
-
-
-def _oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
-    """Percentile in (0, 1] of each known value, 1 = riskiest end; NaN stays NaN."""
-    out = np.full(x.shape, np.nan)
-    known = ~np.isnan(x)
-    n = int(known.sum())
-    if n:
-        ranks = rankdata(x[known] if direction > 0 else -x[known])  # average ranks for ties
-        out[known] = ranks / n
-    return out
-
-
 def _sentence(signal: Signal, value: float, percentile: float) -> str:
     """ "<meaning>: <value> (riskier than <p>% of stores)" with the value written for people."""
-    return f"{_value_sentence(signal, value)} (riskier than {percentile:.0%} of stores)"
-
-
-def _value_sentence(signal: Signal, value: float) -> str:
-    if np.isnan(value):
-        return f"{signal.meaning}: unknown"
-    if signal.says:
-        return signal.says.format(value=value)
-    as_percent = signal.name.startswith("share_") or signal.name.endswith("_ratio")
-    shown = f"{value:.0%}" if as_percent else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{signal.meaning}: {shown}"
+    return f"{value_sentence(signal, value)} (riskier than {percentile:.0%} of stores)"

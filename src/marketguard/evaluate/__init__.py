@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from marketguard.errors import MarketguardError
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order
 
-__all__ = ["evaluate", "merged_networks", "pairwise_scores", "ranking_metrics"]
+__all__ = ["evaluate", "merged_networks", "pairwise_scores", "ranking_metrics", "review_metrics"]
 
 #: Operator kinds whose stores are multi-store operations the linker should group.
 MULTI_STORE_KINDS = ("counterfeit", "agency")
@@ -42,10 +42,56 @@ def evaluate(results: Path | str, truth: Path | str) -> dict[str, Any]:
     k = max(int(is_fake.sum()), 1)
     stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())
     stores.update({"n_stores": joined.num_rows, "n_counterfeit": int(is_fake.sum()), "n_missing": n_missing})
-    return {
-        "stores": stores,
-        "networks": _network_metrics(joined, kind),
-    }
+    out = {"stores": stores, "networks": _network_metrics(joined, kind)}
+    if (results / "review_scores.parquet").is_file() and (truth / "reviews.parquet").is_file():
+        out["reviews"] = review_metrics(
+            pq.read_table(results / "review_scores.parquet", columns=["review_id", "score", "ring_id"]),
+            pq.read_table(truth / "reviews.parquet"),
+        )
+    return out
+
+
+#: A ring "is" a farm when at least this share of its reviews were written by that farm.
+RING_PURITY = 0.5
+
+
+def review_metrics(scores: pa.Table, truth: pa.Table) -> dict[str, Any]:
+    """Review ranking metrics, and how many planted farms came out as rings.
+
+    A farm is recovered when some ring has at least :data:`RING_PURITY` of its reviews from that farm;
+    ``farm_review_coverage`` is the mean share of a farm's reviews that sit in rings it dominates.
+    """
+    joined = truth.join(scores, "review_id", join_type="left outer").sort_by("review_id")
+    score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
+    is_fake = joined.column("is_fake").to_numpy(zero_copy_only=False).astype(bool)
+    metrics = ranking_metrics(is_fake, score)
+    farm, ring = _codes(joined.column("farm_id")), _codes(joined.column("ring_id"))
+    n_farms = int(farm.max()) + 1 if farm.size else 0
+    recovered = np.zeros(n_farms, bool)
+    covered = np.zeros(n_farms)
+    in_ring = ring >= 0
+    for r in np.unique(ring[in_ring]):
+        members = farm[ring == r]
+        top = np.bincount(members[members >= 0], minlength=n_farms).argmax() if (members >= 0).any() else -1
+        if top >= 0 and np.mean(members == top) >= RING_PURITY:
+            recovered[top] = True
+            covered[top] += np.sum(members == top)
+    per_farm = np.bincount(farm[farm >= 0], minlength=n_farms)
+    metrics.update(
+        {
+            "n_reviews": joined.num_rows,
+            "n_fake": int(is_fake.sum()),
+            "n_missing": int(pc.sum(pc.is_null(joined.column("score"))).as_py() or 0),
+            "n_farms": n_farms,
+            "farms_recovered": int(recovered.sum()),
+            "farm_recall": float(recovered.mean()) if n_farms else float("nan"),
+            "farm_review_coverage": float(np.mean(covered / np.maximum(per_farm, 1)))
+            if n_farms
+            else float("nan"),
+            "n_rings": int(np.unique(ring[in_ring]).size),
+        }
+    )
+    return metrics
 
 
 def _codes(column: pa.ChunkedArray) -> np.ndarray:

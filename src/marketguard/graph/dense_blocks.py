@@ -3,7 +3,9 @@
 Fraudar (Hooi, Song, Beutel, Shah, Shin & Faloutsos, "FRAUDAR: Bounding Graph Fraud in the Face of
 Camouflage", KDD 2016): the density of a node set S is (sum of the weights of the edges inside S) / |S|.
 Peeling repeatedly removes the node whose remaining edges weigh least and keeps the densest set seen; that set
-is within a factor 2 of the densest subgraph. Edge weights 1 / log(column degree + 5) discount popular
+is within a factor 2 of the densest subgraph. Greedy peeling keeps two disjoint blocks of similar density together
+(neither is peeled before the other), so a found block is split into its connected components, each reported
+with its own density: two review farms working for different clients come out as two rings. Edge weights 1 / log(column degree + 5) discount popular
 listings, so fraudsters who camouflage themselves by also reviewing popular items gain nothing from it. After
 a block is found its edges are removed and peeling starts again, for several blocks.
 
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 __all__ = ["Block", "column_weights", "dense_blocks"]
 
@@ -48,9 +52,12 @@ def dense_blocks(
     weights: np.ndarray | None = None,
     n_blocks: int = 1,
     min_rows: int = 2,
+    split: bool = True,
 ) -> list[Block]:
-    """Up to ``n_blocks`` dense blocks, densest first. ``weights`` per edge (default: :func:`column_weights`);
-    a block with fewer than ``min_rows`` row nodes ends the search."""
+    """Dense blocks from up to ``n_blocks`` rounds of peeling, densest first. ``weights`` per edge (default:
+    :func:`column_weights`); a round whose block has fewer than ``min_rows`` row nodes ends the search.
+    ``split``: report each connected component of a round's block (with at least ``min_rows`` rows) as a
+    block of its own."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     w = column_weights(cols, n_cols) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -63,9 +70,31 @@ def dense_blocks(
         block_rows = np.flatnonzero(keep[:n_rows])
         if block_rows.size < min_rows:
             break
-        blocks.append(Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total)))
-        alive &= ~(keep[rows] & keep[cols + n_rows])  # the block's own edges are explained: look beyond
-    return blocks
+        inside = alive & keep[rows] & keep[cols + n_rows]
+        if split:
+            blocks += _components(rows[inside], cols[inside], w[inside], n_rows, n_cols, min_rows)
+        else:
+            blocks.append(Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total)))
+        alive &= ~inside  # the block's own edges are explained: look beyond
+    return sorted(blocks, key=lambda b: (-b.density, int(b.rows[0])))
+
+
+def _components(
+    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n_rows: int, n_cols: int, min_rows: int
+) -> list[Block]:
+    """The connected components of one block's edges, each a block with its own density."""
+    n = n_rows + n_cols
+    graph = coo_matrix((np.ones(rows.size), (rows, cols + n_rows)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    part = label[rows]
+    out = []
+    for k in np.unique(part):
+        mine = part == k
+        r, c = np.unique(rows[mine]), np.unique(cols[mine])
+        if r.size >= min_rows:
+            total = float(w[mine].sum())
+            out.append(Block(r, c, total / (r.size + c.size), total))
+    return out
 
 
 @numba.njit(cache=True)

@@ -55,7 +55,37 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("pair_strength", pa.float64()),
         ]
     ),
+    "review_scores": pa.schema(
+        [
+            ("review_id", pa.string()),
+            ("score", pa.float64()),
+            ("rank", pa.int64()),
+            ("ring_id", pa.string()),
+            ("reasons", _REASONS),
+        ]
+    ),
+    "reviewer_scores": pa.schema(
+        [
+            ("account_id", pa.string()),
+            ("score", pa.float64()),
+            ("n_reviews", pa.int64()),
+            ("ring_id", pa.string()),
+            ("ring_density", pa.float64()),
+        ]
+    ),
+    "review_rings": pa.schema(
+        [
+            ("ring_id", pa.string()),
+            ("density", pa.float64()),
+            ("n_reviewers", pa.int64()),
+            ("n_targets", pa.int64()),
+            ("n_reviews", pa.int64()),
+        ]
+    ),
 }
+
+#: Results written only when the scan's input allows (e.g. review scores need reviews).
+OPTIONAL_RESULTS = ("review_scores", "reviewer_scores", "review_rings")
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:

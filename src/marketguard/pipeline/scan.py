@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
 from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.features.networks import network_summary_sql
@@ -102,6 +103,7 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         st.rows_out = linker.assignments_.num_rows
         st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
+    reviews = _score_reviews(tables, stages)
     with stages.stage("score_stores") as st:
         risk = (StoreRiskModel.load(config.model) if config.model else StoreRiskModel()).fit(tables)
         how = (
@@ -120,7 +122,51 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         tables.run(network_summary_sql(with_revenue))
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
-    return {"store_scores": store_scores, "networks": networks, "links": linker.links_}
+    return {"store_scores": store_scores, "networks": networks, "links": linker.links_, **reviews}
+
+
+#: Reviews scoring at least this get their reasons written (TreeSHAP for every review costs more than scoring).
+REVIEW_REASONS_FROM = 0.5
+
+
+def _score_reviews(tables: Tables, stages: StageLog) -> dict[str, pa.Table]:
+    """Review rings and scores, when the input has reviews (before store risk, whose review_fraud signals
+    read them)."""
+    if not tables.has("reviews"):
+        stages.skip("score_reviews", "no reviews table")
+        return {}
+    with stages.stage("score_reviews") as st:
+        detector = ReviewFraudDetector().fit(tables)
+        scores = detector.score(tables)
+        flagged = scores.filter(pc.greater_equal(scores.column("score"), REVIEW_REASONS_FROM))
+        evidence = detector.explain(tables, flagged.column("review_id").to_pylist())
+        review_scores = _ranked_with_reasons(
+            scores.append_column("ring_id", detector.features_.column("ring_id")), evidence, "review_id"
+        )
+        st.rows_out = review_scores.num_rows
+        st.notes = [
+            f"{detector.mode_} scoring on {len(detector.feature_names_ if detector.mode_ == 'supervised' else detector.used_)} "
+            f"signals; {detector.rings_.num_rows} review rings",
+            *_skipped_signals(detector.missing_),
+        ]
+    return {
+        "review_scores": review_scores,
+        "reviewer_scores": detector.reviewer_scores_,
+        "review_rings": detector.rings_,
+    }
+
+
+def _ranked_with_reasons(scores: pa.Table, evidence: pa.Table, key: str) -> pa.Table:
+    """``scores`` sorted most suspicious first (ties by ``key``), with a rank and reasons strongest first."""
+    grouped = evidence.group_by(key, use_threads=False).aggregate([("detail", "list")])
+    position = pc.index_in(scores.column(key), value_set=grouped.column(key))
+    reasons = pc.take(grouped.column("detail_list"), position)
+    empty = pa.array([[]] * scores.num_rows, pa.list_(pa.string()))
+    table = scores.append_column("reasons", pc.if_else(pc.is_null(reasons), empty, reasons)).sort_by(
+        [("score", "descending"), (key, "ascending")]
+    )
+    rank = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
+    return table.add_column(2, "rank", rank)
 
 
 def _skipped_signals(missing: list[MissingSignal]) -> list[str]:
@@ -139,20 +185,14 @@ def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa
 
     ``scores`` and ``signals`` are row-aligned (the detector scores its ``signals_`` in order).
     """
-    grouped = evidence.group_by("store_id", use_threads=False).aggregate([("detail", "list")])
-    position = pc.index_in(signals.column("store_id"), value_set=grouped.column("store_id"))
-    reasons = pc.take(grouped.column("detail_list"), position)
-    empty = pa.array([[]] * signals.num_rows, pa.list_(pa.string()))
     table = pa.table(
         {
             "store_id": signals.column("store_id"),
             "score": scores.column("score"),
             "network_id": signals.column("network_id"),
-            "reasons": pc.if_else(pc.is_null(reasons), empty, reasons),
         }
-    ).sort_by([("score", "descending"), ("store_id", "ascending")])
-    rank = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
-    return table.add_column(2, "rank", rank)
+    )
+    return _ranked_with_reasons(table, evidence, "store_id")
 
 
 def _networks(summary: pa.Table) -> pa.Table:

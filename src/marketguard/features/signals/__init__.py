@@ -7,6 +7,7 @@ from marketguard.features.signals import (
     logistics,
     money,
     orders,
+    review_fraud,
     reviews,
     storefront,
 )
@@ -20,6 +21,7 @@ GROUPS: tuple[SignalGroup, ...] = (
     listings.GROUP,
     orders.GROUP,
     reviews.GROUP,
+    review_fraud.GROUP,
     logistics.GROUP,
     money.GROUP,
 )

@@ -49,6 +49,19 @@ class SignalGroup:
         return f"signals_{self.name}"
 
 
+@dataclass(frozen=True)
+class Entity:
+    """What a catalogue scores: one row per ``key`` of ``table``; the assembled view is ``out``."""
+
+    table: str
+    key: str
+    out: str
+    as_of: bool = False  # groups read ``signals_as_of`` (the data's "now", from logins)
+
+
+STORE = Entity("stores", "store_id", "store_features", as_of=True)
+
+
 class MissingSignal(str):
     """A signal left out, as the line people read ("<signal>: needs <tables>"), keeping both parts for code."""
 
@@ -68,10 +81,11 @@ def as_of_step() -> Step:
 
 
 def signal_steps(
-    tables: Tables, groups: tuple[SignalGroup, ...]
+    tables: Tables, groups: tuple[SignalGroup, ...], entity: Entity = STORE
 ) -> tuple[list[Step], list[Signal], list[MissingSignal]]:
-    """Steps computing ``store_features``, the signals it holds, and why the others are missing."""
-    steps = [as_of_step()]
+    """Steps computing ``entity.out`` (``store_features`` by default), the signals it holds, and why the
+    others are missing."""
+    steps = [as_of_step()] if entity.as_of else []
     available: list[tuple[SignalGroup, Signal]] = []
     missing: list[MissingSignal] = []
     for group in groups:
@@ -90,10 +104,11 @@ def signal_steps(
         for g, s in available
     )
     joins = " ".join(
-        f"LEFT JOIN {g.step_name} {g.name} ON s.store_id = {g.name}.store_id"
+        f"LEFT JOIN {g.step_name} {g.name} ON s.{entity.key} = {g.name}.{entity.key}"
         for g in dict.fromkeys(g for g, _ in available)
     )
-    steps.append(Step("store_features", f"SELECT s.store_id, {columns} FROM stores s {joins}"))
+    listed = f"s.{entity.key}, {columns}" if columns else f"s.{entity.key}"
+    steps.append(Step(entity.out, f"SELECT {listed} FROM {entity.table} s {joins}"))
     return steps, [s for _, s in available], missing
 
 

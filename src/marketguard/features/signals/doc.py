@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from marketguard.features.review_signals import REVIEW_GROUPS
 from marketguard.features.signals import GROUPS, catalogue_markdown
 
 HEADER = """# Store signals
@@ -14,9 +15,16 @@ model to treat as such). A group whose tables are absent is left out, and the sc
 missing and why.
 """
 
+REVIEWS = """## Review signals
+
+The signals the review fraud detector reads, one row per review in `review_features`
+(`marketguard.features.review_signals`). `review_text_groups` comes from near-duplicate detection of the texts
+(MinHash), `review_rings` and `reviewer_rings` from the dense blocks of the reviewer x (store, week) graph.
+"""
+
 
 def page() -> str:
-    return f"{HEADER}\n{catalogue_markdown(GROUPS)}\n"
+    return f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,420 @@
+"""Review fraud: fake-review rings, suspicious reviews and suspicious reviewers, scored with reasons.
+
+Rings come first. Reviews are edges of a bipartite graph, reviewer x (store, time bucket) when listings say which
+store a listing belongs to, else reviewer x (listing, time bucket): a farm's campaign is a burst of reviews on
+one client's listings, so the bucket keeps two farms that served the same store in different weeks apart and
+is what makes the graph time-aware. Each edge weighs Fraudar's camouflage-resistant ``1 / log(degree + 5)``
+times ``1 + log(1 + burst excess)`` (how far the listing's pace around the review exceeds its usual pace).
+Greedy peeling (:func:`~marketguard.graph.dense_blocks.dense_blocks`) finds dense blocks round after round; a
+block is a *ring* when it has between ``min_ring_reviewers`` and ``max_ring_reviewers`` reviewers and both
+sides co-review (at least two reviews per reviewer and per column inside), which rejects the large, loose
+blocks peeling ends with on honest traffic. Rings are numbered densest first.
+
+Every review then gets the signals of :mod:`marketguard.features.review_signals` (rating, reviewer history,
+store, order, account, near-duplicate text, rings). Unsupervised (no labels): a review by a ring member scores
+in [0.5, 1] and any other in [0, 0.5], by the mean of the oriented percentiles of the signals with a direction
+within each half: ring membership is the one signal that takes coordination to fake, so it ranks first
+(camouflage reviews by ring members included). Supervised, when the ``labels`` table holds ``min_labels`` fake and
+``min_labels`` genuine reviews: LightGBM on every signal, plus the text model's score
+(:class:`~marketguard.text.ReviewTextModel`, cross-fitted) when the reviews have text, scored by k-fold
+cross-fitting as in the store risk model. A reviewer's score is the mean of its reviews' scores.
+
+``fit`` registers ``review_fraud_scores`` (review_id, score, ring_id, reviewer_ring_id), from which the store
+signal group ``review_fraud`` feeds the store risk model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.special import expit
+
+from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.scoring import cross_fit, oriented_percentiles, value_sentence
+from marketguard.engine.base import Step
+from marketguard.engine.tables import Tables
+from marketguard.errors import ParameterError
+from marketguard.features.review_signals import RATING, REVIEW, REVIEW_GROUPS
+from marketguard.features.signals import Signal
+from marketguard.features.signals.catalogue import US_PER_DAY, signal_steps
+from marketguard.graph.dense_blocks import column_weights, dense_blocks
+
+#: The score an unknown signal value contributes.
+NEUTRAL = 0.5
+
+RING_SCHEMA = pa.schema(
+    [
+        ("ring_id", pa.string()),
+        ("density", pa.float64()),
+        ("n_reviewers", pa.int64()),
+        ("n_targets", pa.int64()),
+        ("n_reviews", pa.int64()),
+    ]
+)
+
+
+class ReviewFraudDetector(Detector):
+    """Score reviews (``review_id, score``); learns ``rings_``, ``features_`` and ``reviewer_scores_``.
+
+    Requires ``reviews``; ``listings``, ``orders`` and ``accounts`` add their signals (see
+    :mod:`marketguard.features.review_signals`), texts add near-duplicate detection and, with labels, the text
+    model. Reason codes: the signal names in upper case, e.g. ``RING_DENSITY``.
+
+    Parameters
+    ----------
+    mode
+        ``"auto"`` (supervised when the labels hold ``min_labels`` fake and ``min_labels`` genuine reviews),
+        ``"unsupervised"`` or ``"supervised"``.
+    min_labels
+        Labelled reviews of each class needed for ``"auto"`` to train.
+    n_folds
+        Cross-fitting folds.
+    n_rounds
+        Rounds of peeling (each finds one block, split into its connected components).
+    min_ring_reviewers, max_ring_reviewers
+        Size limits of a ring, in reviewers (farms run tens to hundreds of accounts).
+    bucket_days
+        Width of the time buckets of the ring graph's columns.
+    n_reasons
+        Reasons kept per review.
+    random_state
+        Seed of the folds and of LightGBM.
+    """
+
+    parameter_constraints: ClassVar[Mapping[str, Interval | Options]] = {
+        "mode": Options(("auto", "unsupervised", "supervised")),
+        "min_labels": Interval(int, 2, None),
+        "n_folds": Interval(int, 2, None),
+        "n_rounds": Interval(int, 1, None),
+        "min_ring_reviewers": Interval(int, 2, None),
+        "max_ring_reviewers": Interval(int, 2, None),
+        "bucket_days": Interval(int, 1, None),
+        "n_reasons": Interval(int, 1, None),
+        "random_state": Interval(int, 0, None),
+    }
+    required_tables = ("reviews",)
+
+    def __init__(
+        self,
+        *,
+        mode: str = "auto",
+        min_labels: int = 30,
+        n_folds: int = 5,
+        n_rounds: int = 60,
+        min_ring_reviewers: int = 3,
+        max_ring_reviewers: int = 1000,
+        bucket_days: int = 7,
+        n_reasons: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.mode = mode
+        self.min_labels = min_labels
+        self.n_folds = n_folds
+        self.n_rounds = n_rounds
+        self.min_ring_reviewers = min_ring_reviewers
+        self.max_ring_reviewers = max_ring_reviewers
+        self.bucket_days = bucket_days
+        self.n_reasons = n_reasons
+        self.random_state = random_state
+
+    # -- fit ----------------------------------------------------------------------------------------------
+    def fit(self, tables: Tables, labels: pa.Table | None = None) -> ReviewFraudDetector:
+        self._validate_params()
+        self._check_tables(tables)
+        self._find_rings(tables)
+        self._group_texts(tables)
+        steps, available, self.missing_ = signal_steps(tables, REVIEW_GROUPS, REVIEW)
+        tables.run(steps)
+        self.features_ = tables.fetch(
+            "SELECT f.*, rv.reviewer_account_id AS account_id, rr.ring_id, ar.ring_id AS reviewer_ring_id "
+            "FROM review_features f JOIN reviews rv ON f.review_id = rv.review_id "
+            "LEFT JOIN review_rings rr ON f.review_id = rr.review_id "
+            "LEFT JOIN reviewer_rings ar ON rv.reviewer_account_id = ar.account_id ORDER BY f.review_id",
+            "fetch review features",
+        )
+        self.available_: list[Signal] = available
+        self.used_: list[Signal] = [s for s in available if s.direction != 0]
+        y = self._review_labels(tables)
+        n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
+        if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
+            raise ParameterError(
+                f"supervised review scoring needs labelled reviews of both kinds; the labels hold {n_pos} "
+                f"fake and {n_neg} genuine reviews"
+            )
+        enough = n_pos >= self.min_labels and n_neg >= self.min_labels
+        supervised = self.mode == "supervised" or (self.mode == "auto" and enough)
+        self.mode_ = "supervised" if supervised else "unsupervised"
+        self.n_labels_ = {"fake": n_pos, "genuine": n_neg}
+        if supervised:
+            self._fit_supervised(tables, y)
+        else:
+            self.percentiles_ = (
+                np.column_stack([oriented_percentiles(self._values(s), s.direction) for s in self.used_])
+                if self.used_
+                else np.empty((self.features_.num_rows, 0))
+            )
+            risk = np.where(np.isnan(self.percentiles_), NEUTRAL, self.percentiles_)
+            mean = risk.mean(axis=1) if risk.shape[1] else np.full(risk.shape[0], NEUTRAL)
+            in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
+            self.scores_ = 0.5 * mean + 0.5 * in_ring
+        self.reviewer_scores_ = self._reviewer_scores(tables)
+        tables.backend.register_arrow(
+            "review_fraud_scores",
+            pa.table(
+                {
+                    "review_id": self.features_.column("review_id"),
+                    "score": pa.array(self.scores_, pa.float64()),
+                    "ring_id": self.features_.column("ring_id"),
+                    "reviewer_ring_id": self.features_.column("reviewer_ring_id"),
+                }
+            ),
+        )
+        return self
+
+    def _find_rings(self, tables: Tables) -> None:
+        """Dense blocks of the reviewer x (target, time bucket) graph; registers ``review_rings`` and
+        ``reviewer_rings`` and sets ``rings_``."""
+        tables.run(Step(RATING.step_name, RATING.sql(tables)))
+        by_store = tables.has("listings")
+        target = "l.store_id" if by_store else "rv.listing_id"
+        joined = "JOIN listings l ON rv.listing_id = l.listing_id" if by_store else ""
+        bucket = self.bucket_days * US_PER_DAY
+        edges = tables.fetch(
+            "WITH e AS (SELECT rv.review_id, rv.reviewer_account_id AS account_id, "
+            f"{target} AS target, epoch_us(rv.ts) // {bucket} AS bucket, b.listing_burst FROM reviews rv "
+            f"{joined} JOIN {RATING.step_name} b ON rv.review_id = b.review_id) "
+            "SELECT review_id, account_id, dense_rank() OVER (ORDER BY account_id) - 1 AS r, "
+            "dense_rank() OVER (ORDER BY target, bucket) - 1 AS c, listing_burst FROM e ORDER BY review_id",
+            "review ring edges",
+        )
+        rows = edges.column("r").to_numpy().astype(np.int64)
+        cols = edges.column("c").to_numpy().astype(np.int64)
+        n_rows = int(rows.max()) + 1 if rows.size else 0
+        n_cols = int(cols.max()) + 1 if cols.size else 0
+        burst = np.nan_to_num(edges.column("listing_burst").to_numpy(zero_copy_only=False).astype(np.float64))
+        weights = column_weights(cols, n_cols) * (1.0 + np.log1p(np.maximum(burst - 1.0, 0.0)))
+        blocks = (
+            dense_blocks(
+                rows,
+                cols,
+                n_rows,
+                n_cols,
+                weights=weights,
+                n_blocks=self.n_rounds,
+                min_rows=self.min_ring_reviewers,
+            )
+            if rows.size
+            else []
+        )
+        ring_of_review = np.full(rows.size, -1, dtype=np.int64)
+        ring_of_reviewer = np.full(n_rows, -1, dtype=np.int64)
+        kept: list[tuple[float, int, int, int]] = []
+        for block in blocks:  # densest first
+            in_rows = np.zeros(n_rows, bool)
+            in_rows[block.rows] = True
+            in_cols = np.zeros(n_cols, bool)
+            in_cols[block.cols] = True
+            inside = in_rows[rows] & in_cols[cols] & (ring_of_review < 0)
+            n_edges = int(inside.sum())
+            if (
+                block.rows.size > self.max_ring_reviewers
+                or n_edges < 2 * block.rows.size
+                or n_edges < 2 * block.cols.size
+            ):
+                continue
+            ring = len(kept)
+            ring_of_review[inside] = ring
+            fresh = block.rows[ring_of_reviewer[block.rows] < 0]
+            ring_of_reviewer[fresh] = ring
+            kept.append((block.density, int(block.rows.size), int(block.cols.size), n_edges))
+        ids = np.array([f"ring_{i + 1:04d}" for i in range(len(kept))], dtype=object)
+        density = np.array([k[0] for k in kept], dtype=np.float64)
+        self.rings_ = pa.table(
+            {
+                "ring_id": pa.array(ids.tolist(), pa.string()),
+                "density": pa.array(density),
+                "n_reviewers": pa.array([k[1] for k in kept], pa.int64()),
+                "n_targets": pa.array([k[2] for k in kept], pa.int64()),
+                "n_reviews": pa.array([k[3] for k in kept], pa.int64()),
+            },
+            schema=RING_SCHEMA,
+        )
+        member = np.flatnonzero(ring_of_review >= 0)
+        tables.backend.register_arrow(
+            "review_rings",
+            pa.table(
+                {
+                    "review_id": edges.column("review_id").take(pa.array(member)),
+                    "ring_id": pa.array(ids[ring_of_review[member]].tolist(), pa.string()),
+                    "ring_density": pa.array(density[ring_of_review[member]]),
+                }
+            ),
+        )
+        first = np.unique(rows, return_index=True)[1]  # one edge per reviewer, to read its account id
+        accounts = edges.column("account_id").take(pa.array(first))
+        in_ring = ring_of_reviewer[rows[first]]
+        chosen = np.flatnonzero(in_ring >= 0)
+        tables.backend.register_arrow(
+            "reviewer_rings",
+            pa.table(
+                {
+                    "account_id": accounts.take(pa.array(chosen)),
+                    "ring_id": pa.array(ids[in_ring[chosen]].tolist(), pa.string()),
+                    "ring_density": pa.array(density[in_ring[chosen]]),
+                }
+            ),
+        )
+
+    def _group_texts(self, tables: Tables) -> None:
+        """Register ``review_text_groups`` (near-duplicate texts) when the reviews have any text."""
+        from marketguard.text.near_duplicates import near_duplicate_groups
+
+        texts = tables.fetch(
+            "SELECT review_id, text FROM reviews WHERE text IS NOT NULL AND text <> '' ORDER BY review_id",
+            "review texts",
+        )
+        tables.backend.drop("review_text_groups")
+        if texts.num_rows == 0:
+            return
+        group = near_duplicate_groups(texts.column("text").to_pylist())
+        grouped = np.flatnonzero(group >= 0)
+        tables.backend.register_arrow(
+            "review_text_groups",
+            pa.table(
+                {
+                    "review_id": texts.column("review_id").take(pa.array(grouped)),
+                    "text_group": pa.array(group[grouped]),
+                }
+            ),
+        )
+
+    def _review_labels(self, tables: Tables) -> np.ndarray:
+        """1 / 0 / NaN (unlabelled) per review of ``features_``."""
+        y = np.full(self.features_.num_rows, np.nan)
+        if not tables.has("labels"):
+            return y
+        labels = tables.fetch(
+            "SELECT entity_id AS review_id, max(label) AS label FROM labels WHERE entity_type = 'review' "
+            "GROUP BY entity_id",
+            "review labels",
+        )
+        position = pc.index_in(labels.column("review_id"), value_set=self.features_.column("review_id"))
+        found = pc.is_valid(position).to_numpy(zero_copy_only=False)
+        rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
+        y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
+        return y
+
+    def _fit_supervised(self, tables: Tables, y: np.ndarray) -> None:
+        X = np.column_stack([self._values(s) for s in self.available_])
+        names = [s.name for s in self.available_]
+        text = self._text_scores(tables, y)
+        if text is not None:
+            X, names = np.column_stack([X, text]), [*names, "text_score"]
+        self.feature_names_ = names
+        fitted = cross_fit(X, y, names, n_folds=self.n_folds, random_state=self.random_state)
+        self.booster_ = fitted.booster
+        self.metrics_ = {"labelled_reviews": fitted.n_labelled, **fitted.metrics}
+        slope, intercept = fitted.calibration
+        self.scores_ = expit(slope * fitted.raw + intercept)
+        self.X_ = X
+
+    def _text_scores(self, tables: Tables, y: np.ndarray) -> np.ndarray | None:
+        """The text model's P(fake) per review, cross-fitted for labelled reviews; None without texts."""
+        from sklearn.model_selection import StratifiedKFold
+
+        from marketguard.text import ReviewTextModel
+
+        texts = tables.fetch(
+            "SELECT rv.review_id, rv.text FROM review_features f JOIN reviews rv ON f.review_id = rv.review_id "
+            "ORDER BY f.review_id",
+            "review texts for the text model",
+        )
+        column = np.array([t or "" for t in texts.column("text").to_pylist()], dtype=object)
+        labelled = np.flatnonzero(~np.isnan(y) & (column != ""))
+        target = y[labelled].astype(np.int64) if labelled.size else np.empty(0, np.int64)
+        if labelled.size == 0 or min(np.bincount(target, minlength=2)) < self.min_labels:
+            return None
+        out = ReviewTextModel().fit(column[labelled].tolist(), target.tolist()).score(column.tolist())
+        folds = StratifiedKFold(
+            n_splits=min(self.n_folds, int(np.bincount(target).min())),
+            shuffle=True,
+            random_state=self.random_state,
+        )
+        for fit_rows, test_rows in folds.split(labelled, target):
+            model = ReviewTextModel().fit(column[labelled[fit_rows]].tolist(), target[fit_rows].tolist())
+            out[labelled[test_rows]] = model.score(column[labelled[test_rows]].tolist())
+        out[column == ""] = np.nan
+        return out
+
+    def _reviewer_scores(self, tables: Tables) -> pa.Table:
+        """Per reviewer: mean review score, reviews, and its densest ring."""
+        per_review = pa.table(
+            {"account_id": self.features_.column("account_id"), "score": pa.array(self.scores_)}
+        )
+        grouped = per_review.group_by("account_id", use_threads=False).aggregate(
+            [("score", "mean"), ("score", "count")]
+        )
+        rings = tables.fetch("SELECT account_id, ring_id, ring_density FROM reviewer_rings", "reviewer rings")
+        table = grouped.join(rings, "account_id", join_type="left outer")
+        return pa.table(
+            {
+                "account_id": table.column("account_id"),
+                "score": table.column("score_mean"),
+                "n_reviews": table.column("score_count"),
+                "ring_id": table.column("ring_id"),
+                "ring_density": table.column("ring_density"),
+            }
+        ).sort_by([("score", "descending"), ("account_id", "ascending")])
+
+    def _values(self, signal: Signal) -> np.ndarray:
+        return self.features_.column(signal.name).to_numpy(zero_copy_only=False).astype(np.float64)
+
+    # -- score and explain --------------------------------------------------------------------------------
+    def score(self, tables: Tables) -> pa.Table:
+        self._check_fitted()
+        return pa.table(
+            {"review_id": self.features_.column("review_id"), "score": pa.array(self.scores_, pa.float64())}
+        )
+
+    def explain(self, tables: Tables, ids: list[str] | None = None) -> pa.Table:
+        """The signals that raised each review's score most, strongest first, with their values."""
+        self._check_fitted()
+        review_ids = self.features_.column("review_id")
+        if ids is None:
+            rows = np.arange(review_ids.length())
+        else:
+            found = pc.index_in(pa.array(ids, pa.string()), value_set=review_ids)
+            rows = np.unique(pc.drop_null(found).to_numpy(zero_copy_only=False).astype(np.int64))
+        if self.mode_ == "supervised":
+            # TreeSHAP per explained review only: it costs far more than scoring
+            values = self.X_[rows]
+            lift = np.asarray(self.booster_.predict(values, pred_contrib=True))[:, :-1]
+            names = self.feature_names_
+        else:
+            lift = np.where(np.isnan(self.percentiles_[rows]), 0.0, self.percentiles_[rows] - NEUTRAL)
+            names = [s.name for s in self.used_]
+            if "reviewer_ring_density" in names:  # ring membership lifts the score by half: it comes first
+                in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
+                lift[:, names.index("reviewer_ring_density")] += 0.5 * in_ring[rows]
+            values = np.column_stack([self._values(s)[rows] for s in self.used_]) if self.used_ else lift
+        signals = {s.name: s for s in self.available_}
+        out: tuple[list, list, list, list] = ([], [], [], [])
+        order = np.argsort(-lift, axis=1, kind="stable")[:, : self.n_reasons]
+        for i, row in enumerate(rows):
+            review = review_ids[int(row)].as_py()
+            for j in order[i]:
+                if lift[i, j] <= 0:
+                    continue
+                name = names[j]
+                text = (
+                    f"its text reads as fake to the text model (P = {values[i, j]:.2f})"
+                    if name == "text_score"
+                    else value_sentence(signals[name], float(values[i, j]))
+                )
+                for column, item in zip(out, (review, name.upper(), float(lift[i, j]), text), strict=True):
+                    column.append(item)
+        return evidence_table("review_id", *out)

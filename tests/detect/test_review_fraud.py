@@ -1,0 +1,189 @@
+"""Review fraud: a planted farm comes out as exactly one ring and outscores honest reviews; signals are exact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from marketguard.detect.review_fraud import ReviewFraudDetector
+from marketguard.engine import Tables, make_backend
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+WORDS = [
+    "arrived",
+    "quickly",
+    "fits",
+    "well",
+    "colour",
+    "sturdy",
+    "strap",
+    "zipper",
+    "soft",
+    "cheap",
+    "gift",
+    "daughter",
+    "returned",
+    "smaller",
+    "larger",
+    "box",
+]
+
+
+def _market(farm: int = 5, honest: int = 120) -> dict[str, pa.Table]:
+    """Store S0 buys a burst of 5-star reviews from ``farm`` accounts on its 3 listings within two days;
+    ``honest`` buyers each review one listing of 10 stores over four months, after an order."""
+    rng = np.random.default_rng(0)
+    listings = [f"L{s}{k}" for s in range(10) for k in range(3)]
+    rows: list[tuple] = []
+    for a in range(farm):
+        for k in range(3):
+            rows.append(
+                (f"F{a}", f"L0{k}", None, START + timedelta(hours=6 * a + k), 5, "great great great!!")
+            )
+    orders = []
+    for h in range(honest):
+        listing = listings[int(rng.integers(0, len(listings)))]
+        when = START + timedelta(days=int(rng.integers(0, 120)), hours=int(rng.integers(0, 24)))
+        orders.append((f"O{h}", listing, f"H{h}", when - timedelta(days=2)))
+        text = " ".join(rng.choice(WORDS, 6, replace=False))
+        rows.append((f"H{h}", listing, f"O{h}", when, int(rng.choice([3, 4, 4, 5, 5])), text))
+    reviews = pa.table(
+        {
+            "review_id": [f"R{i:04d}" for i in range(len(rows))],
+            "listing_id": [r[1] for r in rows],
+            "reviewer_account_id": [r[0] for r in rows],
+            "order_id": pa.array([r[2] for r in rows], pa.string()),
+            "ts": pa.array([r[3] for r in rows], pa.timestamp("us", tz="UTC")),
+            "rating": [r[4] for r in rows],
+            "text": [r[5] for r in rows],
+        }
+    )
+    return {
+        "reviews": reviews,
+        "listings": pa.table(
+            {"listing_id": listings, "store_id": [lst[:2].replace("L", "S") for lst in listings]}
+        ),
+        "orders": pa.table(
+            {
+                "order_id": [o[0] for o in orders],
+                "listing_id": [o[1] for o in orders],
+                "buyer_account_id": [o[2] for o in orders],
+                "ts": pa.array([o[3] for o in orders], pa.timestamp("us", tz="UTC")),
+            }
+        ),
+    }
+
+
+@pytest.fixture
+def fitted():
+    market = _market()
+    with make_backend("duckdb") as backend:
+        for name, table in market.items():
+            backend.register_arrow(name, table)
+        tables = Tables(backend, frozenset(market))
+        yield ReviewFraudDetector().fit(tables), tables, market["reviews"]
+
+
+def test_the_planted_farm_is_exactly_one_ring(fitted) -> None:
+    detector, _, _ = fitted
+    assert detector.rings_.column("ring_id").to_pylist() == ["ring_0001"]
+    assert detector.rings_.column("n_reviewers").to_pylist() == [5]
+    assert detector.rings_.column("n_reviews").to_pylist() == [15]
+    ring = detector.features_.column("ring_id").to_pylist()
+    account = detector.features_.column("account_id").to_pylist()
+    assert {a for a, r in zip(account, ring, strict=True) if r} == {f"F{a}" for a in range(5)}
+    assert all(r == "ring_0001" for a, r in zip(account, ring, strict=True) if a.startswith("F"))
+    reviewers = detector.reviewer_scores_.to_pylist()
+    assert [r["account_id"] for r in reviewers[:5]] == sorted(f"F{a}" for a in range(5))
+    assert all(r["ring_id"] == "ring_0001" and r["n_reviews"] == 3 for r in reviewers[:5])
+
+
+def test_unsupervised_scores_put_every_farm_review_above_every_honest_one(fitted) -> None:
+    detector, tables, _ = fitted
+    assert detector.mode_ == "unsupervised"
+    scores = detector.score(tables)
+    account = detector.features_.column("account_id").to_pylist()
+    score = scores.column("score").to_numpy()
+    farm = np.array([a.startswith("F") for a in account])
+    assert score[farm].min() > score[~farm].max()
+    assert np.all((score >= 0) & (score <= 1))
+    reasons = detector.explain(tables, [scores.column("review_id")[int(np.flatnonzero(farm)[0])].as_py()])
+    assert "REVIEWER_RING_DENSITY" in reasons.column("reason").to_pylist()
+
+
+def test_review_signals_are_exact(fitted) -> None:
+    detector, _, _ = fitted
+    rows = {r["review_id"]: r for r in detector.features_.to_pylist()}
+    first_farm = rows["R0000"]  # F0 on L00, 5 stars; L00's other reviews: 4 farm 5-stars + honest ones
+    assert first_farm["without_order"] == 1.0
+    assert first_farm["reviewer_same_store"] == 3
+    assert first_farm["reviewer_same_listing"] == 1
+    assert first_farm["reviewer_reviews"] == 3
+    assert first_farm["reviewer_max_per_day"] == 3
+    assert first_farm["early_position"] == 0.0
+    assert first_farm["duplicate_text_accounts"] == 4  # the same text from the 4 other farm accounts
+    honest = next(r for r in rows.values() if r["account_id"] == "H0")
+    assert honest["without_order"] == 0.0
+    assert honest["reviewer_span_days"] == 0.0
+    assert honest["duplicate_text_accounts"] == 0.0
+    assert honest["ring_density"] == 0.0 and honest["reviewer_ring_density"] == 0.0
+
+
+def test_rating_deviation_is_against_the_listings_other_reviews() -> None:
+    reviews = pa.table(
+        {
+            "review_id": ["R1", "R2", "R3"],
+            "listing_id": ["L1", "L1", "L1"],
+            "reviewer_account_id": ["A", "B", "C"],
+            "order_id": pa.array([None] * 3, pa.string()),
+            "ts": pa.array(
+                [START, START + timedelta(days=1), START + timedelta(days=30)], pa.timestamp("us", "UTC")
+            ),
+            "rating": [1, 5, 4],
+            "text": pa.array([None] * 3, pa.string()),
+        }
+    )
+    with make_backend("duckdb") as backend:
+        backend.register_arrow("reviews", reviews)
+        tables = Tables(backend, frozenset({"reviews"}))
+        detector = ReviewFraudDetector().fit(tables)
+        rows = {r["review_id"]: r for r in detector.features_.to_pylist()}
+    assert rows["R1"]["rating_deviation"] == pytest.approx(3.5)  # 1 against (5 + 4) / 2
+    assert rows["R3"]["rating_deviation"] == pytest.approx(1.0)  # 4 against (1 + 5) / 2
+    assert rows["R2"]["early_position"] == pytest.approx(1 / 3)
+    assert rows["R1"]["extreme_rating"] == 1.0 and rows["R3"]["extreme_rating"] == 0.0
+    assert detector.rings_.num_rows == 0
+    assert [m.signal for m in detector.missing_] == [
+        "reviewer_same_store",
+        "without_order",
+        "account_age_days",
+        "duplicate_text_accounts",
+    ]
+
+
+def test_supervised_when_labels_exist() -> None:
+    """Every review labelled: cross-fitted LightGBM on the signals plus the text model's cross-fitted score."""
+    market = _market(farm=12, honest=150)
+    reviews = market["reviews"]
+    fake = [a.startswith("F") for a in reviews.column("reviewer_account_id").to_pylist()]
+    market["labels"] = pa.table(
+        {
+            "entity_type": ["review"] * reviews.num_rows,
+            "entity_id": reviews.column("review_id"),
+            "label": [int(f) for f in fake],
+        }
+    )
+    with make_backend("duckdb") as backend:
+        for name, table in market.items():
+            backend.register_arrow(name, table)
+        tables = Tables(backend, frozenset(market))
+        detector = ReviewFraudDetector().fit(tables)
+        evidence = detector.explain(tables, ["R0000"])
+    assert detector.mode_ == "supervised"
+    assert detector.n_labels_ == {"fake": 36, "genuine": 150}
+    assert detector.feature_names_[-1] == "text_score"
+    assert detector.metrics_["cross_fitted_roc_auc"] > 0.95
+    assert evidence.num_rows >= 1 and set(evidence.column("review_id").to_pylist()) == {"R0000"}

@@ -1,0 +1,109 @@
+"""Near-duplicate review texts: exact small cases (Chinese and English), then a floor on simulated farm texts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from datasketch import MinHash
+
+from marketguard.errors import ParameterError
+from marketguard.simulate.review_text import farm_texts
+from marketguard.text.near_duplicates import (
+    _shingles,
+    _signatures,
+    group_sizes,
+    near_duplicate_groups,
+    normalise_texts,
+)
+
+
+def jaccard(a: str, b: str, k: int = 3) -> float:
+    sa, sb = ({s[i : i + k] for i in range(len(s) - k + 1)} for s in (a, b))
+    return len(sa & sb) / len(sa | sb)
+
+
+def test_template_variants_group_and_unrelated_texts_do_not() -> None:
+    texts = [
+        "性价比超高，朋友都说好看，还会再来👍👍",
+        "质量差 做工粗糙 退货了",
+        "性价比超高，朋友都说好看，还会再来[太开心]",
+        "Genuine product, great packaging, highly recommend this seller!!",
+        "性价比超高，朋友都说好看，还会再来，推荐",
+        "genuine product great packaging highly recommend this seller 👍",
+        "Arrived quickly. good quality Recommended!",
+        "宝贝收到了，做工精细，正品无疑，推荐购买",
+    ]
+    assert near_duplicate_groups(texts).tolist() == [0, -1, 0, 1, 0, 1, -1, -1]
+
+
+def test_missing_empty_and_short_texts_are_never_grouped_even_when_repeated() -> None:
+    texts = [None, None, "", "", "   ", "好评", "好评！", "👍👍", "👍", "ok", "OK!", "[太开心]"]
+    assert near_duplicate_groups(texts).tolist() == [-1] * len(texts)
+
+
+def test_exact_duplicates_group_with_dense_ids_in_order_of_first_appearance() -> None:
+    texts = [
+        "Will buy again, love it",
+        "收到了 物流很快 满意",
+        None,
+        "收到了 物流很快 满意",
+        "will buy again love it",
+    ]
+    groups = near_duplicate_groups(texts)
+    assert groups.dtype == np.int64
+    assert groups.tolist() == [0, 1, -1, 1, 0]
+    assert group_sizes(groups).tolist() == [2, 2, 1, 2, 2]
+
+
+def test_groups_are_transitive_and_the_threshold_is_exact() -> None:
+    a, b, c = "0123456789", "0123456789abc", "3456789abc"
+    assert jaccard(a, b) == jaccard(b, c) == 8 / 11 and jaccard(a, c) < 0.5
+    assert near_duplicate_groups([a, c, "unrelated text here", b]).tolist() == [0, 0, -1, 0]
+    assert near_duplicate_groups([a, c]).tolist() == [-1, -1]
+    short, long = "abcdefghi", "abcdefghijkl"
+    assert jaccard(short, long) == 0.7
+    assert near_duplicate_groups([short, long], threshold=0.7).tolist() == [0, 0]
+    assert near_duplicate_groups([short, long], threshold=0.71).tolist() == [-1, -1]
+
+
+def test_deterministic_and_independent_of_input_container_and_seed() -> None:
+    texts = farm_texts(np.random.default_rng(3), np.arange(200) % 4, 4)
+    first = near_duplicate_groups(texts)
+    assert np.array_equal(first, near_duplicate_groups(texts))
+    assert np.array_equal(first, near_duplicate_groups(texts.to_pylist()))
+    assert np.array_equal(first, near_duplicate_groups(texts, seed=7))  # links are checked exactly
+
+
+def test_farm_texts_land_in_few_groups() -> None:
+    rng = np.random.default_rng(5)
+    farm = rng.integers(0, 6, 600)
+    groups = near_duplicate_groups(farm_texts(rng, farm, 6))
+    assert (groups >= 0).all()
+    assert groups.max() + 1 <= 12  # at most one group per template in _FARM_TEMPLATES
+
+
+def test_normalisation_drops_width_case_emoji_emoticons_punctuation_and_spacing() -> None:
+    out = normalise_texts(pa.array(["Ｇｒｅａｔ  VALUE！！👍🏻 [太开心]", "质 量 很 好\u200b。", None]))
+    assert out.to_pylist() == ["greatvalue", "质量很好", None]
+
+
+def test_signatures_match_datasketch_affine64() -> None:
+    values, starts = _shingles(["性价比超高朋友都说好看", "fastdelivery5stars"], 3)
+    signatures = _signatures(values, starts, 64, 1)
+    for row in range(2):
+        reference = MinHash(num_perm=64, seed=1, scheme="affine64", hashfunc=lambda v: v)
+        reference.update_batch(values[starts[row] : starts[row + 1]])
+        assert np.array_equal(reference.hashvalues, signatures[row])
+
+
+def test_empty_input_and_bad_parameters() -> None:
+    assert near_duplicate_groups([]).shape == (0,)
+    with pytest.raises(
+        ParameterError,
+        match=r"The 'threshold' parameter of near_duplicate_groups must be a float in the range \[0.0, 1.0\]\. "
+        r"Got 1.5 instead\.",
+    ):
+        near_duplicate_groups(["a"], threshold=1.5)
+    with pytest.raises(ParameterError, match=r"'shingle' parameter .* an int in the range"):
+        near_duplicate_groups(["a"], shingle=0)
