@@ -50,6 +50,8 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/store_risk.py --stores 100000
 	$(BIN)/python benchmarks/dense_blocks.py --stores 100000
 	$(BIN)/python benchmarks/review_text.py
+	$(BIN)/python benchmarks/review_fraud.py --stores 10000 --seed 7
+	$(BIN)/python benchmarks/review_fraud.py --stores 10000 --seed 7 --difficulty hard --skip-yelpchi
 	$(BIN)/python benchmarks/scan.py --stores 100000
 
 clean:

@@ -23,6 +23,7 @@ CASES = {
     "scan.py": (["--stores", "200"], None),
     "dense_blocks.py": (["--stores", "200"], None),
     "review_text.py": (["--quick"], None),
+    "review_fraud.py": (["--stores", "300", "--skip-yelpchi"], None),
     "store_risk.py": (
         ["--stores", "1500"],
         {"speed", "quality", "signal", "lightgbm_importance", "ablation"},

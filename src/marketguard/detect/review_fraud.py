@@ -398,7 +398,9 @@ class ReviewFraudDetector(Detector):
             lift = np.where(np.isnan(self.percentiles_[rows]), 0.0, self.percentiles_[rows] - NEUTRAL)
             names = [s.name for s in self.used_]
             if "reviewer_ring_density" in names:  # ring membership lifts the score by half: it comes first
-                in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
+                in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(
+                    zero_copy_only=False
+                )
                 lift[:, names.index("reviewer_ring_density")] += 0.5 * in_ring[rows]
             values = np.column_stack([self._values(s)[rows] for s in self.used_]) if self.used_ else lift
         signals = {s.name: s for s in self.available_}

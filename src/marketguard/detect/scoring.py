@@ -88,6 +88,7 @@ def lgb_params(seed: int) -> dict:
 def oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
     """Percentile in (0, 1] of each known value, 1 = riskiest end; NaN stays NaN."""
     out = np.full(x.shape, np.nan)
+    x = np.round(x, 9)  # engines sum in different orders: equal values must stay tied on every engine
     known = ~np.isnan(x)
     n = int(known.sum())
     if n:

@@ -30,7 +30,7 @@ def _listing_stats() -> str:
         "l AS (SELECT listing_id, count(*) AS n, sum(rating) AS total, min(t) AS first_t FROM r "
         "GROUP BY listing_id), "
         "rd AS (SELECT r.*, l.n, l.first_t, CASE WHEN l.n > 1 THEN "
-        "abs(r.rating - (l.total - r.rating) / (l.n - 1.0)) END AS deviation FROM r JOIN l "
+        "abs(r.rating - (l.total - r.rating) / CAST(l.n - 1 AS DOUBLE)) END AS deviation FROM r JOIN l "
         "ON r.listing_id = l.listing_id)"
     )
 
@@ -47,8 +47,8 @@ def _rating_sql(tables: Tables) -> str:
         "CASE WHEN rd.rating IN (1, 5) THEN 1.0 ELSE 0.0 END AS extreme_rating, "
         "(w.position - 1) / CAST(rd.n AS DOUBLE) AS early_position, "
         # others in the window, against what the listing's average pace over its life would put there
-        f"(w.n_near - 1) / greatest((rd.n - 1) * {2 * window}.0 / greatest(last.last_t - rd.first_t, "
-        f"{2 * window}), 1.0) AS listing_burst "
+        f"(w.n_near - 1) / greatest(CAST(rd.n - 1 AS DOUBLE) * {2 * window} / greatest(last.last_t - rd.first_t, "
+        f"{2 * window}), CAST(1 AS DOUBLE)) AS listing_burst "
         "FROM rd JOIN w ON rd.review_id = w.review_id CROSS JOIN last"
     )
 
@@ -58,7 +58,7 @@ def _reviewer_sql(tables: Tables) -> str:
         f"WITH {_listing_stats()}, "
         "acc AS (SELECT account_id, count(*) AS n, "
         f"(max(t) - min(t)) / CAST({US_PER_DAY} AS DOUBLE) AS span_days, "
-        "avg(CASE WHEN rating IN (1, 5) THEN 1.0 ELSE 0.0 END) AS share_extreme, "
+        "avg(CASE WHEN rating IN (1, 5) THEN 1 ELSE 0 END) AS share_extreme, "
         "avg(deviation) AS mean_deviation FROM rd GROUP BY account_id), "
         "per_day AS (SELECT account_id, max(k) AS most FROM (SELECT account_id, "
         f"t // {US_PER_DAY} AS day, count(*) AS k FROM r GROUP BY account_id, t // {US_PER_DAY}) d "

@@ -9,15 +9,16 @@ One linear SVM over three blocks of features, each L2-normalised per review:
 - the same words again, present/absent, scaled by their naive-Bayes log-count ratio
   ``log(P(word | fake) / P(word | genuine))`` learned from the training labels (NB-SVM, Wang & Manning 2012).
 
-Why the third block: the SVM alone spreads its weight over thousands of rare n-grams; the naive-Bayes ratios
-give it a supervised prior on which words separate the classes, which is what wins on short, small corpora.
-The NB block alone is worse than TF-IDF, and so is averaging separately trained word, character and NB models'
-margins; stacking the blocks in one SVM is both simpler and better. On the Ott deceptive opinion corpus
-(``benchmarks/review_text.py``, nested cross-validation on its shipped folds) it lifts accuracy by about half
-a point to a point over TF-IDF words + characters, on each polarity and on all reviews. Words are lower-cased
-because case is already in the character block and pooled counts give steadier ratios. What did not help
-there: word trigrams, binary TF in the TF-IDF blocks, ``min_df`` > 1, logistic regression instead of the
-SVM, a function-word skeleton of the text.
+Why the third block: TF-IDF alone spreads the SVM's weight over thousands of rare n-grams; the naive-Bayes
+ratios give it a supervised prior on which words separate the classes, which helps most when the labelled
+set is small. The NB block on its own is worse than TF-IDF; averaging the margins of separately trained word,
+character and NB models did about as well as one SVM on the stacked blocks, which is simpler (one model to fit
+and keep). On the Ott deceptive opinion corpus (``benchmarks/review_text.py``, nested cross-validation on its
+shipped folds, C chosen inside) the NB block takes accuracy from 89.9% to 91.1% on all reviews, from 89.8% to
+90.4% on the positive half and from 89.9% to 90.0% on the negative half. Words are lower-cased because case is
+already in the character block and pooled counts give steadier ratios. What did not help there: word
+trigrams, binary TF in the TF-IDF blocks, ``min_df`` > 1, logistic regression instead of the SVM, a
+function-word skeleton of the text.
 
 A linear SVM's margin, squashed by a logistic fitted on the training margins, is the score in [0, 1]. Nothing
 is shipped pre-trained: the model is fitted on the platform's own labelled reviews (the Ott corpus is for
@@ -130,7 +131,7 @@ class ReviewTextModel:
         y = np.asarray(labels, dtype=np.int64)
         self.features_ = self._features()
         x = self.features_.fit_transform(list(texts), y)
-        self.svm_ = LinearSVC(C=self.C).fit(x, y)
+        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(x, y)  # liblinear shuffles: seed it
         margin = self.svm_.decision_function(x).reshape(-1, 1)
         self.scale_ = LogisticRegression().fit(margin, y)
         return self

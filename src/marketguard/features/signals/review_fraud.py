@@ -11,7 +11,7 @@ from marketguard.features.signals.catalogue import Signal, SignalGroup
 
 def _sql(tables: Tables) -> str:
     return (
-        "SELECT l.store_id, avg(CASE WHEN f.reviewer_ring_id IS NULL THEN 0.0 ELSE 1.0 END) "
+        "SELECT l.store_id, avg(CASE WHEN f.reviewer_ring_id IS NULL THEN 0 ELSE 1 END) "
         "AS share_ring_reviews, avg(f.score) AS mean_review_score FROM review_fraud_scores f "
         "JOIN reviews rv ON f.review_id = rv.review_id JOIN listings l ON rv.listing_id = l.listing_id "
         "GROUP BY l.store_id"
