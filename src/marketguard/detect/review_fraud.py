@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.scoring import cross_fit, oriented_percentiles, value_sentence
+from marketguard.detect.scoring import cross_fit, entity_labels, oriented_percentiles, value_sentence
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
@@ -138,7 +138,7 @@ class ReviewFraudDetector(Detector):
         )
         self.available_: list[Signal] = available
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
-        y = self._review_labels(tables)
+        y = entity_labels(tables, "review", self.features_.column("review_id"))
         n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
         if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
             raise ParameterError(
@@ -291,22 +291,6 @@ class ReviewFraudDetector(Detector):
                 }
             ),
         )
-
-    def _review_labels(self, tables: Tables) -> np.ndarray:
-        """1 / 0 / NaN (unlabelled) per review of ``features_``."""
-        y = np.full(self.features_.num_rows, np.nan)
-        if not tables.has("labels"):
-            return y
-        labels = tables.fetch(
-            "SELECT entity_id AS review_id, max(label) AS label FROM labels WHERE entity_type = 'review' "
-            "GROUP BY entity_id",
-            "review labels",
-        )
-        position = pc.index_in(labels.column("review_id"), value_set=self.features_.column("review_id"))
-        found = pc.is_valid(position).to_numpy(zero_copy_only=False)
-        rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
-        y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
-        return y
 
     def _fit_supervised(self, tables: Tables, y: np.ndarray) -> None:
         X = np.column_stack([self._values(s) for s in self.available_])

@@ -12,9 +12,30 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.stats import rankdata
 
+from marketguard.engine.tables import Tables
 from marketguard.features.signals import Signal
+
+
+def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.ndarray:
+    """1 / 0 / NaN (unlabelled) per id of ``ids`` from the ``labels`` table; an entity labelled both ways
+    counts as 1."""
+    y = np.full(len(ids), np.nan)
+    if not tables.has("labels"):
+        return y
+    labels = tables.fetch(
+        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' "
+        "GROUP BY entity_id",
+        f"{entity_type} labels",
+    )
+    position = pc.index_in(labels.column("entity_id"), value_set=ids)
+    found = pc.is_valid(position).to_numpy(zero_copy_only=False)
+    rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
+    y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
+    return y
 
 
 @dataclass

@@ -29,7 +29,7 @@ from scipy.special import expit
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.scoring import cross_fit, oriented_percentiles, value_sentence
+from marketguard.detect.scoring import cross_fit, entity_labels, oriented_percentiles, value_sentence
 from marketguard.engine.tables import Tables
 from marketguard.errors import ModelError, ParameterError
 from marketguard.features.neighbours import mean_of_mates
@@ -111,7 +111,7 @@ class StoreRiskModel(Detector):
             self.mode_ = "saved"
             self._fit_saved(available, self._saved)
             return self
-        y = self._store_labels(tables)
+        y = entity_labels(tables, "store", self.signals_.column("store_id"))
         n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
         if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
             raise ParameterError(
@@ -131,22 +131,6 @@ class StoreRiskModel(Detector):
                 else np.empty((self.signals_.num_rows, 0))
             )
         return self
-
-    def _store_labels(self, tables: Tables) -> np.ndarray:
-        """1 / 0 / NaN (unlabelled) per store of ``signals_``; a store labelled both ways counts as counterfeit."""
-        y = np.full(self.signals_.num_rows, np.nan)
-        if not tables.has("labels"):
-            return y
-        labels = tables.fetch(
-            "SELECT entity_id AS store_id, max(label) AS label FROM labels WHERE entity_type = 'store' "
-            "GROUP BY entity_id",
-            "store labels",
-        )
-        position = pc.index_in(labels.column("store_id"), value_set=self.signals_.column("store_id"))
-        found = pc.is_valid(position).to_numpy(zero_copy_only=False)
-        rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
-        y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
-        return y
 
     def _matrix(self, available: list[Signal]) -> tuple[np.ndarray, list[str]]:
         """The signals and their network mates' means, one row per store."""
