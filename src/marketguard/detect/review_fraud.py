@@ -34,10 +34,15 @@ import pyarrow.compute as pc
 from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.scoring import cross_fit, entity_labels, oriented_percentiles, value_sentence
+from marketguard.detect.scoring import (
+    choose_mode,
+    cross_fit,
+    entity_labels,
+    oriented_percentiles,
+    value_sentence,
+)
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
-from marketguard.errors import ParameterError
 from marketguard.features.review_signals import RATING, REVIEW, REVIEW_GROUPS
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import US_PER_DAY, signal_steps
@@ -139,17 +144,9 @@ class ReviewFraudDetector(Detector):
         self.available_: list[Signal] = available
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
         y = entity_labels(tables, "review", self.features_.column("review_id"))
-        n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
-        if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
-            raise ParameterError(
-                f"supervised review scoring needs labelled reviews of both kinds; the labels hold {n_pos} "
-                f"fake and {n_neg} genuine reviews"
-            )
-        enough = n_pos >= self.min_labels and n_neg >= self.min_labels
-        supervised = self.mode == "supervised" or (self.mode == "auto" and enough)
-        self.mode_ = "supervised" if supervised else "unsupervised"
-        self.n_labels_ = {"fake": n_pos, "genuine": n_neg}
-        if supervised:
+        self.mode_ = choose_mode(self.mode, y, self.min_labels, ("reviews", "fake", "genuine"))
+        self.n_labels_ = {"fake": int(np.sum(y == 1)), "genuine": int(np.sum(y == 0))}
+        if self.mode_ == "supervised":
             self._fit_supervised(tables, y)
         else:
             self.percentiles_ = (

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from scipy.stats import rankdata
 
 from marketguard.engine.tables import Tables
+from marketguard.errors import ParameterError
 from marketguard.features.signals import Signal
 
 
@@ -36,6 +37,23 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
     rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)
     y[rows] = labels.column("label").to_numpy(zero_copy_only=False)[found]
     return y
+
+
+def choose_mode(mode: str, y: np.ndarray, min_labels: int, what: tuple[str, str, str]) -> str:
+    """``"supervised"`` or ``"unsupervised"`` for a detector's ``mode`` and labels ``y`` (1 / 0 / NaN).
+
+    ``"auto"`` trains when each class has ``min_labels`` labels; ``"supervised"`` insists on at least two of
+    each. ``what`` names the entities and both classes for the error, e.g. ("stores", "counterfeit",
+    "legitimate")."""
+    n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
+    if mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
+        entities, positive, negative = what
+        raise ParameterError(
+            f"supervised scoring needs labelled {entities} of both kinds; the labels hold {n_pos} "
+            f"{positive} and {n_neg} {negative} {entities}"
+        )
+    enough = n_pos >= min_labels and n_neg >= min_labels
+    return "supervised" if mode == "supervised" or (mode == "auto" and enough) else "unsupervised"
 
 
 @dataclass

@@ -29,9 +29,15 @@ from scipy.special import expit
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.scoring import cross_fit, entity_labels, oriented_percentiles, value_sentence
+from marketguard.detect.scoring import (
+    choose_mode,
+    cross_fit,
+    entity_labels,
+    oriented_percentiles,
+    value_sentence,
+)
 from marketguard.engine.tables import Tables
-from marketguard.errors import ModelError, ParameterError
+from marketguard.errors import ModelError
 from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.signals import GROUPS, Signal, signal_steps
 
@@ -112,17 +118,9 @@ class StoreRiskModel(Detector):
             self._fit_saved(available, self._saved)
             return self
         y = entity_labels(tables, "store", self.signals_.column("store_id"))
-        n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
-        if self.mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
-            raise ParameterError(
-                f"supervised store risk needs labelled stores of both kinds; the labels hold {n_pos} "
-                f"counterfeit and {n_neg} legitimate stores"
-            )
-        enough = n_pos >= self.min_labels and n_neg >= self.min_labels
-        supervised = self.mode == "supervised" or (self.mode == "auto" and enough)
-        self.mode_ = "supervised" if supervised else "unsupervised"
-        self.n_labels_ = {"counterfeit": n_pos, "legitimate": n_neg}
-        if supervised:
+        self.mode_ = choose_mode(self.mode, y, self.min_labels, ("stores", "counterfeit", "legitimate"))
+        self.n_labels_ = {"counterfeit": int(np.sum(y == 1)), "legitimate": int(np.sum(y == 0))}
+        if self.mode_ == "supervised":
             self._fit_supervised(available, y)
         else:
             self.percentiles_ = (
