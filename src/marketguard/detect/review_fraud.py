@@ -43,6 +43,7 @@ from marketguard.detect.scoring import (
 )
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
+from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.review_signals import RATING, REVIEW, REVIEW_GROUPS
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import US_PER_DAY, signal_steps
@@ -135,7 +136,8 @@ class ReviewFraudDetector(Detector):
         steps, available, self.missing_ = signal_steps(tables, REVIEW_GROUPS, REVIEW)
         tables.run(steps)
         self.features_ = tables.fetch(
-            "SELECT f.*, rv.reviewer_account_id AS account_id, rr.ring_id, ar.ring_id AS reviewer_ring_id "
+            "SELECT f.*, rv.reviewer_account_id AS account_id, rv.listing_id, rr.ring_id, "
+            "ar.ring_id AS reviewer_ring_id "
             "FROM review_features f JOIN reviews rv ON f.review_id = rv.review_id "
             "LEFT JOIN review_rings rr ON f.review_id = rr.review_id "
             "LEFT JOIN reviewer_rings ar ON rv.reviewer_account_id = ar.account_id ORDER BY f.review_id",
@@ -290,8 +292,12 @@ class ReviewFraudDetector(Detector):
         )
 
     def _fit_supervised(self, tables: Tables, y: np.ndarray) -> None:
-        X = np.column_stack([self._values(s) for s in self.available_])
-        names = [s.name for s in self.available_]
+        own = np.column_stack([self._values(s) for s in self.available_])
+        listing = pc.dictionary_encode(self.features_.column("listing_id").combine_chunks()).indices
+        # the other reviews of the same listing: a listing that draws fakes draws many (see neighbours.py)
+        mates = mean_of_mates(own, listing.to_numpy(zero_copy_only=False).astype(np.int64))
+        X = np.hstack([own, mates])
+        names = [s.name for s in self.available_] + [f"listing_mean_{s.name}" for s in self.available_]
         text = self._text_scores(tables, y)
         if text is not None:
             X, names = np.column_stack([X, text]), [*names, "text_score"]
@@ -393,11 +399,15 @@ class ReviewFraudDetector(Detector):
                 if lift[i, j] <= 0:
                     continue
                 name = names[j]
-                text = (
-                    f"its text reads as fake to the text model (P = {values[i, j]:.2f})"
-                    if name == "text_score"
-                    else value_sentence(signals[name], float(values[i, j]))
-                )
+                if name == "text_score":
+                    text = f"its text reads as fake to the text model (P = {values[i, j]:.2f})"
+                elif name.startswith("listing_mean_"):
+                    sentence = value_sentence(
+                        signals[name.removeprefix("listing_mean_")], float(values[i, j])
+                    )
+                    text = f"the listing's other reviews (mean): {sentence}"
+                else:
+                    text = value_sentence(signals[name], float(values[i, j]))
                 for column, item in zip(out, (review, name.upper(), float(lift[i, j]), text), strict=True):
                     column.append(item)
         return evidence_table("review_id", *out)
