@@ -55,7 +55,8 @@ def dense_blocks(
     split: bool = True,
 ) -> list[Block]:
     """Dense blocks from up to ``n_blocks`` rounds of peeling, densest first. ``weights`` per edge (default:
-    :func:`column_weights`); a round whose block has fewer than ``min_rows`` row nodes ends the search.
+    :func:`column_weights`); a round's block with fewer than ``min_rows`` row nodes is set aside, not
+    reported, and the search goes on.
     ``split``: report each connected component of a round's block (with at least ``min_rows`` rows) as a
     block of its own."""
     rows = np.asarray(rows, dtype=np.int64)
@@ -68,10 +69,10 @@ def dense_blocks(
             break
         keep, density, total = _peel(rows, cols + n_rows, w, alive, n_rows + n_cols)
         block_rows = np.flatnonzero(keep[:n_rows])
-        if block_rows.size < min_rows:
-            break
         inside = alive & keep[rows] & keep[cols + n_rows]
-        if split:
+        if block_rows.size < min_rows:
+            pass  # too few rows to be a block (one heavy reviewer, say): set aside, keep looking
+        elif split:
             blocks += _components(rows[inside], cols[inside], w[inside], n_rows, n_cols, min_rows)
         else:
             blocks.append(Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total)))
