@@ -75,7 +75,10 @@ def test_two_disjoint_rings_of_equal_density_are_split_into_two_blocks() -> None
 
 
 def test_a_block_too_small_to_report_does_not_end_the_search() -> None:
-    heavy_r, heavy_c = np.zeros(10, np.int64), np.zeros(10, np.int64)  # one account, ten reviews of one listing
+    heavy_r, heavy_c = (
+        np.zeros(10, np.int64),
+        np.zeros(10, np.int64),
+    )  # one account, ten reviews of one listing
     ring_r, ring_c = _ring(range(1, 6), range(1, 6))
     blocks = dense_blocks(np.r_[heavy_r, ring_r], np.r_[heavy_c, ring_c], 6, 6, n_blocks=3, min_rows=2)
     assert [b.rows.tolist() for b in blocks] == [[1, 2, 3, 4, 5]]
