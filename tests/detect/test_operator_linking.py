@@ -119,6 +119,29 @@ def test_the_same_wifi_without_strangers_is_strong_evidence(tmp_path) -> None:
     assert kinds == {"wifi", "ip", "ip_net"}
 
 
+def test_store_less_groups_are_environment_groups_not_networks(tmp_path) -> None:
+    """Two buyers on one phone: no store, so no network, but a group other detectors (review farms) read."""
+    market = _market(0)
+    market["accounts"]["account_id"] += ["B1", "B2"]
+    for column, values in (("created_at", ["2025-01-01"] * 2), ("id_document", ["docB1", "docB2"])):
+        market["accounts"][column] += values
+    market["accounts"]["phone"] += ["pB1", "pB2"]
+    logins = market["logins"]
+    for acc in ("B1", "B2"):
+        for column, value in (("account_id", acc), ("ts", "2025-02-02T00:00:00Z"), ("ip", "10.9.9.9")):
+            logins[column] += [value] * 2
+        logins["device_id"] += ["rack-7"] * 2
+        logins["wifi_bssid"] += [None] * 2
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, write_tiny(tmp_path / "m", "parquet", tables=market))
+        linker = OperatorLinker().fit(tables)
+        groups = backend.fetch("SELECT * FROM environment_groups ORDER BY group_id, account_id", "groups")
+    assert "B1" not in linker.assignments_.column("account_id").to_pylist()
+    expected = [("A1", "G-A1", 3), ("A2", "G-A1", 3), ("A6", "G-A1", 3), ("A3", "G-A3", 3)]
+    expected += [("A4", "G-A3", 3), ("A5", "G-A3", 3), ("B1", "G-B1", 2), ("B2", "G-B1", 2)]
+    assert groups.to_pylist() == [{"account_id": a, "group_id": g, "n_accounts": n} for a, g, n in expected]
+
+
 def test_engagement_scales_the_evidence(tmp_path) -> None:
     # A1 and A2 each made half of their logins on dev-x: full weight when half is enough (min_share 0.2),
     # 0.9 * 0.5 / 0.9 = 0.5 when 90% is asked for

@@ -161,6 +161,8 @@ def test_rating_deviation_is_against_the_listings_other_reviews() -> None:
         "without_order",
         "account_age_days",
         "duplicate_text_accounts",
+        "environment_reviewers",
+        "environment_co_reviewers",
     ]
 
 
@@ -187,3 +189,48 @@ def test_supervised_when_labels_exist() -> None:
     assert detector.feature_names_[-1] == "text_score"
     assert detector.metrics_["cross_fitted_roc_auc"] > 0.95
     assert evidence.num_rows >= 1 and set(evidence.column("review_id").to_pylist()) == {"R0000"}
+
+
+def test_reviewers_sharing_an_environment_are_a_ring_without_any_campaign() -> None:
+    """Six accounts on one phone rack each review a listing of a different store, weeks apart, no shared
+    target and no burst: the dense blocks see nothing, the shared environment makes them one ring. A household
+    of three reviewers on one router stays out (fewer than ``min_environment_reviewers``)."""
+    market = _market(farm=0, honest=100)
+    rows = [(f"E{a}", f"L{a + 1}0", START + timedelta(days=20 * a)) for a in range(6)]
+    reviews = market["reviews"]
+    extra = pa.table(
+        {
+            "review_id": [f"R9{i:03d}" for i in range(len(rows))],
+            "listing_id": [r[1] for r in rows],
+            "reviewer_account_id": [r[0] for r in rows],
+            "order_id": pa.array([None] * len(rows), pa.string()),
+            "ts": pa.array([r[2] for r in rows], pa.timestamp("us", tz="UTC")),
+            "rating": [5] * len(rows),
+            "text": [f"lovely item number {i}" for i in range(len(rows))],
+        }
+    )
+    market["reviews"] = pa.concat_tables([reviews, extra.cast(reviews.schema)])
+    groups = [(f"E{a}", "G-E0", 6) for a in range(6)] + [(f"H{h}", "G-H0", 3) for h in range(3)]
+    market["environment_groups"] = pa.table(
+        {k: [g[i] for g in groups] for i, k in enumerate(("account_id", "group_id", "n_accounts"))}
+    )
+    with make_backend("duckdb") as backend:
+        for name, table in market.items():
+            backend.register_arrow(name, table)
+        tables = Tables(backend, frozenset(market) - {"environment_groups"})
+        detector = ReviewFraudDetector().fit(tables)
+        scores = detector.score(tables).column("score").to_numpy()
+    rings = detector.rings_.to_pylist()
+    assert [(r["evidence"], r["n_reviewers"], r["n_targets"], r["n_reviews"]) for r in rings] == [
+        ("shared_environment", 6, 6, 6)
+    ]
+    features = detector.features_.to_pylist()
+    farm = np.array([f["account_id"].startswith("E") for f in features])
+    assert {f["ring_id"] for f in features if f["account_id"].startswith("E")} == {rings[0]["ring_id"]}
+    assert all(f["ring_id"] is None for f in features if not f["account_id"].startswith("E"))
+    by_account = {f["account_id"]: f for f in features}
+    assert (
+        by_account["E0"]["environment_reviewers"] == 5 and by_account["E0"]["environment_co_reviewers"] == 0
+    )
+    assert by_account["H0"]["environment_reviewers"] == 2 and by_account["H5"]["environment_reviewers"] == 0
+    assert scores[farm].min() > scores[~farm].max()

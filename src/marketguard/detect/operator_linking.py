@@ -17,7 +17,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, evidence_table
-from marketguard.detect.networks import assign_networks, empty_assignments, strongest_link
+from marketguard.detect.networks import (
+    GROUP_SCHEMA,
+    assign_networks,
+    empty_assignments,
+    environment_groups,
+    strongest_link,
+)
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
@@ -56,7 +62,9 @@ class OperatorLinker(Detector):
     Requires ``accounts``, ``stores`` and ``logins``; uses ``shipments`` (with orders and listings) for sender
     phones when present. Learns ``assignments_`` (account_id, network_id for networks with at least two accounts
     and a store), ``links_`` (one row per linked pair and shared artifact, with its evidence) and ``hubs_``
-    (artifacts above their kind's degree cap, never paired). Reason codes: see :data:`REASON_CODES`.
+    (artifacts above their kind's degree cap, never paired). Registers ``environment_groups`` (account_id,
+    group_id, n_accounts): every linked group, with or without a store, for the detectors that look at
+    store-less accounts (review farms). Reason codes: see :data:`REASON_CODES`.
 
     Parameters
     ----------
@@ -139,6 +147,7 @@ class OperatorLinker(Detector):
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
         if pairs.num_rows == 0:
             tables.backend.register_arrow("account_networks", empty_assignments())
+            tables.backend.register_arrow("environment_groups", GROUP_SCHEMA.empty_table())
             return
         labels = self._weighted_networks(
             pairs.column("code_a").to_numpy(), pairs.column("code_b").to_numpy(), pairs, len(ids)
@@ -146,6 +155,7 @@ class OperatorLinker(Detector):
         tables.backend.register_arrow(
             "account_networks", assign_networks(ids.combine_chunks(), labels, owners)
         )
+        tables.backend.register_arrow("environment_groups", environment_groups(ids.combine_chunks(), labels))
 
     def _weighted_networks(
         self, src: np.ndarray, dst: np.ndarray, pairs: pa.Table, n_nodes: int
@@ -238,7 +248,8 @@ class OperatorLinker(Detector):
 
 
 def _naming_steps() -> list[Step]:
-    """The naming rule of :func:`~marketguard.detect.networks.assign_networks`, in SQL."""
+    """The naming rules of :func:`~marketguard.detect.networks.assign_networks` and
+    :func:`~marketguard.detect.networks.environment_groups`, in SQL."""
     return [
         Step(
             "account_groups",
@@ -254,6 +265,12 @@ def _naming_steps() -> list[Step]:
             "FROM account_groups ag LEFT JOIN (SELECT DISTINCT account_id FROM stores) o "
             "ON ag.account_id = o.account_id GROUP BY ag.grp) m ON g.grp = m.grp "
             "WHERE m.n >= 2 AND m.has_store = 1",
+        ),
+        Step(
+            "environment_groups",
+            "SELECT g.account_id, 'G-' || m.first AS group_id, m.n AS n_accounts FROM account_groups g JOIN "
+            "(SELECT grp, min(account_id) AS first, count(*) AS n FROM account_groups GROUP BY grp) m "
+            "ON g.grp = m.grp WHERE m.n >= 2",
         ),
     ]
 

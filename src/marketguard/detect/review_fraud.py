@@ -8,7 +8,10 @@ times ``1 + log(1 + burst excess)`` (how far the listing's pace around the revie
 Greedy peeling (:func:`~marketguard.graph.dense_blocks.dense_blocks`) finds dense blocks round after round; a
 block is a *ring* when it has between ``min_ring_reviewers`` and ``max_ring_reviewers`` reviewers and both
 sides co-review (at least two reviews per reviewer and per column inside), which rejects the large, loose
-blocks peeling ends with on honest traffic. Rings are numbered densest first.
+blocks peeling ends with on honest traffic. Rings are numbered densest first. A second kind of ring needs no
+co-reviewing at all: ``min_environment_reviewers`` reviewers from one group of accounts the operator linker tied
+together by shared devices, Wi-Fi or identities (``environment_groups``; a farm's phone racks), which catches
+farms that spread their reviews one per store, and the camouflage reviews of every farm account.
 
 Every review then gets the signals of :mod:`marketguard.features.review_signals` (rating, reviewer history,
 store, order, account, near-duplicate text, rings). Unsupervised (no labels): a review by a ring member scores
@@ -59,8 +62,14 @@ RING_SCHEMA = pa.schema(
         ("n_reviewers", pa.int64()),
         ("n_targets", pa.int64()),
         ("n_reviews", pa.int64()),
+        ("evidence", pa.string()),
     ]
 )
+
+#: What a ring was found from: a dense block of the review graph, or a group of linked accounts (shared
+#: devices, Wi-Fi, identities: :class:`~marketguard.detect.operator_linking.OperatorLinker`'s
+#: ``environment_groups``) writing reviews.
+DENSE_BLOCK, SHARED_ENVIRONMENT = "dense_block", "shared_environment"
 
 
 class ReviewFraudDetector(Detector):
@@ -83,6 +92,11 @@ class ReviewFraudDetector(Detector):
         Rounds of peeling (each finds one block, split into its connected components).
     min_ring_reviewers, max_ring_reviewers
         Size limits of a ring, in reviewers (farms run tens to hundreds of accounts).
+    min_environment_reviewers
+        Reviewers from one group of accounts linked by a shared environment (read from ``environment_groups``,
+        which :class:`~marketguard.detect.operator_linking.OperatorLinker` registers) that make the group a ring,
+        whatever they review: households share a router but rarely count more than four reviewers, and the
+        linker's specificity weighting keeps offices and public Wi-Fi from linking accounts at all.
     bucket_days
         Width of the time buckets of the ring graph's columns.
     n_reasons
@@ -98,6 +112,7 @@ class ReviewFraudDetector(Detector):
         "n_rounds": Interval(int, 1, None),
         "min_ring_reviewers": Interval(int, 2, None),
         "max_ring_reviewers": Interval(int, 2, None),
+        "min_environment_reviewers": Interval(int, 2, None),
         "bucket_days": Interval(int, 1, None),
         "n_reasons": Interval(int, 1, None),
         "random_state": Interval(int, 0, None),
@@ -113,6 +128,7 @@ class ReviewFraudDetector(Detector):
         n_rounds: int = 60,
         min_ring_reviewers: int = 3,
         max_ring_reviewers: int = 1000,
+        min_environment_reviewers: int = 5,
         bucket_days: int = 7,
         n_reasons: int = 3,
         random_state: int = 0,
@@ -123,6 +139,7 @@ class ReviewFraudDetector(Detector):
         self.n_rounds = n_rounds
         self.min_ring_reviewers = min_ring_reviewers
         self.max_ring_reviewers = max_ring_reviewers
+        self.min_environment_reviewers = min_environment_reviewers
         self.bucket_days = bucket_days
         self.n_reasons = n_reasons
         self.random_state = random_state
@@ -182,12 +199,16 @@ class ReviewFraudDetector(Detector):
         target = "l.store_id" if by_store else "rv.listing_id"
         joined = "JOIN listings l ON rv.listing_id = l.listing_id" if by_store else ""
         bucket = self.bucket_days * US_PER_DAY
+        linked = tables.backend.table_exists("environment_groups")
+        group = "g.group_id" if linked else "CAST(NULL AS VARCHAR)"
+        groups = "LEFT JOIN environment_groups g ON rv.reviewer_account_id = g.account_id" if linked else ""
         edges = tables.fetch(
             "WITH e AS (SELECT rv.review_id, rv.reviewer_account_id AS account_id, "
-            f"{target} AS target, epoch_us(rv.ts) // {bucket} AS bucket, b.listing_burst FROM reviews rv "
-            f"{joined} JOIN {RATING.step_name} b ON rv.review_id = b.review_id) "
+            f"{target} AS target, epoch_us(rv.ts) // {bucket} AS bucket, b.listing_burst, {group} AS group_id "
+            f"FROM reviews rv {joined} JOIN {RATING.step_name} b ON rv.review_id = b.review_id {groups}) "
             "SELECT review_id, account_id, dense_rank() OVER (ORDER BY account_id) - 1 AS r, "
-            "dense_rank() OVER (ORDER BY target, bucket) - 1 AS c, listing_burst FROM e ORDER BY review_id",
+            "dense_rank() OVER (ORDER BY target, bucket) - 1 AS c, listing_burst, group_id FROM e "
+            "ORDER BY review_id",
             "review ring edges",
         )
         rows = edges.column("r").to_numpy().astype(np.int64)
@@ -211,7 +232,7 @@ class ReviewFraudDetector(Detector):
         )
         ring_of_review = np.full(rows.size, -1, dtype=np.int64)
         ring_of_reviewer = np.full(n_rows, -1, dtype=np.int64)
-        kept: list[tuple[float, int, int, int]] = []
+        kept: list[tuple[float, int, int, int, str]] = []
         for block in blocks:  # densest first
             in_rows = np.zeros(n_rows, bool)
             in_rows[block.rows] = True
@@ -229,7 +250,10 @@ class ReviewFraudDetector(Detector):
             ring_of_review[inside] = ring
             fresh = block.rows[ring_of_reviewer[block.rows] < 0]
             ring_of_reviewer[fresh] = ring
-            kept.append((block.density, int(block.rows.size), int(block.cols.size), n_edges))
+            kept.append((block.density, int(block.rows.size), int(block.cols.size), n_edges, DENSE_BLOCK))
+        group_codes = pc.dictionary_encode(edges.column("group_id").combine_chunks()).indices
+        group_of = pc.fill_null(group_codes, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        self._add_environment_rings(rows, cols, group_of, weights, ring_of_review, ring_of_reviewer, kept)
         ids = np.array([f"ring_{i + 1:04d}" for i in range(len(kept))], dtype=object)
         density = np.array([k[0] for k in kept], dtype=np.float64)
         self.rings_ = pa.table(
@@ -239,6 +263,7 @@ class ReviewFraudDetector(Detector):
                 "n_reviewers": pa.array([k[1] for k in kept], pa.int64()),
                 "n_targets": pa.array([k[2] for k in kept], pa.int64()),
                 "n_reviews": pa.array([k[3] for k in kept], pa.int64()),
+                "evidence": pa.array([k[4] for k in kept], pa.string()),
             },
             schema=RING_SCHEMA,
         )
@@ -267,6 +292,54 @@ class ReviewFraudDetector(Detector):
                 }
             ),
         )
+
+    def _add_environment_rings(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        group_of: np.ndarray,
+        weights: np.ndarray,
+        ring_of_review: np.ndarray,
+        ring_of_reviewer: np.ndarray,
+        kept: list[tuple[float, int, int, int, str]],
+    ) -> None:
+        """Rings from environment groups (after the dense blocks, which keep their reviews and reviewers): a
+        group adds a ring when at least ``min_ring_reviewers`` of its reviewers are in no ring yet."""
+        for members in self._environment_groups(rows, cols, group_of, weights):
+            fresh = np.unique(rows[members])
+            fresh = fresh[ring_of_reviewer[fresh] < 0]
+            if fresh.size < self.min_ring_reviewers:
+                continue  # already told by dense blocks
+            inside = members[ring_of_review[members] < 0]
+            ring = len(kept)
+            ring_of_review[inside] = ring
+            ring_of_reviewer[fresh] = ring
+            n_reviewers, n_targets = np.unique(rows[members]).size, np.unique(cols[members]).size
+            density = float(weights[members].sum()) / (n_reviewers + n_targets)
+            kept.append((density, n_reviewers, n_targets, int(inside.size), SHARED_ENVIRONMENT))
+
+    def _environment_groups(
+        self, rows: np.ndarray, cols: np.ndarray, group_of: np.ndarray, weights: np.ndarray
+    ) -> list[np.ndarray]:
+        """Edge indices of each environment group with ``min_environment_reviewers`` to ``max_ring_reviewers``
+        reviewers, densest group first (density as Fraudar's: edge weight over reviewers plus columns)."""
+        grouped = np.flatnonzero(group_of >= 0)
+        if grouped.size == 0:
+            return []
+        n_groups = int(group_of.max()) + 1
+        pairs = np.unique(np.column_stack([group_of[grouped], rows[grouped]]), axis=0)
+        reviewers = np.bincount(pairs[:, 0], minlength=n_groups)
+        eligible = (reviewers >= self.min_environment_reviewers) & (reviewers <= self.max_ring_reviewers)
+        chosen = grouped[eligible[group_of[grouped]]]
+        if chosen.size == 0:
+            return []
+        order = chosen[np.argsort(group_of[chosen], kind="stable")]
+        starts = np.flatnonzero(np.diff(group_of[order], prepend=-1))
+        members = np.split(order, starts[1:])
+        density = [
+            float(weights[m].sum()) / (np.unique(rows[m]).size + np.unique(cols[m]).size) for m in members
+        ]
+        return [members[i] for i in np.argsort(-np.array(density), kind="stable")]
 
     def _group_texts(self, tables: Tables) -> None:
         """Register ``review_text_groups`` (near-duplicate texts) when the reviews have any text."""

@@ -3,7 +3,8 @@
 Bought reviews betray themselves by behaviour more than by words: a rating far from the listing's consensus and
 at an extreme, a burst of reviews on one listing within days, accounts that write one review and vanish or write
 many in a day, several reviews by one account on one store, reviews nobody ordered for, the same template text
-posted by many accounts, and membership of a dense reviewer x listing block (a ring, found in
+posted by many accounts, reviewers sharing one environment (the operator linker's ``environment_groups``: a
+farm's phone racks and routers), and membership of a dense reviewer x listing block (a ring, found in
 :mod:`marketguard.graph.dense_blocks`). Each group is one SQL step over the contract's ``reviews`` and the
 tables it names; a group whose tables are missing is skipped and said so (see
 :func:`~marketguard.features.signals.catalogue.signal_steps`), which is how the YelpChi benchmark (no text, no
@@ -103,6 +104,25 @@ def _text_sql(tables: Tables) -> str:
         "FROM review_text_groups t JOIN reviews rv ON t.review_id = rv.review_id), "
         "n AS (SELECT text_group, count(DISTINCT account_id) AS k FROM g GROUP BY text_group) "
         "SELECT g.review_id, n.k - 1 AS duplicate_text_accounts FROM g JOIN n ON g.text_group = n.text_group"
+    )
+
+
+def _environment_sql(tables: Tables) -> str:
+    by_store = tables.has("listings")
+    target = "l.store_id" if by_store else "rv.listing_id"
+    joined = "JOIN listings l ON rv.listing_id = l.listing_id " if by_store else ""
+    return (
+        "WITH r AS (SELECT rv.review_id, rv.reviewer_account_id AS account_id, "
+        f"{target} AS target, g.group_id FROM reviews rv {joined}"
+        "LEFT JOIN environment_groups g ON rv.reviewer_account_id = g.account_id), "
+        "writers AS (SELECT group_id, count(DISTINCT account_id) AS k FROM r WHERE group_id IS NOT NULL "
+        "GROUP BY group_id), "
+        "co AS (SELECT group_id, target, count(DISTINCT account_id) AS k FROM r WHERE group_id IS NOT NULL "
+        "GROUP BY group_id, target) "
+        "SELECT r.review_id, coalesce(w.k - 1, 0) AS environment_reviewers, "
+        "coalesce(co.k - 1, 0) AS environment_co_reviewers FROM r "
+        "LEFT JOIN writers w ON r.group_id = w.group_id "
+        "LEFT JOIN co ON r.group_id = co.group_id AND r.target = co.target"
     )
 
 
@@ -250,9 +270,33 @@ TEXT = SignalGroup(
     ),
 )
 
+ENVIRONMENT = SignalGroup(
+    name="review_environment",
+    meaning="other reviewers sharing the reviewer's devices, Wi-Fi or identity (operator linking's groups)",
+    tables=("reviews",),
+    needs=("environment_groups",),
+    sql=_environment_sql,
+    signals=(
+        Signal(
+            "environment_reviewers",
+            "other accounts linked to the reviewer by a shared environment that also write reviews",
+            1,
+            0.0,
+            says="{value:.0f} other reviewers share its devices, Wi-Fi or identity",
+        ),
+        Signal(
+            "environment_co_reviewers",
+            "of those, the accounts that reviewed the same store (listing without listings)",
+            1,
+            0.0,
+            says="{value:.0f} accounts sharing its environment reviewed the same store",
+        ),
+    ),
+)
+
 RING = SignalGroup(
     name="review_ring",
-    meaning="membership of a dense reviewer x listing block",
+    meaning="membership of a review ring (a dense reviewer x store block, or a linked group of reviewers)",
     tables=("reviews",),
     needs=("review_rings", "reviewer_rings"),
     sql=_ring_sql,
@@ -275,4 +319,13 @@ RING = SignalGroup(
 )
 
 #: Every review signal group, in the order of ``review_features``'s columns.
-REVIEW_GROUPS: tuple[SignalGroup, ...] = (RATING, REVIEWER, STORE, ORDER, ACCOUNT, TEXT, RING)
+REVIEW_GROUPS: tuple[SignalGroup, ...] = (
+    RATING,
+    REVIEWER,
+    STORE,
+    ORDER,
+    ACCOUNT,
+    TEXT,
+    ENVIRONMENT,
+    RING,
+)

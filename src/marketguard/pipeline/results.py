@@ -80,6 +80,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("n_reviewers", pa.int64()),
             ("n_targets", pa.int64()),
             ("n_reviews", pa.int64()),
+            ("evidence", pa.string()),
         ]
     ),
 }
