@@ -173,7 +173,13 @@ REVIEWER = SignalGroup(
     tables=("reviews",),
     sql=_reviewer_sql,
     signals=(
-        Signal("reviewer_reviews", "reviews the account wrote", 0, None),
+        Signal(
+            "reviewer_reviews",
+            "reviews the account wrote (one-shot accounts: 1)",
+            -1,
+            None,
+            says="its account wrote only {value:.0f} reviews",
+        ),
         Signal(
             "reviewer_span_days",
             "days between the account's first and last review (hit-and-run accounts: 0)",
