@@ -108,7 +108,7 @@ class StoreRiskModel(Detector):
             else ("CAST(NULL AS VARCHAR) AS network_id", "")
         )
         self.signals_ = tables.fetch(
-            f"SELECT f.*, {network} FROM store_features f JOIN stores s ON f.store_id = s.store_id {joined} "
+            f"SELECT f.*, s.account_id, {network} FROM store_features f JOIN stores s ON f.store_id = s.store_id {joined} "
             "ORDER BY f.store_id",
             "fetch store features",
         )

@@ -19,6 +19,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
     "store_scores": pa.schema(
         [
             ("store_id", pa.string()),
+            ("account_id", pa.string()),
             ("score", pa.float64()),
             ("rank", pa.int64()),
             ("network_id", pa.string()),
@@ -83,10 +84,55 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("evidence", pa.string()),
         ]
     ),
+    "sites": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("site_id", pa.string()),
+            ("rank", pa.int64()),
+            ("address", pa.string()),
+            ("n_addresses", pa.int64()),
+            ("lat", pa.float64()),
+            ("lon", pa.float64()),
+            ("n_shipments", pa.int64()),
+            ("n_stores", pa.int64()),
+            ("share", pa.float64()),
+            ("exclusivity", pa.float64()),
+            ("n_sender_phones", pa.int64()),
+            ("first_seen", _TS),
+            ("last_seen", _TS),
+            ("active_days", pa.float64()),
+            ("score", pa.float64()),
+            ("reasons", _REASONS),
+        ]
+    ),
+    "money": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("party", pa.string()),
+            ("rank", pa.int64()),
+            ("role", pa.string()),
+            ("hops", pa.int64()),
+            ("amount", pa.float64()),
+            ("share", pa.float64()),
+            ("n_transfers", pa.int64()),
+            ("first_seen", _TS),
+            ("last_seen", _TS),
+            ("reasons", _REASONS),
+        ]
+    ),
+    "network_revenue": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("month", pa.string()),
+            ("revenue", pa.float64()),
+            ("n_orders", pa.int64()),
+            ("units", pa.int64()),
+        ]
+    ),
 }
 
 #: Results written only when the scan's input allows (e.g. review scores need reviews).
-OPTIONAL_RESULTS = ("review_scores", "reviewer_scores", "review_rings")
+OPTIONAL_RESULTS = ("review_scores", "reviewer_scores", "review_rings", "sites", "money", "network_revenue")
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:

@@ -188,6 +188,7 @@ def _store_scores(scores: pa.Table, evidence: pa.Table, signals: pa.Table) -> pa
     table = pa.table(
         {
             "store_id": signals.column("store_id"),
+            "account_id": signals.column("account_id"),
             "score": scores.column("score"),
             "network_id": signals.column("network_id"),
         }
