@@ -6,7 +6,7 @@ CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint format bench clean
+.PHONY: demo test test-browser test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: $(CORE)
 ## test: the whole default suite, Spark parity included (browser and slow tests are opt-in markers)
 test: $(DEV)
 	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+## test-browser: the browser tests (case report in Debian's chromium via Playwright; `apt-get install chromium`)
+test-browser: $(DEV)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 ## test-fast: engine-free and DuckDB tests only
 test-fast: $(DEV)

@@ -1,0 +1,303 @@
+"""A case as one self-contained HTML file: inline CSS and SVG, no script, no URL of any kind.
+
+A Content-Security-Policy forbids every fetch, so even text from the data that looks like a link can never make
+the file reach the network when an investigator opens it. All data text is escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from marketguard.report import formatting as fmt
+from marketguard.report.charts import money_flow, revenue_chart, site_map
+from marketguard.report.evidence import KIND_LABELS
+from marketguard.report.graph_drawing import evidence_graph_svg
+from marketguard.report.styles import CSS
+from marketguard.report.svg import colour
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+class Safe(str):
+    """Markup built by this module (already escaped); plain ``str`` cells are escaped when written."""
+
+
+Cell = str | Safe
+Column = tuple[str, str]  # (heading, css class: "num", "id" or "")
+
+
+def _cell(value: Cell) -> str:
+    return value if isinstance(value, Safe) else escape(value)
+
+
+def _table(columns: list[Column], rows: list[list[Cell]], caption: str = "") -> str:
+    head = "".join(f'<th class="{cls}">{escape(name)}</th>' for name, cls in columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="{cls}">{_cell(v)}</td>' for (_, cls), v in zip(columns, row, strict=True))
+        + "</tr>"
+        for row in rows
+    )
+    cap = f'<p class="caption">{escape(caption)}</p>' if caption else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{cap}"
+
+
+def _reasons(reasons: list[str] | None) -> Safe:
+    items = "".join(f"<li>{escape(r)}</li>" for r in reasons or [])
+    return Safe(f"<ul>{items}</ul>" if items else fmt.DASH)
+
+
+def _kind(kind: str) -> Safe:
+    swatch = f'<span class="swatch" style="background:{colour(kind)}"></span>'
+    return Safe(swatch + escape(KIND_LABELS.get(kind, kind)))
+
+
+def _figure(svg: str | None, caption: str, empty: str) -> str:
+    if svg is None:
+        return f'<p class="muted">{escape(empty)}</p>'
+    return f'<figure>{svg}<figcaption class="caption">{escape(caption)}</figcaption></figure>'
+
+
+def _card(name: str, value: str, detail: str = "", cls: str = "") -> str:
+    extra = f'<div class="detail">{escape(detail)}</div>' if detail else ""
+    return (
+        f'<div class="card {cls}"><div class="name">{escape(name)}</div>'
+        f'<div class="value">{escape(value)}</div>{extra}</div>'
+    )
+
+
+def _summary(case: dict[str, Any]) -> str:
+    s, recent = case["summary"], case["recent_revenue"]
+    cards = [
+        _card("Network score", fmt.score(case["score"]), "1 = most suspicious", "score"),
+        _card("Stores", fmt.integer(s["n_stores"])),
+        _card("Accounts", fmt.integer(s["n_accounts"])),
+        _card("Identity documents", fmt.integer(s["n_id_documents"]), "distinct, behind these accounts"),
+        _card("Revenue", fmt.compact(s["revenue"]), f"{fmt.amount(s['revenue'])} in all"),
+        _card("Orders", fmt.integer(s["n_orders"])),
+    ]
+    if recent:
+        cards.append(
+            _card(
+                "Recent revenue",
+                fmt.compact(recent["revenue"]),
+                f"{recent['period']}, {fmt.integer(recent['n_orders'])} orders",
+            )
+        )
+    cards.append(
+        _card("Active", f"{fmt.day(s['first_seen'])} → {fmt.day(s['last_seen'])}", "first and last login")
+    )
+    shared = "".join(f"<li>{escape(fmt.integer(x['count']))} {escape(x['label'])}</li>" for x in s["shared"])
+    notes = "".join(f"<li>{escape(n)}</li>" for n in case["notes"])
+    return (
+        '<section id="summary"><h2>Summary</h2>'
+        f'<div class="cards">{"".join(cards)}</div>'
+        f"<h3>Why this network</h3>{_reasons(case['reasons'])}"
+        + (f'<h3>Shared inside the network</h3><ul class="chips">{shared}</ul>' if shared else "")
+        + (f'<div class="notes"><strong>Limits of this case</strong><ul>{notes}</ul></div>' if notes else "")
+        + "</section>"
+    )
+
+
+def _evidence_graph(case: dict[str, Any]) -> str:
+    svg, notes = evidence_graph_svg(case)
+    caption = (
+        "Accounts (circles) joined to the artifacts they share (diamonds, coloured by kind; thicker = stronger "
+        "evidence) and to the stores they own (squares, dashed)."
+        + "".join(f" {n[0].upper()}{n[1:]}." for n in notes)
+    )
+    return (
+        '<section id="graph"><h2>Evidence graph</h2>'
+        + _figure(svg, caption, "No accounts to draw.")
+        + "</section>"
+    )
+
+
+def _revenue(case: dict[str, Any]) -> str:
+    months = case["revenue_by_month"]
+    rows: list[list[Cell]] = [
+        [m["month"], fmt.amount(m["revenue"]), fmt.integer(m["n_orders"]), fmt.integer(m["units"])]
+        for m in months
+    ]
+    table = (
+        _table([("Month", ""), ("Revenue", "num"), ("Orders", "num"), ("Units", "num")], rows) if rows else ""
+    )
+    chart = _figure(
+        revenue_chart(months),
+        "Revenue per calendar month (months without orders show as zero).",
+        "No revenue by month in the results.",
+    )
+    return f'<section id="revenue"><h2>Revenue by month</h2>{chart}{table}</section>'
+
+
+def _sites(case: dict[str, Any]) -> str:
+    sites = case["sites"]
+    if not sites:
+        return '<section id="sites"><h2>Sites</h2><p class="muted">No sites traced (see the limits above).</p></section>'
+    unmapped = sum(s.get("lat") is None or s.get("lon") is None for s in sites)
+    caption = "Sites by rank; circle area grows with the share of the network's parcels." + (
+        f" {unmapped} site(s) without coordinates are not on the map." if unmapped else ""
+    )
+    rows: list[list[Cell]] = [
+        [
+            fmt.integer(s["rank"]),
+            s["address"] or fmt.DASH,
+            fmt.integer(s["n_shipments"]),
+            fmt.percent(s["share"]),
+            fmt.percent(s["exclusivity"]),
+            fmt.integer(s["n_stores"]),
+            _reasons(s["reasons"]),
+        ]
+        for s in sites
+    ]
+    columns = [
+        ("Rank", "num"),
+        ("Address", ""),
+        ("Parcels", "num"),
+        ("Share", "num"),
+        ("Exclusivity", "num"),
+        ("Stores", "num"),
+        ("Reasons", ""),
+    ]
+    return f'<section id="sites"><h2>Sites</h2>{_figure(site_map(sites), caption, "No site has coordinates.")}{_table(columns, rows)}</section>'
+
+
+def _money(case: dict[str, Any]) -> str:
+    money = case["money"]
+    if not money:
+        return '<section id="money"><h2>Money trail</h2><p class="muted">No money trail traced (see the limits above).</p></section>'
+    caption = "Where the network's money goes: each party indented by its hops from the network's accounts; line width is its share of the money traced."
+    if len(money) > 12:
+        caption += f" The top 12 of {len(money)} parties are drawn; all are in the table."
+    rows: list[list[Cell]] = [
+        [
+            fmt.integer(m["rank"]),
+            m["party"],
+            m["role"] or fmt.DASH,
+            fmt.integer(m["hops"]),
+            fmt.amount(m["amount"]),
+            fmt.percent(m["share"]),
+            fmt.integer(m["n_transfers"]),
+            _reasons(m["reasons"]),
+        ]
+        for m in money
+    ]
+    columns = [
+        ("Rank", "num"),
+        ("Party", "id"),
+        ("Role", ""),
+        ("Hops", "num"),
+        ("Amount", "num"),
+        ("Share", "num"),
+        ("Transfers", "num"),
+        ("Reasons", ""),
+    ]
+    return f'<section id="money"><h2>Money trail</h2>{_figure(money_flow(money, case["network_id"]), caption, "")}{_table(columns, rows)}</section>'
+
+
+def _stores(case: dict[str, Any]) -> str:
+    rows: list[list[Cell]] = [
+        [
+            fmt.integer(s["rank"]),
+            s["store_id"],
+            s.get("account_id") or fmt.DASH,
+            fmt.score(s["score"]),
+            _reasons(s["reasons"]),
+        ]
+        for s in case["stores"]
+    ]
+    columns = [("Rank", "num"), ("Store", "id"), ("Owner account", "id"), ("Score", "num"), ("Reasons", "")]
+    return f'<section id="stores"><h2>Stores ({len(rows)})</h2>{_table(columns, rows, "Rank is the store rank across the whole scan.")}</section>'
+
+
+def _evidence(case: dict[str, Any]) -> str:
+    artifacts: list[list[Cell]] = [
+        [
+            _kind(a["kind"]),
+            a["artifact"],
+            fmt.integer(a["n_accounts"]),
+            fmt.integer(a["n_sharing"]),
+            fmt.score(a["weight"]),
+            fmt.day(a["first_seen"]),
+            fmt.day(a["last_seen"]),
+        ]
+        for a in case["artifacts"]
+    ]
+    art_cols = [
+        ("Kind", ""),
+        ("Artifact", "id"),
+        ("Accounts here", "num"),
+        ("Sharers", "num"),
+        ("Max weight", "num"),
+        ("First seen", ""),
+        ("Last seen", ""),
+    ]
+    links: list[list[Cell]] = [
+        [
+            r["account_a"],
+            r["account_b"],
+            _kind(r["kind"]),
+            r["artifact"],
+            fmt.score(r["weight"]),
+            fmt.integer(r["n_sharing"]),
+            fmt.integer(r["n_events"]),
+            fmt.day(r["first_seen"]),
+            fmt.day(r["last_seen"]),
+        ]
+        for r in case["links"]
+    ]
+    link_cols = [
+        ("Account A", "id"),
+        ("Account B", "id"),
+        ("Kind", ""),
+        ("Artifact", "id"),
+        ("Weight", "num"),
+        ("Sharers", "num"),
+        ("Events", "num"),
+        ("First seen", ""),
+        ("Last seen", ""),
+    ]
+    return (
+        f'<section id="artifacts"><h2>Shared artifacts ({len(artifacts)})</h2>'
+        f"{_table(art_cols, artifacts, 'Sharers counts every account of the scan using the artifact, in this network or not.')}</section>"
+        f'<section id="links"><h2>Evidence: every link ({len(links)})</h2>'
+        f"{_table(link_cols, links, 'One row per account pair and shared artifact, strongest first; events are the two accounts together.')}</section>"
+    )
+
+
+def _footer(case: dict[str, Any]) -> str:
+    scan = case["scan"]
+    facts = [
+        ("Results", scan["results"]),
+        ("Results written", scan["written_at"]),
+        ("Engine", scan["engine"]),
+        ("marketguard", scan["version"]),
+        ("Input", scan["dataset"]),
+        ("Scan time", None if scan["seconds"] is None else f"{scan['seconds']:.1f} s"),
+        ("Optional inputs missing", ", ".join(scan["missing_optional_tables"]) or None),
+    ]
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts if v)
+    return f"<footer><strong>Scan</strong><dl>{items}</dl><p>Every figure is read from the scan's results; nothing is recomputed.</p></footer>"
+
+
+def render_html(case: dict[str, Any]) -> str:
+    """The case (from :func:`marketguard.report.build_case`) as one self-contained, printable HTML page."""
+    title = f"Case {case['network_id']}"
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · marketguard</title><style>{CSS}</style></head><body>"
+        f'<header><h1>Case <span class="id">{escape(case["network_id"])}</span></h1>'
+        '<div class="subtitle">Counterfeit-seller network: evidence, revenue, sites and money trail</div></header>'
+        + _summary(case)
+        + _evidence_graph(case)
+        + _revenue(case)
+        + _sites(case)
+        + _money(case)
+        + _stores(case)
+        + _evidence(case)
+        + _footer(case)
+        + "</body></html>\n"
+    )
