@@ -200,6 +200,40 @@ def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
 
 
 @main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--network", "network_id", required=True, help="Network id, e.g. N-U010009514.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@_debug_option
+def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
+    """Write the case report of one network from RESULTS (self-contained HTML, or JSON)."""
+    from marketguard.report import build_case, render_html, render_json
+
+    with _errors(debug):
+        case = build_case(results, network_id)
+        text = render_html(case) if fmt == "html" else render_json(case)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    click.echo(f"case report of {network_id} written to {out}")
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--network", "network_id", required=True, help="Network id, e.g. N-U010009514.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["graphml"]), default="graphml", show_default=True)
+@_debug_option
+def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
+    """Export one network's evidence graph from RESULTS for Gephi and link-analysis tools."""
+    from marketguard.report import write_graphml
+
+    with _errors(debug):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_graphml(results, network_id, out)
+    click.echo(f"{fmt} of {network_id} written to {out}")
+
+
+@main.command()
 @click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option(
@@ -208,7 +242,7 @@ def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
 @_debug_option
 def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) -> None:
-    """Simulate a marketplace, scan it, evaluate, and show the top networks."""
+    """Simulate a marketplace, scan it, evaluate, show the top networks and write the top network's case."""
     from marketguard.evaluate import evaluate as run_evaluate
     from marketguard.pipeline.scan import scan as run_scan
     from marketguard.simulate import simulate as run_simulate
@@ -228,6 +262,22 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
         _print_scan_summary(result.manifest, results)
         console.print("3. evaluating against the ground truth", markup=False)
         _print_metrics(run_evaluate(results, data / "truth"))
+        _write_top_case(results, workdir)
+
+
+def _write_top_case(results: Path, workdir: Path) -> None:
+    """The case report of the highest-scored network: what an investigator opens first."""
+    import pyarrow.parquet as pq
+
+    from marketguard.report import build_case, render_html
+
+    top = pq.read_table(results / "networks.parquet", columns=["network_id"]).slice(0, 1).to_pylist()
+    if not top:
+        return
+    network_id = top[0]["network_id"]
+    out = workdir / f"case-{network_id}.html"
+    out.write_text(render_html(build_case(results, network_id)), encoding="utf-8")
+    console.print(f"4. case report of the top network {network_id}: {out}", markup=False)
 
 
 def _print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
@@ -297,6 +347,21 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
             f"reviews: ROC-AUC {_fmt(r['roc_auc'])}, average precision {_fmt(r['average_precision'])}; "
             f"{r['farms_recovered']} of {r['n_farms']} review farms recovered as rings "
             f"(recall {_fmt(r['farm_recall'])}) among {r['n_rings']} rings",
+            markup=False,
+        )
+    if "sites" in metrics:
+        t = metrics["sites"]
+        console.print(
+            f"sites: {t['found']} of {t['true_sites']} counterfeit factories/warehouses among their network's "
+            f"top 5 sites within 2 km (recall {_fmt(t['recall'])})",
+            markup=False,
+        )
+    if "money" in metrics:
+        m = metrics["money"]
+        console.print(
+            f"money: collectors {m['collector']['found']} of {m['collector']['true']}, suppliers "
+            f"{m['supplier']['found']} of {m['supplier']['true']} among their network's top 3 of that role "
+            f"(recall {_fmt(m['recall'])})",
             markup=False,
         )
 

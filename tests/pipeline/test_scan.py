@@ -23,6 +23,9 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "review_scores.parquet",
         "reviewer_scores.parquet",
         "review_rings.parquet",
+        "network_revenue.parquet",
+        "sites.parquet",
+        "money.parquet",
         "quarantine",
         "manifest.json",
     }
@@ -45,6 +48,19 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "1 Wi-Fi router and 1 IP network"
     )
     assert networks[0]["revenue"] == pytest.approx(280.0)
+    assert networks[0]["revenue_window"] == pytest.approx(280.0) and networks[0]["window_days"] == 90
+    assert networks[0]["reasons"][-1] == "all of it in the last 90 days of the data"
+    revenue = pq.read_table(out / "network_revenue.parquet").to_pylist()
+    assert revenue == [
+        {"network_id": "N-A1", "month": "2025-02", "revenue": 280.0, "n_orders": 2, "units": 3}
+    ]
+    sites = pq.read_table(out / "sites.parquet").to_pylist()
+    assert [(s["network_id"], s["rank"], s["address"], s["lat"]) for s in sites] == [
+        ("N-A1", 1, "深圳市宝安区凤凰路12号", 22.6),
+        ("N-A1", 2, "Shenzhen", None),
+    ]
+    money = pq.read_table(out / "money.parquet").to_pylist()
+    assert [(m["party"], m["role"], m["hops"], m["amount"]) for m in money] == [("X9", "other", 1, 170.0)]
     in_network = [x["score"] for x in scores if x["network_id"] == networks[0]["network_id"]]
     assert len(in_network) == 2  # two stores, two identity documents, a shared device: the tell holds
     assert networks[0]["score"] == pytest.approx(0.8 * sum(in_network) / 2 + 0.2)
@@ -58,6 +74,8 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "score_reviews",
         "score_stores",
         "networks",
+        "trace_sites",
+        "trace_money",
         "write",
     ]
     assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in manifest["stages"])
@@ -68,7 +86,7 @@ def test_scan_is_deterministic(tiny, tmp_path) -> None:
     dataset = tiny()
     scan(dataset, tmp_path / "a")
     scan(dataset, tmp_path / "b")
-    for table in ("store_scores", "networks", "links"):
+    for table in ("store_scores", "networks", "links", "network_revenue", "sites", "money"):
         assert pq.read_table(tmp_path / "a" / f"{table}.parquet").equals(
             pq.read_table(tmp_path / "b" / f"{table}.parquet")
         )
@@ -100,7 +118,7 @@ def test_missing_optional_tables_are_reported(tiny, tmp_path) -> None:
 def test_scan_of_a_simulated_marketplace_is_reproducible_to_the_bit(small_market, tmp_path) -> None:
     scan(small_market, tmp_path / "a")
     scan(small_market, tmp_path / "b")
-    for table in ("store_scores", "networks", "links"):
+    for table in ("store_scores", "networks", "links", "network_revenue", "sites", "money"):
         first = pq.read_table(tmp_path / "a" / f"{table}.parquet")
         assert first.num_rows > 0
         assert first.equals(pq.read_table(tmp_path / "b" / f"{table}.parquet")), table

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 from marketguard.errors import MarketguardError
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order
+from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
 
 __all__ = ["evaluate", "merged_networks", "pairwise_scores", "ranking_metrics", "review_metrics"]
 
@@ -47,6 +48,31 @@ def evaluate(results: Path | str, truth: Path | str) -> dict[str, Any]:
         out["reviews"] = review_metrics(
             pq.read_table(results / "review_scores.parquet", columns=["review_id", "score", "ring_id"]),
             pq.read_table(truth / "reviews.parquet"),
+        )
+    out.update(_tracing(results, truth, true, scores))
+    return out
+
+
+def _tracing(results: Path, truth: Path, true: pa.Table, scores: pa.Table) -> dict[str, Any]:
+    """Site and money recall when the scan traced them and the truth has them."""
+    counterfeit = set(
+        true.filter(pc.equal(true.column("operator_kind"), "counterfeit")).column("operator_id").to_pylist()
+    )
+    networks = operator_networks(true, scores)
+    out: dict[str, Any] = {}
+    if (results / "sites.parquet").is_file() and (truth / "sites.parquet").is_file():
+        out["sites"] = site_metrics(
+            pq.read_table(results / "sites.parquet"),
+            pq.read_table(truth / "sites.parquet"),
+            counterfeit,
+            networks,
+        )
+    if (results / "money.parquet").is_file() and (truth / "parties.parquet").is_file():
+        out["money"] = money_metrics(
+            pq.read_table(results / "money.parquet"),
+            pq.read_table(truth / "parties.parquet"),
+            counterfeit,
+            networks,
         )
     return out
 

@@ -25,20 +25,27 @@ SHARED_COUNTS: dict[str, str] = {
 }
 
 
-def network_summary_sql(with_revenue: bool) -> Step:
-    """One row per network; reads ``account_networks``, ``store_scores_in`` and ``links``."""
+def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
+    """One row per network; reads ``account_networks``, ``store_scores_in``, ``links`` and, with revenue,
+    ``network_revenue_window`` (:func:`marketguard.trace.revenue.revenue_steps`)."""
     revenue = (
         "LEFT JOIN (SELECT an.network_id, round(sum(o.amount), 2) AS revenue, count(*) AS n_orders FROM orders o "
         "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
         "JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) rv "
-        "ON acc.network_id = rv.network_id"
+        "ON acc.network_id = rv.network_id "
+        "LEFT JOIN network_revenue_window rw ON acc.network_id = rw.network_id "
+        "CROSS JOIN (SELECT max(ts) AS window_end FROM orders) we"
         if with_revenue
         else ""
     )
     revenue_cols = (
-        "coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders"
+        "coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders, "
+        "coalesce(rw.revenue_window, 0.0) AS revenue_window, coalesce(rw.n_orders_window, 0) AS n_orders_window, "
+        f"CAST({window_days} AS BIGINT) AS window_days, we.window_end"
         if with_revenue
-        else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders"
+        else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders, "
+        "CAST(NULL AS DOUBLE) AS revenue_window, CAST(NULL AS BIGINT) AS n_orders_window, "
+        "CAST(NULL AS BIGINT) AS window_days, CAST(NULL AS TIMESTAMPTZ) AS window_end"
     )
     tell = (
         "CASE WHEN coalesce(st.n_stores, 0) >= 2 AND acc.n_id_documents >= st.n_stores "

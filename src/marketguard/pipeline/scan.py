@@ -1,7 +1,10 @@
-"""``scan(dataset, out)``: validate, link operators, score stores, summarise networks, write the results.
+"""``scan(dataset, out)``: validate, link operators, score reviews and stores, summarise networks, trace their
+sites and money, write the results.
 
-The results directory holds Parquet tables (``store_scores``, ``networks``, ``links``), ``quarantine/`` with
-rejected input rows, and ``manifest.json`` describing inputs, quarantine counts and every stage.
+The results directory holds Parquet tables (``store_scores``, ``networks``, ``links``; ``review_scores``,
+``reviewer_scores``, ``review_rings``, ``network_revenue``, ``sites`` and ``money`` when the input has the
+tables for them), ``quarantine/`` with rejected input rows, and ``manifest.json`` describing inputs, quarantine
+counts and every stage.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from marketguard.features.networks import network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
+from marketguard.trace.money import follow_money
+from marketguard.trace.revenue import revenue_steps
+from marketguard.trace.sites import trace_sites
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ class ScanConfig:
     threads: int | None = None
     memory_limit: str | None = None
     model: str | None = None  # a store risk model saved by ``marketguard train``; None: fit on this data
+    revenue_window_days: int = 90
+    max_money_hops: int = 3
 
 
 @dataclass
@@ -117,12 +125,65 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     with stages.stage("networks") as st:
         tables.backend.register_arrow("store_scores_in", store_scores.select(["store_id", "score"]))
         with_revenue = tables.has("orders", "listings")
-        if not with_revenue:
+        revenue: dict[str, pa.Table] = {}
+        if with_revenue:
+            tables.run(revenue_steps(config.revenue_window_days))
+            revenue["network_revenue"] = tables.fetch(
+                "SELECT * FROM network_revenue ORDER BY network_id, month", "fetch network revenue"
+            )
+        else:
             st.notes = ["revenue skipped: needs orders and listings"]
-        tables.run(network_summary_sql(with_revenue))
+        tables.run(network_summary_sql(with_revenue, config.revenue_window_days))
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
-    return {"store_scores": store_scores, "networks": networks, "links": linker.links_, **reviews}
+    traced = _trace(tables, config, stages)
+    return {
+        "store_scores": store_scores,
+        "networks": networks,
+        "links": linker.links_,
+        **reviews,
+        **revenue,
+        **traced,
+    }
+
+
+def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
+    """Sites from the networks' shipments and the money trail from their settlement accounts, when the input
+    has the tables for them."""
+    out: dict[str, pa.Table] = {}
+    if tables.has("shipments", "orders", "listings"):
+        with stages.stage("trace_sites") as st:
+            shipments = tables.fetch(
+                "SELECT an.network_id, s.store_id, sh.picked_up_at, sh.origin_address, "
+                "CAST(sh.origin_lat AS DOUBLE) AS origin_lat, CAST(sh.origin_lon AS DOUBLE) AS origin_lon, "
+                "sh.sender_phone FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
+                "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+                "LEFT JOIN account_networks an ON s.account_id = an.account_id ORDER BY sh.shipment_id",
+                "fetch shipments for sites",
+            )
+            out["sites"] = trace_sites(shipments)
+            st.rows_out = out["sites"].num_rows
+    else:
+        stages.skip("trace_sites", "needs shipments, orders and listings")
+    if tables.has("transfers"):
+        with stages.stage("trace_money") as st:
+            seeds = tables.fetch(
+                "SELECT DISTINCT an.network_id, a.bank_account AS party FROM stores s "
+                "JOIN account_networks an ON s.account_id = an.account_id "
+                "JOIN accounts a ON s.account_id = a.account_id "
+                "WHERE a.bank_account IS NOT NULL AND a.bank_account <> '' ORDER BY network_id, party",
+                "fetch settlement accounts",
+            )
+            transfers = tables.fetch(
+                "SELECT transfer_id, ts, from_party, to_party, CAST(amount AS DOUBLE) AS amount, kind "
+                "FROM transfers ORDER BY ts, transfer_id",
+                "fetch transfers",
+            )
+            out["money"] = follow_money(transfers, seeds, max_hops=config.max_money_hops)
+            st.rows_out = out["money"].num_rows
+    else:
+        stages.skip("trace_money", "needs transfers")
+    return out
 
 
 #: Reviews scoring at least this get their reasons written (TreeSHAP for every review costs more than scoring).
@@ -236,7 +297,18 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
         out.append(f"{_plural(r['n_accounts'], 'account')} in all, including non-store accounts")
     if r.get("revenue"):
         out.append(f"revenue {r['revenue']:,.0f} from {_plural(r['n_orders'], 'order')}")
+    if r.get("revenue_window"):
+        recent = "all of it" if r["revenue_window"] >= (r["revenue"] or 0) else _money(r["revenue_window"])
+        out.append(f"{recent} in the last {r['window_days']} days of the data")
     return out
+
+
+def _money(amount: float) -> str:
+    """1,020,000 -> '1.02M': the way a case quotes a figure."""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(amount) >= size:
+            return f"{amount / size:.2f}{unit}"
+    return f"{amount:,.0f}"
 
 
 def _manifest(

@@ -1,0 +1,104 @@
+"""Tracing quality against simulator truth: were each counterfeit operator's own sites and money parties found?
+
+Each counterfeit operator is matched to the predicted network holding most of its stores (none: everything of
+that operator counts as missed). Sites: a true factory or warehouse is found when one of the network's top
+``SITE_TOP`` predicted sites lies within ``SITE_KM`` of it. Money: a true collector (supplier) is found when it is
+among the network's top ``MONEY_TOP`` parties predicted as collectors (suppliers): an operator has one or two
+collectors and one to three suppliers, so one top 3 over all roles could not hold them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SITE_TOP, SITE_KM, MONEY_TOP = 5, 2.0, 3
+EARTH_KM = 6371.0088
+
+
+def operator_networks(true_stores: pa.Table, store_networks: pa.Table) -> dict[str, str]:
+    """Counterfeit operator -> the predicted network holding most of its stores (ties: smallest network id)."""
+    joined = true_stores.filter(pc.equal(true_stores.column("operator_kind"), "counterfeit")).join(
+        store_networks.select(["store_id", "network_id"]), "store_id", join_type="inner"
+    )
+    joined = joined.filter(pc.is_valid(joined.column("network_id")))
+    counts = joined.group_by(["operator_id", "network_id"]).aggregate([("store_id", "count")])
+    best: dict[str, tuple[int, str]] = {}
+    for r in counts.to_pylist():
+        key = (-r["store_id_count"], r["network_id"])
+        if r["operator_id"] not in best or key < best[r["operator_id"]]:
+            best[r["operator_id"]] = key
+    return {op: network for op, (_, network) in best.items()}
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def site_metrics(
+    sites: pa.Table, true_sites: pa.Table, counterfeit: set[str], networks: dict[str, str]
+) -> dict[str, Any]:
+    """Recall of counterfeit operators' factories and warehouses among their networks' top predicted sites
+    (``counterfeit``: every counterfeit operator, networked or not)."""
+    own = true_sites.filter(pc.is_in(true_sites.column("kind"), value_set=pa.array(["factory", "warehouse"])))
+    own = own.filter(
+        pc.is_in(own.column("operator_id"), value_set=pa.array(sorted(counterfeit), pa.string()))
+    )
+    top = sites.filter(pc.less_equal(sites.column("rank"), SITE_TOP)).to_pylist()
+    by_network: dict[str, list[tuple[float, float]]] = {}
+    for s in top:
+        if s["lat"] is not None and s["lon"] is not None:
+            by_network.setdefault(s["network_id"], []).append((s["lat"], s["lon"]))
+    found = 0
+    rows = own.to_pylist()
+    for t in rows:
+        points = by_network.get(networks.get(t["operator_id"], ""), [])
+        if points:
+            lat, lon = np.array(points).T
+            found += bool((haversine_km(t["lat"], t["lon"], lat, lon) <= SITE_KM).any())
+    return {
+        "recall": found / len(rows) if rows else float("nan"),
+        "found": found,
+        "true_sites": len(rows),
+        "operators": len({t["operator_id"] for t in rows}),
+        "operators_without_network": len({t["operator_id"] for t in rows} - set(networks)),
+    }
+
+
+def money_metrics(
+    money: pa.Table, parties: pa.Table, counterfeit: set[str], networks: dict[str, str]
+) -> dict[str, Any]:
+    """Recall (and precision of the top ``MONEY_TOP`` per role) of counterfeit operators' collectors and
+    suppliers (``counterfeit``: every counterfeit operator, networked or not)."""
+    top: dict[tuple[str, str], set[str]] = {}
+    for r in money.sort_by([("network_id", "ascending"), ("rank", "ascending")]).to_pylist():
+        chosen = top.setdefault((r["network_id"], r["role"]), set())
+        if len(chosen) < MONEY_TOP:
+            chosen.add(r["party"])
+    out: dict[str, Any] = {}
+    found_all = total_all = 0
+    for role in ("collector", "supplier"):
+        true = [p for p in parties.to_pylist() if p["role"] == role and p["operator_id"] in counterfeit]
+        found = sum(p["party"] in top.get((networks.get(p["operator_id"], ""), role), set()) for p in true)
+        truth_of = {(networks.get(p["operator_id"], ""), p["party"]) for p in true}
+        predicted = [
+            (network, party)
+            for network in set(networks.values())
+            for party in top.get((network, role), set())
+        ]
+        correct = sum(pair in truth_of for pair in predicted)
+        out[role] = {
+            "recall": found / len(true) if true else float("nan"),
+            "found": found,
+            "true": len(true),
+            "precision_top": correct / len(predicted) if predicted else float("nan"),
+        }
+        found_all, total_all = found_all + found, total_all + len(true)
+    out["recall"] = found_all / total_all if total_all else float("nan")
+    return out
