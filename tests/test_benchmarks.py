@@ -24,6 +24,7 @@ CASES = {
     "dense_blocks.py": (["--stores", "200"], None),
     "review_text.py": (["--quick"], None),
     "review_fraud.py": (["--stores", "300", "--skip-yelpchi"], None),
+    "tracing.py": (["--stores", "300"], {"trace_sites", "follow_money"}),
     "store_risk.py": (
         ["--stores", "1500"],
         {"speed", "quality", "signal", "lightgbm_importance", "ablation"},

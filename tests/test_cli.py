@@ -34,9 +34,38 @@ def test_structural_problems_exit_2_with_every_problem(tiny) -> None:
 def test_scan_prints_stages_and_top_networks(tiny, tmp_path) -> None:
     result = CliRunner().invoke(main, ["scan", str(tiny()), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    for stage in ("validate", "link", "score_reviews", "score_stores", "networks", "write"):
+    for stage in (
+        "validate",
+        "link",
+        "score_reviews",
+        "score_stores",
+        "networks",
+        "trace_sites",
+        "trace_money",
+    ):
         assert f"✓ {stage}:" in result.output
     assert "Top networks" in result.output and "N-A1" in result.output
+
+
+def test_report_and_export_write_one_networks_case(tiny, tmp_path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    results = tmp_path / "r"
+    assert CliRunner().invoke(main, ["scan", str(tiny()), "--out", str(results)]).exit_code == 0
+    html, case, graph = tmp_path / "case.html", tmp_path / "case.json", tmp_path / "case.graphml"
+    for args in (
+        ["report", str(results), "--network", "N-A1", "--out", str(html)],
+        ["report", str(results), "--network", "N-A1", "--out", str(case), "--format", "json"],
+        ["export", str(results), "--network", "N-A1", "--out", str(graph)],
+    ):
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 0, done.output
+    assert "N-A1" in html.read_text() and "深圳市宝安区凤凰路12号" in html.read_text()
+    assert json.loads(case.read_text())["network_id"] == "N-A1"
+    assert ET.parse(graph).getroot().tag.endswith("graphml")
+    missing = CliRunner().invoke(main, ["report", str(results), "--network", "N-ZZ", "--out", str(html)])
+    assert missing.exit_code != 0 and "N-ZZ" in missing.output and "Traceback" not in missing.output
 
 
 def test_scan_summary_counts_quarantined_rows_per_table_and_reason(tiny, tmp_path) -> None:
