@@ -126,6 +126,20 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
     show_default=True,
     help="Account pairs whose combined shared evidence is weaker than this are not linked.",
 )
+@click.option(
+    "--revenue-window-days",
+    type=click.IntRange(1),
+    default=90,
+    show_default=True,
+    help="Each network's revenue is also given for this many days up to the data's last order.",
+)
+@click.option(
+    "--max-money-hops",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="How many transfers away from a network's store accounts its money is followed.",
+)
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
 @click.option(
     "--model",
@@ -140,17 +154,21 @@ def scan(
     out: Path,
     engine: str,
     min_link_strength: float,
+    revenue_window_days: int,
+    max_money_hops: int,
     threads: int | None,
     model: Path | None,
     debug: bool,
 ) -> None:
-    """Validate DATASET, find networks, score stores, and write the results to OUT."""
+    """Validate DATASET, find networks, score reviews and stores, trace sites and money, write to OUT."""
     from marketguard.pipeline.scan import ScanConfig
     from marketguard.pipeline.scan import scan as run
 
     config = ScanConfig(
         engine=engine,
         min_link_strength=min_link_strength,
+        revenue_window_days=revenue_window_days,
+        max_money_hops=max_money_hops,
         threads=threads,
         model=str(model) if model else None,
     )
