@@ -28,9 +28,9 @@ def test_summary_is_read_from_the_networks_row(results: Path) -> None:
         "2025-06-20T00:00:00+00:00",
     )
     assert [(s["label"], s["count"]) for s in summary["shared"]] == [
-        ("devices", 1),
-        ("Wi-Fi routers", 1),
-        ("phones", 1),
+        ("device", 1),  # singular for one
+        ("Wi-Fi router", 1),
+        ("phone", 1),
     ]
 
 

@@ -140,11 +140,20 @@ def _optional(
 def _summary(network: Row) -> dict[str, Any]:
     keys = ("n_accounts", "n_stores", "n_id_documents", "revenue", "n_orders", "first_seen", "last_seen")
     shared = [
-        {"column": column, "label": label, "count": network.get(column)}
+        {
+            "column": column,
+            "label": _singular(label) if network[column] == 1 else label,
+            "count": network[column],
+        }
         for column, label in SHARED_LABELS.items()
         if network.get(column)
     ]
     return {**{k: network.get(k) for k in keys}, "shared": shared}
+
+
+def _singular(label: str) -> str:
+    """'devices' -> 'device', 'IP addresses' -> 'IP address', 'e-mails' -> 'e-mail'."""
+    return label[:-2] if label.endswith("sses") else label[:-1]
 
 
 def _month_index(month: str) -> int:
