@@ -56,6 +56,11 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/review_text.py
 	$(BIN)/python benchmarks/review_fraud.py --stores 10000 --seed 7
 	$(BIN)/python benchmarks/review_fraud.py --stores 10000 --seed 7 --difficulty hard --skip-yelpchi
+	$(BIN)/python benchmarks/tracing.py --stores 10000 --seed 7
+	$(BIN)/python benchmarks/tracing.py --stores 10000 --seed 7 --difficulty hard
+	$(BIN)/python benchmarks/tracing.py --stores 100000
+	$(BIN)/python benchmarks/customs.py --stores 10000 --seed 7
+	$(BIN)/python benchmarks/customs.py --stores 10000 --seed 7 --difficulty hard
 	$(BIN)/python benchmarks/scan.py --stores 100000
 
 clean:

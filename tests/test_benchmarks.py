@@ -25,6 +25,7 @@ CASES = {
     "review_text.py": (["--quick"], None),
     "review_fraud.py": (["--stores", "300", "--skip-yelpchi"], None),
     "tracing.py": (["--stores", "300"], {"trace_sites", "follow_money"}),
+    "customs.py": (["--stores", "300"], None),
     "store_risk.py": (
         ["--stores", "1500"],
         {"speed", "quality", "signal", "lightgbm_importance", "ablation"},

@@ -68,6 +68,22 @@ def test_report_and_export_write_one_networks_case(tiny, tmp_path) -> None:
     assert missing.exit_code != 0 and "N-ZZ" in missing.output and "Traceback" not in missing.output
 
 
+def test_customs_screens_declarations_alone(tiny, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    scanned, out = tmp_path / "scan", tmp_path / "customs"
+    assert CliRunner().invoke(main, ["scan", str(tiny()), "--out", str(scanned)]).exit_code == 0
+    done = CliRunner().invoke(
+        main, ["customs", str(tiny()), "--out", str(out), "--networks", str(scanned / "networks.parquet")]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Riskiest declarations" in done.output and "D1" in done.output
+    assert {p.name for p in out.glob("*.parquet")} == {"declaration_scores.parquet"}
+    alone = pq.read_table(out / "declaration_scores.parquet").to_pylist()
+    within = pq.read_table(scanned / "declaration_scores.parquet").to_pylist()
+    assert alone == within  # the same ties and network scores give the same screening
+
+
 def test_scan_summary_counts_quarantined_rows_per_table_and_reason(tiny, tmp_path) -> None:
     def edit(data: dict) -> None:
         data["logins"]["ip"][1] = "not-an-ip"

@@ -181,6 +181,43 @@ def scan(
 
 @main.command()
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Results directory.")
+@click.option(
+    "--networks",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An earlier scan's networks.parquet: ties to a network weigh by its risk score.",
+)
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_debug_option
+def customs(dataset: Path, out: Path, networks: Path | None, engine: str, debug: bool) -> None:
+    """Screen DATASET's export declarations alone (validate, link operators, score) into OUT."""
+    import pyarrow.parquet as pq
+
+    from marketguard.pipeline.scan import ScanConfig, screen
+
+    console.print(f"screening the declarations of {dataset} on {engine}", markup=False)
+    with _errors(debug):
+        result = screen(dataset, out, ScanConfig(engine=engine), networks=networks, progress=_Progress())
+    if not (out / "declaration_scores.parquet").is_file():
+        console.print("no declarations table in the input: nothing screened", markup=False)
+        return
+    top = pq.read_table(out / "declaration_scores.parquet").slice(0, 10).to_pylist()
+    table = Table(title="Riskiest declarations", show_lines=True)
+    for col in ("declaration", "score", "network", "reasons"):
+        table.add_column(col)
+    for d in top:
+        table.add_row(
+            d["declaration_id"], f"{d['score']:.2f}", d["network_id"] or "", "\n".join(d["reasons"])
+        )
+    console.print(table)
+    console.print(
+        f"results in {out}: declaration_scores {result.manifest['outputs'].get('declaration_scores', 0):,}"
+    )
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @_debug_option
@@ -372,6 +409,14 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
         console.print(
             f"sites: {t['found']} of {t['true_sites']} counterfeit factories/warehouses among their network's "
             f"top 5 sites within 2 km (recall {_fmt(t['recall'])})",
+            markup=False,
+        )
+    if "declarations" in metrics:
+        d = metrics["declarations"]
+        console.print(
+            f"declarations: ROC-AUC {_fmt(d['roc_auc'])}, average precision {_fmt(d['average_precision'])}, "
+            f"precision@k {_fmt(d['precision_at_k'])} (k={d['k']}); {d['counterfeit_tied']} counterfeit and "
+            f"{d['legitimate_tied']} legitimate declarations tied to networks",
             markup=False,
         )
     if "money" in metrics:

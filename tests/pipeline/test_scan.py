@@ -26,6 +26,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "network_revenue.parquet",
         "sites.parquet",
         "money.parquet",
+        "declaration_scores.parquet",
         "quarantine",
         "manifest.json",
     }
@@ -61,6 +62,11 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     ]
     money = pq.read_table(out / "money.parquet").to_pylist()
     assert [(m["party"], m["role"], m["hops"], m["amount"]) for m in money] == [("X9", "other", 1, 170.0)]
+    declaration = pq.read_table(out / "declaration_scores.parquet").to_pylist()[0]
+    assert (declaration["declaration_id"], declaration["network_id"]) == ("D1", "N-A1")
+    assert declaration["reasons"][0].startswith(
+        "exporter phone p9 is the sender phone of 1 store of network N-A1"
+    )
     in_network = [x["score"] for x in scores if x["network_id"] == networks[0]["network_id"]]
     assert len(in_network) == 2  # two stores, two identity documents, a shared device: the tell holds
     assert networks[0]["score"] == pytest.approx(0.8 * sum(in_network) / 2 + 0.2)
@@ -76,6 +82,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "networks",
         "trace_sites",
         "trace_money",
+        "screen_declarations",
         "write",
     ]
     assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in manifest["stages"])
@@ -86,7 +93,15 @@ def test_scan_is_deterministic(tiny, tmp_path) -> None:
     dataset = tiny()
     scan(dataset, tmp_path / "a")
     scan(dataset, tmp_path / "b")
-    for table in ("store_scores", "networks", "links", "network_revenue", "sites", "money"):
+    for table in (
+        "store_scores",
+        "networks",
+        "links",
+        "network_revenue",
+        "sites",
+        "money",
+        "declaration_scores",
+    ):
         assert pq.read_table(tmp_path / "a" / f"{table}.parquet").equals(
             pq.read_table(tmp_path / "b" / f"{table}.parquet")
         )
@@ -118,7 +133,15 @@ def test_missing_optional_tables_are_reported(tiny, tmp_path) -> None:
 def test_scan_of_a_simulated_marketplace_is_reproducible_to_the_bit(small_market, tmp_path) -> None:
     scan(small_market, tmp_path / "a")
     scan(small_market, tmp_path / "b")
-    for table in ("store_scores", "networks", "links", "network_revenue", "sites", "money"):
+    for table in (
+        "store_scores",
+        "networks",
+        "links",
+        "network_revenue",
+        "sites",
+        "money",
+        "declaration_scores",
+    ):
         first = pq.read_table(tmp_path / "a" / f"{table}.parquet")
         assert first.num_rows > 0
         assert first.equals(pq.read_table(tmp_path / "b" / f"{table}.parquet")), table

@@ -175,6 +175,10 @@ TABLES: dict[str, Rows] = {
         _party(1, "BANK-COLLECT-1", "collector", 1, 1000.0, 0.6667),
         _party(2, "A2", "mule", 1, 300.0, 0.2),
     ],
+    "declaration_scores": [
+        {"declaration_id": "D7", "score": 0.93, "rank": 1, "network_id": "N-A1", "reasons": ["phone tie"]},
+        {"declaration_id": "D2", "score": 0.10, "rank": 2, "network_id": None, "reasons": []},
+    ],
 }
 
 MANIFEST = {

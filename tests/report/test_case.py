@@ -112,6 +112,7 @@ def test_sites_and_money_come_in_rank_order(results: Path) -> None:
         (2, "A2", 1, 300.0),
         (3, "SUPPLIER-77", 2, 200.0),
     ]
+    assert [(d["rank"], d["declaration_id"], d["score"]) for d in case["declarations"]] == [(1, "D7", 0.93)]
     assert case["notes"] == []
 
 

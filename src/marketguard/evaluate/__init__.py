@@ -14,7 +14,14 @@ from marketguard.errors import MarketguardError
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order
 from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
 
-__all__ = ["evaluate", "merged_networks", "pairwise_scores", "ranking_metrics", "review_metrics"]
+__all__ = [
+    "declaration_metrics",
+    "evaluate",
+    "merged_networks",
+    "pairwise_scores",
+    "ranking_metrics",
+    "review_metrics",
+]
 
 #: Operator kinds whose stores are multi-store operations the linker should group.
 MULTI_STORE_KINDS = ("counterfeit", "agency")
@@ -50,7 +57,30 @@ def evaluate(results: Path | str, truth: Path | str) -> dict[str, Any]:
             pq.read_table(truth / "reviews.parquet"),
         )
     out.update(_tracing(results, truth, true, scores))
+    if (results / "declaration_scores.parquet").is_file() and (truth / "declarations.parquet").is_file():
+        out["declarations"] = declaration_metrics(
+            pq.read_table(
+                results / "declaration_scores.parquet", columns=["declaration_id", "score", "network_id"]
+            ),
+            pq.read_table(truth / "declarations.parquet"),
+        )
     return out
+
+
+def declaration_metrics(scores: pa.Table, truth: pa.Table) -> dict[str, Any]:
+    """Declaration ranking metrics (precision among the top k, k = true counterfeit declarations), and how
+    many counterfeit declarations were tied to a network."""
+    joined = truth.join(scores, "declaration_id", join_type="left outer").sort_by("declaration_id")
+    score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
+    fake = joined.column("is_counterfeit").to_numpy(zero_copy_only=False).astype(bool)
+    tied = pc.is_valid(joined.column("network_id")).to_numpy(zero_copy_only=False)
+    tie_break = np.arange(joined.num_rows)  # rows sorted by declaration id: ties by id, as in the results
+    return {
+        **ranking_metrics(fake, score, tie_break=tie_break),
+        "n_declarations": joined.num_rows,
+        "counterfeit_tied": int((fake & tied).sum()),
+        "legitimate_tied": int((~fake & tied).sum()),
+    }
 
 
 def _tracing(results: Path, truth: Path, true: pa.Table, scores: pa.Table) -> dict[str, Any]:

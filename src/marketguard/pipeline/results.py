@@ -124,6 +124,15 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("reasons", _REASONS),
         ]
     ),
+    "declaration_scores": pa.schema(
+        [
+            ("declaration_id", pa.string()),
+            ("score", pa.float64()),
+            ("rank", pa.int64()),
+            ("network_id", pa.string()),
+            ("reasons", _REASONS),
+        ]
+    ),
     "network_revenue": pa.schema(
         [
             ("network_id", pa.string()),
@@ -136,7 +145,15 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 #: Results written only when the scan's input allows (e.g. review scores need reviews).
-OPTIONAL_RESULTS = ("review_scores", "reviewer_scores", "review_rings", "sites", "money", "network_revenue")
+OPTIONAL_RESULTS = (
+    "review_scores",
+    "reviewer_scores",
+    "review_rings",
+    "sites",
+    "money",
+    "network_revenue",
+    "declaration_scores",
+)
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
+from marketguard.detect.customs import CustomsScreener
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
@@ -100,6 +102,42 @@ def scan(
             backend.close()
 
 
+def screen(
+    dataset: Path | str,
+    out: Path | str,
+    config: ScanConfig | None = None,
+    *,
+    networks: Path | str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Customs screening alone: validate, link operators, score the declarations, write ``declaration_scores``.
+
+    Ties to a network weigh by its risk score, read from ``networks`` (an earlier scan's ``networks.parquet``)
+    when given; without it every network counts as :data:`~marketguard.detect.customs.UNSCORED_NETWORK`.
+    """
+    config = config or ScanConfig()
+    dataset, out = Path(dataset), Path(out)
+    scores = pq.read_table(networks, columns=["network_id", "score"]) if networks else None
+    options = (
+        {"threads": config.threads, "memory_limit": config.memory_limit} if config.engine == "duckdb" else {}
+    )
+    stages = StageLog(progress)
+    with make_backend(config.engine, **options) as backend:
+        with stages.stage("validate") as st:
+            tables, report = _validate(backend, dataset, out)
+            st.rows_out = sum(t.rows_accepted for t in report.tables.values())
+        with stages.stage("link") as st:
+            st.rows_out = (
+                OperatorLinker(min_link_strength=config.min_link_strength).fit(tables).assignments_.num_rows
+            )
+        results = screen_declarations(tables, stages, scores)
+        with stages.stage("write") as st:
+            st.rows_out = sum(write_result(out, name, table) for name, table in results.items())
+        manifest = _manifest(dataset, config, backend, report, stages, results)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return ScanResult(out, manifest, report)
+
+
 def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
     tables, report = validate(backend, dataset, quarantine_dir=out / "quarantine")
     out.mkdir(parents=True, exist_ok=True)
@@ -137,6 +175,7 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
     traced = _trace(tables, config, stages)
+    screened = screen_declarations(tables, stages, networks.select(["network_id", "score"]))
     return {
         "store_scores": store_scores,
         "networks": networks,
@@ -144,7 +183,28 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         **reviews,
         **revenue,
         **traced,
+        **screened,
     }
+
+
+def screen_declarations(
+    tables: Tables, stages: StageLog, network_scores: pa.Table | None = None
+) -> dict[str, pa.Table]:
+    """``declaration_scores`` when the input has declarations: scores, the tied network, reasons."""
+    if not tables.has("declarations"):
+        stages.skip("screen_declarations", "no declarations table")
+        return {}
+    with stages.stage("screen_declarations") as st:
+        screener = CustomsScreener().fit(tables, network_scores=network_scores)
+        scored = screener.score(tables).append_column("network_id", screener.network_ids())
+        table = _ranked_with_reasons(scored, screener.explain(tables), "declaration_id")
+        st.rows_out = table.num_rows
+        st.notes = [
+            f"{screener.mode_} scoring on {len(screener.available_)} signals; "
+            f"{pc.sum(pc.is_valid(scored.column('network_id'))).as_py() or 0} declarations tied to networks",
+            *_skipped_signals(screener.missing_),
+        ]
+    return {"declaration_scores": table}
 
 
 def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:

@@ -33,6 +33,7 @@ SHARED_LABELS: dict[str, str] = {
 _OPTIONAL: dict[str, tuple[str, str]] = {
     "sites": ("shipments", "sites not traced"),
     "money": ("transfers", "money trail not traced"),
+    "declaration_scores": ("declarations", "export declarations not screened"),
     "network_revenue": ("orders", "revenue by month not available"),
 }
 
@@ -63,6 +64,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
     )
     sites = _ranked(_optional(rd, "sites", network_id, manifest, notes))
     money = _ranked(_optional(rd, "money", network_id, manifest, notes))
+    declarations = _ranked(_optional(rd, "declaration_scores", network_id, manifest, notes))
     notes += _coverage_notes(network, accounts, stores)
     return {
         "network_id": network_id,
@@ -78,6 +80,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
         "stores": [{k: v for k, v in r.items() if k != "network_id"} for r in stores],
         "sites": sites,
         "money": money,
+        "declarations": declarations,
         "notes": notes,
         "scan": _scan_facts(rd.path, manifest),
     }

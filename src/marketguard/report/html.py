@@ -196,6 +196,25 @@ def _money(case: dict[str, Any]) -> str:
     return f'<section id="money"><h2>Money trail</h2>{_figure(money_flow(money, case["network_id"]), caption, "")}{_table(columns, rows)}</section>'
 
 
+def _declarations(case: dict[str, Any]) -> str:
+    declarations = case.get("declarations")
+    if not declarations:
+        return (
+            '<section id="declarations"><h2>Export declarations</h2><p class="muted">No export declaration is '
+            "tied to this network (see the limits above).</p></section>"
+        )
+    rows: list[list[Cell]] = [
+        [fmt.integer(d["rank"]), d["declaration_id"], fmt.score(d["score"]), _reasons(d["reasons"])]
+        for d in declarations
+    ]
+    columns = [("Rank", "num"), ("Declaration", "id"), ("Score", "num"), ("Reasons", "")]
+    caption = "Declarations whose exporter is tied to this network; rank is across all screened declarations."
+    return (
+        f'<section id="declarations"><h2>Export declarations ({len(rows)})</h2>'
+        f"{_table(columns, rows, caption)}</section>"
+    )
+
+
 def _stores(case: dict[str, Any]) -> str:
     rows: list[list[Cell]] = [
         [
@@ -296,6 +315,7 @@ def render_html(case: dict[str, Any]) -> str:
         + _revenue(case)
         + _sites(case)
         + _money(case)
+        + _declarations(case)
         + _stores(case)
         + _evidence(case)
         + _footer(case)

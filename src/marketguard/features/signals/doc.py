@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from marketguard.features.declaration_signals import DECLARATION_GROUPS
 from marketguard.features.review_signals import REVIEW_GROUPS
 from marketguard.features.signals import GROUPS, catalogue_markdown
 
@@ -23,8 +24,21 @@ The signals the review fraud detector reads, one row per review in `review_featu
 """
 
 
+DECLARATIONS = """## Declaration signals
+
+The signals customs screening reads, one row per export declaration in `declaration_features`
+(`marketguard.features.declaration_signals`). `declaration_links` comes from matching each exporter's phone,
+address and company name against the operator networks (`marketguard.trace.exporters`), and
+`declaration_network_scores` from the scan's network scores. HS codes and goods categories: see
+[hs-codes.md](hs-codes.md).
+"""
+
+
 def page() -> str:
-    return f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n"
+    return (
+        f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n\n"
+        f"{DECLARATIONS}\n{catalogue_markdown(DECLARATION_GROUPS)}\n"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
