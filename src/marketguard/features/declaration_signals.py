@@ -192,8 +192,9 @@ EXPORTER = SignalGroup(
         Signal("exporter_declarations", "declarations by the exporter in the data", 0, None),
         Signal(
             "exporter_destinations",
-            "distinct destination countries of the exporter",
-            1,
+            "distinct destination countries of the exporter (context: front companies ship to a few transit "
+            "countries, trading houses to many)",
+            0,
             None,
             says="its exporter ships to {value:.0f} countries",
         ),
