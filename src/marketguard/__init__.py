@@ -2,7 +2,7 @@
 
 Public API::
 
-    from marketguard import scan, validate_dataset, simulate, write_marketplace, evaluate
+    from marketguard import scan, screen, load_screener, validate_dataset, simulate, write_marketplace, evaluate
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from marketguard.evaluate import evaluate
-    from marketguard.pipeline.scan import ScanConfig, ScanResult, scan
+    from marketguard.pipeline.scan import ScanConfig, ScanResult, load_screener, scan, screen
     from marketguard.pipeline.validate import validate_dataset
     from marketguard.simulate import simulate, write_marketplace
 
@@ -21,6 +21,8 @@ _LAZY = {
     "scan": "marketguard.pipeline.scan",
     "ScanConfig": "marketguard.pipeline.scan",
     "ScanResult": "marketguard.pipeline.scan",
+    "screen": "marketguard.pipeline.scan",
+    "load_screener": "marketguard.pipeline.scan",
     "validate_dataset": "marketguard.pipeline.validate",
     "simulate": "marketguard.simulate",
     "write_marketplace": "marketguard.simulate",
@@ -42,7 +44,9 @@ __all__ = [
     "ScanResult",
     "__version__",
     "evaluate",
+    "load_screener",
     "scan",
+    "screen",
     "simulate",
     "validate_dataset",
     "write_marketplace",

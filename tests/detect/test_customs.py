@@ -93,3 +93,28 @@ def test_score_one_matches_the_batch_on_a_simulated_market(small_market) -> None
             assert (want is None and math.isnan(got)) or got == pytest.approx(want, rel=1e-9), (s.name, row)
         assert screener.score_one(row)["score"] == pytest.approx(float(expected), abs=1e-9)
     assert np.all((batch >= 0) & (batch <= 1))
+
+
+def test_a_screener_loaded_from_a_dataset_and_its_scan_scores_one_declaration(tiny, tmp_path) -> None:
+    from marketguard import load_screener, scan
+
+    dataset = tiny()
+    scan(dataset, tmp_path / "r")
+    screener = load_screener(dataset, tmp_path / "r")
+    one = screener.score_one(
+        {
+            "declaration_id": "D-live",
+            "filed_at": "2025-03-05T00:00:00Z",
+            "exporter": "Xinda Trading",
+            "exporter_phone": "p9",
+            "hs_code": "847330",
+            "description": "memory modules",
+            "brand": "Kingmem",
+            "quantity": 400,
+            "declared_value": 1500.0,
+            "currency": "USD",
+            "destination_country": "KH",
+        }
+    )
+    assert one["network_id"] == "N-A1" and one["score"] > 0.5
+    assert any(r.startswith("exporter phone p9 is the sender phone") for r in one["reasons"])

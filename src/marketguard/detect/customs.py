@@ -363,8 +363,9 @@ class CustomsScreener(Detector):
             lift[:, names.index("linked_network_score")] += 0.5 * self._tie_strength(X)
         return lift
 
-    def _percentile(self, signal: Signal, value: float) -> float:
-        """Average rank of ``value`` among the fitted values, over their count, oriented (1 = riskiest)."""
+    def _percentile(self, signal: Signal, value: float, fitted_row: bool) -> float:
+        """Average rank of ``value`` among the fitted values, oriented (1 = riskiest), over their count: a fitted
+        row is among them (as at fit time), a new one joins them (so it stays in (0, 1])."""
         fitted = self.sorted_[signal.name]
         if np.isnan(value) or fitted.size == 0:
             return math.nan
@@ -372,7 +373,9 @@ class CustomsScreener(Detector):
         below, upto = bisect.bisect_left(fitted, v), bisect.bisect_right(fitted, v)
         if signal.direction < 0:
             below, upto = fitted.size - upto, fitted.size - below
-        return (below + (upto - below + 1) / 2) / fitted.size
+        if fitted_row:
+            return (below + (upto - below + 1) / 2) / fitted.size
+        return (below + (upto - below + 2) / 2) / (fitted.size + 1)
 
     def _tie_evidence(self) -> dict[str, list[str]]:
         if "evidence" not in self.links_.column_names:
@@ -396,7 +399,10 @@ class CustomsScreener(Detector):
             lift = np.asarray(self.booster_.predict(x, pred_contrib=True))[0, :-1]
             names = [s.name for s in self.available_]
         else:
-            p = np.array([[self._percentile(s, values.get(s.name, math.nan)) for s in self.used_]])
+            fitted_row = str(declaration.get("declaration_id")) in self.tied_
+            p = np.array(
+                [[self._percentile(s, values.get(s.name, math.nan), fitted_row) for s in self.used_]]
+            )
             score = float(self._unsupervised(p, x)[0])
             lift, names = self._percentile_lifts(p, x)[0], [s.name for s in self.used_]
         signals = {s.name: s for s in self.available_}

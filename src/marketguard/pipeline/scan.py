@@ -138,6 +138,25 @@ def screen(
     return ScanResult(out, manifest, report)
 
 
+def load_screener(
+    dataset: Path | str, results: Path | str | None = None, config: ScanConfig | None = None
+) -> CustomsScreener:
+    """A fitted :class:`~marketguard.detect.customs.CustomsScreener` for real-time checks
+    (``screener.score_one(declaration)``): ``dataset`` validated and linked, ties weighed by the network scores
+    of the scan in ``results`` when given. The engine is closed on return: scoring one declaration needs none.
+    """
+    config = config or ScanConfig()
+    scores = (
+        pq.read_table(Path(results) / "networks.parquet", columns=["network_id", "score"])
+        if results
+        else None
+    )
+    with make_backend(config.engine) as backend:
+        tables, _ = validate(backend, Path(dataset))
+        OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
+        return CustomsScreener().fit(tables, network_scores=scores)
+
+
 def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
     tables, report = validate(backend, dataset, quarantine_dir=out / "quarantine")
     out.mkdir(parents=True, exist_ok=True)
