@@ -234,3 +234,24 @@ def test_reviewers_sharing_an_environment_are_a_ring_without_any_campaign() -> N
     )
     assert by_account["H0"]["environment_reviewers"] == 2 and by_account["H5"]["environment_reviewers"] == 0
     assert scores[farm].min() > scores[~farm].max()
+
+
+def test_reviewer_rating_entropy_is_the_entropy_of_its_stars() -> None:
+    ratings = [5, 5, 1, 1, 4]
+    reviews = pa.table(
+        {
+            "review_id": [f"R{i}" for i in range(5)],
+            "listing_id": ["L1", "L2", "L3", "L4", "L1"],
+            "reviewer_account_id": ["X", "X", "X", "X", "Y"],
+            "order_id": pa.array([None] * 5, pa.string()),
+            "ts": pa.array([START + timedelta(days=i) for i in range(5)], pa.timestamp("us", "UTC")),
+            "rating": ratings,
+            "text": pa.array([None] * 5, pa.string()),
+        }
+    )
+    with make_backend("duckdb") as backend:
+        backend.register_arrow("reviews", reviews)
+        detector = ReviewFraudDetector().fit(Tables(backend, frozenset({"reviews"})))
+    rows = {r["review_id"]: r for r in detector.features_.to_pylist()}
+    assert rows["R0"]["reviewer_rating_entropy"] == pytest.approx(np.log(2))  # half 5 stars, half 1 star
+    assert rows["R4"]["reviewer_rating_entropy"] == 0.0  # one review: one star

@@ -64,12 +64,17 @@ def _reviewer_sql(tables: Tables) -> str:
         "per_day AS (SELECT account_id, max(k) AS most FROM (SELECT account_id, "
         f"t // {US_PER_DAY} AS day, count(*) AS k FROM r GROUP BY account_id, t // {US_PER_DAY}) d "
         "GROUP BY account_id), "
-        "same AS (SELECT account_id, listing_id, count(*) AS k FROM r GROUP BY account_id, listing_id) "
+        "same AS (SELECT account_id, listing_id, count(*) AS k FROM r GROUP BY account_id, listing_id), "
+        "stars AS (SELECT account_id, rating, count(*) AS k FROM r GROUP BY account_id, rating), "
+        "entropy AS (SELECT s.account_id, -sum(CAST(s.k AS DOUBLE) / acc.n * ln(CAST(s.k AS DOUBLE) / acc.n)) "
+        "AS h FROM stars s JOIN acc ON s.account_id = acc.account_id GROUP BY s.account_id) "
         "SELECT r.review_id, acc.n AS reviewer_reviews, acc.span_days AS reviewer_span_days, "
         "per_day.most AS reviewer_max_per_day, acc.share_extreme AS reviewer_share_extreme, "
-        "acc.mean_deviation AS reviewer_mean_deviation, same.k AS reviewer_same_listing "
+        "acc.mean_deviation AS reviewer_mean_deviation, same.k AS reviewer_same_listing, "
+        "entropy.h AS reviewer_rating_entropy "
         "FROM r JOIN acc ON r.account_id = acc.account_id JOIN per_day ON r.account_id = per_day.account_id "
-        "JOIN same ON r.account_id = same.account_id AND r.listing_id = same.listing_id"
+        "JOIN same ON r.account_id = same.account_id AND r.listing_id = same.listing_id "
+        "JOIN entropy ON r.account_id = entropy.account_id"
     )
 
 
@@ -207,6 +212,13 @@ REVIEWER = SignalGroup(
             1,
             None,
             says="its account reviewed this listing {value:.0f} times",
+        ),
+        Signal(
+            "reviewer_rating_entropy",
+            "entropy of the account's star ratings (0: always the same star; SpEagle's ERD)",
+            -1,
+            None,
+            says="its account gives the same few stars (rating entropy {value:.2f})",
         ),
     ),
 )
