@@ -38,6 +38,7 @@ from marketguard.detect.scoring import (
     cross_fit,
     entity_labels,
     oriented_percentiles,
+    strongest,
     value_sentence,
 )
 from marketguard.engine.tables import Tables
@@ -331,12 +332,9 @@ class CustomsScreener(Detector):
         evidence = self._tie_evidence()
         signals = {s.name: s for s in self.available_}
         out: tuple[list, list, list, list] = ([], [], [], [])
-        order = np.argsort(-lift, axis=1, kind="stable")[:, : self.n_reasons]
         for i, row in enumerate(rows):
             declaration = declaration_ids[int(row)].as_py()
-            for j in order[i]:
-                if lift[i, j] <= 0:
-                    continue
+            for j in strongest(lift[i], self.n_reasons):
                 name = names[j]
                 value = float(values[name][i])
                 detail = value_sentence(signals[name], value)
@@ -410,8 +408,7 @@ class CustomsScreener(Detector):
             "; ".join(evidence)
             if names[j].startswith("linked_") and evidence
             else value_sentence(signals[names[j]], float(values.get(names[j], math.nan)))
-            for j in np.argsort(-lift, kind="stable")[: self.n_reasons]
-            if lift[j] > 0
+            for j in strongest(lift, self.n_reasons)
         ]
         return {"score": score, "network_id": network, "reasons": reasons}
 

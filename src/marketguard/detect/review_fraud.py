@@ -42,6 +42,7 @@ from marketguard.detect.scoring import (
     cross_fit,
     entity_labels,
     oriented_percentiles,
+    strongest,
     value_sentence,
 )
 from marketguard.engine.base import Step
@@ -465,12 +466,9 @@ class ReviewFraudDetector(Detector):
             values = np.column_stack([self._values(s)[rows] for s in self.used_]) if self.used_ else lift
         signals = {s.name: s for s in self.available_}
         out: tuple[list, list, list, list] = ([], [], [], [])
-        order = np.argsort(-lift, axis=1, kind="stable")[:, : self.n_reasons]
         for i, row in enumerate(rows):
             review = review_ids[int(row)].as_py()
-            for j in order[i]:
-                if lift[i, j] <= 0:
-                    continue
+            for j in strongest(lift[i], self.n_reasons):
                 name = names[j]
                 if name == "text_score":
                     text = f"its text reads as fake to the text model (P = {values[i, j]:.2f})"

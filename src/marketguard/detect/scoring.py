@@ -136,6 +136,12 @@ def oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
     return out
 
 
+def strongest(lift: np.ndarray, n: int) -> list[int]:
+    """The columns of the ``n`` largest positive lifts of one row, strongest first (ties: column order). The
+    one rule for which signals become a detector's reasons."""
+    return [int(j) for j in np.argsort(-lift, kind="stable")[:n] if lift[j] > 0]
+
+
 def value_sentence(signal: Signal, value: float) -> str:
     if np.isnan(value):
         return f"{signal.meaning}: unknown"

@@ -34,6 +34,7 @@ from marketguard.detect.scoring import (
     cross_fit,
     entity_labels,
     oriented_percentiles,
+    strongest,
     value_sentence,
 )
 from marketguard.engine.tables import Tables
@@ -248,8 +249,7 @@ class StoreRiskModel(Detector):
         for i, store in enumerate(store_ids):
             if wanted is not None and store not in wanted:
                 continue
-            top = [j for j in np.argsort(-lift[i], kind="stable")[: self.n_reasons] if lift[i, j] > 0]
-            for j in top:
+            for j in strongest(lift[i], self.n_reasons):
                 signal = self.used_[j]
                 row = (
                     store,
@@ -270,7 +270,7 @@ class StoreRiskModel(Detector):
             if wanted is not None and store not in wanted:
                 continue
             lift = self.contributions_[i]
-            for j in [j for j in np.argsort(-lift, kind="stable")[: self.n_reasons] if lift[j] > 0]:
+            for j in strongest(lift, self.n_reasons):
                 name = self.feature_names_[j]
                 mates = name.startswith("mates_")
                 signal = self.feature_signals_[name.removeprefix("mates_")]
