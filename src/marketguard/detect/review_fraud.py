@@ -235,12 +235,8 @@ class ReviewFraudDetector(Detector):
         ring_of_reviewer = np.full(n_rows, -1, dtype=np.int64)
         kept: list[tuple[float, int, int, int, str]] = []
         for block in blocks:  # densest first
-            in_rows = np.zeros(n_rows, bool)
-            in_rows[block.rows] = True
-            in_cols = np.zeros(n_cols, bool)
-            in_cols[block.cols] = True
-            inside = in_rows[rows] & in_cols[cols] & (ring_of_review < 0)
-            n_edges = int(inside.sum())
+            inside = block.edges[ring_of_review[block.edges] < 0]
+            n_edges = int(inside.size)
             if (
                 block.rows.size > self.max_ring_reviewers
                 or n_edges < 2 * block.rows.size

@@ -35,6 +35,7 @@ class Block:
     cols: np.ndarray
     density: float
     weight: float  # sum of the weights of the edges inside
+    edges: np.ndarray  # indices (into the input edge list) of the edges inside
 
 
 def column_weights(cols: np.ndarray, n_cols: int, constant: float = 5.0) -> np.ndarray:
@@ -73,28 +74,42 @@ def dense_blocks(
         if block_rows.size < min_rows:
             pass  # too few rows to be a block (one heavy reviewer, say): set aside, keep looking
         elif split:
-            blocks += _components(rows[inside], cols[inside], w[inside], n_rows, n_cols, min_rows)
+            blocks += _components(np.flatnonzero(inside), rows, cols, w, n_rows, n_cols, min_rows)
         else:
-            blocks.append(Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total)))
+            edges = np.flatnonzero(inside)
+            blocks.append(
+                Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total), edges)
+            )
         alive &= ~inside  # the block's own edges are explained: look beyond
     return sorted(blocks, key=lambda b: (-b.density, int(b.rows[0])))
 
 
 def _components(
-    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n_rows: int, n_cols: int, min_rows: int
+    edges: np.ndarray,
+    all_rows: np.ndarray,
+    all_cols: np.ndarray,
+    all_w: np.ndarray,
+    n_rows: int,
+    n_cols: int,
+    min_rows: int,
 ) -> list[Block]:
-    """The connected components of one block's edges, each a block with its own density."""
+    """The connected components of one block's ``edges`` with at least ``min_rows`` rows, each a block with its
+    own density. Grouped by sorting: a loose last block can hold tens of thousands of components."""
+    rows, cols, w = all_rows[edges], all_cols[edges], all_w[edges]
     n = n_rows + n_cols
     graph = coo_matrix((np.ones(rows.size), (rows, cols + n_rows)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     part = label[rows]
+    pairs = np.unique(np.column_stack([part, rows]), axis=0)  # distinct (component, row)
+    n_rows_of = np.bincount(pairs[:, 0], minlength=int(label.max()) + 1 if label.size else 0)
+    order = np.argsort(part, kind="stable")
+    sorted_part = part[order]
     out = []
-    for k in np.unique(part):
-        mine = part == k
+    for k in np.flatnonzero(n_rows_of >= min_rows):
+        mine = order[np.searchsorted(sorted_part, k) : np.searchsorted(sorted_part, k, side="right")]
         r, c = np.unique(rows[mine]), np.unique(cols[mine])
-        if r.size >= min_rows:
-            total = float(w[mine].sum())
-            out.append(Block(r, c, total / (r.size + c.size), total))
+        total = float(w[mine].sum())
+        out.append(Block(r, c, total / (r.size + c.size), total, edges[mine]))
     return out
 
 
