@@ -50,8 +50,6 @@ def test_revenue_by_month_is_ordered_and_recent_revenue_sums_the_data_s_last_thr
 
 
 def test_recent_revenue_prefers_the_scan_s_revenue_window(make_results: WriteResults) -> None:
-    if "revenue_window" not in RESULT_SCHEMAS["networks"].names:
-        pytest.skip("the results contract has no revenue window yet")
     networks = [dict(TABLES["networks"][0], revenue_window=1020000.0, n_orders_window=40, window_days=90)]
     networks[0]["window_end"] = networks[0]["last_seen"]
     case = build_case(make_results(networks=networks), "N-A1")

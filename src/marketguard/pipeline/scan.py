@@ -79,12 +79,7 @@ def scan(
     dataset, out = Path(dataset), Path(out)
     owned = backend is None
     if backend is None:
-        options = (
-            {"threads": config.threads, "memory_limit": config.memory_limit}
-            if config.engine == "duckdb"
-            else {}
-        )
-        backend = make_backend(config.engine, **options)
+        backend = _backend(config)
     stages = StageLog(progress)
     try:
         with stages.stage("validate") as st:
@@ -118,11 +113,8 @@ def screen(
     config = config or ScanConfig()
     dataset, out = Path(dataset), Path(out)
     scores = pq.read_table(networks, columns=["network_id", "score"]) if networks else None
-    options = (
-        {"threads": config.threads, "memory_limit": config.memory_limit} if config.engine == "duckdb" else {}
-    )
     stages = StageLog(progress)
-    with make_backend(config.engine, **options) as backend:
+    with _backend(config) as backend:
         with stages.stage("validate") as st:
             tables, report = _validate(backend, dataset, out)
             st.rows_out = sum(t.rows_accepted for t in report.tables.values())
@@ -151,10 +143,17 @@ def load_screener(
         if results
         else None
     )
-    with make_backend(config.engine) as backend:
+    with _backend(config) as backend:
         tables, _ = validate(backend, Path(dataset))
         OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         return CustomsScreener().fit(tables, network_scores=scores)
+
+
+def _backend(config: ScanConfig) -> Backend:
+    """The engine a config asks for (DuckDB's threads and memory limit when set)."""
+    if config.engine == "duckdb":
+        return make_backend("duckdb", threads=config.threads, memory_limit=config.memory_limit)
+    return make_backend(config.engine)
 
 
 def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
