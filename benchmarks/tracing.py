@@ -30,27 +30,11 @@ from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
 from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
+from marketguard.trace import queries
 from marketguard.trace.money import follow_money
 from marketguard.trace.sites import trace_sites
 
 BARS = {"normal": (0.95, 0.90), "hard": (0.85, 0.80), "easy": (0.95, 0.90)}
-
-SHIPMENTS_SQL = (
-    "SELECT an.network_id, s.store_id, sh.picked_up_at, sh.origin_address, "
-    "CAST(sh.origin_lat AS DOUBLE) AS origin_lat, CAST(sh.origin_lon AS DOUBLE) AS origin_lon, "
-    "sh.sender_phone FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
-    "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
-    "LEFT JOIN account_networks an ON s.account_id = an.account_id ORDER BY sh.shipment_id"
-)
-SEEDS_SQL = (
-    "SELECT DISTINCT an.network_id, a.bank_account AS party FROM stores s "
-    "JOIN account_networks an ON s.account_id = an.account_id JOIN accounts a ON s.account_id = a.account_id "
-    "WHERE a.bank_account IS NOT NULL AND a.bank_account <> '' ORDER BY network_id, party"
-)
-TRANSFERS_SQL = (
-    "SELECT transfer_id, ts, from_party, to_party, CAST(amount AS DOUBLE) AS amount, kind FROM transfers "
-    "ORDER BY ts, transfer_id"
-)
 
 
 def main() -> None:
@@ -61,9 +45,9 @@ def main() -> None:
         tables, _ = validate(backend, data)
         OperatorLinker().fit(tables)
         start = time.perf_counter()
-        shipments = backend.fetch(SHIPMENTS_SQL, "shipments")
-        seeds = backend.fetch(SEEDS_SQL, "seeds")
-        transfers = backend.fetch(TRANSFERS_SQL, "transfers")
+        shipments = backend.fetch(queries.SHIPMENTS, "shipments")
+        seeds = backend.fetch(queries.SETTLEMENT_ACCOUNTS, "seeds")
+        transfers = backend.fetch(queries.TRANSFERS, "transfers")
         fetch = time.perf_counter() - start
         stores = backend.fetch(
             "SELECT s.store_id, an.network_id FROM stores s "

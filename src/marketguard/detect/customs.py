@@ -51,6 +51,7 @@ from marketguard.features.declaration_signals import (
 from marketguard.features.hs_codes import description_category, hs_category, normalise_category
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import US_PER_DAY, signal_steps
+from marketguard.trace import queries
 from marketguard.trace.exporters import ExporterIndex
 
 #: The score an unknown signal value contributes.
@@ -64,9 +65,7 @@ _NETWORK_PHONES = (
     "WHERE a.phone IS NOT NULL AND a.phone <> ''"
 )
 _PARCELS = (
-    "SELECT an.network_id, s.store_id, {col} AS value FROM shipments sh "
-    "JOIN orders o ON sh.order_id = o.order_id JOIN listings l ON o.listing_id = l.listing_id "
-    "JOIN stores s ON l.store_id = s.store_id LEFT JOIN account_networks an ON s.account_id = an.account_id "
+    f"SELECT network_id, store_id, {{col}} AS value FROM ({queries.PARCELS}) p "
     "WHERE {col} IS NOT NULL AND {col} <> ''"
 )
 
@@ -189,8 +188,8 @@ class CustomsScreener(Detector):
         phones = [_NETWORK_PHONES] if tables.has("accounts") else []
         addresses = []
         if tables.has("shipments", "orders", "listings"):
-            phones.append(_exclusive("sh.sender_phone", "sender"))
-            addresses.append(_exclusive("sh.origin_address", "site"))
+            phones.append(_exclusive("sender_phone", "sender"))
+            addresses.append(_exclusive("origin_address", "site"))
         none = (
             "SELECT CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), 'none' WHERE 1 = 0"
         )

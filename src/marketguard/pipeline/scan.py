@@ -31,6 +31,8 @@ from marketguard.features.networks import network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
+from marketguard.sentences import compact_amount, plural
+from marketguard.trace import queries
 from marketguard.trace.money import follow_money
 from marketguard.trace.revenue import revenue_steps
 from marketguard.trace.sites import trace_sites
@@ -231,32 +233,15 @@ def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa
     out: dict[str, pa.Table] = {}
     if tables.has("shipments", "orders", "listings"):
         with stages.stage("trace_sites") as st:
-            shipments = tables.fetch(
-                "SELECT an.network_id, s.store_id, sh.picked_up_at, sh.origin_address, "
-                "CAST(sh.origin_lat AS DOUBLE) AS origin_lat, CAST(sh.origin_lon AS DOUBLE) AS origin_lon, "
-                "sh.sender_phone FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
-                "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
-                "LEFT JOIN account_networks an ON s.account_id = an.account_id ORDER BY sh.shipment_id",
-                "fetch shipments for sites",
-            )
+            shipments = tables.fetch(queries.SHIPMENTS, "fetch shipments for sites")
             out["sites"] = trace_sites(shipments)
             st.rows_out = out["sites"].num_rows
     else:
         stages.skip("trace_sites", "needs shipments, orders and listings")
     if tables.has("transfers"):
         with stages.stage("trace_money") as st:
-            seeds = tables.fetch(
-                "SELECT DISTINCT an.network_id, a.bank_account AS party FROM stores s "
-                "JOIN account_networks an ON s.account_id = an.account_id "
-                "JOIN accounts a ON s.account_id = a.account_id "
-                "WHERE a.bank_account IS NOT NULL AND a.bank_account <> '' ORDER BY network_id, party",
-                "fetch settlement accounts",
-            )
-            transfers = tables.fetch(
-                "SELECT transfer_id, ts, from_party, to_party, CAST(amount AS DOUBLE) AS amount, kind "
-                "FROM transfers ORDER BY ts, transfer_id",
-                "fetch transfers",
-            )
+            seeds = tables.fetch(queries.SETTLEMENT_ACCOUNTS, "fetch settlement accounts")
+            transfers = tables.fetch(queries.TRANSFERS, "fetch transfers")
             out["money"] = follow_money(transfers, seeds, max_hops=config.max_money_hops)
             st.rows_out = out["money"].num_rows
     else:
@@ -343,11 +328,6 @@ def _networks(summary: pa.Table) -> pa.Table:
     return pa.Table.from_pylist([{c: r[c] for c in schema.names} for r in rows], schema=schema)
 
 
-def _plural(n: int, word: str) -> str:
-    plural = word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
-    return f"{n} {word if n == 1 else plural}"
-
-
 #: How each shared-artifact count reads in a sentence, strongest evidence first.
 SHARED_WORDS = {
     "n_shared_devices": "device",
@@ -363,30 +343,24 @@ SHARED_WORDS = {
 
 def network_reasons(r: dict[str, Any]) -> list[str]:
     """Plain-language reasons for one network, strongest tell first."""
-    shared = [_plural(r[col], word) for col, word in SHARED_WORDS.items() if r.get(col)]
+    shared = [plural(r[col], word) for col, word in SHARED_WORDS.items() if r.get(col)]
     listed = (
         ", ".join(shared[:-1]) + (" and " if len(shared) > 1 else "") + shared[-1] if shared else "nothing"
     )
     out = [
-        f"{_plural(r['n_stores'], 'store')} opened with {_plural(r['n_id_documents'], 'different identity document')}"
+        f"{plural(r['n_stores'], 'store')} opened with {plural(r['n_id_documents'], 'different identity document')}"
         f" share {listed}"
     ]
     if r["n_accounts"] > r["n_stores"]:
-        out.append(f"{_plural(r['n_accounts'], 'account')} in all, including non-store accounts")
+        out.append(f"{plural(r['n_accounts'], 'account')} in all, including non-store accounts")
     if r.get("revenue"):
-        out.append(f"revenue {r['revenue']:,.0f} from {_plural(r['n_orders'], 'order')}")
+        out.append(f"revenue {r['revenue']:,.0f} from {plural(r['n_orders'], 'order')}")
     if r.get("revenue_window"):
-        recent = "all of it" if r["revenue_window"] >= (r["revenue"] or 0) else _money(r["revenue_window"])
+        recent = (
+            "all of it" if r["revenue_window"] >= (r["revenue"] or 0) else compact_amount(r["revenue_window"])
+        )
         out.append(f"{recent} in the last {r['window_days']} days of the data")
     return out
-
-
-def _money(amount: float) -> str:
-    """1,020,000 -> '1.02M': the way a case quotes a figure."""
-    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(amount) >= size:
-            return f"{amount / size:.2f}{unit}"
-    return f"{amount:,.0f}"
 
 
 def _manifest(

@@ -58,6 +58,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from marketguard.errors import ContractError, ParameterError, Problem
+from marketguard.sentences import plural
 from marketguard.trace.addresses import AddressKey, address_keys, normalise_address
 from marketguard.trace.company_names import CompanyName, company_name
 
@@ -126,10 +127,6 @@ _MEMO_SIZE = 1 << 16  # distinct addresses / names remembered per index
 _NO_NAME = _NameHit(0.0, None)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _columns(
     table: pa.Table, name: str, required: tuple[str, ...], optional: dict[str, pa.DataType]
 ) -> pa.Table:
@@ -156,7 +153,7 @@ def _phone_index(table: pa.Table) -> dict[str, tuple[_Support, ...]]:
     total = t.group_by(["phone", "network_id"]).aggregate([("store_id", "count_distinct")])
     said: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     for phone, network, kind, n in zip(*per_kind.to_pydict().values(), strict=True):
-        counted = f"of {_plural(n, 'store')}" if unit == "store" else f"named in {_plural(n, 'record')}"
+        counted = f"of {plural(n, 'store')}" if unit == "store" else f"named in {plural(n, 'record')}"
         said[(phone, network)].append((-n, f"the {kind} phone {counted}" if kind else f"a phone {counted}"))
     index: dict[str, list[_Support]] = defaultdict(list)
     for phone, network, n in sorted(zip(*total.to_pydict().values(), strict=True)):

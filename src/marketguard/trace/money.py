@@ -47,6 +47,7 @@ from marketguard.errors import ContractError, ParameterError, Problem
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed, propagate_taint
 from marketguard.pipeline.results import RESULT_SCHEMAS
+from marketguard.sentences import plural
 
 __all__ = ["NON_PARTIES", "follow_money"]
 
@@ -421,7 +422,7 @@ def _reasons(
         )
         said = [
             f"received {money}{rows['amount'][i]:,.0f} ({_pct(rows['share'][i])} of what left {source}{via}, "
-            f"{_plural(rows['n_transfers'][i], 'transfer')}, {_plural(rows['hops'][i], 'hop')} away"
+            f"{plural(rows['n_transfers'][i], 'transfer')}, {plural(rows['hops'][i], 'hop')} away"
         ]
         passed = _pct(facts["passed"][i])
         if facts["shared"][i]:
@@ -462,13 +463,9 @@ def _supplier_reason(rows: dict[str, np.ndarray], i: int, passed: str, window: s
         else f"{_pct(rows['from_collector'][i])} of its network money came from the collector"
     )
     return (
-        f"paid {_plural(n, 'time')} by the collector{cadence}; {source}; keeps it (pays on {passed} within "
+        f"paid {plural(n, 'time')} by the collector{cadence}; {source}; keeps it (pays on {passed} within "
         f"{window}): a supplier"
     )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _pct(x: float) -> str:

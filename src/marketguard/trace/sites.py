@@ -44,6 +44,7 @@ from scipy.spatial import cKDTree
 from marketguard.errors import ContractError, ParameterError, Problem
 from marketguard.graph import connected_components
 from marketguard.pipeline.results import RESULT_SCHEMAS, conform
+from marketguard.sentences import plural
 from marketguard.trace.addresses import AddressKey, address_keys
 
 __all__ = ["trace_sites"]
@@ -412,10 +413,6 @@ def _score(r: dict[str, np.ndarray], s: _Sites) -> dict[str, np.ndarray]:
     }
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _reasons(
     r: dict[str, np.ndarray], s: _Sites, share: np.ndarray, exclusivity: np.ndarray
 ) -> list[list[str]]:
@@ -430,22 +427,22 @@ def _reasons(
         site, n_stores = int(r["site"][i]), int(r["n_stores"][i])
         when = f", {days[0][i]} to {days[1][i]}" if known[i] else ""
         rows = [
-            f"{_plural(int(r['n'][i]), 'parcel')} ({share[i]:.0%} of the network's) from "
-            f"{_plural(n_stores, 'store')}{when}"
+            f"{plural(int(r['n'][i]), 'parcel')} ({share[i]:.0%} of the network's) from "
+            f"{plural(n_stores, 'store')}{when}"
         ]
         if s.n_addresses[site] > 1:
             rows.append(f"written {s.n_addresses[site]} ways")
         other = int(s.n_stores[site]) - n_stores
         if other > 0 and exclusivity[i] < _SHARED_BELOW:
-            rows.append(f"also ships for {_plural(other, 'other store')}: a shared fulfilment warehouse")
+            rows.append(f"also ships for {plural(other, 'other store')}: a shared fulfilment warehouse")
         elif other > 0:
             rows.append(
-                f"also ships for {_plural(other, 'other store')} ({1 - exclusivity[i]:.0%} of its parcels)"
+                f"also ships for {plural(other, 'other store')} ({1 - exclusivity[i]:.0%} of its parcels)"
             )
         else:
             rows.append("ships for this network only")
         if r["n_phones"][i]:
-            rows.append(f"sent under {_plural(int(r['n_phones'][i]), 'sender phone')}")
+            rows.append(f"sent under {plural(int(r['n_phones'][i]), 'sender phone')}")
         if not np.isfinite(s.lat[site]):
             rows.append("never geocoded: located by its written address only")
         out.append(rows)

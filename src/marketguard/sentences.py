@@ -1,0 +1,22 @@
+"""How findings read in reason sentences: counts with their noun, amounts as a case quotes them.
+
+Detectors, tracing and the scan all write plain-language reasons; one wording keeps them consistent.
+"""
+
+from __future__ import annotations
+
+__all__ = ["compact_amount", "plural"]
+
+
+def plural(n: int, word: str) -> str:
+    """'1 store', '3 stores', '2 addresses', '1,204 parcels'."""
+    many = word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{n:,} {word if n == 1 else many}"
+
+
+def compact_amount(amount: float) -> str:
+    """1,020,000 -> '1.02M': the way a case quotes a figure."""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(amount) >= size:
+            return f"{amount / size:.2f}{unit}"
+    return f"{amount:,.0f}"
