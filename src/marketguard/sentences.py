@@ -5,13 +5,17 @@ Detectors, tracing and the scan all write plain-language reasons; one wording ke
 
 from __future__ import annotations
 
-__all__ = ["compact_amount", "plural"]
+__all__ = ["compact_amount", "noun", "plural"]
+
+
+def noun(n: int, word: str) -> str:
+    """``word`` as it reads after the count ``n``: 'store' / 'stores', 'address' / 'addresses'."""
+    return word if n == 1 else word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
 
 
 def plural(n: int, word: str) -> str:
     """'1 store', '3 stores', '2 addresses', '1,204 parcels'."""
-    many = word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
-    return f"{n:,} {word if n == 1 else many}"
+    return f"{n:,} {noun(n, word)}"
 
 
 def compact_amount(amount: float) -> str:

@@ -82,3 +82,16 @@ def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
         + " FROM links GROUP BY network_id) art "
         "  ON acc.network_id = art.network_id " + revenue,
     )
+
+
+#: How each shared-artifact count reads in a sentence, strongest evidence first.
+SHARED_WORDS = {
+    "n_shared_devices": "device",
+    "n_shared_wifi": "Wi-Fi router",
+    "n_shared_id_documents": "identity document",
+    "n_shared_bank_accounts": "bank account",
+    "n_shared_phones": "phone",
+    "n_shared_emails": "e-mail address",
+    "n_shared_ips": "IP address",
+    "n_shared_ip_networks": "IP network",
+}

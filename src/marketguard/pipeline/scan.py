@@ -27,7 +27,7 @@ from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
-from marketguard.features.networks import network_summary_sql
+from marketguard.features.networks import SHARED_WORDS, network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
@@ -326,19 +326,6 @@ def _networks(summary: pa.Table) -> pa.Table:
         r["reasons"] = network_reasons(r)
     schema = RESULT_SCHEMAS["networks"]
     return pa.Table.from_pylist([{c: r[c] for c in schema.names} for r in rows], schema=schema)
-
-
-#: How each shared-artifact count reads in a sentence, strongest evidence first.
-SHARED_WORDS = {
-    "n_shared_devices": "device",
-    "n_shared_wifi": "Wi-Fi router",
-    "n_shared_id_documents": "identity document",
-    "n_shared_bank_accounts": "bank account",
-    "n_shared_phones": "phone",
-    "n_shared_emails": "e-mail address",
-    "n_shared_ips": "IP address",
-    "n_shared_ip_networks": "IP network",
-}
 
 
 def network_reasons(r: dict[str, Any]) -> list[str]:

@@ -12,22 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from marketguard.features.networks import SHARED_WORDS
 from marketguard.report.evidence import artifact_uses, network_accounts, shared_artifacts
 from marketguard.report.results_dir import ResultsDir, Row, UnknownNetworkError
+from marketguard.sentences import noun
 
 #: Months summed for the recent-revenue figure when the scan wrote no revenue window.
 RECENT_MONTHS = 3
 
-SHARED_LABELS: dict[str, str] = {
-    "n_shared_devices": "devices",
-    "n_shared_wifi": "Wi-Fi routers",
-    "n_shared_ips": "IP addresses",
-    "n_shared_ip_networks": "IP networks",
-    "n_shared_id_documents": "identity documents",
-    "n_shared_phones": "phones",
-    "n_shared_emails": "e-mails",
-    "n_shared_bank_accounts": "bank accounts",
-}
 
 #: Optional results: the input table they are traced from, and what a case lacks without them.
 _OPTIONAL: dict[str, tuple[str, str]] = {
@@ -145,18 +137,13 @@ def _summary(network: Row) -> dict[str, Any]:
     shared = [
         {
             "column": column,
-            "label": _singular(label) if network[column] == 1 else label,
+            "label": noun(network[column], word),
             "count": network[column],
         }
-        for column, label in SHARED_LABELS.items()
+        for column, word in SHARED_WORDS.items()
         if network.get(column)
     ]
     return {**{k: network.get(k) for k in keys}, "shared": shared}
-
-
-def _singular(label: str) -> str:
-    """'devices' -> 'device', 'IP addresses' -> 'IP address', 'e-mails' -> 'e-mail'."""
-    return label[:-2] if label.endswith("sses") else label[:-1]
 
 
 def _month_index(month: str) -> int:
