@@ -82,3 +82,24 @@ def test_a_block_too_small_to_report_does_not_end_the_search() -> None:
     ring_r, ring_c = _ring(range(1, 6), range(1, 6))
     blocks = dense_blocks(np.r_[heavy_r, ring_r], np.r_[heavy_c, ring_c], 6, 6, n_blocks=3, min_rows=2)
     assert [b.rows.tolist() for b in blocks] == [[1, 2, 3, 4, 5]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pruning_to_a_core_finds_the_block_the_full_peel_finds(seed: int) -> None:
+    from marketguard.graph.dense_blocks import _peel
+
+    rng = np.random.default_rng(seed)
+    rows, cols = _noise(rng, 600, 200, 3000)
+    for _ in range(3):  # planted rings of varied density
+        r, c = rng.integers(0, 600, rng.integers(5, 30)), rng.integers(0, 200, rng.integers(3, 10))
+        rows, cols = np.r_[rows, np.repeat(r, c.size)], np.r_[cols, np.tile(c, r.size)]
+    w = column_weights(cols, 200)
+    alive = np.ones(rows.size, dtype=np.bool_)
+    keep, density, total = _peel(rows, cols + 600, w, alive, 800, 0.0)
+    for floor in (0.25 * density, 0.5 * density, 0.9 * density):
+        pruned_keep, pruned_density, pruned_total = _peel(rows, cols + 600, w, alive, 800, floor)
+        assert pruned_density >= floor
+        assert np.array_equal(pruned_keep, keep)
+        assert pruned_density == pytest.approx(density, rel=1e-12)
+    _, too_high, _ = _peel(rows, cols + 600, w, alive, 800, 1.5 * density)
+    assert too_high < 1.5 * density  # the caller sees the floor was too high and peels again
