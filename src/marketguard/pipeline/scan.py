@@ -249,7 +249,7 @@ def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa
     return out
 
 
-#: Reviews scoring at least this get their reasons written (TreeSHAP for every review costs more than scoring).
+#: Reviews scoring at least this get their reasons written (the rest are read less, and there are many).
 REVIEW_REASONS_FROM = 0.5
 
 
