@@ -5,7 +5,7 @@ Detectors, tracing and the scan all write plain-language reasons; one wording ke
 
 from __future__ import annotations
 
-__all__ = ["compact_amount", "noun", "plural"]
+__all__ = ["compact_amount", "in_currency", "noun", "plural"]
 
 
 def noun(n: int, word: str) -> str:
@@ -24,3 +24,10 @@ def compact_amount(amount: float) -> str:
         if abs(amount) >= size:
             return f"{amount / size:.2f}{unit}"
     return f"{amount:,.0f}"
+
+
+def in_currency(figure: str, currency: str | None) -> str:
+    """'CNY 1.02M'; the figure alone when no currency is known; flagged when the sum mixes several."""
+    if not currency:
+        return figure
+    return f"{figure} (several currencies)" if currency == "mixed" else f"{currency} {figure}"

@@ -48,12 +48,20 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         networks[0]["reasons"][0] == "2 stores opened with 2 different identity documents share 1 device, "
         "1 Wi-Fi router and 1 IP network"
     )
-    assert networks[0]["revenue"] == pytest.approx(280.0)
+    assert networks[0]["revenue"] == pytest.approx(280.0) and networks[0]["currency"] == "CNY"
+    assert "revenue CNY 280 from 2 orders" in networks[0]["reasons"]
     assert networks[0]["revenue_window"] == pytest.approx(280.0) and networks[0]["window_days"] == 90
     assert networks[0]["reasons"][-1] == "all of it in the last 90 days of the data"
     revenue = pq.read_table(out / "network_revenue.parquet").to_pylist()
     assert revenue == [
-        {"network_id": "N-A1", "month": "2025-02", "revenue": 280.0, "n_orders": 2, "units": 3}
+        {
+            "network_id": "N-A1",
+            "month": "2025-02",
+            "revenue": 280.0,
+            "currency": "CNY",
+            "n_orders": 2,
+            "units": 3,
+        }
     ]
     sites = pq.read_table(out / "sites.parquet").to_pylist()
     assert [(s["network_id"], s["rank"], s["address"], s["lat"]) for s in sites] == [

@@ -25,11 +25,22 @@ SHARED_COUNTS: dict[str, str] = {
 }
 
 
+def currency_sql(column: str) -> str:
+    """The one currency of the aggregated rows' ``column``, 'mixed' when they have several, NULL when none
+    says (order amounts are in their listing's currency)."""
+    return (
+        f"CASE WHEN count(DISTINCT nullif({column}, '')) > 1 THEN 'mixed' ELSE min(nullif({column}, '')) END"
+    )
+
+
 def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
     """One row per network; reads ``account_networks``, ``store_scores_in``, ``links`` and, with revenue,
-    ``network_revenue_window`` (:func:`marketguard.trace.revenue.revenue_steps`)."""
+    ``network_revenue_window`` (:func:`marketguard.trace.revenue.revenue_steps`). Revenue is summed as the
+    orders give it, in ``currency``; 'mixed' flags a network whose listings use several (its sum adds them as
+    they are: read ``network_revenue`` per month, where each month says its own currency)."""
     revenue = (
-        "LEFT JOIN (SELECT an.network_id, round(sum(o.amount), 2) AS revenue, count(*) AS n_orders FROM orders o "
+        "LEFT JOIN (SELECT an.network_id, round(sum(o.amount), 2) AS revenue, count(*) AS n_orders, "
+        f"{currency_sql('l.currency')} AS currency FROM orders o "
         "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
         "JOIN account_networks an ON s.account_id = an.account_id GROUP BY an.network_id) rv "
         "ON acc.network_id = rv.network_id "
@@ -39,11 +50,11 @@ def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
         else ""
     )
     revenue_cols = (
-        "coalesce(rv.revenue, 0.0) AS revenue, coalesce(rv.n_orders, 0) AS n_orders, "
+        "coalesce(rv.revenue, 0.0) AS revenue, rv.currency, coalesce(rv.n_orders, 0) AS n_orders, "
         "coalesce(rw.revenue_window, 0.0) AS revenue_window, coalesce(rw.n_orders_window, 0) AS n_orders_window, "
         f"CAST({window_days} AS BIGINT) AS window_days, we.window_end"
         if with_revenue
-        else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS BIGINT) AS n_orders, "
+        else "CAST(NULL AS DOUBLE) AS revenue, CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS BIGINT) AS n_orders, "
         "CAST(NULL AS DOUBLE) AS revenue_window, CAST(NULL AS BIGINT) AS n_orders_window, "
         "CAST(NULL AS BIGINT) AS window_days, CAST(NULL AS TIMESTAMPTZ) AS window_end"
     )

@@ -34,6 +34,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("n_id_documents", pa.int64()),
             ("score", pa.float64()),
             ("revenue", pa.float64()),
+            ("currency", pa.string()),
             ("n_orders", pa.int64()),
             ("revenue_window", pa.float64()),
             ("n_orders_window", pa.int64()),
@@ -138,6 +139,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("network_id", pa.string()),
             ("month", pa.string()),
             ("revenue", pa.float64()),
+            ("currency", pa.string()),
             ("n_orders", pa.int64()),
             ("units", pa.int64()),
         ]

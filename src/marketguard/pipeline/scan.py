@@ -31,7 +31,7 @@ from marketguard.features.networks import SHARED_WORDS, network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
-from marketguard.sentences import compact_amount, plural
+from marketguard.sentences import compact_amount, in_currency, plural
 from marketguard.trace import queries
 from marketguard.trace.money import follow_money
 from marketguard.trace.revenue import revenue_steps
@@ -341,10 +341,13 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
     if r["n_accounts"] > r["n_stores"]:
         out.append(f"{plural(r['n_accounts'], 'account')} in all, including non-store accounts")
     if r.get("revenue"):
-        out.append(f"revenue {r['revenue']:,.0f} from {plural(r['n_orders'], 'order')}")
+        total = in_currency(f"{r['revenue']:,.0f}", r.get("currency"))
+        out.append(f"revenue {total} from {plural(r['n_orders'], 'order')}")
     if r.get("revenue_window"):
         recent = (
-            "all of it" if r["revenue_window"] >= (r["revenue"] or 0) else compact_amount(r["revenue_window"])
+            "all of it"
+            if r["revenue_window"] >= (r["revenue"] or 0)
+            else in_currency(compact_amount(r["revenue_window"]), r.get("currency"))
         )
         out.append(f"{recent} in the last {r['window_days']} days of the data")
     return out

@@ -64,7 +64,9 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
         "reasons": list(network["reasons"] or []),
         "summary": _summary(network),
         "recent_revenue": _recent_revenue(rd, network, months),
-        "revenue_by_month": [{k: r[k] for k in ("month", "revenue", "n_orders", "units")} for r in months],
+        "revenue_by_month": [
+            {k: r.get(k) for k in ("month", "revenue", "currency", "n_orders", "units")} for r in months
+        ],
         "accounts": accounts,
         "artifacts": shared_artifacts(links, uses),
         "uses": uses,
@@ -133,7 +135,16 @@ def _optional(
 
 
 def _summary(network: Row) -> dict[str, Any]:
-    keys = ("n_accounts", "n_stores", "n_id_documents", "revenue", "n_orders", "first_seen", "last_seen")
+    keys = (
+        "n_accounts",
+        "n_stores",
+        "n_id_documents",
+        "revenue",
+        "currency",
+        "n_orders",
+        "first_seen",
+        "last_seen",
+    )
     shared = [
         {
             "column": column,

@@ -15,6 +15,7 @@ from marketguard.report.evidence import KIND_LABELS
 from marketguard.report.graph_drawing import evidence_graph_svg
 from marketguard.report.styles import CSS
 from marketguard.report.svg import colour
+from marketguard.sentences import in_currency
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -74,14 +75,18 @@ def _summary(case: dict[str, Any]) -> str:
         _card("Stores", fmt.integer(s["n_stores"])),
         _card("Accounts", fmt.integer(s["n_accounts"])),
         _card("Identity documents", fmt.integer(s["n_id_documents"]), "distinct, behind these accounts"),
-        _card("Revenue", fmt.compact(s["revenue"]), f"{fmt.amount(s['revenue'])} in all"),
+        _card(
+            "Revenue",
+            in_currency(fmt.compact(s["revenue"]), s.get("currency")),
+            f"{in_currency(fmt.amount(s['revenue']), s.get('currency'))} in all",
+        ),
         _card("Orders", fmt.integer(s["n_orders"])),
     ]
     if recent:
         cards.append(
             _card(
                 "Recent revenue",
-                fmt.compact(recent["revenue"]),
+                in_currency(fmt.compact(recent["revenue"]), s.get("currency")),
                 f"{recent['period']}, {fmt.integer(recent['n_orders'])} orders",
             )
         )
@@ -116,12 +121,21 @@ def _evidence_graph(case: dict[str, Any]) -> str:
 
 def _revenue(case: dict[str, Any]) -> str:
     months = case["revenue_by_month"]
+    currencies = {m.get("currency") for m in months} - {None}
+    unit = f" ({next(iter(currencies))})" if len(currencies) == 1 and "mixed" not in currencies else ""
     rows: list[list[Cell]] = [
-        [m["month"], fmt.amount(m["revenue"]), fmt.integer(m["n_orders"]), fmt.integer(m["units"])]
+        [
+            m["month"],
+            fmt.amount(m["revenue"]) if unit else in_currency(fmt.amount(m["revenue"]), m.get("currency")),
+            fmt.integer(m["n_orders"]),
+            fmt.integer(m["units"]),
+        ]
         for m in months
     ]
     table = (
-        _table([("Month", ""), ("Revenue", "num"), ("Orders", "num"), ("Units", "num")], rows) if rows else ""
+        _table([("Month", ""), (f"Revenue{unit}", "num"), ("Orders", "num"), ("Units", "num")], rows)
+        if rows
+        else ""
     )
     chart = _figure(
         revenue_chart(months),
