@@ -130,8 +130,14 @@ class ReviewTextModel:
         self._validate_params()
         y = np.asarray(labels, dtype=np.int64)
         self.features_ = self._features()
-        x = self.features_.fit_transform(list(texts), y)
-        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(x, y)  # liblinear shuffles: seed it
+        texts = list(texts)
+        x = self.features_.fit_transform(texts, y)
+        # a labelled text repeated k times is one row weighing k: the same objective, and bought reviews repeat
+        # templates (15,246 labelled reviews, 847 texts at 1M reviews: the fit drops from 2.6 s to 0.1 s)
+        first, weight = _distinct_rows(texts, y)
+        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
+            x[first], y[first], sample_weight=weight
+        )
         margin = self.svm_.decision_function(x).reshape(-1, 1)
         self.scale_ = LogisticRegression().fit(margin, y)
         return self
@@ -147,3 +153,13 @@ class ReviewTextModel:
         and featurising is what costs (a million reviews of a few thousand texts take seconds, not minutes)."""
         distinct, inverse = np.unique(np.asarray(list(texts), dtype=object), return_inverse=True)
         return self.svm_.decision_function(self.features_.transform(distinct.tolist()))[inverse]
+
+
+def _distinct_rows(texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct (text, label), in input order, and how many rows it stands for."""
+    keys = np.array(
+        [f"{label}\x00{text}" for text, label in zip(texts, y.tolist(), strict=True)], dtype=object
+    )
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return first[order], counts[order].astype(np.float64)
