@@ -86,20 +86,43 @@ def test_a_block_too_small_to_report_does_not_end_the_search() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_pruning_to_a_core_finds_the_block_the_full_peel_finds(seed: int) -> None:
-    from marketguard.graph.dense_blocks import _peel
+    from marketguard.graph.dense_blocks import WEIGHT_UNITS, _peel
 
     rng = np.random.default_rng(seed)
     rows, cols = _noise(rng, 600, 200, 3000)
     for _ in range(3):  # planted rings of varied density
         r, c = rng.integers(0, 600, rng.integers(5, 30)), rng.integers(0, 200, rng.integers(3, 10))
         rows, cols = np.r_[rows, np.repeat(r, c.size)], np.r_[cols, np.tile(c, r.size)]
-    w = column_weights(cols, 200)
+    w = np.rint(column_weights(cols, 200) * WEIGHT_UNITS).astype(np.int64)
     alive = np.ones(rows.size, dtype=np.bool_)
-    keep, density, total = _peel(rows, cols + 600, w, alive, 800, 0.0)
-    for floor in (0.25 * density, 0.5 * density, 0.9 * density):
-        pruned_keep, pruned_density, pruned_total = _peel(rows, cols + 600, w, alive, 800, floor)
-        assert pruned_density >= floor
+    keep, density = _peel(rows, cols + 600, w, alive, 800, 0.0)
+    for floor in (0.25 * density, 0.5 * density, 0.9 * density, density):
+        pruned_keep, pruned_density = _peel(rows, cols + 600, w, alive, 800, floor)
         assert np.array_equal(pruned_keep, keep)
-        assert pruned_density == pytest.approx(density, rel=1e-12)
-    _, too_high, _ = _peel(rows, cols + 600, w, alive, 800, 1.5 * density)
+        assert pruned_density == density
+    _, too_high = _peel(rows, cols + 600, w, alive, 800, 1.5 * density)
     assert too_high < 1.5 * density  # the caller sees the floor was too high and peels again
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_many_rounds_find_the_same_blocks_with_and_without_pruning(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marketguard.graph.dense_blocks as module
+
+    rng = np.random.default_rng(seed)
+    rows, cols = _noise(rng, 3000, 800, 20000)
+    for _ in range(8):
+        r, c = rng.integers(0, 3000, 30), rng.integers(0, 800, 8)
+        rows, cols = np.r_[rows, np.repeat(r, 8)], np.r_[cols, np.tile(c, 30)]
+
+    def found() -> list[tuple]:
+        return [
+            (b.density, b.rows.tolist(), b.cols.tolist())
+            for b in dense_blocks(rows, cols, 3000, 800, n_blocks=20)
+        ]
+
+    pruned = found()
+    monkeypatch.setattr(module, "FLOOR_SHARE", 0.0)
+    assert found() == pruned
+    assert len(pruned) >= 8

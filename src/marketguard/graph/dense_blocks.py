@@ -19,8 +19,9 @@ greedy removes such a node, so it peels exactly the nodes outside the L-core (th
 every node keeps weight >= L) before any node inside; and while it does, the density only rises once it has
 reached L (removing a node lighter than the density raises the density). So if the peel's best density is at
 least L, queue-pruning to the L-core first (O(E), no heap) and peeling the core alone finds the same block.
-L is half the previous round's density; a round whose best falls under its L runs again with L / 4, then
-without pruning. Most of the graph is sparse and outside every core: later rounds cost a fraction of the first.
+L is 0.8 x the previous round's density; a round whose best falls under its L runs again with L / 4, and so
+on down to no pruning. Weights are peeled as exact integers (units of 2^-24), so that the pruned and the full
+peel, which remove nodes in different orders, see the same priorities to the last bit and break ties alike. Most of the graph is sparse and outside every core: later rounds cost a fraction of the first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["Block", "column_weights", "dense_blocks"]
+
+#: Edge weights are peeled as integers in units of 2^-24: sums are then exact, so the order nodes are removed in
+#: (pruned or not, ties broken by node code) cannot change a priority in its last bit.
+WEIGHT_UNITS = 2**24
+#: Each round after the first prunes to the core of this share of the previous round's density.
+FLOOR_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -71,18 +78,19 @@ def dense_blocks(
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     w = column_weights(cols, n_cols) if weights is None else np.asarray(weights, dtype=np.float64)
+    units = np.rint(w * WEIGHT_UNITS).astype(np.int64)
     alive = np.ones(rows.size, dtype=np.bool_)
     blocks: list[Block] = []
-    floor = 0.0
+    floor = 0.0  # in weight units
     for _ in range(n_blocks):
         if not alive.any():
             break
         while True:
-            keep, density, total = _peel(rows, cols + n_rows, w, alive, n_rows + n_cols, floor)
+            keep, density = _peel(rows, cols + n_rows, units, alive, n_rows + n_cols, floor)
             if density >= floor:  # the pruned peel found what the full one would (module notes)
                 break
-            floor = floor / 4.0 if floor > 1e-3 else 0.0
-        floor = 0.5 * density
+            floor = floor / 4.0 if floor > 1.0 else 0.0
+        floor = FLOOR_SHARE * density
         block_rows = np.flatnonzero(keep[:n_rows])
         inside = alive & keep[rows] & keep[cols + n_rows]
         if block_rows.size < min_rows:
@@ -91,8 +99,10 @@ def dense_blocks(
             blocks += _components(np.flatnonzero(inside), rows, cols, w, n_rows, n_cols, min_rows)
         else:
             edges = np.flatnonzero(inside)
+            block_cols = np.flatnonzero(keep[n_rows:])
+            total = float(w[edges].sum())
             blocks.append(
-                Block(block_rows, np.flatnonzero(keep[n_rows:]), float(density), float(total), edges)
+                Block(block_rows, block_cols, total / (block_rows.size + block_cols.size), total, edges)
             )
         alive &= ~inside  # the block's own edges are explained: look beyond
     return sorted(blocks, key=lambda b: (-b.density, int(b.rows[0])))
@@ -130,11 +140,11 @@ def _components(
 @numba.njit(cache=True)
 def _peel(
     src: np.ndarray, dst: np.ndarray, w: np.ndarray, alive: np.ndarray, n_nodes: int, floor: float
-) -> tuple[np.ndarray, float, float]:
-    """Greedy peeling over the live edges, pruned first to the ``floor``-core; returns the densest node set,
-    its density and edge weight (the density is under ``floor`` when the pruned peel cannot vouch for it)."""
+) -> tuple[np.ndarray, float]:
+    """Greedy peeling over the live edges (integer weights ``w``), pruned first to the ``floor``-core; returns
+    the densest node set and its density (under ``floor`` when the pruned peel cannot vouch for it)."""
     degree = np.zeros(n_nodes, np.int64)
-    priority = np.zeros(n_nodes)
+    priority = np.zeros(n_nodes, np.int64)
     for e in range(src.size):
         if alive[e]:
             degree[src[e]] += 1
@@ -177,30 +187,23 @@ def _peel(
                     pruned[u] = True
                     queue[tail] = u
                     tail += 1
-        # the core's weights summed afresh, in edge order: no drift from the subtractions above
-        priority[:] = 0.0
-        for e in range(src.size):
-            if alive[e] and not edge_dead[e]:
-                priority[src[e]] += w[e]
-                priority[dst[e]] += w[e]
     # only nodes with live edges take part
     heap = np.empty(n_nodes, np.int64)
     where = np.full(n_nodes, -1, np.int64)
     size = 0
-    total = 0.0
+    total = 0
     for v in range(n_nodes):
         if degree[v] > 0 and not pruned[v]:
             heap[size] = v
             where[v] = size
             size += 1
             total += priority[v]
-    total /= 2.0
+    total //= 2  # every edge counted at both ends
     for i in range(size // 2 - 1, -1, -1):
         _sift_down(heap, where, priority, i, size)
     order = np.empty(size, np.int64)
     n_left = size
     best, best_at = total / n_left if n_left else 0.0, 0
-    best_total = total
     for step in range(size):
         v = heap[0]
         order[step] = v
@@ -222,11 +225,11 @@ def _peel(
             _sift_up(heap, where, priority, where[u])
         n_left -= 1
         if n_left > 0 and total / n_left > best:
-            best, best_at, best_total = total / n_left, step + 1, total
+            best, best_at = total / n_left, step + 1
     keep = np.zeros(n_nodes, np.bool_)
     for step in range(best_at, order.size):
         keep[order[step]] = True
-    return keep, best, best_total
+    return keep, best
 
 
 @numba.njit(cache=True)
