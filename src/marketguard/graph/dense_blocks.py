@@ -163,30 +163,7 @@ def _peel(
             incident[fill[dst[e]]] = e
             fill[dst[e]] += 1
     edge_dead = np.zeros(src.size, np.bool_)
-    pruned = np.zeros(n_nodes, np.bool_)
-    if floor > 0.0:
-        queue = np.empty(n_nodes, np.int64)
-        tail = 0
-        for v in range(n_nodes):
-            if degree[v] > 0 and priority[v] < floor:
-                pruned[v] = True
-                queue[tail] = v
-                tail += 1
-        head = 0
-        while head < tail:
-            v = queue[head]
-            head += 1
-            for k in range(ptr[v], ptr[v + 1]):
-                e = incident[k]
-                if edge_dead[e]:
-                    continue
-                edge_dead[e] = True
-                u = src[e] if dst[e] == v else dst[e]
-                priority[u] -= w[e]
-                if not pruned[u] and priority[u] < floor:
-                    pruned[u] = True
-                    queue[tail] = u
-                    tail += 1
+    pruned = _prune_to_core(src, dst, w, ptr, incident, degree, priority, edge_dead, floor)
     # only nodes with live edges take part
     heap = np.empty(n_nodes, np.int64)
     where = np.full(n_nodes, -1, np.int64)
@@ -230,6 +207,49 @@ def _peel(
     for step in range(best_at, order.size):
         keep[order[step]] = True
     return keep, best
+
+
+@numba.njit(cache=True)
+def _prune_to_core(
+    src: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    ptr: np.ndarray,
+    incident: np.ndarray,
+    degree: np.ndarray,
+    priority: np.ndarray,
+    edge_dead: np.ndarray,
+    floor: float,
+) -> np.ndarray:
+    """Remove, queue order, every node whose remaining weight is under ``floor`` (updating ``priority`` and
+    ``edge_dead``) until none is left: what remains is the ``floor``-core. Returns the removed nodes' mask."""
+    n_nodes = degree.size
+    pruned = np.zeros(n_nodes, np.bool_)
+    if floor <= 0.0:
+        return pruned
+    queue = np.empty(n_nodes, np.int64)
+    tail = 0
+    for v in range(n_nodes):
+        if degree[v] > 0 and priority[v] < floor:
+            pruned[v] = True
+            queue[tail] = v
+            tail += 1
+    head = 0
+    while head < tail:
+        v = queue[head]
+        head += 1
+        for k in range(ptr[v], ptr[v + 1]):
+            e = incident[k]
+            if edge_dead[e]:
+                continue
+            edge_dead[e] = True
+            u = src[e] if dst[e] == v else dst[e]
+            priority[u] -= w[e]
+            if not pruned[u] and priority[u] < floor:
+                pruned[u] = True
+                queue[tail] = u
+                tail += 1
+    return pruned
 
 
 @numba.njit(cache=True)
