@@ -91,8 +91,17 @@ def test_score_one_matches_the_batch_on_a_simulated_market(small_market) -> None
         for s in screener.available_:
             want, got = feature[s.name], values.get(s.name, math.nan)
             assert (want is None and math.isnan(got)) or got == pytest.approx(want, rel=1e-9), (s.name, row)
-        assert screener.score_one(row)["score"] == pytest.approx(float(expected), abs=1e-9)
+        one = screener.score_one(row)
+        assert one["score"] == pytest.approx(float(expected), abs=1e-9)
+        assert len(one["reasons"]) == len(set(one["reasons"])), one["reasons"]
     assert np.all((batch >= 0) & (batch <= 1))
+    explained = screener.explain(tables).to_pylist()
+    tied = {r["declaration_id"] for r in explained if r["reason"].startswith("LINKED_")}
+    assert tied  # the simulated market has declarations tied to networks
+    for declaration in tied:  # the tie is told once, however many of its signals lifted the score
+        details = [r["detail"] for r in explained if r["declaration_id"] == declaration]
+        assert len(details) == len(set(details)), details
+        assert len(details) <= screener.n_reasons
 
 
 def test_a_screener_loaded_from_a_dataset_and_its_scan_scores_one_declaration(tiny, tmp_path) -> None:

@@ -333,7 +333,7 @@ class CustomsScreener(Detector):
         out: tuple[list, list, list, list] = ([], [], [], [])
         for i, row in enumerate(rows):
             declaration = declaration_ids[int(row)].as_py()
-            for j in strongest(lift[i], self.n_reasons):
+            for j in _reason_columns(lift[i], names, self.n_reasons, declaration in evidence):
                 name = names[j]
                 value = float(values[name][i])
                 detail = value_sentence(signals[name], value)
@@ -407,7 +407,7 @@ class CustomsScreener(Detector):
             "; ".join(evidence)
             if names[j].startswith("linked_") and evidence
             else value_sentence(signals[names[j]], float(values.get(names[j], math.nan)))
-            for j in strongest(lift, self.n_reasons)
+            for j in _reason_columns(lift, names, self.n_reasons, bool(evidence))
         ]
         return {"score": score, "network_id": network, "reasons": reasons}
 
@@ -481,3 +481,20 @@ def _epoch_us(ts: Any) -> int:
     if isinstance(ts, str):
         return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1_000_000)
     return int(ts)
+
+
+def _reason_columns(lift: np.ndarray, names: list[str], n: int, has_evidence: bool) -> list[int]:
+    """The strongest ``n`` signals (:func:`strongest`), the tie counted once: when the declaration's tie
+    evidence is written out, every ``linked_*`` signal would repeat it, so only the strongest of them is kept
+    and the next signals fill the freed places."""
+    out: list[int] = []
+    tie_seen = False
+    for j in strongest(lift, len(names)):
+        linked = names[j].startswith("linked_")
+        if linked and has_evidence and tie_seen:
+            continue
+        tie_seen = tie_seen or linked
+        out.append(j)
+        if len(out) == n:
+            break
+    return out
