@@ -76,3 +76,11 @@ def test_importing_marketguard_does_not_import_pyspark() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_reason_never_reads_minus_zero() -> None:
+    from marketguard.detect.scoring import value_sentence
+    from marketguard.features.review_signals import REVIEWER
+
+    entropy = next(s for s in REVIEWER.signals if s.name == "reviewer_rating_entropy")
+    assert value_sentence(entropy, -0.0) == "its account gives the same few stars (rating entropy 0.00)"

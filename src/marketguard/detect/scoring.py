@@ -145,6 +145,7 @@ def strongest(lift: np.ndarray, n: int) -> list[int]:
 def value_sentence(signal: Signal, value: float) -> str:
     if np.isnan(value):
         return f"{signal.meaning}: unknown"
+    value += 0.0  # -0.0 (an entropy of one outcome, say) reads as 0
     if signal.says:
         return signal.says.format(value=value)
     as_percent = signal.name.startswith("share_") or signal.name.endswith("_ratio")
