@@ -133,7 +133,7 @@ def test_report_of_a_real_scan(small_market: Path, tmp_path: Path) -> None:
     assert case["summary"]["currency"] == "CNY"  # the simulator's listings are priced in yuan
     revenue_card = re.search(r'<div class="name">Revenue</div><div class="value">([^<]*)</div>', html)
     assert revenue_card and revenue_card.group(1).startswith("CNY ")
-    assert "Revenue (CNY)" in html
+    assert "Revenue (CNY)" in html and "revenue (CNY)</text>" in html  # table head and chart axis
     assert "http://" not in html and "https://" not in html
     assert len(_rows(html, "links")) == len(case["links"])
     ET.fromstring(render_graphml(case))

@@ -67,7 +67,9 @@ def _filled_months(months: list[Row]) -> list[Row]:
     ]
 
 
-def _value_axis(frame: _Frame, ticks: list[float], y_of: Callable[[float], float]) -> list[str]:
+def _value_axis(
+    frame: _Frame, ticks: list[float], y_of: Callable[[float], float], title: str = "revenue"
+) -> list[str]:
     body = []
     for tick in ticks:
         y = y_of(tick)
@@ -84,7 +86,7 @@ def _value_axis(frame: _Frame, ticks: list[float], y_of: Callable[[float], float
         ),
         element(
             "text",
-            "revenue",
+            title,
             x=12,
             y=mid,
             class_="axis-title",
@@ -120,8 +122,9 @@ def _month_bar(
     return body
 
 
-def revenue_chart(months: list[Row]) -> str | None:
-    """Bars of revenue per month with a value axis, month labels and the value on each bar."""
+def revenue_chart(months: list[Row], currency: str | None = None) -> str | None:
+    """Bars of revenue per month with a value axis (titled with the ``currency`` when there is one), month
+    labels and the value on each bar."""
     rows = _filled_months(months)
     if not rows:
         return None
@@ -137,7 +140,7 @@ def revenue_chart(months: list[Row]) -> str | None:
 
     slot = frame.plot_w / len(rows)
     every = math.ceil(len(rows) / 18)  # month labels on at most 18 bars
-    body = _value_axis(frame, ticks, y_of)
+    body = _value_axis(frame, ticks, y_of, f"revenue ({currency})" if currency else "revenue")
     for i, row in enumerate(rows):
         x = frame.left + i * slot + slot * 0.15
         body += _month_bar(

@@ -122,7 +122,8 @@ def _evidence_graph(case: dict[str, Any]) -> str:
 def _revenue(case: dict[str, Any]) -> str:
     months = case["revenue_by_month"]
     currencies = {m.get("currency") for m in months} - {None}
-    unit = f" ({next(iter(currencies))})" if len(currencies) == 1 and "mixed" not in currencies else ""
+    currency = next(iter(currencies)) if len(currencies) == 1 and "mixed" not in currencies else None
+    unit = f" ({currency})" if currency else ""
     rows: list[list[Cell]] = [
         [
             m["month"],
@@ -138,7 +139,7 @@ def _revenue(case: dict[str, Any]) -> str:
         else ""
     )
     chart = _figure(
-        revenue_chart(months),
+        revenue_chart(months, currency),
         "Revenue per calendar month (months without orders show as zero).",
         "No revenue by month in the results.",
     )
