@@ -21,15 +21,26 @@ __all__ = ["path_contributions"]
 def path_contributions(booster: Any, X: np.ndarray) -> np.ndarray:
     """Credits per (row, feature) plus a last column with the sum of the trees' root values (the bias), shaped
     like ``booster.predict(X, pred_contrib=True)``; each row sums to its raw score."""
-    trees = _flatten(booster.dump_model()["tree_info"])
+    feature, threshold, default_left, missing, left, right, value, roots = _flatten(
+        booster.dump_model()["tree_info"]
+    )
     X = np.ascontiguousarray(X, dtype=np.float64)
-    return _walk(X, *trees, booster.num_feature())
+    return _walk(
+        X, feature, threshold, default_left, missing, left, right, value, roots, booster.num_feature()
+    )
 
 
 def _flatten(tree_info: list[dict]) -> tuple[np.ndarray, ...]:
     """All trees as flat node arrays: feature, threshold, default-left, missing kind, children, value; leaves are
     encoded as feature -1. ``roots`` holds each tree's first node."""
-    feature, threshold, default_left, missing, left, right, value, roots = [], [], [], [], [], [], [], []
+    feature: list[int] = []
+    threshold: list[float] = []
+    default_left: list[int] = []  # 0 / 1
+    missing: list[int] = []
+    left: list[int] = []
+    right: list[int] = []
+    value: list[float] = []
+    roots: list[int] = []
     kinds = {"None": 0, "Zero": 1, "NaN": 2}
 
     def add(node: dict) -> int:
@@ -42,7 +53,7 @@ def _flatten(tree_info: list[dict]) -> tuple[np.ndarray, ...]:
         if node["decision_type"] != "<=":
             raise ValueError(f"path credits handle numeric splits only, not {node['decision_type']!r}")
         feature[at], threshold[at] = node["split_feature"], node["threshold"]
-        default_left[at], missing[at] = node["default_left"], kinds[node["missing_type"]]
+        default_left[at], missing[at] = int(node["default_left"]), kinds[node["missing_type"]]
         value[at] = node["internal_value"]
         left[at] = add(node["left_child"])
         right[at] = add(node["right_child"])
