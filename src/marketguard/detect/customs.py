@@ -23,8 +23,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,15 +40,13 @@ from marketguard.detect.scoring import (
     value_sentence,
 )
 from marketguard.engine.tables import Tables
+from marketguard.features.declaration_lookup import DeclarationLookup
 from marketguard.features.declaration_signals import (
     DECLARATION,
     DECLARATION_GROUPS,
-    FX_TO_CNY,
-    SPIKE_DAYS,
 )
-from marketguard.features.hs_codes import description_category, hs_category, normalise_category
 from marketguard.features.signals import Signal
-from marketguard.features.signals.catalogue import US_PER_DAY, signal_steps
+from marketguard.features.signals.catalogue import signal_steps
 from marketguard.trace import queries
 from marketguard.trace.exporters import ExporterIndex
 
@@ -81,14 +77,6 @@ def _exclusive(col: str, kind: str) -> str:
         f"FROM ({parcels}) a GROUP BY value, network_id) c WHERE network_id IS NOT NULL AND 2 * n >= total) e "
         "ON p.value = e.value AND p.network_id = e.network_id"
     )
-
-
-@dataclass(frozen=True)
-class _History:
-    """One exporter's filings in the fitted data: times (sorted, microseconds) and destinations."""
-
-    times: list[int]
-    destinations: frozenset[str]
 
 
 class CustomsScreener(Detector):
@@ -256,41 +244,11 @@ class CustomsScreener(Detector):
 
     # -- the state the real-time path reads ---------------------------------------------------------------
     def _remember(self, tables: Tables) -> None:
-        """What :meth:`score_one` needs: brand references, typical values, exporter histories, destination
-        tie counts and, per used signal, its fitted values sorted for percentiles."""
-        self.references_: dict[str, float] = {}
-        self.brand_categories_: dict[str, str | None] = {}
-        if tables.has("brands"):
-            for b in tables.fetch(
-                "SELECT brand, reference_price, currency, category FROM brands", "brands for screening"
-            ).to_pylist():
-                rate = FX_TO_CNY.get((b["currency"] or "CNY").upper())
-                if rate and b["reference_price"] and b["reference_price"] > 0:
-                    self.references_[b["brand"]] = float(b["reference_price"]) * rate
-                self.brand_categories_[b["brand"]] = normalise_category(b["category"])
-        rows = tables.fetch(
-            "SELECT declaration_id, exporter, destination_country, epoch_us(filed_at) AS t, hs_code, "
-            "CAST(declared_value AS DOUBLE) AS value, quantity, currency FROM declarations ORDER BY declaration_id",
-            "declarations for screening",
-        ).to_pylist()
-        histories: dict[str, tuple[list[int], set[str]]] = {}
-        logs: dict[str, list[float]] = {}
-        for r in rows:
-            times, dests = histories.setdefault(r["exporter"], ([], set()))
-            times.append(r["t"])
-            dests.add(r["destination_country"])
-            unit, category = _unit_cny(r), hs_category(r["hs_code"])
-            if unit and unit > 0 and category:
-                logs.setdefault(category, []).append(math.log(unit))
-        self.histories_ = {e: _History(sorted(t), frozenset(d)) for e, (t, d) in histories.items()}
-        self.typical_ = {c: math.exp(sum(v) / len(v)) for c, v in logs.items()}
-        networks = self.network_ids().to_pylist()
-        self.tied_ = {r["declaration_id"]: n is not None for r, n in zip(rows, networks, strict=True)}
-        tied: dict[str, tuple[int, int]] = {}
-        for r in rows:
-            n, k = tied.get(r["destination_country"], (0, 0))
-            tied[r["destination_country"]] = (n + 1, k + self.tied_[r["declaration_id"]])
-        self.destinations_ = tied
+        """What :meth:`score_one` needs: the declaration lookup (references, typical values, histories,
+        destinations) and, per used signal, its fitted values sorted for percentiles."""
+        ids = self.features_.column("declaration_id").to_pylist()
+        tied = [n is not None for n in self.network_ids().to_pylist()]
+        self.lookup_ = DeclarationLookup.from_tables(tables, dict(zip(ids, tied, strict=True)))
         self.sorted_ = {
             s.name: np.sort(np.round(v[~np.isnan(v)], 9))
             for s in self.used_
@@ -396,7 +354,7 @@ class CustomsScreener(Detector):
             lift = np.asarray(self.booster_.predict(x, pred_contrib=True))[0, :-1]
             names = [s.name for s in self.available_]
         else:
-            fitted_row = str(declaration.get("declaration_id")) in self.tied_
+            fitted_row = str(declaration.get("declaration_id")) in self.lookup_.tied
             p = np.array(
                 [[self._percentile(s, values.get(s.name, math.nan), fitted_row) for s in self.used_]]
             )
@@ -412,29 +370,9 @@ class CustomsScreener(Detector):
         return {"score": score, "network_id": network, "reasons": reasons}
 
     def _signals_of(self, d: Mapping[str, Any]) -> tuple[dict[str, float], str | None, list[str]]:
-        """The declaration signals of one declaration, in Python (the SQL's twins; a test pins them)."""
-        names = {s.name for s in self.available_}
-        out: dict[str, float] = {}
-        unit = _unit_cny(
-            {"value": d.get("declared_value"), "quantity": d.get("quantity"), "currency": d.get("currency")}
-        )
-        reference = self.references_.get(d.get("brand") or "")
-        if "value_to_reference" in names and reference and unit is not None:
-            out["value_to_reference"] = unit / reference
-        hs = hs_category(d.get("hs_code"))
-        if "value_to_market" in names and unit and unit > 0 and hs in self.typical_:
-            out["value_to_market"] = unit / self.typical_[hs]
-        if "hs_inconsistent" in names:
-            said, branded = (
-                description_category(d.get("description")),
-                self.brand_categories_.get(d.get("brand") or ""),
-            )
-            if said is not None or branded is not None:
-                out["hs_inconsistent"] = float(
-                    hs is None or (said is not None and said != hs) or (branded is not None and branded != hs)
-                )
-        if "exporter_age_days" in names:
-            out.update(self._history_signals(d))
+        """The declaration signals of one declaration, in Python (the SQL's twins; a test pins them), its
+        network and the tie's evidence."""
+        out = self.lookup_.signals(d, {s.name for s in self.available_})
         network, evidence = None, []
         if self.index_ is not None:
             link = self.index_.link_one(d)
@@ -443,44 +381,7 @@ class CustomsScreener(Detector):
             out["linked_by_address"] = float(link.address_match is not None)
             out["linked_by_name"] = float(bool(link.name_match))
             out["linked_network_score"] = float(self.network_scores_.get(network, 0.0)) if network else 0.0
-        n, k = self.destinations_.get(str(d.get("destination_country")), (0, 0))
-        own = self.tied_.get(str(d.get("declaration_id")))
-        if own is not None:  # a fitted declaration: leave itself out, as the SQL does
-            n, k = n - 1, k - own
-        if "destination_tied_share" in names and n > 0:
-            out["destination_tied_share"] = k / n
         return out, network, evidence
-
-    def _history_signals(self, d: Mapping[str, Any]) -> dict[str, float]:
-        t = _epoch_us(d.get("filed_at"))
-        history = self.histories_.get(str(d.get("exporter")), _History([], frozenset()))
-        times = history.times if t in history.times else sorted([*history.times, t])
-        first, last, n = times[0], times[-1], len(times)
-        window = SPIKE_DAYS * US_PER_DAY
-        near = bisect.bisect_right(times, t + window) - bisect.bisect_left(times, t - window)
-        pace = max((n - 1) * 2 * window / max(last - first, 2 * window), 1.0)
-        return {
-            "exporter_age_days": (t - first) / US_PER_DAY,
-            "exporter_declarations": float(n),
-            "exporter_destinations": float(len(history.destinations | {d.get("destination_country")})),
-            "exporter_spike": (near - 1) / pace,
-        }
-
-
-def _unit_cny(r: Mapping[str, Any]) -> float | None:
-    rate = FX_TO_CNY.get((r.get("currency") or "CNY").upper())
-    quantity, value = r.get("quantity"), r.get("value")
-    if rate is None or not quantity or quantity <= 0 or value is None:
-        return None
-    return float(value) * rate / quantity
-
-
-def _epoch_us(ts: Any) -> int:
-    if isinstance(ts, datetime):
-        return int(ts.timestamp() * 1_000_000)
-    if isinstance(ts, str):
-        return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1_000_000)
-    return int(ts)
 
 
 def _reason_columns(lift: np.ndarray, names: list[str], n: int, has_evidence: bool) -> list[int]:
