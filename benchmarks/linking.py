@@ -236,7 +236,7 @@ def networkx_linking(rows: dict[str, dict[str, list]], threshold: float = 0.5, m
 
     import networkx as nx
 
-    from marketguard.detect.operator_index import ip_network
+    from marketguard.features.evidence import ip_network
 
     evidence = nx.Graph()
 

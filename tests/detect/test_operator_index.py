@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from marketguard.contract import validate
-from marketguard.detect.operator_index import OperatorIndex, ip_network
+from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
+from marketguard.features.evidence import ip_network
 from marketguard.simulate import simulate
 
 

@@ -21,104 +21,37 @@ links need re-scoring there.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from marketguard.detect.index_storage import Codes, Loaded
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine.tables import Tables
-from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS
+from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS, ip_network
 from marketguard.graph import encode
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.components import connected_components
 
-_V4_NET = re.compile(r"([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$")
-_V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 _LOG_UNITS = 10**12
 _US_PER_DAY = 86_400_000_000.0
 _KINDS = tuple(KIND_WEIGHTS)
 _KIND_CODE = {kind: i for i, kind in enumerate(_KINDS)}
 _IS_LOGIN_KIND = tuple(kind in LOGIN_ARTIFACT_KINDS for kind in _KINDS)
 _KEY_BASE = ord("a")
-T = TypeVar("T")
 
 
 def _key_prefix(kind_code: int) -> str:
     return chr(_KEY_BASE + kind_code)
 
 
-def ip_network(ip: str) -> str | None:
-    """The same /24 (IPv4) or first-four-groups (IPv6) network as the batch SQL."""
-    if "." in ip:
-        match = _V4_NET.search(ip)
-        return match.group(1) if match else None
-    text = ip
-    if "::" in ip:
-        text = ip.replace("::", ":" + "0:" * (8 - ip.count(":")))
-    match = _V6_NET.search(text.lower())
-    return match.group(1) if match else None
-
-
 def _round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-class _Loaded(Generic[T]):
-    """A list loaded once, then appended to, whose loaded part is never copied again.
-
-    Appending to a 9M-item list copies it whenever it outgrows its capacity, and inserting into a 9M-key dict
-    rehashes it: a pause of up to seconds on one unlucky event. New items go to small containers instead.
-    """
-
-    __slots__ = ("_base", "_more", "_n")
-
-    def __init__(self, base: list[T]) -> None:
-        self._base, self._n = base, len(base)
-        self._more: list[T] = []
-
-    def __getitem__(self, i: int) -> T:
-        return self._base[i] if i < self._n else self._more[i - self._n]
-
-    def __setitem__(self, i: int, value: T) -> None:
-        if i < self._n:
-            self._base[i] = value
-        else:
-            self._more[i - self._n] = value
-
-    def append(self, value: T) -> None:
-        self._more.append(value)
-
-    def __len__(self) -> int:
-        return self._n + len(self._more)
-
-
-class _Codes:
-    """Dense integer codes of string keys: a dict built once from the batch and a small one for new keys."""
-
-    __slots__ = ("_base", "_more", "keys")
-
-    def __init__(self, keys: list[str]) -> None:
-        self._base = dict(zip(keys, range(len(keys)), strict=True))
-        self._more: dict[str, int] = {}
-        self.keys: _Loaded[str] = _Loaded(keys)
-
-    def get(self, key: str) -> int | None:
-        code = self._base.get(key)
-        return self._more.get(key) if code is None else code
-
-    def add(self, key: str) -> int:
-        code = self._more[key] = len(self.keys)
-        self.keys.append(key)
-        return code
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
 
 #: One account's use of one artifact: (events, first seen, last seen), times in microseconds since the epoch.
@@ -160,12 +93,12 @@ class OperatorIndex:
         self.linker._validate_params()
         self._max_degree = [KIND_WEIGHTS[k].max_degree for k in _KINDS]
         self._batch = _Batch.empty()
-        self._acc = _Codes([])
-        self._logins: _Loaded[int] = _Loaded([])
+        self._acc = Codes([])
+        self._logins: Loaded[int] = Loaded([])
         self._owners: set[int] = set()
         # artifact key: one character for the kind, then the value (one string per artifact, not a tuple)
-        self._art = _Codes([])
-        self._art_kind: _Loaded[int] = _Loaded([])
+        self._art = Codes([])
+        self._art_kind: Loaded[int] = Loaded([])
         self._sharers: dict[int, dict[int, _Use]] = {}  # hydrated non-hub artifacts
         self._hub_degree: dict[int, int] = {}  # hydrated hubs: only their degree matters
         self._new_hubs: dict[
@@ -216,7 +149,7 @@ class OperatorIndex:
             accounts.chunks + uses.column("account_id").chunks + owners.chunks, type=pa.string()
         )
         ids = pc.unique(every)
-        self._acc = _Codes(ids.to_pylist())
+        self._acc = Codes(ids.to_pylist())
         n_acc = len(self._acc)
 
         def codes(column: pa.ChunkedArray) -> np.ndarray:
@@ -224,7 +157,7 @@ class OperatorIndex:
 
         logins = np.zeros(n_acc, np.int64)
         logins[codes(totals.column("account_id"))] = totals.column("n_logins").to_numpy()
-        self._logins = _Loaded(logins.tolist())
+        self._logins = Loaded(logins.tolist())
         self._owners = set(codes(owners).tolist())
 
         artifact, keys = encode(uses.column("artifact_key"))
@@ -243,8 +176,8 @@ class OperatorIndex:
         )
         del uses, order, by_account, account, artifact
         key_list = keys.to_pylist()
-        self._art = _Codes(key_list)
-        self._art_kind = _Loaded([ord(k[0]) - _KEY_BASE for k in key_list])
+        self._art = Codes(key_list)
+        self._art_kind = Loaded([ord(k[0]) - _KEY_BASE for k in key_list])
 
         if pairs.num_rows:
             a = codes(pairs.column("account_a")).tolist()

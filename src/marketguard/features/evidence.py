@@ -13,9 +13,13 @@ more users (weaker evidence), never link accounts, because pairs also require th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from marketguard.engine.base import Step
+
+_V4_NET = re.compile(r"([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$")
+_V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 
 LOGIN_KINDS: dict[str, str] = {"device": "device_id", "wifi": "wifi_bssid", "ip": "ip"}
 #: Artifacts seen in logins (their weight depends on how much of the account's activity used them).
@@ -63,6 +67,18 @@ def ip_network_sql(ip: str) -> str:
         f"replace({ip}, '::', ':' || repeat('0:', 8 - (length({ip}) - length(replace({ip}, ':', ''))))) "
         f"ELSE {ip} END), '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)', 1) END"
     )
+
+
+def ip_network(ip: str) -> str | None:
+    """:func:`ip_network_sql` in Python (the incremental index's twin of it; a test pins the two together)."""
+    if "." in ip:
+        match = _V4_NET.search(ip)
+        return match.group(1) if match else None
+    text = ip
+    if "::" in ip:
+        text = ip.replace("::", ":" + "0:" * (8 - ip.count(":")))
+    match = _V6_NET.search(text.lower())
+    return match.group(1) if match else None
 
 
 def login_artifacts_sql(weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
