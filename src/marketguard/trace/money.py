@@ -47,7 +47,7 @@ from marketguard.errors import ContractError, ParameterError, Problem
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed, propagate_taint
 from marketguard.pipeline.results import RESULT_SCHEMAS
-from marketguard.sentences import plural
+from marketguard.trace.money_reasons import COLLECTOR, OTHER, ROLES, SUPPLIER, network_reasons
 
 __all__ = ["NON_PARTIES", "follow_money"]
 
@@ -58,8 +58,6 @@ _REQUIRED = {
     "transfers": ("transfer_id", "ts", "from_party", "to_party", "amount"),
     "seeds": ("network_id", "party"),
 }
-_COLLECTOR, _SUPPLIER, _OTHER = 0, 1, 2
-_ROLES = ("collector", "supplier", "other")
 
 
 class _Ledger(NamedTuple):
@@ -328,13 +326,13 @@ def _roles(
     rows["fed"] = np.bincount(rec["group"][fed], rec["carried"][fed], minlength=shared.size) / amount
     excluded = is_pass[rows["party"]] | shared
     pools = (rows["n_seeds"] >= 2) & (rows["share"] >= min_collector_share) & (rows["fed"] >= 0.5) & ~excluded
-    role = np.where(pools, _COLLECTOR, _OTHER)
+    role = np.where(pools, COLLECTOR, OTHER)
     n_parties = len(ledger.names)
     collector_keys = rows["net"][pools] * n_parties + rows["party"][pools]
     from_collector = np.isin(rec["net"] * n_parties + src, collector_keys)
     paid = np.bincount(rec["group"][from_collector], rec["carried"][from_collector], minlength=role.size)
     rows["from_collector"] = paid / amount
-    role[(role == _OTHER) & ~excluded & (rows["from_collector"] >= 0.5)] = _SUPPLIER
+    role[(role == OTHER) & ~excluded & (rows["from_collector"] >= 0.5)] = SUPPLIER
     return role
 
 
@@ -380,14 +378,16 @@ def _table(
     starts = np.unique(rows["net"], return_index=True)[1]
     size = np.diff(np.r_[starts, order.size])
     rank = np.arange(order.size) - np.repeat(starts, size) + 1
-    reasons = _reasons(ledger, rows, facts, n_seeds[rows["net"]], pass_days, nouns[rows["party"]])
+    reasons = network_reasons(
+        ledger.currency, rows, facts, n_seeds[rows["net"]], pass_days, nouns[rows["party"]]
+    )
     ts = pa.timestamp("us", tz="UTC")
     table = pa.table(
         {
             "network_id": seed.network_ids.take(pa.array(rows["net"], pa.int64())),
             "party": ledger.names.take(pa.array(rows["party"], pa.int64())),
             "rank": pa.array(rank, pa.int64()),
-            "role": pa.array(np.asarray(_ROLES, dtype=object)[facts["role"]], pa.string()),
+            "role": pa.array(np.asarray(ROLES, dtype=object)[facts["role"]], pa.string()),
             "hops": pa.array(rows["hops"], pa.int64()),
             "amount": pa.array(rows["amount"], pa.float64()),
             "share": pa.array(rows["share"], pa.float64()),
@@ -398,75 +398,3 @@ def _table(
         }
     )
     return table.cast(RESULT_SCHEMAS["money"])
-
-
-def _reasons(
-    ledger: _Ledger,
-    rows: dict[str, np.ndarray],
-    facts: dict[str, np.ndarray],
-    n_seeds: np.ndarray,
-    pass_days: float,
-    nouns: np.ndarray,
-) -> list[list[str]]:
-    """Plain-language reasons, one list per row: what reached the party, then why it has its role."""
-    money = f"{ledger.currency} " if ledger.currency else ""
-    window = f"{pass_days:g} day{'s' if pass_days != 1 else ''}"
-    out = []
-    for i in range(rows["net"].size):
-        k, direct, n = int(rows["n_seeds"][i]), int(rows["n_direct"][i]), int(n_seeds[i])
-        via = f" ({k - direct} of them only through other accounts)" if k > direct else ""
-        source = (
-            "the network's store account)"
-            if n == 1
-            else f"the network's {n} store accounts) from {k} of them"
-        )
-        said = [
-            f"received {money}{rows['amount'][i]:,.0f} ({_pct(rows['share'][i])} of what left {source}{via}, "
-            f"{plural(rows['n_transfers'][i], 'transfer')}, {plural(rows['hops'][i], 'hop')} away"
-        ]
-        passed = _pct(facts["passed"][i])
-        if facts["shared"][i]:
-            said.append(f"also receives from {facts['unrelated'][i]} unrelated store accounts: {nouns[i]}")
-        if facts["is_mule"][i]:
-            said.append(f"paid on {passed} of what it received within {window}: a pass-through (mule)")
-        elif facts["role"][i] == _COLLECTOR:
-            said.append(f"keeps the money (pays on only {passed} within {window}): where the money pools")
-        elif facts["role"][i] == _SUPPLIER:
-            said.append(_supplier_reason(rows, i, passed, window))
-        elif not facts["shared"][i]:
-            said.append(_other_reason(n, k, rows["share"][i], rows["fed"][i]))
-        out.append(said)
-    return out
-
-
-def _other_reason(n_network: int, n_held: int, share: float, fed: float) -> str:
-    """Why a party that is neither a pass-through nor shared is no collector."""
-    if n_network == 1:
-        return "the network has a single store account, so nothing pools here (it may be the owner's own account)"
-    if n_held < 2:
-        return f"holds the money of only one of the network's {n_network} store accounts: no pooling"
-    if fed < 0.5:
-        return (
-            f"only {_pct(fed)} of its network money came from the store accounts or pass-throughs: "
-            "it is paid from where the money pools, not a pool itself"
-        )
-    return f"only {_pct(share)} of the network's money: too little to be where it pools"
-
-
-def _supplier_reason(rows: dict[str, np.ndarray], i: int, passed: str, window: str) -> str:
-    n = int(rows["n_transfers"][i])
-    days = (rows["last"][i] - rows["first"][i]) / _US_PER_DAY / max(n - 1, 1)
-    cadence = f", about every {days:.0f} days" if n > 1 else ""
-    source = (
-        "receives from nobody else in the network"
-        if rows["from_collector"][i] >= 0.99
-        else f"{_pct(rows['from_collector'][i])} of its network money came from the collector"
-    )
-    return (
-        f"paid {plural(n, 'time')} by the collector{cadence}; {source}; keeps it (pays on {passed} within "
-        f"{window}): a supplier"
-    )
-
-
-def _pct(x: float) -> str:
-    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
