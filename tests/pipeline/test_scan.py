@@ -70,6 +70,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     ]
     money = pq.read_table(out / "money.parquet").to_pylist()
     assert [(m["party"], m["role"], m["hops"], m["amount"]) for m in money] == [("X9", "other", 1, 170.0)]
+    assert money[0]["reasons"][0].startswith("received CNY 170 (")  # the ledger's one currency
     declaration = pq.read_table(out / "declaration_scores.parquet").to_pylist()[0]
     assert (declaration["declaration_id"], declaration["network_id"]) == ("D1", "N-A1")
     assert declaration["reasons"][0].startswith(

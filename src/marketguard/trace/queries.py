@@ -31,6 +31,6 @@ SETTLEMENT_ACCOUNTS = (
 
 #: The ledger in time order (ties by transfer id).
 TRANSFERS = (
-    "SELECT transfer_id, ts, from_party, to_party, CAST(amount AS DOUBLE) AS amount, kind "
+    "SELECT transfer_id, ts, from_party, to_party, CAST(amount AS DOUBLE) AS amount, kind, currency "
     "FROM transfers ORDER BY ts, transfer_id"
 )
