@@ -478,3 +478,24 @@ def test_spark_computes_the_same_signals(features, tmp_path) -> None:
     for row in spark:
         store = row.pop("store_id")
         assert row == {k: (None if v is None else pytest.approx(v)) for k, v in rows[store].items()}, store
+
+
+def test_environment_signals_read_from_the_linker_s_evidence_are_the_same(tmp_path) -> None:
+    """After operator linking, the owner-login signals come from its per-(account, artifact) rows instead of
+    the logins: the worked-out values must not move."""
+    from marketguard.detect.operator_linking import OperatorLinker
+    from marketguard.features.signals.environment import GROUP
+
+    _market(tmp_path)
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, tmp_path)
+        OperatorLinker().fit(tables)
+        assert backend.table_exists("login_artifacts") and backend.table_exists("artifact_degrees")
+        steps, signals, _ = signal_steps(tables, (GROUP,))
+        assert "login_artifacts" in steps[-2].sql  # the evidence path ran
+        tables.run(steps)
+        rows = backend.fetch("SELECT * FROM store_features ORDER BY store_id", "features").to_pylist()
+    for row in rows:
+        for signal in signals:
+            want = EXPECTED[row["store_id"]][signal.name]
+            assert row[signal.name] == (None if want is None else pytest.approx(want)), (row, signal.name)
