@@ -23,22 +23,22 @@ def _sql(tables: Tables) -> str:
     )
     return (
         f"WITH owners AS ({networks}), "
-        "parcels AS (SELECT l.store_id, sh.origin_address, "
-        f"CASE WHEN {REGION_CITY_SQL} = '' OR a.region IS NULL THEN NULL "
-        f"WHEN contains(sh.origin_address, {REGION_CITY_SQL}) THEN 0 ELSE 1 END AS outside "
-        "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
-        "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+        # the owner's city once per store, not once per parcel (a regular expression per row is what costs)
+        f"cities AS (SELECT s.store_id, nullif({REGION_CITY_SQL}, '') AS city FROM stores s "
         "JOIN accounts a ON s.account_id = a.account_id), "
-        "origin_owners AS (SELECT DISTINCT p.origin_address, w.owner FROM parcels p "
-        "JOIN owners w ON p.store_id = w.store_id), "
-        "shared AS (SELECT o.origin_address, count(*) AS n_owners FROM origin_owners o GROUP BY o.origin_address), "
-        "per_store AS (SELECT p.store_id, count(*) AS n_shipments, count(DISTINCT p.origin_address) AS n_origins, "
-        "avg(p.outside) AS share_origin_outside_region FROM parcels p GROUP BY p.store_id), "
-        "other_owners AS (SELECT DISTINCT p.store_id, p.origin_address FROM parcels p) "
-        "SELECT ps.store_id, ps.n_shipments, ps.n_origins, ps.share_origin_outside_region, "
-        "max(sh.n_owners) - 1 AS origin_other_networks FROM per_store ps "
-        "JOIN other_owners oo ON ps.store_id = oo.store_id JOIN shared sh ON oo.origin_address = sh.origin_address "
-        "GROUP BY ps.store_id, ps.n_shipments, ps.n_origins, ps.share_origin_outside_region"
+        "parcels AS (SELECT l.store_id, sh.origin_address, "
+        "CASE WHEN c.city IS NULL THEN NULL WHEN contains(sh.origin_address, c.city) THEN 0 ELSE 1 END AS outside "
+        "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
+        "JOIN listings l ON o.listing_id = l.listing_id JOIN cities c ON l.store_id = c.store_id), "
+        # one pass over the parcels: everything below reads their (store, origin) counts
+        "store_origins AS (SELECT store_id, origin_address, count(*) AS n, sum(outside) AS n_outside, "
+        "count(outside) AS n_known FROM parcels GROUP BY store_id, origin_address), "
+        "shared AS (SELECT so.origin_address, count(DISTINCT w.owner) AS n_owners FROM store_origins so "
+        "JOIN owners w ON so.store_id = w.store_id GROUP BY so.origin_address) "
+        "SELECT so.store_id, sum(so.n) AS n_shipments, count(so.origin_address) AS n_origins, "
+        "CAST(sum(so.n_outside) AS DOUBLE) / nullif(sum(so.n_known), 0) AS share_origin_outside_region, "
+        "max(sh.n_owners) - 1 AS origin_other_networks FROM store_origins so "
+        "JOIN shared sh ON so.origin_address = sh.origin_address GROUP BY so.store_id"
     )
 
 
