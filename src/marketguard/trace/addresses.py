@@ -35,12 +35,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
-__all__ = ["AddressKey", "address_keys", "normalise_address"]
+__all__ = ["AddressKey", "address_keys", "fold_roads", "normalise_address"]
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ROAD_SUFFIX = "大道|大街|胡同|公路|路|街|道|巷|弄|里"
@@ -358,15 +358,20 @@ def _normalise_latin(text: str) -> AddressKey:
     return AddressKey(city, _latin_road(words[:end]), m.group(1) if m else "", district=district)
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise_address(text: str | None) -> AddressKey:
-    """The key of one written address (Chinese or Latin); NFKC first, so full-width digits read as digits."""
+    """The key of one written address (Chinese or Latin); NFKC first, so full-width digits read as digits.
+
+    Remembered (keys are immutable): a scan normalises the same written forms for its sites and again for its
+    customs ties, and each costs tens of microseconds.
+    """
     if not text or not text.strip():
         return AddressKey("", "", "", "-")
     text = unicodedata.normalize("NFKC", text)
     return _normalise_chinese(text) if _HAN.search(text) else _normalise_latin(text)
 
 
-def _fold_roads(keys: list[AddressKey]) -> list[AddressKey]:
+def fold_roads(keys: list[AddressKey]) -> list[AddressKey]:
     """Within one city and house number, map a Latin road spelt with another reading of a polyphonic character
     onto the Chinese form's road ("xiedulu" -> "xiedoulu" for 鞋都路), then map a road onto the shortest other
     road that it, or one of its readings, ends with: the longer one carries an unrecognised place prefix
@@ -407,4 +412,4 @@ def address_keys(texts: Iterable[str | None]) -> list[AddressKey]:
 
     Pass distinct strings: normalisation costs tens of microseconds per string.
     """
-    return _fold_roads([normalise_address(t) for t in texts])
+    return fold_roads([normalise_address(t) for t in texts])

@@ -7,7 +7,6 @@ exporters a batch tied by phone or address. The rules they apply are the module 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -16,7 +15,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from marketguard.errors import ContractError, Problem
-from marketguard.trace.addresses import AddressKey, address_keys, normalise_address
+from marketguard.trace.addresses import AddressKey, address_keys, fold_roads, normalise_address
 from marketguard.trace.company_names import CompanyName, company_name
 
 __all__ = ["KINDS", "AddressHit", "AddressIndex", "NameHit", "NameIndex", "Support", "columns"]
@@ -24,11 +23,6 @@ __all__ = ["KINDS", "AddressHit", "AddressIndex", "NameHit", "NameIndex", "Suppo
 #: The kinds of evidence, strongest first.
 KINDS = ("phone", "address", "name")
 MEMO_SIZE = 1 << 16  # distinct addresses / names remembered per index
-
-
-@lru_cache(maxsize=1 << 16)
-def _address_key(text: str) -> AddressKey:
-    return normalise_address(text)
 
 
 class Support(NamedTuple):
@@ -105,8 +99,10 @@ class AddressIndex:
         self.form: list[str] = agg["address"].to_pylist()
         self.weight: list[int] = agg["count_all"].to_pylist()
         forms = sorted(set(self.form))
-        folded = dict(zip(forms, address_keys(forms), strict=True))
-        self.raw = [_address_key(f) for f in self.form]
+        raw_keys = [normalise_address(f) for f in forms]  # each distinct form once: it is what costs
+        raw = dict(zip(forms, raw_keys, strict=True))
+        folded = dict(zip(forms, fold_roads(raw_keys), strict=True))
+        self.raw = [raw[f] for f in self.form]
         self.folded = [folded[f] for f in self.form]
         users: dict[str, set[str]] = defaultdict(set)
         for network, key in zip(self.network, self.folded, strict=True):
@@ -153,7 +149,7 @@ class AddressIndex:
         if text is None or not text.strip():
             return NO_ADDRESS
         if (found := self.memo.get(text)) is None:
-            found = self.memo[text] = self._hit(text, _address_key(text))
+            found = self.memo[text] = self._hit(text, normalise_address(text))
             if len(self.memo) > MEMO_SIZE:
                 self.memo.clear()
         return found
