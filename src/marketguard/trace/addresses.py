@@ -227,9 +227,20 @@ def _road_ok(rest: str) -> bool:
 
 def _match_division(text: str, pos: int, parent: str, gaz: _Gazetteer) -> tuple[_Division | None, int]:
     """Longest division name at ``pos`` that lies under ``parent`` (an adcode prefix); (None, 0) if none."""
+    lengths = gaz.lengths.get(text[pos : pos + 2], ())
+    return _match_window(text[pos : pos + lengths[0]], parent) if lengths else (None, 0)
+
+
+@lru_cache(maxsize=1 << 16)
+def _match_window(window: str, parent: str) -> tuple[_Division | None, int]:
+    """:func:`_match_division` on the longest stretch a division name could span: addresses repeat their
+    province and city, so the answers are remembered."""
+    gaz = _gazetteer()
     under_city = len(parent) == 4 or parent in _MUNICIPALITIES
-    for length in gaz.lengths.get(text[pos : pos + 2], ()):
-        candidates = gaz.surfaces.get(text[pos : pos + length], ())
+    for length in gaz.lengths.get(window[:2], ()):
+        if length > len(window):
+            continue
+        candidates = gaz.surfaces.get(window[:length], ())
         fits = [
             d
             for d in candidates
