@@ -123,15 +123,20 @@ def _components(
     n = n_rows + n_cols
     graph = coo_matrix((np.ones(rows.size), (rows, cols + n_rows)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    part = label[rows]
-    pairs = np.unique(np.column_stack([part, rows]), axis=0)  # distinct (component, row)
-    n_rows_of = np.bincount(pairs[:, 0], minlength=int(label.max()) + 1 if label.size else 0)
+    part = label[rows].astype(np.int64)
+    # distinct (component, row) and (component, column) pairs, packed and sorted once: a component's rows
+    # and columns are then slices
+    row_pairs = np.unique(part * n_rows + rows)
+    col_pairs = np.unique(part * n_cols + cols)
+    row_part, col_part = row_pairs // n_rows, col_pairs // n_cols
+    n_rows_of = np.bincount(row_part, minlength=int(label.max()) + 1 if label.size else 0)
     order = np.argsort(part, kind="stable")
     sorted_part = part[order]
     out = []
     for k in np.flatnonzero(n_rows_of >= min_rows):
         mine = order[np.searchsorted(sorted_part, k) : np.searchsorted(sorted_part, k, side="right")]
-        r, c = np.unique(rows[mine]), np.unique(cols[mine])
+        r = row_pairs[np.searchsorted(row_part, k) : np.searchsorted(row_part, k, side="right")] % n_rows
+        c = col_pairs[np.searchsorted(col_part, k) : np.searchsorted(col_part, k, side="right")] % n_cols
         total = float(w[mine].sum())
         out.append(Block(r, c, total / (r.size + c.size), total, edges[mine]))
     return out
