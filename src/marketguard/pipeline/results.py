@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from marketguard.detect.review_rings import RING_SCHEMA
 from marketguard.features.networks import SHARED_COUNTS
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -79,16 +80,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("ring_density", pa.float64()),
         ]
     ),
-    "review_rings": pa.schema(
-        [
-            ("ring_id", pa.string()),
-            ("density", pa.float64()),
-            ("n_reviewers", pa.int64()),
-            ("n_targets", pa.int64()),
-            ("n_reviews", pa.int64()),
-            ("evidence", pa.string()),
-        ]
-    ),
+    "review_rings": RING_SCHEMA,
     "sites": pa.schema(
         [
             ("network_id", pa.string()),
