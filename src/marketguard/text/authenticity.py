@@ -133,7 +133,7 @@ class ReviewTextModel:
         texts = list(texts)
         x = self.features_.fit_transform(texts, y)
         # a labelled text repeated k times is one row weighing k: the same objective, and bought reviews repeat
-        # templates (15,246 labelled reviews, 847 texts at 1M reviews: the fit drops from 2.6 s to 0.1 s)
+        # templates (15,246 labelled reviews, 847 texts at 1M reviews: the SVM fits in 0.1 s, not 2.6 s)
         first, weight = _distinct_rows(texts, y)
         self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
             x[first], y[first], sample_weight=weight
