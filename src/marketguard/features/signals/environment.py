@@ -20,7 +20,7 @@ def _sql(tables: Tables) -> str:
     linked = all(tables.backend.table_exists(t) for t in ("login_artifacts", "artifact_degrees"))
     per_owner = _per_owner_from_evidence() if linked else _per_owner_from_logins()
     return (
-        f"WITH owners AS (SELECT DISTINCT account_id FROM stores), per_owner AS ({per_owner}) "
+        f"WITH owners AS (SELECT DISTINCT account_id FROM stores), {per_owner} "
         "SELECT s.store_id, p.n_logins AS owner_logins, p.n_ips AS owner_ips, p.n_devices AS owner_devices, "
         "p.n_wifis AS owner_wifis, CAST(p.n_ips AS DOUBLE) / p.n_logins AS ip_rotation, "
         "CAST(p.n_shared_ip_logins AS DOUBLE) / p.n_logins AS share_logins_shared_ip "
@@ -29,28 +29,29 @@ def _sql(tables: Tables) -> str:
 
 
 def _per_owner_from_logins() -> str:
+    """The ``per_owner`` table expression (with the ones it reads) from the logins."""
     return (
-        "SELECT l.account_id, count(*) AS n_logins, count(DISTINCT l.ip) AS n_ips, "
-        "count(DISTINCT nullif(l.device_id, '')) AS n_devices, "
-        "count(DISTINCT nullif(l.wifi_bssid, '')) AS n_wifis, "
+        "owner_logins AS (SELECT l.* FROM logins l JOIN owners o ON l.account_id = o.account_id), "
+        "ip_accounts AS (SELECT ip, count(DISTINCT account_id) AS n_accounts FROM logins "
+        "WHERE ip IN (SELECT ip FROM owner_logins) GROUP BY ip), "
+        "per_owner AS (SELECT l.account_id, count(*) AS n_logins, count(DISTINCT l.ip) AS n_ips, "
+        "count(DISTINCT nullif(l.device_id, '')) AS n_devices, count(DISTINCT nullif(l.wifi_bssid, '')) AS n_wifis, "
         f"sum(CASE WHEN i.n_accounts >= {SHARED_IP_ACCOUNTS} THEN 1 ELSE 0 END) AS n_shared_ip_logins "
-        "FROM (SELECT g.* FROM logins g JOIN owners o ON g.account_id = o.account_id) l LEFT JOIN "
-        "(SELECT ip, count(DISTINCT account_id) AS n_accounts FROM logins "
-        "WHERE ip IN (SELECT g.ip FROM logins g JOIN owners o ON g.account_id = o.account_id) GROUP BY ip) i "
-        "ON l.ip = i.ip GROUP BY l.account_id"
+        "FROM owner_logins l LEFT JOIN ip_accounts i ON l.ip = i.ip GROUP BY l.account_id)"
     )
 
 
 def _per_owner_from_evidence() -> str:
-    # every login has an IP (the contract requires one): an owner's IP rows count all its logins
+    """The ``per_owner`` table expression from the linker's evidence. Every login has an IP (the contract
+    requires one), so an owner's IP rows count all its logins."""
     return (
-        "SELECT la.account_id, sum(CASE WHEN la.kind = 'ip' THEN la.n_events ELSE 0 END) AS n_logins, "
+        "per_owner AS (SELECT la.account_id, sum(CASE WHEN la.kind = 'ip' THEN la.n_events ELSE 0 END) AS n_logins, "
         "sum(CASE WHEN la.kind = 'ip' THEN 1 ELSE 0 END) AS n_ips, "
         "sum(CASE WHEN la.kind = 'device' THEN 1 ELSE 0 END) AS n_devices, "
         "sum(CASE WHEN la.kind = 'wifi' THEN 1 ELSE 0 END) AS n_wifis, "
         f"sum(CASE WHEN la.kind = 'ip' AND d.n_accounts >= {SHARED_IP_ACCOUNTS} THEN la.n_events ELSE 0 END) "
         "AS n_shared_ip_logins FROM login_artifacts la JOIN owners o ON la.account_id = o.account_id "
-        "LEFT JOIN artifact_degrees d ON la.artifact_key = d.artifact_key GROUP BY la.account_id"
+        "LEFT JOIN artifact_degrees d ON la.artifact_key = d.artifact_key GROUP BY la.account_id)"
     )
 
 
