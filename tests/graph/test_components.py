@@ -31,3 +31,10 @@ def test_encode_sorted_is_independent_of_input_order() -> None:
     codes, dictionary = encode_sorted(pa.chunked_array([["b", "a"], ["b", "c"]]))
     assert codes.tolist() == [1, 0, 1, 2]
     assert dictionary.to_pylist() == ["a", "b", "c"]
+
+
+def test_encode_sorted_codes_ids_in_sorted_order_and_nulls_as_minus_one() -> None:
+    from marketguard.graph import encode_sorted
+
+    codes, ids = encode_sorted(pa.chunked_array([["b", None], ["a", "b"]]))
+    assert codes.tolist() == [1, -1, 0, 1] and ids.to_pylist() == ["a", "b"]

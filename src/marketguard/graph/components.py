@@ -31,11 +31,11 @@ def encode(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
 
 
 def encode_sorted(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Dense integer codes in sorted-id order: the same ids get the same codes whatever the input order, so
-    order-sensitive algorithms (Leiden) give the same answer on the same graph."""
-    dictionary = pc.unique(values)
+    """Dense integer codes in sorted-id order (-1 for nulls): the same ids get the same codes whatever the
+    input order, so order-sensitive algorithms (Leiden) give the same answer on the same graph."""
+    dictionary = pc.unique(values.drop_null())
     dictionary = dictionary.take(pc.array_sort_indices(dictionary))
-    codes = pc.index_in(values, value_set=dictionary)
+    codes = pc.fill_null(pc.index_in(values, value_set=dictionary), -1)
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks()
     return codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), dictionary

@@ -56,6 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.errors import ParameterError
+from marketguard.graph import encode_sorted
 from marketguard.sentences import plural
 from marketguard.trace.company_names import CompanyName, company_name
 from marketguard.trace.exporter_matching import (
@@ -158,11 +159,9 @@ def _decide(
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Codes into the sorted distinct values; -1 for nulls and blanks."""
-    column = pc.if_else(pc.equal(pc.utf8_trim_whitespace(column), ""), pa.scalar(None, pa.string()), column)
-    values = pc.unique(column.drop_null())
-    values = values.take(pc.array_sort_indices(values))
-    codes = pc.fill_null(pc.index_in(column, value_set=values), -1)
-    return codes.to_numpy().astype(np.int64, copy=False), values.to_pylist()
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    codes, values = encode_sorted(pc.if_else(blank, pa.scalar(None, pa.string()), column))
+    return codes, values.to_pylist()
 
 
 class ExporterIndex:

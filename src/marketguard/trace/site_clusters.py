@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from scipy.spatial import cKDTree
 
 from marketguard.errors import ParameterError
-from marketguard.graph import connected_components
+from marketguard.graph import connected_components, encode_sorted
 from marketguard.trace.addresses import AddressKey, address_keys
 
 __all__ = ["NO_TIME", "Parcels", "centres", "mode", "parcels_of", "site_of_parcel"]
@@ -43,24 +43,16 @@ class Parcels(NamedTuple):
     phone: np.ndarray
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Codes into the sorted distinct values (same codes whatever the row order); -1 for nulls."""
-    names = pc.unique(column.drop_null())
-    names = names.take(pc.array_sort_indices(names))
-    codes = pc.fill_null(pc.index_in(column, value_set=names), -1)
-    return codes.to_numpy().astype(np.int64, copy=False), names
-
-
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy()
 
 
 def parcels_of(shipments: pa.Table) -> Parcels:
     """The shipments as integer codes and floats, every distinct written form normalised once."""
-    network, network_ids = _codes(shipments["network_id"].cast(pa.string()))
-    store, _ = _codes(shipments["store_id"].cast(pa.string()))
-    phone, _ = _codes(shipments["sender_phone"].cast(pa.string()))
-    form, form_names = _codes(pc.fill_null(shipments["origin_address"].cast(pa.string()), ""))
+    network, network_ids = encode_sorted(shipments["network_id"].cast(pa.string()))
+    store, _ = encode_sorted(shipments["store_id"].cast(pa.string()))
+    phone, _ = encode_sorted(shipments["sender_phone"].cast(pa.string()))
+    form, form_names = encode_sorted(pc.fill_null(shipments["origin_address"].cast(pa.string()), ""))
     forms = form_names.to_pylist()
     form_keys = address_keys(forms)
     key_text, key_of_form = np.unique(
