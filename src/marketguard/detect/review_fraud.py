@@ -40,7 +40,7 @@ from marketguard.detect.scoring import (
 from marketguard.detect.tree_paths import path_contributions
 from marketguard.engine.tables import Tables
 from marketguard.features.neighbours import mean_of_mates
-from marketguard.features.review_signals import REVIEW, REVIEW_GROUPS
+from marketguard.features.review_signals import RATING, REVIEW, REVIEW_GROUPS
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import signal_steps
 
@@ -136,7 +136,7 @@ class ReviewFraudDetector(Detector):
         )
         self._group_texts(tables)
         steps, available, self.missing_ = signal_steps(tables, REVIEW_GROUPS, REVIEW)
-        tables.run(steps)
+        tables.run([s for s in steps if s.name != RATING.step_name])  # find_rings just computed it
         self.features_ = tables.fetch(
             "SELECT f.*, rv.reviewer_account_id AS account_id, rv.listing_id, rr.ring_id, "
             "ar.ring_id AS reviewer_ring_id "
