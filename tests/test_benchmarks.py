@@ -27,7 +27,7 @@ CASES = {
     "tracing.py": (["--stores", "300"], {"trace_sites", "follow_money"}),
     "customs.py": (["--stores", "300"], None),
     "store_risk.py": (
-        ["--stores", "1500"],
+        ["--stores", "2000"],
         {"speed", "quality", "signal", "lightgbm_importance", "ablation"},
     ),
 }

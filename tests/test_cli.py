@@ -105,7 +105,7 @@ def test_train_saves_a_model_that_scan_uses_and_a_tiny_dataset_cannot_train(
     from marketguard.simulate import simulate, write_marketplace
 
     market = tmp_path / "market"
-    write_marketplace(simulate(n_stores=1500, seed=3, difficulty="normal"), market)
+    write_marketplace(simulate(n_stores=2000, seed=3, difficulty="normal"), market)
     model = tmp_path / "model.json"
     trained = CliRunner().invoke(main, ["train", str(market), "--out", str(model)])
     assert trained.exit_code == 0, trained.output
@@ -119,4 +119,4 @@ def test_train_saves_a_model_that_scan_uses_and_a_tiny_dataset_cannot_train(
     notes = {s["name"]: s["notes"] for s in manifest["stages"]}["score_stores"]
     assert notes[0].startswith("saved scoring")
     refused = CliRunner().invoke(main, ["train", str(tiny()), "--out", str(tmp_path / "m2.json")])
-    assert refused.exit_code == 1 and "labelled stores of both kinds" in refused.output
+    assert refused.exit_code == 1 and "needs at least 30 labelled stores of each kind" in refused.output

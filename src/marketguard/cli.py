@@ -1,7 +1,8 @@
 """The ``marketguard`` command: a thin edge that parses options, calls the public API and prints.
 
-Errors from the library are printed as plain messages (exit 2 for contract errors, 1 otherwise); ``--debug``
-shows the traceback.
+Errors from the library are printed as plain messages (exit 2 for contract errors, 1 otherwise); so are the
+operating system's (a file that cannot be read or written) and, as a last resort, any other error, so that no
+traceback reaches the terminal; ``--debug`` shows it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ def _errors(debug: bool) -> Iterator[None]:
             raise
         err_console.print(f"error: {exc}", markup=False)
         sys.exit(2 if isinstance(exc, ContractError) else 1)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        err_console.print(f"error: cannot use{where}: {exc.strerror or exc}", markup=False)
+        sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        err_console.print(
+            f"error: marketguard failed unexpectedly ({type(exc).__name__}: {exc}). Run the command again with "
+            "--debug for the traceback, and please report it.",
+            markup=False,
+        )
+        sys.exit(1)
 
 
 class _Progress:
@@ -66,6 +82,52 @@ class _Progress:
 
 def _debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Show tracebacks.")(f)
+
+
+def _contract_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The validation settings every command that reads a dataset takes (see docs/data-contract.md)."""
+    options = [
+        click.option(
+            "--vocabulary",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="TOML file mapping your platform's words to the contract's enumerated values.",
+        ),
+        click.option(
+            "--min-time",
+            default=None,
+            help="Earliest plausible timestamp (ISO 8601; default 2000-01-01): earlier rows are quarantined.",
+        ),
+        click.option(
+            "--max-time",
+            default=None,
+            help="Latest plausible timestamp (ISO 8601; default the end of the day after today, UTC).",
+        ),
+        click.option(
+            "--max-length",
+            multiple=True,
+            metavar="TABLE.COLUMN=N",
+            help="Raise or lower one text column's length limit (repeatable), e.g. reviews.text=50000.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _settings(
+    vocabulary: Path | None, min_time: str | None, max_time: str | None, max_length: tuple[str, ...]
+) -> Any:
+    """The :class:`ValidationSettings` the contract options ask for (raises ParameterError on a bad value)."""
+    from marketguard.contract.settings import MIN_TIME, ValidationSettings, parse_lengths, parse_time
+    from marketguard.contract.vocabulary import Vocabulary
+
+    return ValidationSettings(
+        min_time=parse_time(min_time, "--min-time") if min_time else MIN_TIME,
+        max_time=parse_time(max_time, "--max-time") if max_time else None,
+        max_lengths=parse_lengths(max_length),
+        vocabulary=Vocabulary.load(vocabulary) if vocabulary else Vocabulary(),
+    )
 
 
 @click.group()
@@ -100,13 +162,14 @@ def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) 
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Write rejected rows to OUT/quarantine/.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_contract_options
 @_debug_option
-def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
+def validate(dataset: Path, out: Path | None, engine: str, debug: bool, **contract: Any) -> None:
     """Check DATASET against the data contract and report every problem."""
     from marketguard.pipeline.validate import validate_dataset
 
     with _errors(debug):
-        report = validate_dataset(dataset, out=out, engine=engine)
+        report = validate_dataset(dataset, out=out, engine=engine, settings=_settings(**contract))
     for line in report.lines():
         console.print(line, markup=False)
     verdict = (
@@ -148,6 +211,7 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool) -> None:
     help="Score stores with a model saved by 'marketguard train' (default: fit on this data's labels, "
     "or unsupervised without them).",
 )
+@_contract_options
 @_debug_option
 def scan(
     dataset: Path,
@@ -159,21 +223,23 @@ def scan(
     threads: int | None,
     model: Path | None,
     debug: bool,
+    **contract: Any,
 ) -> None:
     """Validate DATASET, find networks, score reviews and stores, trace sites and money, write to OUT."""
     from marketguard.pipeline.scan import ScanConfig
     from marketguard.pipeline.scan import scan as run
 
-    config = ScanConfig(
-        engine=engine,
-        min_link_strength=min_link_strength,
-        revenue_window_days=revenue_window_days,
-        max_money_hops=max_money_hops,
-        threads=threads,
-        model=str(model) if model else None,
-    )
-    console.print(f"scanning {dataset} on {engine}", markup=False)
     with _errors(debug):
+        config = ScanConfig(
+            engine=engine,
+            min_link_strength=min_link_strength,
+            revenue_window_days=revenue_window_days,
+            max_money_hops=max_money_hops,
+            threads=threads,
+            model=str(model) if model else None,
+            validation=_settings(**contract),
+        )
+        console.print(f"scanning {dataset} on {engine}", markup=False)
         result = run(dataset, out, config, progress=_Progress())
     _print_scan_summary(result.manifest, out)
     _print_quarantine(result.validation, out)
@@ -189,8 +255,11 @@ def scan(
     help="An earlier scan's networks.parquet: ties to a network weigh by its risk score.",
 )
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_contract_options
 @_debug_option
-def customs(dataset: Path, out: Path, networks: Path | None, engine: str, debug: bool) -> None:
+def customs(
+    dataset: Path, out: Path, networks: Path | None, engine: str, debug: bool, **contract: Any
+) -> None:
     """Screen DATASET's export declarations alone (validate, link operators, score) into OUT."""
     import pyarrow.parquet as pq
 
@@ -198,7 +267,8 @@ def customs(dataset: Path, out: Path, networks: Path | None, engine: str, debug:
 
     console.print(f"screening the declarations of {dataset} on {engine}", markup=False)
     with _errors(debug):
-        result = screen(dataset, out, ScanConfig(engine=engine), networks=networks, progress=_Progress())
+        config = ScanConfig(engine=engine, validation=_settings(**contract))
+        result = screen(dataset, out, config, networks=networks, progress=_Progress())
     if not (out / "declaration_scores.parquet").is_file():
         console.print("no declarations table in the input: nothing screened", markup=False)
         return
@@ -220,13 +290,14 @@ def customs(dataset: Path, out: Path, networks: Path | None, engine: str, debug:
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@_contract_options
 @_debug_option
-def train(dataset: Path, out: Path, engine: str, debug: bool) -> None:
+def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -> None:
     """Train the store risk model on DATASET's labelled stores and save it to OUT."""
     from marketguard.pipeline.train import train_model
 
     with _errors(debug):
-        summary = train_model(dataset, out, engine=engine)
+        summary = train_model(dataset, out, engine=engine, settings=_settings(**contract))
     labels, metrics = summary["labels"], summary["metrics"]
     console.print(
         f"trained on {labels['counterfeit']:,} counterfeit and {labels['legitimate']:,} legitimate labelled "
@@ -262,9 +333,11 @@ def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
 @_debug_option
 def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Write the case report of one network from RESULTS (self-contained HTML, or JSON)."""
+    from marketguard.pipeline.output import check_output_file
     from marketguard.report import build_case, render_html, render_json
 
     with _errors(debug):
+        check_output_file(out, "report")
         case = build_case(results, network_id)
         text = render_html(case) if fmt == "html" else render_json(case)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -280,9 +353,11 @@ def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 @_debug_option
 def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Export one network's evidence graph from RESULTS for Gephi and link-analysis tools."""
+    from marketguard.pipeline.output import check_output_file
     from marketguard.report import write_graphml
 
     with _errors(debug):
+        check_output_file(out, "export")
         out.parent.mkdir(parents=True, exist_ok=True)
         write_graphml(results, network_id, out)
     click.echo(f"{fmt} of {network_id} written to {out}")

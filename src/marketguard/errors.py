@@ -61,3 +61,11 @@ class ParameterError(MarketguardError, ValueError):
 
 class ModelError(MarketguardError, ValueError):
     """A saved model that cannot run here: an unknown file format, or data missing signals it was trained on."""
+
+
+class OutputError(MarketguardError, OSError):
+    """Results cannot be written where asked (a file in the way, no permission); raised before any work."""
+
+
+class ResultsError(MarketguardError, ValueError):
+    """A results file or directory that is not what was asked for (another table, another dataset's)."""

@@ -87,7 +87,10 @@ def test_the_same_data_gives_the_same_scores(supervised, market) -> None:
 
 
 def test_supervised_mode_refuses_to_run_without_labels_of_both_kinds(tiny) -> None:
-    with pytest.raises(ParameterError, match="labelled stores of both kinds"):
+    with pytest.raises(
+        ParameterError,
+        match="needs at least 30 labelled stores of each kind; the labels hold 1 counterfeit and 1 legitimate",
+    ):
         _fit(tiny(), mode="supervised")
 
 

@@ -1,8 +1,9 @@
 """Finding a dataset's tables and exposing them, as read, to a backend.
 
-A dataset is a directory with one ``<table>.parquet`` or ``<table>.csv`` per contract table, or a DuckDB
-database file holding tables of those names. Each table is registered as ``raw_<table>`` with a 1-based
-``_row`` column so every later message can point at the user's row.
+A dataset is a directory with one ``<table>.parquet`` or ``<table>.csv`` per contract table (a file, or a
+directory of part files as Spark and many other tools write them), or a DuckDB database file holding tables of
+those names. Each table is registered as ``raw_<table>`` with a 1-based row column (:data:`ROW`) so every later
+message can point at the user's row; in a directory of parts, rows are counted across the parts in name order.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 
 from marketguard.contract.spec import LOAD_ORDER, TABLES
 from marketguard.engine.base import Backend, with_row_numbers
+from marketguard.engine.duckdb_files import database_tables
 from marketguard.errors import Problem
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -24,14 +26,33 @@ DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 
 @dataclass(frozen=True)
 class Source:
-    """Where one contract table comes from."""
+    """Where one contract table comes from: ``parts`` are the files of a ``<table>.<format>/`` directory."""
 
     table: str
     path: Path
     format: str  # "parquet" | "csv" | "duckdb"
+    parts: tuple[Path, ...] = ()
 
     def describe(self) -> str:
-        return f"{self.path}" if self.format != "duckdb" else f"{self.path}:{self.table}"
+        if self.format == "duckdb":
+            return f"{self.path}:{self.table}"
+        return f"{self.path} ({len(self.parts)} parts)" if self.path.is_dir() else f"{self.path}"
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return self.parts or (self.path,)
+
+
+def part_files(directory: Path, fmt: str) -> tuple[Path, ...]:
+    """The data files of a directory-as-table, in name order: ``*.<fmt>`` at any depth, without the hidden and
+    bookkeeping files tools leave beside them (``_SUCCESS``, ``.part-0.crc``, ``_committed_...``)."""
+    return tuple(
+        sorted(
+            f
+            for f in directory.rglob(f"*.{fmt}")
+            if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(directory).parts)
+        )
+    )
 
 
 def raw_name(table: str) -> str:
@@ -56,7 +77,7 @@ def discover(dataset: Path) -> tuple[dict[str, Source], list[Problem]]:
     problems: list[Problem] = []
     for table in LOAD_ORDER:
         found = [
-            dataset / f"{table}.{ext}" for ext in ("parquet", "csv") if (dataset / f"{table}.{ext}").is_file()
+            dataset / f"{table}.{ext}" for ext in ("parquet", "csv") if (dataset / f"{table}.{ext}").exists()
         ]
         if len(found) > 1:
             problems.append(
@@ -68,23 +89,34 @@ def discover(dataset: Path) -> tuple[dict[str, Source], list[Problem]]:
                 )
             )
         elif found:
-            sources[table] = Source(table, found[0], found[0].suffix.lstrip("."))
-    return sources, problems + _missing_required(sources, dataset)
+            source, problem = _source(table, found[0])
+            if problem:
+                problems.append(problem)
+            if source:
+                sources[table] = source
+    return sources, problems + _missing_required(sources, dataset, problems)
+
+
+def _source(table: str, path: Path) -> tuple[Source | None, Problem | None]:
+    fmt = path.suffix.lstrip(".")
+    if path.is_file():
+        return Source(table, path, fmt), None
+    if not path.is_dir():
+        return None, Problem(table, None, f"{path} is neither a file nor a directory", "give a regular file")
+    parts = part_files(path, fmt)
+    if not parts:
+        return None, Problem(
+            table,
+            None,
+            f"the directory {path} holds no .{fmt} part files",
+            f"write the table's data as {path.name}/part-*.{fmt}, or remove the empty directory",
+        )
+    return Source(table, path, fmt, parts), None
 
 
 def _discover_duckdb(path: Path) -> tuple[dict[str, Source], list[Problem]]:
-    import duckdb
-
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            names = {
-                r[0]
-                for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() "
-                    "UNION SELECT view_name FROM duckdb_views() "
-                    "WHERE NOT internal"
-                ).fetchall()
-            }
+        names = database_tables(path)
     except Exception as exc:
         return {}, [
             Problem(
@@ -98,7 +130,11 @@ def _discover_duckdb(path: Path) -> tuple[dict[str, Source], list[Problem]]:
     return sources, _missing_required(sources, path)
 
 
-def _missing_required(sources: dict[str, Source], where: Path) -> list[Problem]:
+def _missing_required(
+    sources: dict[str, Source], where: Path, problems: list[Problem] | None = None
+) -> list[Problem]:
+    """A required table with no source, unless a problem about that table was already reported."""
+    named = {p.table for p in problems or []}
     return [
         Problem(
             t,
@@ -108,7 +144,7 @@ def _missing_required(sources: dict[str, Source], where: Path) -> list[Problem]:
             + ", ".join(c.name for c in TABLES[t].columns if c.required),
         )
         for t in LOAD_ORDER
-        if TABLES[t].required and t not in sources
+        if TABLES[t].required and t not in sources and t not in named
     ]
 
 
@@ -118,10 +154,13 @@ def register_raw(backend: Backend, sources: dict[str, Source]) -> list[Problem]:
     for table, source in sources.items():
         try:
             if source.format == "parquet":
-                pq.read_schema(source.path)  # fail early and clearly on a corrupt file
-                backend.register_parquet(raw_name(table), source.path)
+                for part in source.files:
+                    pq.read_schema(part)  # fail early and clearly on a corrupt file
+                backend.register_parquet(raw_name(table), list(source.files))
             elif source.format == "csv":
-                backend.register_arrow(raw_name(table), with_row_numbers(read_csv_as_text(source.path)))
+                parts = [read_csv_as_text(part) for part in source.files]
+                data = pa.concat_tables(parts, promote_options="permissive") if len(parts) > 1 else parts[0]
+                backend.register_arrow(raw_name(table), with_row_numbers(data))
             else:
                 backend.register_duckdb_table(raw_name(table), source.path, table)
         except Exception as exc:
@@ -137,16 +176,25 @@ def register_raw(backend: Backend, sources: dict[str, Source]) -> list[Problem]:
 
 
 def read_csv_as_text(path: Path) -> pa.Table:
-    """Read a CSV with every column as text, so typing and its errors happen in validation, row by row."""
+    """Read a CSV with every column as text, so typing and its errors happen in validation, row by row.
+
+    Only an empty field is missing: "NA", "null" or "NaN" are kept as written (a store may be called "NA"),
+    as a Parquet file would keep them, and the typed checks judge them.
+    """
     with open(path, newline="", encoding="utf-8") as fh:
         header = next(csv.reader(fh), None)
     if not header:
         raise ValueError("the file is empty (no header line)")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise ValueError(f"the header names {', '.join(map(repr, duplicated))} more than once")
     return pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=1 << 24),
         convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header}, strings_can_be_null=True
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=True,
+            null_values=[""],
         ),
     )
 

@@ -45,7 +45,8 @@ class Column:
     """One column of a contract table.
 
     ``references`` names the parent ``(table, column)``; ``min``/``max`` bound numeric values;
-    ``allowed`` lists the only permitted values.
+    ``max_length`` bounds text (characters; see :data:`ID_LENGTH` and its siblings for why each size).
+    The allowed values of enumerated columns live in :mod:`marketguard.contract.vocabulary`.
     """
 
     name: str
@@ -54,7 +55,7 @@ class Column:
     references: tuple[str, str] | None = None
     min: float | None = None
     max: float | None = None
-    allowed: tuple[str, ...] | None = None
+    max_length: int | None = None
     meaning: str = ""
 
 
@@ -79,12 +80,24 @@ class TableSpec:
 
 S, TS, F, INT, IP = Kind.STRING, Kind.TIMESTAMP, Kind.FLOAT, Kind.INT, Kind.IP
 
+#: Identifiers, codes and short labels. Real systems' ids are at most 64 characters (a UUID is 36, a SHA-256
+#: hex digest 64); four times that is headroom, and a longer "id" is a concatenation or a corrupt export. An IP
+#: address's text is at most 45 characters, well inside it.
+ID_LENGTH = 256
+#: Names, titles and postal addresses: the longest real ones (a listing title stuffed with keywords, an address
+#: down to building and room) stay under a few hundred characters.
+NAME_LENGTH = 1_000
+#: A browser's user agent: real ones run to a few hundred characters, some with extensions near 1,000.
+AGENT_LENGTH = 2_000
+#: Free text (a review, a declaration's goods description): long reviews run to a few thousand characters.
+TEXT_LENGTH = 20_000
+
 
 def _c(name: str, kind: Kind = S, required: bool = False, **kw: object) -> Column:
+    if kind in (S, IP):
+        kw.setdefault("max_length", ID_LENGTH)
     return Column(name, kind, required, **kw)  # type: ignore[arg-type]
 
-
-ENTITY_TYPES = ("store", "account", "review", "declaration")
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -100,7 +113,11 @@ TABLES: dict[str, TableSpec] = {
                 _c("phone", meaning="phone number (opaque)"),
                 _c("email", meaning="e-mail address (opaque)"),
                 _c("bank_account", meaning="bank account (opaque; same strings as in transfers)"),
-                _c("region", meaning="registered region"),
+                _c(
+                    "region",
+                    max_length=NAME_LENGTH,
+                    meaning="registered place, largest unit first (see the section on regions)",
+                ),
             ),
             "every account, sellers and buyers",
             key="account_id",
@@ -117,9 +134,9 @@ TABLES: dict[str, TableSpec] = {
                     meaning="owner account",
                 ),
                 _c("opened_at", TS, True),
-                _c("template", required=True, meaning="shop template; the platform default is 'basic'"),
+                _c("template", required=True, meaning="shop template; the platform's default is 'basic'"),
                 _c("main_category"),
-                _c("name"),
+                _c("name", max_length=NAME_LENGTH),
                 _c("closed_at", TS),
             ),
             "online stores and their owner account",
@@ -134,7 +151,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("ip", IP, True, meaning="IPv4 or IPv6 address as text"),
                 _c("device_id"),
                 _c("wifi_bssid", meaning="Wi-Fi router BSSID"),
-                _c("user_agent"),
+                _c("user_agent", max_length=AGENT_LENGTH),
             ),
             "login and session events",
             required=True,
@@ -163,7 +180,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("listing_id", required=True),
                 _c("store_id", required=True, references=("stores", "store_id")),
-                _c("title", required=True),
+                _c("title", required=True, max_length=NAME_LENGTH),
                 _c("brand", references=("brands", "brand")),
                 _c("category"),
                 _c("price", F, True, min=0.0),
@@ -196,7 +213,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("order_id", references=("orders", "order_id")),
                 _c("ts", TS, True),
                 _c("rating", INT, True, min=1, max=5),
-                _c("text"),
+                _c("text", max_length=TEXT_LENGTH),
             ),
             "customer reviews",
             key="review_id",
@@ -208,7 +225,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("order_id", required=True, references=("orders", "order_id")),
                 _c("carrier"),
                 _c("picked_up_at", TS, True),
-                _c("origin_address", required=True, meaning="where the parcel was sent from, as written"),
+                _c(
+                    "origin_address",
+                    required=True,
+                    max_length=NAME_LENGTH,
+                    meaning="where the parcel was sent from, as written",
+                ),
                 _c("origin_lat", F, min=-90.0, max=90.0),
                 _c("origin_lon", F, min=-180.0, max=180.0),
                 _c("sender_phone", meaning="sender's phone (opaque, same strings as accounts.phone)"),
@@ -225,7 +247,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("to_party", required=True),
                 _c("amount", F, True, min=0.0),
                 _c("currency"),
-                _c("kind", meaning="settlement, transfer, withdrawal, ..."),
+                _c("kind", meaning="settlement, withdrawal, payment, fee or transfer"),
             ),
             "the capital chain: settlements to stores' bank accounts and onward transfers",
             key="transfer_id",
@@ -235,11 +257,11 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("declaration_id", required=True),
                 _c("filed_at", TS, True),
-                _c("exporter", required=True),
-                _c("exporter_address"),
+                _c("exporter", required=True, max_length=NAME_LENGTH),
+                _c("exporter_address", max_length=NAME_LENGTH),
                 _c("exporter_phone"),
                 _c("hs_code", required=True),
-                _c("description", required=True),
+                _c("description", required=True, max_length=TEXT_LENGTH),
                 _c("brand"),
                 _c("quantity", INT, True, min=0),
                 _c("declared_value", F, True, min=0.0),
@@ -253,7 +275,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "labels",
             (
-                _c("entity_type", required=True, allowed=ENTITY_TYPES),
+                _c("entity_type", required=True, meaning="store, account, review or declaration"),
                 _c("entity_id", required=True, meaning="id in the table named by entity_type"),
                 _c("label", INT, True, min=0, max=1, meaning="1 counterfeit/fraud, 0 legitimate"),
                 _c("source"),

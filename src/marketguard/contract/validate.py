@@ -19,17 +19,22 @@ import pyarrow.parquet as pq
 
 from marketguard.contract.load import Source, discover, raw_name, register_raw
 from marketguard.contract.rules import (
+    REASON,
     REASONS,
     RawColumns,
     checked_sql,
+    extra_columns,
     quote,
     type_stats_sql,
     typed_projection_sql,
 )
+from marketguard.contract.settings import ValidationSettings
 from marketguard.contract.spec import LOAD_ORDER, TABLES, Kind, TableSpec
-from marketguard.engine.base import ROW, Backend, Step
+from marketguard.contract.vocabulary import enumeration_of
+from marketguard.contract.vocabulary_report import VocabularyReport, vocabulary_report
+from marketguard.engine.base import INTERNAL_PREFIX, ROW, Backend, Step
 from marketguard.engine.tables import Tables
-from marketguard.errors import ContractError, Problem
+from marketguard.errors import ContractError, EngineError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,8 @@ class ValidationReport:
 
     tables: dict[str, TableReport]
     missing_optional: list[str]
+    vocabulary: VocabularyReport = field(default_factory=VocabularyReport)
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_quarantined(self) -> int:
@@ -77,6 +84,8 @@ class ValidationReport:
             },
             "quarantine": self.quarantine_counts(),
             "missing_optional": self.missing_optional,
+            "vocabulary": self.vocabulary.to_dict(),
+            "settings": self.settings,
         }
 
     def lines(self) -> list[str]:
@@ -87,6 +96,7 @@ class ValidationReport:
             for name, t in self.tables.items()
         ]
         out += self.reason_lines()
+        out += self.vocabulary.lines()
         if self.missing_optional:
             out.append("optional tables not provided: " + ", ".join(self.missing_optional))
         return out
@@ -100,25 +110,43 @@ class ValidationReport:
         ]
 
 
+#: Characters of a value shown in a message; the rest is counted, not printed (a 1 MB value is one line).
+SHOWN_CHARACTERS = 60
+
+
+def shown_value(value: str | None) -> str:
+    """A value as a message quotes it: ``empty``, or its repr, cut after :data:`SHOWN_CHARACTERS`."""
+    if value is None:
+        return "empty"
+    if len(value) <= SHOWN_CHARACTERS:
+        return repr(value)
+    return f"{value[:SHOWN_CHARACTERS]!r}... ({len(value):,} characters)"
+
+
 def describe_reason(table: str, code: str, n: int, examples: list[tuple[int, str | None]]) -> str:
     """One line naming table, column, example rows with their values, and the fix."""
     rule, column = code.split(":", 1)
     meaning, fix = REASONS[rule]
     if rule == "unparseable":
         kind = TABLES[table].column(column).kind
-        meaning, fix = f"cannot be read as {kind.label}", type_fix(kind)
-    shown = "; ".join(f"row {r}: {'empty' if v is None else repr(v)}" for r, v in examples)
+        meaning, fix = f"cannot be read as {kind.label}", type_fix(kind, table, column)
+    shown = "; ".join(f"row {r}: {shown_value(v)}" for r, v in examples)
     plural = "s" if n != 1 else ""
     return f"{table}.{column}: {meaning} in {n} row{plural} (e.g. {shown}) [{code}]. Fix: {fix}"
 
 
 def validate(
-    backend: Backend, dataset: Path, *, quarantine_dir: Path | None = None
+    backend: Backend,
+    dataset: Path,
+    *,
+    quarantine_dir: Path | None = None,
+    settings: ValidationSettings | None = None,
 ) -> tuple[Tables, ValidationReport]:
     """Load ``dataset`` onto ``backend``, check it, and register accepted rows as the contract tables.
 
     One pass per table types every column and lists the rules each row breaks (``checked_<table>``); the
-    structural type check reads its counts, so the data is scanned once.
+    structural type check reads its counts, so the data is scanned once. ``settings`` holds the time bounds,
+    length limits and vocabulary (defaults: :class:`ValidationSettings`).
 
     With ``quarantine_dir``, rejected rows replace whatever an earlier run left there.
 
@@ -127,25 +155,25 @@ def validate(
     ContractError
         Listing every structural problem; nothing is registered or written in that case.
     """
+    settings = settings or ValidationSettings()
     sources, problems = discover(Path(dataset))
     problems += register_raw(backend, sources)
     readable = {t: s for t, s in sources.items() if backend.table_exists(raw_name(t))}
     columns = {t: dict(backend.columns(raw_name(t))) for t in readable}
     checkable = []
     for table in (t for t in LOAD_ORDER if t in readable):
-        missing = _missing_columns(TABLES[table], columns[table])
+        missing = _missing_columns(TABLES[table], columns[table]) + _reserved_columns(table, columns[table])
         problems += missing
         if not missing:
             checkable.append(table)
-    for i, table in enumerate(checkable):
-        spec, cols = TABLES[table], columns[table]
-        checks = checked_sql(spec, cols, set(checkable[:i]), raw_name(table))
-        backend.run(
-            Step(rejected_name(table), f"SELECT {ROW}, _reason FROM ({checks}) c WHERE _reason <> ''")
-        )
-        rejects = backend.count(rejected_name(table)) > 0
-        backend.run(Step(table, accepted_sql(spec, cols, rejects), materialize=False))
-        problems += _type_problems(backend, spec, cols)
+    checked: list[str] = []
+    for table in checkable:
+        try:
+            problems += _check(backend, TABLES[table], columns[table], set(checked), settings)
+        except EngineError as exc:  # a file that lists its schema but cannot be read through (a corrupt page)
+            problems.append(_unreadable(readable[table], exc))
+            continue
+        checked.append(table)
     if problems:
         for table in checkable:
             backend.drop(table)
@@ -153,26 +181,53 @@ def validate(
         raise ContractError(problems)
     if quarantine_dir is not None and quarantine_dir.exists():
         shutil.rmtree(quarantine_dir)  # rows left by an earlier run would be counted as this run's
-    reports = {t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir) for t in checkable}
+    reports = {t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir) for t in checked}
     absent = [t for t in LOAD_ORDER if t not in readable]
-    return Tables(backend, frozenset(checkable)), ValidationReport(reports, absent)
+    vocabulary = vocabulary_report(backend, frozenset(checked))
+    tables = Tables(backend, frozenset(checked), vocabulary.counts())
+    return tables, ValidationReport(reports, absent, vocabulary, settings.to_dict())
+
+
+def _check(
+    backend: Backend, spec: TableSpec, cols: RawColumns, accepted: set[str], settings: ValidationSettings
+) -> list[Problem]:
+    """Check one table: its rejected rows, its accepted view, and whether a column's type is wrong throughout."""
+    checks = checked_sql(spec, cols, accepted, raw_name(spec.name), settings)
+    backend.run(
+        Step(rejected_name(spec.name), f"SELECT {ROW}, {REASON} FROM ({checks}) c WHERE {REASON} <> ''")
+    )
+    rejects = backend.count(rejected_name(spec.name)) > 0
+    backend.run(Step(spec.name, accepted_sql(spec, cols, settings, rejects), materialize=False))
+    return _type_problems(backend, spec, cols)
+
+
+def _unreadable(source: Source, exc: EngineError) -> Problem:
+    cause = exc.__cause__ or exc
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return Problem(
+        source.table,
+        None,
+        f"cannot read {source.describe()} through: {first}",
+        f"the file is damaged; export it again as a valid {source.format} file",
+    )
 
 
 def rejected_name(table: str) -> str:
     return f"rejected_{table}"
 
 
-def accepted_sql(spec: TableSpec, raw_columns: RawColumns, rejects: bool = True) -> str:
+def accepted_sql(
+    spec: TableSpec, raw_columns: RawColumns, settings: ValidationSettings, rejects: bool = True
+) -> str:
     """Accepted rows: the typed contract columns and any extras, for every row not rejected.
 
     A view over the input rather than a copy: the checks ran once; reading it again only re-applies the casts
     (and, when the table has rejected rows, ``rejects``, leaves them out).
     """
     keep = [f"t.{quote(c)}" for c in spec.column_names]
-    keep += [f"t.{quote(c)}" for c in raw_columns if c not in spec.column_names and c != ROW]
-    typed = (
-        f"SELECT {', '.join(keep)} FROM ({typed_projection_sql(spec, raw_columns, raw_name(spec.name))}) t"
-    )
+    keep += [f"t.{quote(c)}" for c in extra_columns(spec, raw_columns)]
+    projection = typed_projection_sql(spec, raw_columns, raw_name(spec.name), settings)
+    typed = f"SELECT {', '.join(keep)} FROM ({projection}) t"
     if not rejects:
         return typed
     return f"{typed} LEFT JOIN {rejected_name(spec.name)} q ON t.{ROW} = q.{ROW} WHERE q.{ROW} IS NULL"
@@ -189,6 +244,20 @@ def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
         )
         for col in spec.columns
         if col.required and col.name not in raw_columns
+    ]
+
+
+def _reserved_columns(table: str, raw_columns: RawColumns) -> list[Problem]:
+    """Input columns in marketguard's namespace: they could stand in for its own bookkeeping columns."""
+    return [
+        Problem(
+            table,
+            name,
+            f"column names starting with {INTERNAL_PREFIX!r} are reserved for marketguard",
+            "rename the column in the export",
+        )
+        for name in raw_columns
+        if name.startswith(INTERNAL_PREFIX) and name != ROW
     ]
 
 
@@ -214,7 +283,7 @@ def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -
                 spec.name,
                 col.name,
                 f"cannot be read as {col.kind.label} in {n_bad} of {n_present} rows",
-                type_fix(col.kind),
+                type_fix(col.kind, spec.name, col.name),
                 row=row,
                 value=value,
             )
@@ -222,13 +291,19 @@ def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -
     return problems
 
 
-def type_fix(kind: Kind) -> str:
-    return {
+def type_fix(kind: Kind, table: str = "", column: str = "") -> str:
+    """How to write a value of ``kind``; for an enumerated column, how to map the platform's words."""
+    fix = {
         Kind.TIMESTAMP: "write timestamps as ISO 8601 text in UTC (2025-03-01T10:00:00Z) or as a Parquet timestamp",
         Kind.FLOAT: "write plain numbers with a dot as decimal separator and no currency symbol",
         Kind.INT: "write whole numbers",
         Kind.IP: "give IP addresses as IPv4 or IPv6 text (not hashed or numeric)",
     }.get(kind, "check the column's type")
+    enumeration = enumeration_of(table, column) if table else None
+    if enumeration is not None:
+        terms = ", ".join(t.value for t in enumeration.terms)
+        fix += f", or map your words to {terms} with --vocabulary ([{enumeration.name}])"
+    return fix
 
 
 def _quarantine(
@@ -236,11 +311,12 @@ def _quarantine(
 ) -> TableReport:
     """Fetch rejected rows with their original values, write them aside, and count them per reason."""
     name, rejected = spec.name, rejected_name(spec.name)
-    originals = [f"r.{quote(c)}" for c in raw_columns if c != ROW]
+    originals = [
+        f"r.{quote(c)} AS {quote(as_)}" for c, as_ in quarantine_columns([c for c in raw_columns if c != ROW])
+    ]
     quarantined = backend.fetch(
-        f"SELECT r.{ROW} AS {quote('row')}, {', '.join(originals)}, c._reason AS reason FROM {raw_name(name)} r "
-        f"JOIN {rejected} c ON r.{ROW} = c.{ROW} "
-        f"ORDER BY r.{ROW}",
+        f"SELECT r.{ROW} AS {quote('row')}, c.{REASON} AS {quote('reason')}, {', '.join(originals)} "
+        f"FROM {raw_name(name)} r JOIN {rejected} c ON r.{ROW} = c.{ROW} ORDER BY r.{ROW}",
         f"quarantine {name}",
     )
     n_read = backend.count(raw_name(name))
@@ -253,6 +329,26 @@ def _quarantine(
     return TableReport(
         source.describe(), n_read, n_read - quarantined.num_rows, quarantined.num_rows, reasons, examples
     )
+
+
+#: The columns a quarantine file adds before the input's own.
+QUARANTINE_COLUMNS = ("row", "reason")
+
+
+def quarantine_columns(names: list[str]) -> list[tuple[str, str]]:
+    """(input column, name in the quarantine file): an input column called ``row`` or ``reason`` is written as
+    ``input_row`` / ``input_reason`` (prefixed again until the name is free), never over the bookkeeping."""
+    taken = set(QUARANTINE_COLUMNS) | set(names)
+    out = []
+    for name in names:
+        written = name
+        if name in QUARANTINE_COLUMNS:
+            written = f"input_{name}"
+            while written in taken:
+                written = f"input_{written}"
+            taken.add(written)
+        out.append((name, written))
+    return out
 
 
 def _count_reasons(quarantined: pa.Table) -> tuple[dict[str, int], dict[str, list[tuple[int, str | None]]]]:

@@ -42,17 +42,18 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
 def choose_mode(mode: str, y: np.ndarray, min_labels: int, what: tuple[str, str, str]) -> str:
     """``"supervised"`` or ``"unsupervised"`` for a detector's ``mode`` and labels ``y`` (1 / 0 / NaN).
 
-    ``"auto"`` trains when each class has ``min_labels`` labels; ``"supervised"`` insists on at least two of
-    each. ``what`` names the entities and both classes for the error, e.g. ("stores", "counterfeit",
-    "legitimate")."""
+    ``"auto"`` trains when each class has ``min_labels`` labels; ``"supervised"`` insists on it (fewer give a
+    model whose cross-fitted metrics mean little). ``what`` names the entities and both classes for the error,
+    e.g. ("stores", "counterfeit", "legitimate")."""
     n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
-    if mode == "supervised" and not (n_pos >= 2 and n_neg >= 2):
+    enough = n_pos >= min_labels and n_neg >= min_labels
+    if mode == "supervised" and not enough:
         entities, positive, negative = what
         raise ParameterError(
-            f"supervised scoring needs labelled {entities} of both kinds; the labels hold {n_pos} "
-            f"{positive} and {n_neg} {negative} {entities}"
+            f"supervised scoring needs at least {min_labels} labelled {entities} of each kind; the labels "
+            f"hold {n_pos} {positive} and {n_neg} {negative} {entities}. Label more {entities}, or lower "
+            "min_labels knowingly"
         )
-    enough = n_pos >= min_labels and n_neg >= min_labels
     return "supervised" if mode == "supervised" or (mode == "auto" and enough) else "unsupervised"
 
 

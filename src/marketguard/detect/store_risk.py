@@ -191,6 +191,7 @@ class StoreRiskModel(Detector):
             raise ModelError(f"{path}: not a readable model file ({exc})") from exc
         if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
             raise ModelError(f"{path}: not a marketguard store risk model (expected format {MODEL_FORMAT})")
+        _check_document(document, str(path))
         model = cls(mode="supervised", **document["params"])
         model._saved = document
         model._saved_path = str(path)
@@ -216,7 +217,12 @@ class StoreRiskModel(Detector):
             )
         self.feature_names_ = names
         self.feature_signals_ = have
-        self.booster_ = lgb.Booster(model_str=document["booster"])
+        try:
+            self.booster_ = lgb.Booster(model_str=document["booster"])
+        except lgb.basic.LightGBMError as exc:
+            raise ModelError(
+                f"the model {self._saved_path} holds a damaged booster ({exc}); train it again"
+            ) from exc
         self.calibration_ = (float(document["calibration"][0]), float(document["calibration"][1]))
         self.metrics_ = document["training"]["metrics"]
         self._apply(X, np.asarray(self.booster_.predict(X, raw_score=True), dtype=np.float64))
@@ -289,3 +295,33 @@ class StoreRiskModel(Detector):
 def _sentence(signal: Signal, value: float, percentile: float) -> str:
     """ "<meaning>: <value> (riskier than <p>% of stores)" with the value written for people."""
     return f"{value_sentence(signal, value)} (riskier than {percentile:.0%} of stores)"
+
+
+#: The parts of a saved model and their JSON types: a file missing one is damaged, not a model to run.
+_DOCUMENT_PARTS: dict[str, type | tuple[type, ...]] = {
+    "params": dict,
+    "features": list,
+    "training": dict,
+    "calibration": list,
+    "booster": str,
+}
+
+
+def _check_document(document: dict, path: str) -> None:
+    """Raise a :class:`ModelError` naming every missing or mistyped part of a saved model."""
+    wrong = [name for name, kind in _DOCUMENT_PARTS.items() if not isinstance(document.get(name), kind)]
+    params = document.get("params")
+    if isinstance(params, dict):
+        wrong += [f"params.{k}" for k in params if k not in ("n_reasons", "random_state")]
+    calibration = document.get("calibration")
+    if isinstance(calibration, list) and (
+        len(calibration) != 2 or not all(isinstance(v, int | float) for v in calibration)
+    ):
+        wrong.append("calibration")
+    training = document.get("training")
+    if isinstance(training, dict) and not isinstance(training.get("metrics"), dict):
+        wrong.append("training.metrics")
+    if wrong:
+        raise ModelError(
+            f"{path}: a damaged model file (missing or malformed: {', '.join(wrong)}); train it again"
+        )

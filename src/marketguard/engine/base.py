@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,8 +22,11 @@ from marketguard.errors import EngineError
 
 log = logging.getLogger(__name__)
 
+#: Prefix of every column name marketguard adds to a user's table. Input columns may not use it (validation
+#: stops on one), so an input column can never stand in for an internal one.
+INTERNAL_PREFIX = "__mg_"
 #: Column added to every loaded input table: the 1-based data row in the user's file.
-ROW = "_row"
+ROW = f"{INTERNAL_PREFIX}row"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Step:
 
 
 def with_row_numbers(table: pa.Table) -> pa.Table:
-    """Prepend the 1-based ``_row`` column to an Arrow table read in file order."""
+    """Prepend the 1-based :data:`ROW` column to an Arrow table read in file order."""
     return table.add_column(0, ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
 
 
@@ -83,11 +86,12 @@ class Backend(ABC):
         """Expose an in-memory Arrow table under ``name``."""
 
     @abstractmethod
-    def register_parquet(self, name: str, path: Path) -> None:
-        """Expose a Parquet file under ``name`` with a 1-based ``_row`` column in file order."""
+    def register_parquet(self, name: str, path: Path | Sequence[Path]) -> None:
+        """Expose a Parquet file (or a directory of Parquet part files) under ``name`` with a 1-based :data:`ROW`
+        column in file order."""
 
     def register_duckdb_table(self, name: str, database: Path, table: str) -> None:
-        """Expose a table of a DuckDB database file with ``_row`` from its row order (read through Arrow)."""
+        """Expose a table of a DuckDB database file with :data:`ROW` from its row order (read through Arrow)."""
         import duckdb
 
         with duckdb.connect(str(database), read_only=True) as con:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from marketguard.engine.base import ROW, Backend
+from marketguard.engine.base import INTERNAL_PREFIX, ROW, Backend, with_row_numbers
 
 
 class DuckDBBackend(Backend):
@@ -65,23 +68,51 @@ class DuckDBBackend(Backend):
         self._arrow[name] = table  # keep a reference: DuckDB scans it lazily
         self.con.register(name, table)
 
-    def register_parquet(self, name: str, path: Path) -> None:
+    def register_parquet(self, name: str, path: Path | Sequence[Path]) -> None:
+        """A view over the file(s); rows are numbered across the files in the order given."""
         self.drop(name)
-        quoted = str(path).replace("'", "''")
+        files = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+        columns = set(pq.read_schema(files[0]).names)
+        if "file_row_number" in columns:  # DuckDB's row-number option would clash with the file's column
+            self.register_arrow(name, with_row_numbers(pq.read_table(files)))
+            return
+        listed = ", ".join(_literal(str(f)) for f in files)
+        offsets, start = [], 0
+        for f in files[:-1]:
+            start += pq.ParquetFile(f).metadata.num_rows
+            offsets.append(start)
+        file_col = f"{INTERNAL_PREFIX}file"
+        offset = (
+            "CASE "
+            + " ".join(
+                f"WHEN {file_col} = {_literal(str(f))} THEN {o}"
+                for f, o in zip(files[1:], offsets, strict=True)
+            )
+            + " ELSE 0 END + "
+            if len(files) > 1
+            else ""
+        )
         self.con.execute(
-            f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) "
-            f"FROM read_parquet('{quoted}', file_row_number = true)"
+            f"CREATE VIEW {name} AS SELECT {offset}file_row_number + 1 AS {ROW}, "
+            f"* EXCLUDE (file_row_number, {file_col}) "
+            f"FROM read_parquet([{listed}], file_row_number = true, filename = '{file_col}', "
+            "union_by_name = true, hive_partitioning = false)"
         )
 
     def register_duckdb_table(self, name: str, database: Path, table: str) -> None:
-        """Expose a table of another DuckDB database file, read-only, with ``_row`` from its row order."""
-        alias = "src_db"
+        """Expose a table of another DuckDB database file, read-only, with :data:`ROW` from its row order.
+
+        Each database file is attached under its own alias (named after its resolved path), so two datasets
+        read on one backend never see each other's tables.
+        """
+        resolved = str(Path(database).resolve())
+        alias = f"src_{hashlib.sha256(resolved.encode()).hexdigest()[:16]}"
         attached = {r[0] for r in self.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
         if alias not in attached:
-            quoted = str(database).replace("'", "''")
-            self.con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+            self.con.execute(f"ATTACH {_literal(resolved)} AS {alias} (READ_ONLY)")
         self.drop(name)
-        self.con.execute(f"CREATE VIEW {name} AS SELECT rowid + 1 AS {ROW}, * FROM {alias}.main.{table}")
+        quoted = '"' + table.replace('"', '""') + '"'
+        self.con.execute(f"CREATE VIEW {name} AS SELECT rowid + 1 AS {ROW}, * FROM {alias}.main.{quoted}")
 
     def table_exists(self, name: str) -> bool:
         return name in self._arrow or bool(
@@ -108,3 +139,7 @@ class DuckDBBackend(Backend):
         self.con.close()
         if self._own_temp:
             shutil.rmtree(self.temp_directory, ignore_errors=True)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +100,21 @@ class SparkBackend(Backend):
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._views.add(name)
 
-    def register_parquet(self, name: str, path: Path) -> None:
+    def register_parquet(self, name: str, path: Path | Sequence[Path]) -> None:
+        """Parquet's hidden per-file row index gives the same 1-based row numbers as DuckDB, computed in
+        parallel; the files of a directory-as-table are read one by one, each offset by the rows before it."""
+        import pyarrow.parquet as pq
         from pyspark.sql import functions as F
 
-        df = self.spark.read.parquet(str(path))
-        # Parquet's hidden per-file row index: the same 1-based row numbers as DuckDB, computed in parallel.
-        df = df.select((F.col("_metadata.row_index") + 1).cast("long").alias(ROW), "*")
+        files = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+        frames, offset = [], 0
+        for f in files:
+            df = self.spark.read.parquet(str(f))
+            frames.append(df.select((F.col("_metadata.row_index") + 1 + offset).cast("long").alias(ROW), "*"))
+            offset += pq.ParquetFile(f).metadata.num_rows
+        df = frames[0]
+        for other in frames[1:]:
+            df = df.unionByName(other, allowMissingColumns=True)
         df.createOrReplaceTempView(name)
         self._views.add(name)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -12,13 +12,23 @@ from marketguard.engine.base import Backend, Step
 
 @dataclass
 class Tables:
-    """Validated contract tables registered on a backend under their contract names."""
+    """Validated contract tables registered on a backend under their contract names.
+
+    ``values`` holds, per enumeration of the contract's vocabulary (``"transfers.kind"``), the rows of each
+    canonical term, as validation counted them; empty when the tables did not come through validation.
+    """
 
     backend: Backend
     present: frozenset[str]
+    values: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def has(self, *names: str) -> bool:
         return all(n in self.present for n in names)
+
+    def lacks_value(self, enumeration: str, term: str) -> bool:
+        """Whether validation counted ``term`` of ``enumeration`` and found no row with it."""
+        counts = self.values.get(enumeration)
+        return counts is not None and not counts.get(term)
 
     def missing(self, *names: str) -> list[str]:
         return [n for n in names if n not in self.present]

@@ -3,6 +3,7 @@ and how many other stores share the owner's internet environment."""
 
 from __future__ import annotations
 
+from marketguard.contract.vocabulary import BASIC_TEMPLATE
 from marketguard.engine.base import Step
 
 #: A listing priced below this share of its brand's reference price is "far below reference".
@@ -46,7 +47,7 @@ def store_signals_sql(with_prices: bool, with_networks: bool) -> Step:
     return Step(
         "store_signals",
         "SELECT s.store_id, s.account_id, "
-        "CAST(s.template = 'basic' AS INTEGER) AS is_basic_template, "
+        f"CAST(s.template = '{BASIC_TEMPLATE}' AS INTEGER) AS is_basic_template, "
         # whole days elapsed; engines disagree on date_diff (boundaries crossed vs full days)
         "(epoch_us(s.opened_at) - epoch_us(a.created_at)) // 86400000000 AS account_age_days, "
         f"{price_cols}, {network_cols} "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,17 @@ import pyarrow.parquet as pq
 
 from marketguard import __version__
 from marketguard.contract import ValidationReport, validate
+from marketguard.contract.settings import ValidationSettings
+from marketguard.contract.vocabulary import PLATFORM, SETTLEMENT
 from marketguard.detect.customs import CustomsScreener
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
+from marketguard.errors import ResultsError
 from marketguard.features.networks import SHARED_WORDS, network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
+from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
 from marketguard.sentences import compact_amount, in_currency, plural
@@ -54,6 +58,7 @@ class ScanConfig:
     model: str | None = None  # a store risk model saved by ``marketguard train``; None: fit on this data
     revenue_window_days: int = 90
     max_money_hops: int = 3
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
 
 
 @dataclass
@@ -75,24 +80,31 @@ def scan(
 ) -> ScanResult:
     """Run the whole scan on ``dataset`` and write the results directory ``out``.
 
-    Raises :class:`~marketguard.errors.ContractError` (nothing written) on structural problems.
+    ``out`` is checked before any work and replaced whole at the end (see :mod:`marketguard.pipeline.output`):
+    it never mixes two runs' tables, and a failed run leaves it as it was.
+
+    Raises :class:`~marketguard.errors.ContractError` (nothing written) on structural problems, and
+    :class:`~marketguard.errors.OutputError` (before any work) when ``out`` cannot be written.
     """
     config = config or ScanConfig()
     dataset, out = Path(dataset), Path(out)
     owned = backend is None
+    staged = ResultsDir(out)
     if backend is None:
         backend = _backend(config)
     stages = StageLog(progress)
     try:
-        with stages.stage("validate") as st:
-            tables, report = _validate(backend, dataset, out)
-            st.rows_out = sum(t.rows_accepted for t in report.tables.values())
-            st.notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
-        results = _detect(tables, config, stages)
-        with stages.stage("write") as st:
-            st.rows_out = sum(write_result(out, name, table) for name, table in results.items())
-        manifest = _manifest(dataset, config, backend, report, stages, results)
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        with staged:
+            with stages.stage("validate") as st:
+                tables, report = _validate(backend, dataset, staged.path, config.validation)
+                st.rows_out = sum(t.rows_accepted for t in report.tables.values())
+                st.notes = _validation_notes(report)
+            results = _detect(tables, config, stages)
+            with stages.stage("write") as st:
+                st.rows_out = sum(write_result(staged.path, name, table) for name, table in results.items())
+            manifest = _manifest(dataset, config, backend, report, stages, results)
+            _write_manifest(staged.path, manifest)
+            staged.commit()
         return ScanResult(out, manifest, report)
     finally:
         if owned:
@@ -114,22 +126,42 @@ def screen(
     """
     config = config or ScanConfig()
     dataset, out = Path(dataset), Path(out)
-    scores = pq.read_table(networks, columns=["network_id", "score"]) if networks else None
+    staged = ResultsDir(out)
+    scores = read_network_scores(Path(networks)) if networks else None
     stages = StageLog(progress)
-    with _backend(config) as backend:
+    with _backend(config) as backend, staged:
         with stages.stage("validate") as st:
-            tables, report = _validate(backend, dataset, out)
+            tables, report = _validate(backend, dataset, staged.path, config.validation)
             st.rows_out = sum(t.rows_accepted for t in report.tables.values())
+            st.notes = _validation_notes(report)
         with stages.stage("link") as st:
             st.rows_out = (
                 OperatorLinker(min_link_strength=config.min_link_strength).fit(tables).assignments_.num_rows
             )
         results = screen_declarations(tables, stages, scores)
         with stages.stage("write") as st:
-            st.rows_out = sum(write_result(out, name, table) for name, table in results.items())
+            st.rows_out = sum(write_result(staged.path, name, table) for name, table in results.items())
         manifest = _manifest(dataset, config, backend, report, stages, results)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        _write_manifest(staged.path, manifest)
+        staged.commit()
     return ScanResult(out, manifest, report)
+
+
+def read_network_scores(path: Path) -> pa.Table:
+    """``network_id, score`` from an earlier scan's ``networks.parquet``, or a clear error naming the file."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:
+        raise ResultsError(
+            f"{path} is not a Parquet file ({exc}); pass an earlier scan's networks.parquet"
+        ) from exc
+    missing = [c for c in ("network_id", "score") if c not in schema.names]
+    if missing:
+        raise ResultsError(
+            f"{path} has no column {', '.join(missing)}: it is not a scan's networks.parquet "
+            f"(its columns: {', '.join(schema.names[:8])})"
+        )
+    return pq.read_table(path, columns=["network_id", "score"])
 
 
 def load_screener(
@@ -140,13 +172,9 @@ def load_screener(
     of the scan in ``results`` when given. The engine is closed on return: scoring one declaration needs none.
     """
     config = config or ScanConfig()
-    scores = (
-        pq.read_table(Path(results) / "networks.parquet", columns=["network_id", "score"])
-        if results
-        else None
-    )
+    scores = read_network_scores(Path(results) / "networks.parquet") if results else None
     with _backend(config) as backend:
-        tables, _ = validate(backend, Path(dataset))
+        tables, _ = validate(backend, Path(dataset), settings=config.validation)
         OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         return CustomsScreener().fit(tables, network_scores=scores)
 
@@ -158,10 +186,20 @@ def _backend(config: ScanConfig) -> Backend:
     return make_backend(config.engine)
 
 
-def _validate(backend: Backend, dataset: Path, out: Path) -> tuple[Tables, ValidationReport]:
-    tables, report = validate(backend, dataset, quarantine_dir=out / "quarantine")
-    out.mkdir(parents=True, exist_ok=True)
-    return tables, report
+def _validate(
+    backend: Backend, dataset: Path, out: Path, settings: ValidationSettings
+) -> tuple[Tables, ValidationReport]:
+    return validate(backend, dataset, quarantine_dir=out / "quarantine", settings=settings)
+
+
+def _validation_notes(report: ValidationReport) -> list[str]:
+    """Quarantined rows, and the vocabulary's warnings (words no term matched, terms the data never uses)."""
+    notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
+    return notes + report.vocabulary.lines()
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
@@ -244,6 +282,14 @@ def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa
             transfers = tables.fetch(queries.TRANSFERS, "fetch transfers")
             out["money"] = follow_money(transfers, seeds, max_hops=config.max_money_hops)
             st.rows_out = out["money"].num_rows
+            if tables.lacks_value("transfers.kind", SETTLEMENT) and tables.lacks_value(
+                "transfers.party", PLATFORM
+            ):
+                st.notes = [
+                    f"no settlement recognised (no transfers.kind = '{SETTLEMENT}', no party '{PLATFORM}'): "
+                    "store accounts are the owners' accounts.bank_account only; map your platform's words "
+                    "with --vocabulary"
+                ]
     else:
         stages.skip("trace_money", "needs transfers")
     return out
@@ -362,11 +408,13 @@ def _manifest(
     results: dict[str, pa.Table],
 ) -> dict[str, Any]:
     validation = report.to_dict()
+    settings = {k: v for k, v in asdict(config).items() if k != "validation"}
     return {
         "version": __version__,
         "engine": backend.name,
         "dataset": str(dataset),
-        "config": asdict(config),
+        "config": {**settings, "validation": validation["settings"]},
+        "vocabulary": validation["vocabulary"],
         "inputs": validation["inputs"],
         "missing_optional_tables": validation["missing_optional"],
         "quarantine": validation["quarantine"],

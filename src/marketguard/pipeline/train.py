@@ -7,21 +7,31 @@ from pathlib import Path
 from typing import Any
 
 from marketguard.contract import validate
+from marketguard.contract.settings import ValidationSettings
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import make_backend
+from marketguard.pipeline.output import check_output_file
 
 
 def train_model(
-    dataset: Path | str, out: Path | str, *, engine: str = "duckdb", min_link_strength: float = 0.5
+    dataset: Path | str,
+    out: Path | str,
+    *,
+    engine: str = "duckdb",
+    min_link_strength: float = 0.5,
+    settings: ValidationSettings | None = None,
 ) -> dict[str, Any]:
     """Validate ``dataset``, link operators, train on its store labels and write the model file ``out``.
 
     Returns the training summary saved with the model (signals, training size, cross-fitted metrics).
-    Raises :class:`~marketguard.errors.ParameterError` when the labels lack stores of either outcome.
+    Raises :class:`~marketguard.errors.ParameterError` when the labels hold fewer than the model's
+    ``min_labels`` stores of either outcome, and :class:`~marketguard.errors.OutputError` (before any work)
+    when ``out`` cannot be written.
     """
+    check_output_file(Path(out), "model file")
     with make_backend(engine) as backend:
-        tables, _ = validate(backend, Path(dataset))
+        tables, _ = validate(backend, Path(dataset), settings=settings)
         OperatorLinker(min_link_strength=min_link_strength).fit(tables)
         model = StoreRiskModel(mode="supervised").fit(tables)
     model.save(out)

@@ -43,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from marketguard.contract.vocabulary import CASH, FEE, PAYMENT, PLATFORM, SETTLEMENT
 from marketguard.errors import ContractError, ParameterError, Problem
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed, propagate_taint
@@ -51,8 +52,9 @@ from marketguard.trace.money_reasons import COLLECTOR, OTHER, ROLES, SUPPLIER, n
 
 __all__ = ["NON_PARTIES", "follow_money"]
 
-#: Ledger ends that are not parties: the platform pays settlements, cash is where withdrawals go.
-NON_PARTIES = ("PLATFORM", "CASH")
+#: Ledger ends that are not parties: the platform pays settlements, cash is where withdrawals go (the
+#: vocabulary's canonical names, to which validation maps a platform's own).
+NON_PARTIES = (PLATFORM, CASH)
 _US_PER_DAY = 86_400_000_000
 _REQUIRED = {
     "transfers": ("transfer_id", "ts", "from_party", "to_party", "amount"),
@@ -169,7 +171,7 @@ def _ledger(transfers: pa.Table, seeds: pa.Table) -> _Ledger:
     n = t.num_rows
     kinds = pc.fill_null(t["kind"] if "kind" in t.column_names else pa.nulls(n, pa.string()), "")
     kind = np.zeros(n, np.int8)
-    for code, word in enumerate(("payment", "fee", "settlement"), start=1):
+    for code, word in enumerate((PAYMENT, FEE, SETTLEMENT), start=1):
         kind[np.asarray(pc.equal(kinds, word))] = code
     currency = pc.unique(t["currency"].drop_null()) if "currency" in t.column_names else pa.array([])
     ts = t["ts"].cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
@@ -201,7 +203,7 @@ def _seeds(seeds: pa.Table, names: pa.Array) -> _Seeds:
 def _store_accounts(ledger: _Ledger, seed: _Seeds) -> np.ndarray:
     """Store settlement accounts as the whole ledger shows them: paid by the platform, or seeds."""
     is_store = seed.seed_of >= 0
-    platform = pc.index_in(pa.scalar("PLATFORM"), value_set=ledger.names).as_py()
+    platform = pc.index_in(pa.scalar(PLATFORM), value_set=ledger.names).as_py()
     settled = (ledger.kind == 3) | (ledger.src == (-1 if platform is None else platform))
     is_store[ledger.dst[settled]] = True
     return is_store & ledger.is_party

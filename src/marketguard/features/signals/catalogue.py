@@ -31,6 +31,9 @@ class Signal:
     default: float | None = 0.0
     from_labels: bool = False  # read from the labels table: never averaged over network mates (it would leak)
     says: str = ""  # the reason sentence, a format string of {value}; empty: "<meaning>: <value>"
+    #: (enumeration, term) pairs of the contract's vocabulary the signal reads: when validation found no row
+    #: with one of them, the signal is left out (and says why) rather than read as 0 for every store.
+    needs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,9 @@ STORE = Entity("stores", "store_id", "store_features", as_of=True)
 
 
 class MissingSignal(str):
-    """A signal left out, as the line people read ("<signal>: needs <tables>"), keeping both parts for code."""
+    """A signal left out, as the line people read ("<signal>: needs <tables>"), keeping both parts for code.
+
+    ``tables`` names what is missing: contract tables, or values (``transfers.kind = 'settlement'``)."""
 
     signal: str
     tables: tuple[str, ...]
@@ -96,7 +101,12 @@ def signal_steps(
             missing += [MissingSignal(s.name, tuple(absent)) for s in group.signals]
             continue
         steps.append(Step(group.step_name, group.sql(tables)))
-        available += [(group, s) for s in group.signals]
+        for s in group.signals:
+            lacking = tuple(f"{e} = '{term}'" for e, term in s.needs if tables.lacks_value(e, term))
+            if lacking:
+                missing.append(MissingSignal(s.name, lacking))
+            else:
+                available.append((group, s))
     columns = ", ".join(
         f"CAST(coalesce({g.name}.{s.name}, {s.default}) AS DOUBLE) AS {s.name}"
         if s.default is not None

@@ -9,9 +9,15 @@ from __future__ import annotations
 from marketguard.engine.tables import Tables
 from marketguard.features.signals.catalogue import Signal, SignalGroup
 
-#: The owner's registered city: the name before 市 (after the province, if any): 江苏省南京市 -> 南京.
-#: A plain-text match against the parcel's origin address; proper address normalisation comes with tracing.
-REGION_CITY_SQL = "regexp_extract(a.region, '([^省]+)市', 1)"
+#: The owner's registered city, as the contract documents ``accounts.region``: for a Chinese administrative name
+#: the name before 市, after the province or autonomous region (江苏省南京市 -> 南京, 新疆维吾尔自治区乌鲁木齐市 -> 乌鲁木齐);
+#: otherwise the last comma-separated part of ``country, region[, city]`` (US, California, Los Angeles -> Los
+#: Angeles), else the whole value: a region never reads as nothing. Matched case-insensitively as plain text
+#: against the parcel's origin address.
+REGION_CITY_SQL = (
+    "CASE WHEN regexp_matches(a.region, '[^省区]+市') THEN regexp_extract(a.region, '([^省区]+)市', 1) "
+    "ELSE trim(regexp_extract(a.region, '([^,]*)$', 1)) END"
+)
 
 
 def _sql(tables: Tables) -> str:
@@ -27,7 +33,8 @@ def _sql(tables: Tables) -> str:
         f"cities AS (SELECT s.store_id, nullif({REGION_CITY_SQL}, '') AS city FROM stores s "
         "JOIN accounts a ON s.account_id = a.account_id), "
         "parcels AS (SELECT l.store_id, sh.origin_address, "
-        "CASE WHEN c.city IS NULL THEN NULL WHEN contains(sh.origin_address, c.city) THEN 0 ELSE 1 END AS outside "
+        "CASE WHEN c.city IS NULL THEN NULL WHEN contains(lower(sh.origin_address), lower(c.city)) THEN 0 "
+        "ELSE 1 END AS outside "
         "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
         "JOIN listings l ON o.listing_id = l.listing_id JOIN cities c ON l.store_id = c.store_id), "
         # one pass over the parcels: everything below reads their (store, origin) counts
