@@ -17,8 +17,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from marketguard.contract.spec import LOAD_ORDER, TABLES
-from marketguard.engine.base import Backend, with_row_numbers
-from marketguard.engine.duckdb_files import database_tables
+from marketguard.engine.base import INTERNAL_PREFIX, Backend, with_row_numbers
+from marketguard.engine.duckdb_files import database_tables, table_columns
 from marketguard.errors import Problem
 
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -153,6 +153,18 @@ def register_raw(backend: Backend, sources: dict[str, Source]) -> list[Problem]:
     problems = []
     for table, source in sources.items():
         try:
+            reserved = [c for c in source_columns(source) if c.startswith(INTERNAL_PREFIX)]
+            if reserved:
+                problems += [
+                    Problem(
+                        table,
+                        c,
+                        f"column names starting with {INTERNAL_PREFIX!r} are reserved for marketguard",
+                        "rename the column in the export",
+                    )
+                    for c in reserved
+                ]
+                continue
             if source.format == "parquet":
                 for part in source.files:
                     pq.read_schema(part)  # fail early and clearly on a corrupt file
@@ -173,6 +185,16 @@ def register_raw(backend: Backend, sources: dict[str, Source]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def source_columns(source: Source) -> list[str]:
+    """The column names as the file (its first part) or database table gives them."""
+    if source.format == "parquet":
+        return list(pq.read_schema(source.files[0]).names)
+    if source.format == "csv":
+        with open(source.files[0], newline="", encoding="utf-8") as fh:
+            return next(csv.reader(fh), [])
+    return table_columns(source.path, source.table)
 
 
 def read_csv_as_text(path: Path) -> pa.Table:

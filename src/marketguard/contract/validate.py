@@ -32,7 +32,7 @@ from marketguard.contract.settings import ValidationSettings
 from marketguard.contract.spec import LOAD_ORDER, TABLES, Kind, TableSpec
 from marketguard.contract.vocabulary import enumeration_of
 from marketguard.contract.vocabulary_report import VocabularyReport, vocabulary_report
-from marketguard.engine.base import INTERNAL_PREFIX, ROW, Backend, Step
+from marketguard.engine.base import ROW, Backend, Step
 from marketguard.engine.tables import Tables
 from marketguard.errors import ContractError, EngineError, Problem
 
@@ -162,7 +162,7 @@ def validate(
     columns = {t: dict(backend.columns(raw_name(t))) for t in readable}
     checkable = []
     for table in (t for t in LOAD_ORDER if t in readable):
-        missing = _missing_columns(TABLES[table], columns[table]) + _reserved_columns(table, columns[table])
+        missing = _missing_columns(TABLES[table], columns[table])
         problems += missing
         if not missing:
             checkable.append(table)
@@ -244,20 +244,6 @@ def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
         )
         for col in spec.columns
         if col.required and col.name not in raw_columns
-    ]
-
-
-def _reserved_columns(table: str, raw_columns: RawColumns) -> list[Problem]:
-    """Input columns in marketguard's namespace: they could stand in for its own bookkeeping columns."""
-    return [
-        Problem(
-            table,
-            name,
-            f"column names starting with {INTERNAL_PREFIX!r} are reserved for marketguard",
-            "rename the column in the export",
-        )
-        for name in raw_columns
-        if name.startswith(INTERNAL_PREFIX) and name != ROW
     ]
 
 

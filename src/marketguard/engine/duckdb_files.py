@@ -19,3 +19,9 @@ def database_tables(path: Path) -> set[str]:
                 "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() WHERE NOT internal"
             ).fetchall()
         }
+
+
+def table_columns(path: Path, table: str) -> list[str]:
+    """The column names of one table or view of a DuckDB database file, opened read-only."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]

@@ -77,8 +77,11 @@ class ResultsDir:
 
     def __enter__(self) -> ResultsDir:
         parent = self.out.absolute().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=self.out.name), dir=parent))
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=self.out.name), dir=parent))
+        except OSError as exc:
+            raise OutputError(f"cannot write results beside {self.out}: {exc.strerror or exc}") from exc
         return self
 
     @property

@@ -155,7 +155,7 @@ def read_network_scores(path: Path) -> pa.Table:
         raise ResultsError(
             f"{path} is not a Parquet file ({exc}); pass an earlier scan's networks.parquet"
         ) from exc
-    missing = [c for c in ("network_id", "score") if c not in schema.names]
+    missing = [c for c in ("network_id", "score", "n_stores", "n_accounts") if c not in schema.names]
     if missing:
         raise ResultsError(
             f"{path} has no column {', '.join(missing)}: it is not a scan's networks.parquet "
