@@ -258,3 +258,24 @@ def test_not_a_dataset(tmp_path) -> None:
 def test_contract_error_is_also_a_value_error(tiny) -> None:
     with pytest.raises(ValueError, match="required table is missing"):
         run(tiny(lambda d: d.pop("accounts")))
+
+
+def test_two_duckdb_files_on_one_backend_each_read_their_own_tables(tiny) -> None:
+    first = tiny(fmt="duckdb")
+    second = tiny(lambda d: d["accounts"]["account_id"].__setitem__(3, "A9"), fmt="duckdb")
+    with make_backend("duckdb") as backend:
+        validate(backend, first)
+        assert backend.scalar("SELECT max(account_id) AS a FROM accounts", "t") == "A4"
+        _, report = validate(backend, second)
+        assert backend.scalar("SELECT max(account_id) AS a FROM accounts", "t") == "A9"
+        assert report.tables["accounts"].source == f"{second}:accounts"
+
+
+def test_a_duckdb_file_missing_a_table_says_to_add_a_table(tiny) -> None:
+    import duckdb
+
+    db = tiny(fmt="duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP TABLE logins")
+    with pytest.raises(ContractError, match="Fix: add a table named logins to the database with columns"):
+        run(db)

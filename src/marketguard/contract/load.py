@@ -140,7 +140,8 @@ def _missing_required(
             t,
             None,
             f"required table is missing from {where}",
-            f"provide {t}.parquet or {t}.csv with columns "
+            (f"add a table named {t} to the database" if where.is_file() else f"provide {t}.parquet or {t}.csv")
+            + " with columns "
             + ", ".join(c.name for c in TABLES[t].columns if c.required),
         )
         for t in LOAD_ORDER
