@@ -69,14 +69,25 @@ def test_wrong_files_and_options_end_with_a_message(scanned: Path, tmp_path: Pat
     vocabulary.write_text("[transfers.kind]\nrefund = 'R'\n")
     cases = [
         (["scan", data, "--out", tmp_path / "r1", "--model", junk], "not a readable model file"),
-        (["customs", data, "--out", tmp_path / "r2", "--networks", results / "store_scores.parquet"],
-         "has no column n_stores, n_accounts"),
+        (
+            ["customs", data, "--out", tmp_path / "r2", "--networks", results / "store_scores.parquet"],
+            "has no column n_stores, n_accounts",
+        ),
         (["customs", data, "--out", tmp_path / "r3", "--networks", junk], "is not a Parquet file"),
-        (["report", results, "--network", "N-A1", "--out", tmp_path], "is a directory"),  # click's usage error
-        (["report", results, "--network", "N-A1", "--out", junk / "case.html"], "which is a file, not a directory"),
+        (
+            ["report", results, "--network", "N-A1", "--out", tmp_path],
+            "is a directory",
+        ),  # click's usage error
+        (
+            ["report", results, "--network", "N-A1", "--out", junk / "case.html"],
+            "which is a file, not a directory",
+        ),
         (["train", data, "--out", tmp_path / "m.json"], "needs at least 30 labelled stores of each kind"),
         (["scan", data, "--out", tmp_path / "r4", "--vocabulary", vocabulary], "has no term 'refund'"),
-        (["scan", data, "--out", tmp_path / "r5", "--max-length", "reviews.text"], "takes TABLE.COLUMN=CHARACTERS"),
+        (
+            ["scan", data, "--out", tmp_path / "r5", "--max-length", "reviews.text"],
+            "takes TABLE.COLUMN=CHARACTERS",
+        ),
         (["scan", data, "--out", tmp_path / "r6", "--max-length", "orders.amount=5"], "is not a text column"),
         (["scan", data, "--out", tmp_path / "r7", "--min-time", "last year"], "must be an ISO 8601 date"),
         (["scan", data, "--out", tmp_path / "r8", "--max-time", "1999-01-01"], "must be after min_time"),
@@ -94,5 +105,23 @@ def test_limits_and_times_can_be_set_from_the_command_line(scanned: Path, tmp_pa
         "validate", scanned / "data", "--max-length", "reviews.text=3", "--max-time", "2025-02-04T00:00:00Z"
     )
     assert result.exit_code == 0, result.output
-    assert "reviews.text: value longer than the column's limit in 1 row (e.g. row 1: 'great')" in result.output
+    assert (
+        "reviews.text: value longer than the column's limit in 1 row (e.g. row 1: 'great')" in result.output
+    )
     assert "reviews.ts: timestamp outside the plausible range in 2 rows" in result.output
+
+
+def test_evaluate_against_a_dataset_or_nothing_says_what_to_pass(scanned: Path) -> None:
+    data, results = scanned / "data", scanned / "results"
+    as_truth = run("evaluate", results, "--truth", data)
+    assert (
+        as_truth.exit_code == 1
+        and "looks like a dataset, and only simulated datasets have a truth" in as_truth.output
+    )
+    neither = run("evaluate", results)
+    assert (
+        neither.exit_code == 2
+        and "pass exactly one of --truth DATASET/truth and --labels DATASET" in neither.output
+    )
+    labelled = run("evaluate", results, "--labels", data)
+    assert labelled.exit_code == 0 and "labels" in labelled.output, labelled.output

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -310,19 +309,30 @@ def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -
 
 @main.command()
 @click.argument("results", type=click.Path(exists=True, path_type=Path))
-@click.option("--truth", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option(
+    "--truth", type=click.Path(exists=True, path_type=Path), help="The simulator's DATASET/truth directory."
+)
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, path_type=Path),
+    help="A dataset (directory or DuckDB file) or its labels file: figures over the labelled entities.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @_debug_option
-def evaluate(results: Path, truth: Path, as_json: bool, debug: bool) -> None:
-    """Compare RESULTS with the simulator's ground truth."""
+def evaluate(results: Path, truth: Path | None, labels: Path | None, as_json: bool, debug: bool) -> None:
+    """Compare RESULTS with the simulator's ground truth (--truth) or with a dataset's labels (--labels)."""
     from marketguard.evaluate import evaluate as run
+    from marketguard.evaluate import metric_lines
 
+    if (truth is None) == (labels is None):
+        raise click.UsageError("pass exactly one of --truth DATASET/truth and --labels DATASET")
     with _errors(debug):
-        metrics = run(results, truth)
+        metrics = run(results, truth, labels=labels)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
     else:
-        _print_metrics(metrics)
+        for line in metric_lines(metrics):
+            console.print(line, markup=False)
 
 
 @main.command()
@@ -374,6 +384,7 @@ def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) -> None:
     """Simulate a marketplace, scan it, evaluate, show the top networks and write the top network's case."""
     from marketguard.evaluate import evaluate as run_evaluate
+    from marketguard.evaluate import metric_lines
     from marketguard.pipeline.scan import scan as run_scan
     from marketguard.simulate import simulate as run_simulate
     from marketguard.simulate import write_marketplace
@@ -391,7 +402,8 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
         result = run_scan(data, results, progress=_Progress())
         _print_scan_summary(result.manifest, results)
         console.print("3. evaluating against the ground truth", markup=False)
-        _print_metrics(run_evaluate(results, data / "truth"))
+        for line in metric_lines(run_evaluate(results, data / "truth")):
+            console.print(line, markup=False)
         _write_top_case(results, workdir)
 
 
@@ -442,66 +454,6 @@ def _print_quarantine(report: ValidationReport, out: Path) -> None:
     console.print(f"quarantined rows, kept in {out / 'quarantine'}:", markup=False)
     for line in report.reason_lines():
         console.print(f"  {line}", markup=False)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{value:.3f}"
-    return str(value)
-
-
-def _print_metrics(metrics: dict[str, Any]) -> None:
-    s = metrics["stores"]
-    console.print(
-        f"stores: ROC-AUC {_fmt(s['roc_auc'])}, average precision {_fmt(s['average_precision'])}, "
-        f"precision@k {_fmt(s['precision_at_k'])} (k={s['k']}), agency share of top k "
-        f"{_fmt(s['agency_share_top_k'])}",
-        markup=False,
-    )
-    networks = metrics["networks"]
-    console.print(
-        f"networks: {networks['n_networks']} found; {networks['networks_merging_operators']} merge two or "
-        "more true counterfeit/agency operators",
-        markup=False,
-    )
-    for scope, m in networks.items():
-        if isinstance(m, dict):
-            console.print(
-                f"networks ({scope.replace('_', ' ')}): pairwise precision {_fmt(m['precision'])}, "
-                f"recall {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}",
-                markup=False,
-            )
-    if "reviews" in metrics:
-        r = metrics["reviews"]
-        console.print(
-            f"reviews: ROC-AUC {_fmt(r['roc_auc'])}, average precision {_fmt(r['average_precision'])}; "
-            f"{r['farms_recovered']} of {r['n_farms']} review farms recovered as rings "
-            f"(recall {_fmt(r['farm_recall'])}) among {r['n_rings']} rings",
-            markup=False,
-        )
-    if "sites" in metrics:
-        t = metrics["sites"]
-        console.print(
-            f"sites: {t['found']} of {t['true_sites']} counterfeit factories/warehouses among their network's "
-            f"top 5 sites within 2 km (recall {_fmt(t['recall'])})",
-            markup=False,
-        )
-    if "declarations" in metrics:
-        d = metrics["declarations"]
-        console.print(
-            f"declarations: ROC-AUC {_fmt(d['roc_auc'])}, average precision {_fmt(d['average_precision'])}, "
-            f"precision@k {_fmt(d['precision_at_k'])} (k={d['k']}); {d['counterfeit_tied']} counterfeit and "
-            f"{d['legitimate_tied']} legitimate declarations tied to networks",
-            markup=False,
-        )
-    if "money" in metrics:
-        m = metrics["money"]
-        console.print(
-            f"money: collectors {m['collector']['found']} of {m['collector']['true']}, suppliers "
-            f"{m['supplier']['found']} of {m['supplier']['true']} among their network's top 3 of that role "
-            f"(recall {_fmt(m['recall'])})",
-            markup=False,
-        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,7 +50,11 @@ def _typed_array(kind: Kind, values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else float(v) for v in values], pa.float64())
     if kind is Kind.TIMESTAMP:
         stamps = [
-            None if v is None else v if isinstance(v, datetime) else datetime.fromisoformat(v.replace("Z", "+00:00"))
+            None
+            if v is None
+            else v
+            if isinstance(v, datetime)
+            else datetime.fromisoformat(v.replace("Z", "+00:00"))
             for v in values
         ]
         return pa.array(
@@ -102,7 +106,10 @@ def add_column(table: str, column: str, values: list[Any]) -> Edit:
 
 
 #: A listing rejected takes its order and review with it (the accepted data is closed under references).
-LISTING_L3_CASCADE = {"orders": {"dangling_reference:listing_id": 1}, "reviews": {"dangling_reference:listing_id": 1}}
+LISTING_L3_CASCADE = {
+    "orders": {"dangling_reference:listing_id": 1},
+    "reviews": {"dangling_reference:listing_id": 1},
+}
 MEGABYTE = 1 << 20
 
 
@@ -111,7 +118,9 @@ def _corrupt_page(path: Path) -> Path:
     write_tiny(path, "parquet")
     target = path / "logins.parquet"
     n = 5000
-    table = pa.table({"account_id": ["A1"] * n, "ts": ["2025-02-01T10:00:00Z"] * n, "ip": ["203.0.113.7"] * n})
+    table = pa.table(
+        {"account_id": ["A1"] * n, "ts": ["2025-02-01T10:00:00Z"] * n, "ip": ["203.0.113.7"] * n}
+    )
     pq.write_table(table, target, compression="snappy", use_dictionary=False)
     raw = bytearray(target.read_bytes())
     for i in range(200, 1200):
@@ -167,7 +176,9 @@ CASES: list[Case] = [
     Case(
         "renamed_platform_party_named",
         tiny_case(setter("transfers", "from_party", 0, "ALIPAY-SETTLE")),
-        says=("no transfer comes from the platform party 'PLATFORM'; settlements are paid by 'ALIPAY-SETTLE'",),
+        says=(
+            "no transfer comes from the platform party 'PLATFORM'; settlements are paid by 'ALIPAY-SETTLE'",
+        ),
     ),
     Case(
         "label_words_without_a_mapping",
@@ -183,7 +194,9 @@ CASES: list[Case] = [
     ),
     Case(
         "default_template_called_otherwise",
-        tiny_case(edits(setter("stores", "template", 0, "Standard"), setter("stores", "template", 1, "Standard"))),
+        tiny_case(
+            edits(setter("stores", "template", 0, "Standard"), setter("stores", "template", 1, "Standard"))
+        ),
         says=("stores.template: no store uses the default template 'basic'",),
     ),
     # -- input columns that would stand in for marketguard's own -------------------------------------------
@@ -226,7 +239,9 @@ CASES: list[Case] = [
     ),
     Case(
         "nan_and_infinity_as_text",
-        tiny_case(edits(setter("orders", "amount", 2, "NaN"), setter("shipments", "origin_lat", 0, "-Infinity"))),
+        tiny_case(
+            edits(setter("orders", "amount", 2, "NaN"), setter("shipments", "origin_lat", 0, "-Infinity"))
+        ),
         quarantined={"orders": {"not_finite:amount": 1}, "shipments": {"not_finite:origin_lat": 1}},
     ),
     Case(

@@ -13,7 +13,9 @@ from tests.contract.corpus import CASES, Case
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_hostile_dataset_is_quarantined_exactly_or_stopped_with_a_message(case: Case, tmp_path: Path) -> None:
+def test_each_hostile_dataset_is_quarantined_exactly_or_stopped_with_a_message(
+    case: Case, tmp_path: Path
+) -> None:
     dataset = case.write(tmp_path / "data")
     with make_backend("duckdb") as backend:
         if case.error is not None:

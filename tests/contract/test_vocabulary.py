@@ -29,7 +29,10 @@ def test_terms_match_whatever_their_case_and_spaces(tiny) -> None:
         data["labels"]["entity_type"] = ["STORE", "Store"]
 
     rows, _ = accepted(tiny(edit), "SELECT kind, from_party FROM transfers ORDER BY transfer_id")
-    assert rows == [{"kind": "settlement", "from_party": "PLATFORM"}, {"kind": "transfer", "from_party": "b1"}]
+    assert rows == [
+        {"kind": "settlement", "from_party": "PLATFORM"},
+        {"kind": "transfer", "from_party": "b1"},
+    ]
     templates, _ = accepted(tiny(edit), "SELECT template FROM stores ORDER BY store_id")
     assert [r["template"] for r in templates] == ["basic", "basic", "custom"]
 
@@ -43,13 +46,21 @@ def test_a_platforms_words_are_mapped_to_the_terms(tiny) -> None:
 
     vocabulary = Vocabulary.from_mapping(
         {
-            "transfers": {"kind": {"settlement": "settle", "transfer": ["XFER"]}, "party": {"platform": "tmall-pay"}},
+            "transfers": {
+                "kind": {"settlement": "settle", "transfer": ["XFER"]},
+                "party": {"platform": "tmall-pay"},
+            },
             "labels.label": {"1": ["counterfeit"], "0": "cleared"},
             "labels.entity_type": {"store": "SHOP"},
         }
     )
-    rows, lines = accepted(tiny(edit), "SELECT kind, from_party FROM transfers ORDER BY transfer_id", vocabulary)
-    assert rows == [{"kind": "settlement", "from_party": "PLATFORM"}, {"kind": "transfer", "from_party": "b1"}]
+    rows, lines = accepted(
+        tiny(edit), "SELECT kind, from_party FROM transfers ORDER BY transfer_id", vocabulary
+    )
+    assert rows == [
+        {"kind": "settlement", "from_party": "PLATFORM"},
+        {"kind": "transfer", "from_party": "b1"},
+    ]
     labels, _ = accepted(tiny(edit), "SELECT entity_type, label FROM labels ORDER BY entity_id", vocabulary)
     assert labels == [{"entity_type": "store", "label": 1}, {"entity_type": "store", "label": 0}]
     assert not [line for line in lines if "match no term" in line or "PLATFORM" in line]
@@ -74,7 +85,9 @@ def test_unknown_words_are_named_with_counts_and_what_they_cost(tiny) -> None:
 
 def test_a_mapping_file_is_read_and_its_mistakes_are_named(tmp_path: Path) -> None:
     good = tmp_path / "map.toml"
-    good.write_text('[transfers.kind]\nsettlement = ["SETTLE", "payout"]\n[transfers.party]\nplatform = "TMALL"\n')
+    good.write_text(
+        '[transfers.kind]\nsettlement = ["SETTLE", "payout"]\n[transfers.party]\nplatform = "TMALL"\n'
+    )
     vocabulary = Vocabulary.load(good)
     assert vocabulary.words("transfers.kind")["payout"] == "settlement"
     assert vocabulary.words("transfers.party")["tmall"] == "PLATFORM"
@@ -98,5 +111,12 @@ def test_a_mapping_file_is_read_and_its_mistakes_are_named(tmp_path: Path) -> No
 
 def test_the_vocabulary_table_lists_every_term() -> None:
     table = vocabulary_markdown()
-    for term in ("`settlement`", "`PLATFORM` (`platform`)", "`CASH` (`cash`)", "`basic`", "`declaration`", "`1`"):
+    for term in (
+        "`settlement`",
+        "`PLATFORM` (`platform`)",
+        "`CASH` (`cash`)",
+        "`basic`",
+        "`declaration`",
+        "`1`",
+    ):
         assert term in table

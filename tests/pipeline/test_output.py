@@ -20,7 +20,12 @@ def _names(results: Path) -> set[str]:
 def test_a_second_scan_into_the_same_directory_leaves_only_its_own_tables(tiny, tmp_path: Path) -> None:
     out = tmp_path / "results"
     scan(tiny(), out)
-    assert {"review_scores.parquet", "sites.parquet", "money.parquet", "declaration_scores.parquet"} <= _names(out)
+    assert {
+        "review_scores.parquet",
+        "sites.parquet",
+        "money.parquet",
+        "declaration_scores.parquet",
+    } <= _names(out)
 
     def bare(data: dict) -> None:
         for table in (*OPTIONAL, "authorized_sellers"):
@@ -55,7 +60,10 @@ def test_out_problems_are_found_before_any_work(tmp_path: Path) -> None:
         check_results_dir(home)
     with pytest.raises(OutputError, match="is a directory; give a file name"):
         check_output_file(home, "report")
-    with pytest.raises(OutputError, match="cannot write results beside"), ResultsDir(Path("/proc/marketguard")):
+    with (
+        pytest.raises(OutputError, match="cannot write results beside"),
+        ResultsDir(Path("/proc/marketguard")),
+    ):
         pass
 
 

@@ -16,7 +16,13 @@ from marketguard.contract.vocabulary import Vocabulary
 from marketguard.pipeline.scan import ScanConfig, scan
 
 PLATFORM_WORDS = {"PLATFORM": "TMALL-PAY-CENTRE", "CASH": "ATM-CASH"}
-KIND_WORDS = {"settlement": "SETTLE", "transfer": "XFER", "withdrawal": "CASH_OUT", "payment": "PAY", "fee": "FEE"}
+KIND_WORDS = {
+    "settlement": "SETTLE",
+    "transfer": "XFER",
+    "withdrawal": "CASH_OUT",
+    "payment": "PAY",
+    "fee": "FEE",
+}
 
 
 def _renamed(market: Path, out: Path, kinds: dict[str, str] | None) -> Path:
@@ -84,8 +90,11 @@ def test_renamed_kinds_are_named_and_their_signals_left_out_until_mapped(
     stages = {s["name"]: s["notes"] for s in unmapped.manifest["stages"]}
     # FEE is the term fee in capitals: four words match no term
     assert any(n.startswith("transfers.kind: 4 values in") and "'SETTLE'" in n for n in stages["validate"])
-    assert any("settled_amount, share_forwarded_quickly, n_payees, share_sent_on): need transfers.kind = "
-               "'settlement'" in n for n in stages["score_stores"])
+    assert any(
+        "settled_amount, share_forwarded_quickly, n_payees, share_sent_on): need transfers.kind = "
+        "'settlement'" in n
+        for n in stages["score_stores"]
+    )
     assert unmapped.manifest["vocabulary"]["transfers.kind"]["terms"]["settlement"] == 0
     mapping = {"transfers.kind": {k: v for k, v in KIND_WORDS.items()}, **PARTY_MAPPING}
     scan(data, tmp_path / "mapped", _config(mapping))

@@ -140,7 +140,11 @@ def _missing_required(
             t,
             None,
             f"required table is missing from {where}",
-            (f"add a table named {t} to the database" if where.is_file() else f"provide {t}.parquet or {t}.csv")
+            (
+                f"add a table named {t} to the database"
+                if where.is_file()
+                else f"provide {t}.parquet or {t}.csv"
+            )
             + " with columns "
             + ", ".join(c.name for c in TABLES[t].columns if c.required),
         )

@@ -78,7 +78,6 @@ REASONS: dict[str, tuple[str, str]] = {
 REASON = f"{INTERNAL_PREFIX}reason"
 
 
-
 def finite_sql(value: str) -> str:
     """Whether a double is a real number: not NaN, not infinite (``x - x`` is 0 exactly for those).
 

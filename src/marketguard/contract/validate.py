@@ -155,9 +155,24 @@ def validate(
     ContractError
         Listing every structural problem; nothing is registered or written in that case.
     """
-    settings = settings or ValidationSettings()
     sources, problems = discover(Path(dataset))
-    problems += register_raw(backend, sources)
+    return validate_sources(
+        backend, sources, problems=problems, quarantine_dir=quarantine_dir, settings=settings
+    )
+
+
+def validate_sources(
+    backend: Backend,
+    sources: dict[str, Source],
+    *,
+    problems: list[Problem] | None = None,
+    quarantine_dir: Path | None = None,
+    settings: ValidationSettings | None = None,
+) -> tuple[Tables, ValidationReport]:
+    """:func:`validate` on tables already located (``problems``: what locating them found), e.g. one labels
+    file on its own: references into tables not given are not checked, and no table is required."""
+    settings = settings or ValidationSettings()
+    problems = list(problems or []) + register_raw(backend, sources)
     readable = {t: s for t, s in sources.items() if backend.table_exists(raw_name(t))}
     columns = {t: dict(backend.columns(raw_name(t))) for t in readable}
     checkable = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 
@@ -66,3 +68,11 @@ def pairwise_scores(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float
         "true_pairs": true_pairs,
         "correct_pairs": both,
     }
+
+
+def value_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Integer codes per value (cluster ids, farm ids), -1 for null: what the pairwise scores compare."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(column)
+    return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)

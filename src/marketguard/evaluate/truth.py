@@ -1,0 +1,191 @@
+"""Detection quality of a results directory against the simulator's ground truth (``DATASET/truth``).
+
+The truth knows every store's operator, every fake review's farm and every counterfeit operator's sites and
+money parties, so it supports every figure: ranking quality per entity, pairwise agreement of the networks with
+the operators, and recall of the traced sites and money.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from marketguard.evaluate.inputs import (
+    Results,
+    check_truth,
+    dataset_warning,
+    match_results,
+    match_stores,
+    read_results,
+)
+from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order, value_codes
+from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
+
+__all__ = ["declaration_metrics", "evaluate_truth", "merged_networks", "review_metrics"]
+
+#: Operator kinds whose stores are multi-store operations the linker should group.
+MULTI_STORE_KINDS = ("counterfeit", "agency")
+
+
+def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
+    """Store ranking metrics and network pairwise scores of ``results`` against the simulator's ``truth``.
+
+    Stores in the truth but missing from the results (e.g. quarantined) count as score 0 and are reported.
+
+    Raises
+    ------
+    EvaluationError
+        When ``results`` is not a results directory, ``truth`` is a dataset rather than its ``truth/``
+        directory, or fewer than :data:`~marketguard.evaluate.inputs.MIN_MATCH` of the stores of either side
+        are found on the other (another dataset's truth).
+    """
+    found, truth = read_results(results), check_truth(truth)
+    true = pq.read_table(truth / "stores.parquet")
+    owners = _dataset_owners(truth.parent)
+    match_stores(found, true, "the truth", owners)
+    match_results(found, true.column("store_id").combine_chunks(), "the truth")
+    dataset_warning(found, truth.parent, "the truth")
+    scores = found.store_scores
+    if "network_id" not in scores.column_names:
+        scores = scores.append_column("network_id", pa.nulls(scores.num_rows, pa.string()))
+    joined = true.join(scores.select(["store_id", "score", "network_id"]), "store_id", join_type="left outer")
+    joined = joined.sort_by("store_id")
+    n_missing = int(pc.sum(pc.is_null(joined.column("score"))).as_py() or 0)
+    score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
+    is_fake = joined.column("is_counterfeit").to_numpy(zero_copy_only=False).astype(bool)
+    kind = joined.column("operator_kind").to_numpy(zero_copy_only=False)
+    stores = ranking_metrics(is_fake, score)
+    order = top_k_order(score)
+    k = max(int(is_fake.sum()), 1)
+    stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())
+    stores.update({"n_stores": joined.num_rows, "n_counterfeit": int(is_fake.sum()), "n_missing": n_missing})
+    out: dict[str, Any] = {"against": "truth", "stores": stores, "networks": _network_metrics(joined, kind)}
+    if found.has("review_scores") and (truth / "reviews.parquet").is_file():
+        out["reviews"] = review_metrics(
+            found.read("review_scores", ["review_id", "score", "ring_id"]),
+            pq.read_table(truth / "reviews.parquet"),
+        )
+    out.update(_tracing(found, truth, true, scores))
+    if found.has("declaration_scores") and (truth / "declarations.parquet").is_file():
+        out["declarations"] = declaration_metrics(
+            found.read("declaration_scores", ["declaration_id", "score", "network_id"]),
+            pq.read_table(truth / "declarations.parquet"),
+        )
+    out["warnings"] = found.warnings
+    return out
+
+
+def _dataset_owners(dataset: Path) -> pa.Table | None:
+    """``store_id, account_id`` of the dataset the simulator wrote next to its truth, when it is there."""
+    path = dataset / "stores.parquet"
+    if not path.is_file() or not {"store_id", "account_id"} <= set(pq.read_schema(path).names):
+        return None
+    return pq.read_table(path, columns=["store_id", "account_id"])
+
+
+def declaration_metrics(scores: pa.Table, truth: pa.Table) -> dict[str, Any]:
+    """Declaration ranking metrics (precision among the top k, k = true counterfeit declarations), and how
+    many counterfeit declarations were tied to a network."""
+    joined = truth.join(scores, "declaration_id", join_type="left outer").sort_by("declaration_id")
+    score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
+    fake = joined.column("is_counterfeit").to_numpy(zero_copy_only=False).astype(bool)
+    tied = pc.is_valid(joined.column("network_id")).to_numpy(zero_copy_only=False)
+    tie_break = np.arange(joined.num_rows)  # rows sorted by declaration id: ties by id, as in the results
+    return {
+        **ranking_metrics(fake, score, tie_break=tie_break),
+        "n_declarations": joined.num_rows,
+        "counterfeit_tied": int((fake & tied).sum()),
+        "legitimate_tied": int((~fake & tied).sum()),
+    }
+
+
+def _tracing(results: Results, truth: Path, true: pa.Table, scores: pa.Table) -> dict[str, Any]:
+    """Site and money recall when the scan traced them and the truth has them."""
+    counterfeit = set(
+        true.filter(pc.equal(true.column("operator_kind"), "counterfeit")).column("operator_id").to_pylist()
+    )
+    networks = operator_networks(true, scores)
+    out: dict[str, Any] = {}
+    if results.has("sites") and (truth / "sites.parquet").is_file():
+        out["sites"] = site_metrics(
+            results.read("sites"),
+            pq.read_table(truth / "sites.parquet"),
+            counterfeit,
+            networks,
+        )
+    if results.has("money") and (truth / "parties.parquet").is_file():
+        out["money"] = money_metrics(
+            results.read("money"),
+            pq.read_table(truth / "parties.parquet"),
+            counterfeit,
+            networks,
+        )
+    return out
+
+
+#: A ring "is" a farm when at least this share of its reviews were written by that farm.
+RING_PURITY = 0.5
+
+
+def review_metrics(scores: pa.Table, truth: pa.Table) -> dict[str, Any]:
+    """Review ranking metrics, and how many planted farms came out as rings.
+
+    A farm is recovered when some ring has at least :data:`RING_PURITY` of its reviews from that farm;
+    ``farm_review_coverage`` is the mean share of a farm's reviews that sit in rings it dominates.
+    """
+    joined = truth.join(scores, "review_id", join_type="left outer").sort_by("review_id")
+    score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
+    is_fake = joined.column("is_fake").to_numpy(zero_copy_only=False).astype(bool)
+    metrics = ranking_metrics(is_fake, score)
+    farm, ring = value_codes(joined.column("farm_id")), value_codes(joined.column("ring_id"))
+    n_farms = int(farm.max()) + 1 if farm.size else 0
+    recovered = np.zeros(n_farms, bool)
+    covered = np.zeros(n_farms)
+    in_ring = ring >= 0
+    for r in np.unique(ring[in_ring]):
+        members = farm[ring == r]
+        top = np.bincount(members[members >= 0], minlength=n_farms).argmax() if (members >= 0).any() else -1
+        if top >= 0 and np.mean(members == top) >= RING_PURITY:
+            recovered[top] = True
+            covered[top] += np.sum(members == top)
+    per_farm = np.bincount(farm[farm >= 0], minlength=n_farms)
+    metrics.update(
+        {
+            "n_reviews": joined.num_rows,
+            "n_fake": int(is_fake.sum()),
+            "n_missing": int(pc.sum(pc.is_null(joined.column("score"))).as_py() or 0),
+            "n_farms": n_farms,
+            "farms_recovered": int(recovered.sum()),
+            "farm_recall": float(recovered.mean()) if n_farms else float("nan"),
+            "farm_review_coverage": float(np.mean(covered / np.maximum(per_farm, 1)))
+            if n_farms
+            else float("nan"),
+            "n_rings": int(np.unique(ring[in_ring]).size),
+        }
+    )
+    return metrics
+
+
+def _network_metrics(joined: pa.Table, kind: np.ndarray) -> dict[str, Any]:
+    predicted, operator = value_codes(joined.column("network_id")), value_codes(joined.column("operator_id"))
+    scoped = np.isin(kind, MULTI_STORE_KINDS)
+    return {
+        "all_stores": pairwise_scores(predicted, operator),
+        "counterfeit_and_agency_stores": pairwise_scores(predicted[scoped], operator[scoped]),
+        "n_networks": len(np.unique(predicted[predicted >= 0])),
+        "networks_merging_operators": merged_networks(predicted[scoped], operator[scoped]),
+    }
+
+
+def merged_networks(predicted: np.ndarray, operator: np.ndarray) -> int:
+    """Predicted networks that hold stores of two or more different true operators."""
+    clustered = predicted >= 0
+    pairs = np.unique(np.stack([predicted[clustered], operator[clustered]], axis=1), axis=0)
+    if pairs.size == 0:
+        return 0
+    return int((np.bincount(pairs[:, 0]) > 1).sum())
