@@ -8,50 +8,17 @@ more suspicious; ``explain`` returns evidence rows ``<entity>_id, reason, value,
 from __future__ import annotations
 
 import inspect
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from marketguard.engine.tables import Tables
 from marketguard.errors import ContractError, ParameterError, Problem
+from marketguard.params import Interval, Options, check_params
 
-
-@dataclass(frozen=True)
-class Interval:
-    """A numeric parameter constraint: ``type`` within [low, high] (None = unbounded)."""
-
-    type: type
-    low: float | None = None
-    high: float | None = None
-
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, self.type):
-            return False
-        number = float(cast("float", value))
-        return (self.low is None or number >= self.low) and (self.high is None or number <= self.high)
-
-    def __str__(self) -> str:
-        kind = "an int" if self.type is int else "a float"
-        low = "-inf" if self.low is None else self.low
-        high = "inf" if self.high is None else self.high
-        return f"{kind} in the range [{low}, {high}{']' if self.high is not None else ')'}"
-
-
-@dataclass(frozen=True)
-class Options:
-    """A parameter constraint: one of the listed values."""
-
-    values: tuple[Any, ...]
-
-    def accepts(self, value: Any) -> bool:
-        return value in self.values
-
-    def __str__(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values)
+__all__ = ["EVIDENCE_SCHEMA", "Detector", "Interval", "Options", "evidence_table"]
 
 
 class Detector(ABC):
@@ -67,13 +34,7 @@ class Detector(ABC):
         return {name: getattr(self, name) for name in names}
 
     def _validate_params(self) -> None:
-        owner = type(self).__name__
-        for name, constraint in self.parameter_constraints.items():
-            value = getattr(self, name)
-            if (isinstance(value, float) and math.isnan(value)) or not constraint.accepts(value):
-                raise ParameterError(
-                    f"The '{name}' parameter of {owner} must be {constraint}. Got {value!r} instead."
-                )
+        check_params(type(self).__name__, self.parameter_constraints, vars(self))
 
     def _check_tables(self, tables: Tables) -> None:
         missing = tables.missing(*self.required_tables)

@@ -1,6 +1,7 @@
 """The results contract: names, columns and types of every table a scan writes, the same on every engine.
 
-Downstream tools (reports, API, console) read these tables, never the raw inputs.
+Downstream tools (reports, API, console) read these tables, never the raw inputs. A table's schema lives with
+the code that makes it (``trace.sites``, ``trace.money``, ``detect.review_rings``); this module gathers them.
 """
 
 from __future__ import annotations
@@ -11,10 +12,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from marketguard.detect.review_rings import RING_SCHEMA
-from marketguard.features.networks import SHARED_COUNTS
+from marketguard.features.networks import SHARED_COUNTS, SHARED_WORDS
+from marketguard.trace.money import MONEY_SCHEMA
+from marketguard.trace.sites import SITES_SCHEMA
+
+__all__ = ["NETWORK_SHARED_WORDS", "OPTIONAL_RESULTS", "RESULT_SCHEMAS", "conform", "write_result"]
 
 _TS = pa.timestamp("us", tz="UTC")
 _REASONS = pa.list_(pa.string())
+
+#: How each shared-artifact count of ``networks`` reads in a sentence, strongest evidence first (reports read
+#: it here, with the rest of the results contract).
+NETWORK_SHARED_WORDS = SHARED_WORDS
 
 RESULT_SCHEMAS: dict[str, pa.Schema] = {
     "store_scores": pa.schema(
@@ -81,42 +90,8 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "review_rings": RING_SCHEMA,
-    "sites": pa.schema(
-        [
-            ("network_id", pa.string()),
-            ("site_id", pa.string()),
-            ("rank", pa.int64()),
-            ("address", pa.string()),
-            ("n_addresses", pa.int64()),
-            ("lat", pa.float64()),
-            ("lon", pa.float64()),
-            ("n_shipments", pa.int64()),
-            ("n_stores", pa.int64()),
-            ("share", pa.float64()),
-            ("exclusivity", pa.float64()),
-            ("n_sender_phones", pa.int64()),
-            ("first_seen", _TS),
-            ("last_seen", _TS),
-            ("active_days", pa.float64()),
-            ("score", pa.float64()),
-            ("reasons", _REASONS),
-        ]
-    ),
-    "money": pa.schema(
-        [
-            ("network_id", pa.string()),
-            ("party", pa.string()),
-            ("rank", pa.int64()),
-            ("role", pa.string()),
-            ("hops", pa.int64()),
-            ("amount", pa.float64()),
-            ("share", pa.float64()),
-            ("n_transfers", pa.int64()),
-            ("first_seen", _TS),
-            ("last_seen", _TS),
-            ("reasons", _REASONS),
-        ]
-    ),
+    "sites": SITES_SCHEMA,
+    "money": MONEY_SCHEMA,
     "declaration_scores": pa.schema(
         [
             ("declaration_id", pa.string()),

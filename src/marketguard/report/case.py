@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from marketguard.features.networks import SHARED_WORDS
+from marketguard.pipeline.results import NETWORK_SHARED_WORDS
 from marketguard.report.evidence import artifact_uses, network_accounts, shared_artifacts
 from marketguard.report.results_dir import ResultsDir, Row, UnknownNetworkError
 from marketguard.sentences import noun
@@ -151,7 +151,7 @@ def _summary(network: Row) -> dict[str, Any]:
             "label": noun(network[column], word),
             "count": network[column],
         }
-        for column, word in SHARED_WORDS.items()
+        for column, word in NETWORK_SHARED_WORDS.items()
         if network.get(column)
     ]
     return {**{k: network.get(k) for k in keys}, "shared": shared}

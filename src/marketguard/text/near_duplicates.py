@@ -49,9 +49,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from marketguard.detect.base import Interval
 from marketguard.errors import ParameterError
 from marketguard.graph.components import encode
+from marketguard.params import Interval
 
 __all__ = ["group_sizes", "near_duplicate_groups", "normalise_texts"]
 

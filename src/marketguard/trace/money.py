@@ -47,10 +47,29 @@ from marketguard.contract.vocabulary import CASH, FEE, PAYMENT, PLATFORM, SETTLE
 from marketguard.errors import ContractError, ParameterError, Problem
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed, propagate_taint
-from marketguard.pipeline.results import RESULT_SCHEMAS
 from marketguard.trace.money_reasons import COLLECTOR, OTHER, ROLES, SUPPLIER, network_reasons
 
-__all__ = ["NON_PARTIES", "follow_money"]
+__all__ = ["MONEY_SCHEMA", "NON_PARTIES", "follow_money"]
+
+_TS = pa.timestamp("us", tz="UTC")
+_REASONS = pa.list_(pa.string())
+
+#: The ``money`` result table, as the results contract names it.
+MONEY_SCHEMA = pa.schema(
+    [
+        ("network_id", pa.string()),
+        ("party", pa.string()),
+        ("rank", pa.int64()),
+        ("role", pa.string()),
+        ("hops", pa.int64()),
+        ("amount", pa.float64()),
+        ("share", pa.float64()),
+        ("n_transfers", pa.int64()),
+        ("first_seen", _TS),
+        ("last_seen", _TS),
+        ("reasons", _REASONS),
+    ]
+)
 
 #: Ledger ends that are not parties: the platform pays settlements, cash is where withdrawals go (the
 #: vocabulary's canonical names, to which validation maps a platform's own).
@@ -399,4 +418,4 @@ def _table(
             "reasons": pa.array(reasons, pa.list_(pa.string())),
         }
     )
-    return table.cast(RESULT_SCHEMAS["money"])
+    return table.cast(MONEY_SCHEMA)

@@ -40,11 +40,36 @@ import numpy as np
 import pyarrow as pa
 
 from marketguard.errors import ContractError, ParameterError, Problem
-from marketguard.pipeline.results import RESULT_SCHEMAS, conform
 from marketguard.sentences import plural
 from marketguard.trace.site_clusters import NO_TIME, Parcels, centres, mode, parcels_of, site_of_parcel
 
-__all__ = ["trace_sites"]
+__all__ = ["SITES_SCHEMA", "trace_sites"]
+
+_TS = pa.timestamp("us", tz="UTC")
+_REASONS = pa.list_(pa.string())
+
+#: The ``sites`` result table, as the results contract names it.
+SITES_SCHEMA = pa.schema(
+    [
+        ("network_id", pa.string()),
+        ("site_id", pa.string()),
+        ("rank", pa.int64()),
+        ("address", pa.string()),
+        ("n_addresses", pa.int64()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("n_shipments", pa.int64()),
+        ("n_stores", pa.int64()),
+        ("share", pa.float64()),
+        ("exclusivity", pa.float64()),
+        ("n_sender_phones", pa.int64()),
+        ("first_seen", _TS),
+        ("last_seen", _TS),
+        ("active_days", pa.float64()),
+        ("score", pa.float64()),
+        ("reasons", _REASONS),
+    ]
+)
 
 _REQUIRED = (
     "network_id", "store_id", "picked_up_at", "origin_address", "origin_lat", "origin_lon", "sender_phone"
@@ -69,11 +94,11 @@ def trace_sites(shipments: pa.Table, *, radius_m: float = 300.0, min_phone_share
     """
     _check(shipments, radius_m, min_phone_share)
     if shipments.num_rows == 0:
-        return RESULT_SCHEMAS["sites"].empty_table()
+        return SITES_SCHEMA.empty_table()
     parcels = parcels_of(shipments)
     site = site_of_parcel(parcels, radius_m, min_phone_share)
     if site.max() < 0:  # nothing came from anywhere known
-        return RESULT_SCHEMAS["sites"].empty_table()
+        return SITES_SCHEMA.empty_table()
     return _network_sites(parcels, site)
 
 
@@ -262,4 +287,4 @@ def _network_sites(p: Parcels, site: np.ndarray) -> pa.Table:
             "reasons": pa.array(_reasons(r, s, sc["share"], sc["exclusivity"]), pa.list_(pa.string())),
         }
     )
-    return conform("sites", table)
+    return table.select(SITES_SCHEMA.names).cast(SITES_SCHEMA)
