@@ -19,7 +19,7 @@ def market():
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_quarantine_counts_equal_planted_rows_exactly(market, tmp_path, fmt) -> None:
     bad = corrupt(market.tables, n_per_rule=5, seed=1)
-    assert sum(sum(v.values()) for v in bad.expected.values()) == 5 * 13  # 13 rules planted
+    assert sum(sum(v.values()) for v in bad.expected.values()) == 5 * 18  # 18 rules planted
     for name, table in bad.tables.items():
         if fmt == "csv":
             pacsv.write_csv(table, tmp_path / f"{name}.csv")

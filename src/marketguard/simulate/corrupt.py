@@ -7,8 +7,10 @@ expected count of each (table, reason) is the number planted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -79,13 +81,22 @@ def corrupt(tables: dict[str, pa.Table], *, n_per_rule: int = 7, seed: int = 0) 
             ("out_of_range:origin_lat", "origin_lat", lambda t, r: _set(t, "origin_lat", r, 95.5)),
             ("out_of_range:origin_lon", "origin_lon", lambda t, r: _set(t, "origin_lon", r, -200.0)),
             ("empty:origin_address", "origin_address", lambda t, r: _set(t, "origin_address", r, "  ")),
+            ("not_finite:origin_lon", "origin_lon", lambda t, r: _set(t, "origin_lon", r, math.nan)),
+            (
+                "too_long:origin_address",
+                "origin_address",
+                lambda t, r: _set(t, "origin_address", r, "x" * 5000),
+            ),
         ],
         "transfers": [
             ("negative:amount", "amount", lambda t, r: _set(t, "amount", r, -120.0)),
             ("empty:to_party", "to_party", lambda t, r: _set(t, "to_party", r, None)),
+            ("not_finite:amount", "amount", lambda t, r: _set(t, "amount", r, math.inf)),
+            ("implausible_time:ts", "ts", lambda t, r: _set(t, "ts", r, datetime(2300, 1, 1, tzinfo=UTC))),
         ],
         "reviews": [
             ("out_of_range:rating", "rating", lambda t, r: _set(t, "rating", r, 6)),
+            ("not_integer:rating", "rating", lambda t, r: _set(_as_double(t, "rating"), "rating", r, 4.5)),
             (
                 "dangling_reference:listing_id",
                 "listing_id",
@@ -125,6 +136,12 @@ def corrupt(tables: dict[str, pa.Table], *, n_per_rule: int = 7, seed: int = 0) 
     for etype in ("review", "declaration", "account", "store"):
         out.pop("labels_" + etype, None)
     return Corruption(out, expected)
+
+
+def _as_double(table: pa.Table, column: str) -> pa.Table:
+    """An integer column as an export with one fraction in it holds it: doubles."""
+    i = table.schema.get_field_index(column)
+    return table.set_column(i, column, table.column(column).cast(pa.float64()))
 
 
 def _with_text_timestamps(table: pa.Table, column: str) -> pa.Table:
