@@ -279,3 +279,32 @@ def test_a_duckdb_file_missing_a_table_says_to_add_a_table(tiny) -> None:
         con.execute("DROP TABLE logins")
     with pytest.raises(ContractError, match="Fix: add a table named logins to the database with columns"):
         run(db)
+
+
+def test_a_required_column_spelled_otherwise_is_pointed_at(tiny) -> None:
+    def edit(data: dict) -> None:
+        data["stores"]["Account_ID"] = data["stores"].pop("account_id")
+        data["logins"]["timestamp"] = data["logins"].pop("ts")
+        data["orders"]["listingid"] = data["orders"].pop("listing_id")
+
+    with pytest.raises(ContractError) as caught:
+        run(tiny(edit))
+    message = str(caught.value)
+    assert (
+        "stores.account_id: required column is missing. Fix: add a 'account_id' column (text) (is 'Account_ID' it?"
+        in message
+    )
+    assert (
+        "orders.listing_id: required column is missing. Fix: add a 'listing_id' column (text) (is 'listingid' it?"
+        in message
+    )
+    assert (
+        "logins.ts: required column is missing. Fix: add a 'ts' column (a timestamp); columns found:"
+        in message
+    )
+
+
+def test_a_label_outside_its_terms_says_which_terms_and_how_to_map(tiny) -> None:
+    report, _ = run(tiny(set_value("labels", "label", 0, 2)))
+    line = next(line for line in report.lines() if "[out_of_range:label]" in line)
+    assert line.endswith("Fix: use one of 1, 0, or map your words to them with --vocabulary ([labels.label])")

@@ -7,6 +7,7 @@ the row to quarantine with a ``reason``; accepted rows are registered under the 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -127,9 +128,13 @@ def describe_reason(table: str, code: str, n: int, examples: list[tuple[int, str
     """One line naming table, column, example rows with their values, and the fix."""
     rule, column = code.split(":", 1)
     meaning, fix = REASONS[rule]
+    enumeration = enumeration_of(table, column)
     if rule == "unparseable":
         kind = TABLES[table].column(column).kind
         meaning, fix = f"cannot be read as {kind.label}", type_fix(kind, table, column)
+    elif rule in ("out_of_range", "not_allowed") and enumeration is not None:
+        terms = ", ".join(t.value for t in enumeration.terms)
+        fix = f"use one of {terms}, or map your words to them with --vocabulary ([{enumeration.name}])"
     shown = "; ".join(f"row {r}: {shown_value(v)}" for r, v in examples)
     plural = "s" if n != 1 else ""
     return f"{table}.{column}: {meaning} in {n} row{plural} (e.g. {shown}) [{code}]. Fix: {fix}"
@@ -249,17 +254,24 @@ def accepted_sql(
 
 
 def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
-    found = ", ".join(c for c in raw_columns if c != ROW)
-    return [
-        Problem(
-            spec.name,
-            col.name,
-            "required column is missing",
-            f"add a '{col.name}' column ({col.kind.label}); columns found: {found}",
+    names = [c for c in raw_columns if c != ROW]
+    problems = []
+    for col in spec.columns:
+        if not col.required or col.name in raw_columns:
+            continue
+        close = [n for n in names if n.lower() == col.name.lower()] or difflib.get_close_matches(
+            col.name, [n for n in names if n not in spec.column_names], n=1, cutoff=0.75
         )
-        for col in spec.columns
-        if col.required and col.name not in raw_columns
-    ]
+        hint = f" (is {close[0]!r} it? rename it)" if close else ""
+        problems.append(
+            Problem(
+                spec.name,
+                col.name,
+                "required column is missing",
+                f"add a '{col.name}' column ({col.kind.label}){hint}; columns found: {', '.join(names)}",
+            )
+        )
+    return problems
 
 
 def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
