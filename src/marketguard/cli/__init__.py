@@ -1,4 +1,5 @@
-"""The ``marketguard`` command: a thin edge that parses options, calls the public API and prints.
+"""The ``marketguard`` command: a thin edge that parses options, calls the public API and prints (the terminal
+side, errors and summaries, is :mod:`marketguard.cli.terminal`).
 
 Errors from the library are printed as plain messages (exit 2 for contract errors, 1 otherwise); so are the
 operating system's (a file that cannot be read or written) and, as a last resort, any other error, so that no
@@ -9,124 +10,26 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.status import Status
 from rich.table import Table
 
 from marketguard import __version__
-from marketguard.contract import ValidationReport
-from marketguard.errors import ContractError, MarketguardError
+from marketguard.cli.terminal import (
+    Progress,
+    console,
+    contract_options,
+    debug_option,
+    errors,
+    print_quarantine,
+    print_scan_summary,
+    settings,
+    write_top_case,
+)
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-@contextmanager
-def _errors(debug: bool) -> Iterator[None]:
-    try:
-        yield
-    except MarketguardError as exc:
-        if debug:
-            raise
-        err_console.print(f"error: {exc}", markup=False)
-        sys.exit(2 if isinstance(exc, ContractError) else 1)
-    except OSError as exc:
-        if debug:
-            raise
-        where = f" {exc.filename}" if exc.filename else ""
-        err_console.print(f"error: cannot use{where}: {exc.strerror or exc}", markup=False)
-        sys.exit(1)
-    except Exception as exc:
-        if debug:
-            raise
-        err_console.print(
-            f"error: marketguard failed unexpectedly ({type(exc).__name__}: {exc}). Run the command again with "
-            "--debug for the traceback, and please report it.",
-            markup=False,
-        )
-        sys.exit(1)
-
-
-class _Progress:
-    """Prints one line per scan stage, with a spinner while it runs."""
-
-    def __init__(self) -> None:
-        self.status: Status | None = None
-
-    def __call__(self, event: str, record: Any) -> None:
-        if event == "start":
-            self.status = console.status(f"{record.name} ...")
-            self.status.start()
-            return
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
-        if event == "skip":
-            console.print(f"  - {record.name}: skipped ({record.why})", markup=False)
-            return
-        rows = f", {record.rows_out:,} rows" if record.rows_out is not None else ""
-        notes = f" ({'; '.join(record.notes)})" if record.notes else ""
-        console.print(
-            f"  ✓ {record.name}: {record.seconds:.1f} s, peak {record.peak_rss_mb:,.0f} MB{rows}{notes}",
-            markup=False,
-        )
-
-
-def _debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--debug", is_flag=True, help="Show tracebacks.")(f)
-
-
-def _contract_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The validation settings every command that reads a dataset takes (see docs/data-contract.md)."""
-    options = [
-        click.option(
-            "--vocabulary",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="TOML file mapping your platform's words to the contract's enumerated values.",
-        ),
-        click.option(
-            "--min-time",
-            default=None,
-            help="Earliest plausible timestamp (ISO 8601; default 2000-01-01): earlier rows are quarantined.",
-        ),
-        click.option(
-            "--max-time",
-            default=None,
-            help="Latest plausible timestamp (ISO 8601; default the end of the day after today, UTC).",
-        ),
-        click.option(
-            "--max-length",
-            multiple=True,
-            metavar="TABLE.COLUMN=N",
-            help="Raise or lower one text column's length limit (repeatable), e.g. reviews.text=50000.",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _settings(
-    vocabulary: Path | None, min_time: str | None, max_time: str | None, max_length: tuple[str, ...]
-) -> Any:
-    """The :class:`ValidationSettings` the contract options ask for (raises ParameterError on a bad value)."""
-    from marketguard.contract.settings import MIN_TIME, ValidationSettings, parse_lengths, parse_time
-    from marketguard.contract.vocabulary import Vocabulary
-
-    return ValidationSettings(
-        min_time=parse_time(min_time, "--min-time") if min_time else MIN_TIME,
-        max_time=parse_time(max_time, "--max-time") if max_time else None,
-        max_lengths=parse_lengths(max_length),
-        vocabulary=Vocabulary.load(vocabulary) if vocabulary else Vocabulary(),
-    )
+__all__ = ["main"]
 
 
 @click.group()
@@ -146,13 +49,13 @@ def main(verbose: bool) -> None:
     "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Dataset directory to write.")
-@_debug_option
+@debug_option
 def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) -> None:
     """Generate a marketplace with planted counterfeit networks and ground truth (OUT/truth/)."""
     from marketguard.simulate import simulate as run
     from marketguard.simulate import write_marketplace
 
-    with _errors(debug), console.status("simulating ..."):
+    with errors(debug), console.status("simulating ..."):
         counts = write_marketplace(run(n_stores=n_stores, seed=seed, difficulty=difficulty), out)
     console.print(f"wrote {out}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False)
 
@@ -161,14 +64,14 @@ def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) 
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Write rejected rows to OUT/quarantine/.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
-@_contract_options
-@_debug_option
+@contract_options
+@debug_option
 def validate(dataset: Path, out: Path | None, engine: str, debug: bool, **contract: Any) -> None:
     """Check DATASET against the data contract and report every problem."""
     from marketguard.pipeline.validate import validate_dataset
 
-    with _errors(debug):
-        report = validate_dataset(dataset, out=out, engine=engine, settings=_settings(**contract))
+    with errors(debug):
+        report = validate_dataset(dataset, out=out, engine=engine, settings=settings(**contract))
     for line in report.lines():
         console.print(line, markup=False)
     verdict = (
@@ -210,8 +113,8 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool, **contra
     help="Score stores with a model saved by 'marketguard train' (default: fit on this data's labels, "
     "or unsupervised without them).",
 )
-@_contract_options
-@_debug_option
+@contract_options
+@debug_option
 def scan(
     dataset: Path,
     out: Path,
@@ -228,7 +131,7 @@ def scan(
     from marketguard.pipeline.scan import ScanConfig
     from marketguard.pipeline.scan import scan as run
 
-    with _errors(debug):
+    with errors(debug):
         config = ScanConfig(
             engine=engine,
             min_link_strength=min_link_strength,
@@ -236,12 +139,12 @@ def scan(
             max_money_hops=max_money_hops,
             threads=threads,
             model=str(model) if model else None,
-            validation=_settings(**contract),
+            validation=settings(**contract),
         )
         console.print(f"scanning {dataset} on {engine}", markup=False)
-        result = run(dataset, out, config, progress=_Progress())
-    _print_scan_summary(result.manifest, out)
-    _print_quarantine(result.validation, out)
+        result = run(dataset, out, config, progress=Progress())
+    print_scan_summary(result.manifest, out)
+    print_quarantine(result.validation, out)
 
 
 @main.command()
@@ -254,8 +157,8 @@ def scan(
     help="An earlier scan's networks.parquet: ties to a network weigh by its risk score.",
 )
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
-@_contract_options
-@_debug_option
+@contract_options
+@debug_option
 def customs(
     dataset: Path, out: Path, networks: Path | None, engine: str, debug: bool, **contract: Any
 ) -> None:
@@ -265,9 +168,9 @@ def customs(
     from marketguard.pipeline.scan import ScanConfig, screen
 
     console.print(f"screening the declarations of {dataset} on {engine}", markup=False)
-    with _errors(debug):
-        config = ScanConfig(engine=engine, validation=_settings(**contract))
-        result = screen(dataset, out, config, networks=networks, progress=_Progress())
+    with errors(debug):
+        config = ScanConfig(engine=engine, validation=settings(**contract))
+        result = screen(dataset, out, config, networks=networks, progress=Progress())
     if not (out / "declaration_scores.parquet").is_file():
         console.print("no declarations table in the input: nothing screened", markup=False)
         return
@@ -289,14 +192,14 @@ def customs(
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
-@_contract_options
-@_debug_option
+@contract_options
+@debug_option
 def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -> None:
     """Train the store risk model on DATASET's labelled stores and save it to OUT."""
     from marketguard.pipeline.train import train_model
 
-    with _errors(debug):
-        summary = train_model(dataset, out, engine=engine, settings=_settings(**contract))
+    with errors(debug):
+        summary = train_model(dataset, out, engine=engine, settings=settings(**contract))
     labels, metrics = summary["labels"], summary["metrics"]
     console.print(
         f"trained on {labels['counterfeit']:,} counterfeit and {labels['legitimate']:,} legitimate labelled "
@@ -318,7 +221,7 @@ def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -
     help="A dataset (directory or DuckDB file) or its labels file: figures over the labelled entities.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-@_debug_option
+@debug_option
 def evaluate(results: Path, truth: Path | None, labels: Path | None, as_json: bool, debug: bool) -> None:
     """Compare RESULTS with the simulator's ground truth (--truth) or with a dataset's labels (--labels)."""
     from marketguard.evaluate import evaluate as run
@@ -326,7 +229,7 @@ def evaluate(results: Path, truth: Path | None, labels: Path | None, as_json: bo
 
     if (truth is None) == (labels is None):
         raise click.UsageError("pass exactly one of --truth DATASET/truth and --labels DATASET")
-    with _errors(debug):
+    with errors(debug):
         metrics = run(results, truth, labels=labels)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
@@ -340,13 +243,13 @@ def evaluate(results: Path, truth: Path | None, labels: Path | None, as_json: bo
 @click.option("--network", "network_id", required=True, help="Network id, e.g. N-U010009514.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
-@_debug_option
+@debug_option
 def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Write the case report of one network from RESULTS (self-contained HTML, or JSON)."""
     from marketguard.pipeline.output import check_output_file
     from marketguard.report import build_case, render_html, render_json
 
-    with _errors(debug):
+    with errors(debug):
         check_output_file(out, "report")
         case = build_case(results, network_id)
         text = render_html(case) if fmt == "html" else render_json(case)
@@ -360,13 +263,13 @@ def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 @click.option("--network", "network_id", required=True, help="Network id, e.g. N-U010009514.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
 @click.option("--format", "fmt", type=click.Choice(["graphml"]), default="graphml", show_default=True)
-@_debug_option
+@debug_option
 def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Export one network's evidence graph from RESULTS for Gephi and link-analysis tools."""
     from marketguard.pipeline.output import check_output_file
     from marketguard.report import write_graphml
 
-    with _errors(debug):
+    with errors(debug):
         check_output_file(out, "export")
         out.parent.mkdir(parents=True, exist_ok=True)
         write_graphml(results, network_id, out)
@@ -380,7 +283,7 @@ def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
     "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
 )
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
-@_debug_option
+@debug_option
 def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) -> None:
     """Simulate a marketplace, scan it, evaluate, show the top networks and write the top network's case."""
     from marketguard.evaluate import evaluate as run_evaluate
@@ -390,7 +293,7 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
     from marketguard.simulate import write_marketplace
 
     data, results = workdir / "marketplace", workdir / "results"
-    with _errors(debug):
+    with errors(debug):
         with console.status(f"simulating {n_stores:,} stores ({difficulty}, seed {seed}) ..."):
             counts = write_marketplace(
                 run_simulate(n_stores=n_stores, seed=seed, difficulty=difficulty), data
@@ -399,62 +302,9 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
             f"1. simulated {data}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()), markup=False
         )
         console.print(f"2. scanning into {results}", markup=False)
-        result = run_scan(data, results, progress=_Progress())
-        _print_scan_summary(result.manifest, results)
+        result = run_scan(data, results, progress=Progress())
+        print_scan_summary(result.manifest, results)
         console.print("3. evaluating against the ground truth", markup=False)
         for line in metric_lines(run_evaluate(results, data / "truth")):
             console.print(line, markup=False)
-        _write_top_case(results, workdir)
-
-
-def _write_top_case(results: Path, workdir: Path) -> None:
-    """The case report of the highest-scored network: what an investigator opens first."""
-    import pyarrow.parquet as pq
-
-    from marketguard.report import build_case, render_html
-
-    top = pq.read_table(results / "networks.parquet", columns=["network_id"]).slice(0, 1).to_pylist()
-    if not top:
-        return
-    network_id = top[0]["network_id"]
-    out = workdir / f"case-{network_id}.html"
-    out.write_text(render_html(build_case(results, network_id)), encoding="utf-8")
-    console.print(f"4. case report of the top network {network_id}: {out}", markup=False)
-
-
-def _print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
-    import pyarrow.parquet as pq
-
-    quarantined = sum(t["rows_quarantined"] for t in manifest["inputs"].values())
-    console.print(
-        f"results in {out}: "
-        + ", ".join(f"{k} {v:,}" for k, v in manifest["outputs"].items())
-        + f"; {quarantined:,} input rows quarantined",
-        markup=False,
-    )
-    networks = pq.read_table(out / "networks.parquet").slice(0, 5).to_pylist()
-    table = Table(title="Top networks", show_lines=True)
-    for col in ("network", "stores", "id docs", "score", "reasons"):
-        table.add_column(col)
-    for n in networks:
-        table.add_row(
-            n["network_id"],
-            str(n["n_stores"]),
-            str(n["n_id_documents"]),
-            f"{n['score'] or 0:.2f}",
-            "\n".join(n["reasons"]),
-        )
-    console.print(table)
-
-
-def _print_quarantine(report: ValidationReport, out: Path) -> None:
-    """Per table and reason: how many rows were set aside, with example rows (they are in OUT/quarantine/)."""
-    if not report.n_quarantined:
-        return
-    console.print(f"quarantined rows, kept in {out / 'quarantine'}:", markup=False)
-    for line in report.reason_lines():
-        console.print(f"  {line}", markup=False)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+        write_top_case(results, workdir)

@@ -1,0 +1,5 @@
+"""``python -m marketguard.cli``."""
+
+from marketguard.cli import main
+
+main()
