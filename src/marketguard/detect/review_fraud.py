@@ -233,7 +233,8 @@ class ReviewFraudDetector(Detector):
         target = y[labelled].astype(np.int64) if labelled.size else np.empty(0, np.int64)
         if labelled.size == 0 or min(np.bincount(target, minlength=2)) < self.min_labels:
             return None
-        out = ReviewTextModel().fit(column[labelled].tolist(), target.tolist()).score(column.tolist())
+        model = ReviewTextModel().fit(column[labelled].tolist(), target.tolist())
+        out = model.predict_proba(column.tolist())[:, 1]
         folds = StratifiedKFold(
             n_splits=min(self.n_folds, int(np.bincount(target).min())),
             shuffle=True,
@@ -241,7 +242,7 @@ class ReviewFraudDetector(Detector):
         )
         for fit_rows, test_rows in folds.split(labelled, target):
             model = ReviewTextModel().fit(column[labelled[fit_rows]].tolist(), target[fit_rows].tolist())
-            out[labelled[test_rows]] = model.score(column[labelled[test_rows]].tolist())
+            out[labelled[test_rows]] = model.predict_proba(column[labelled[test_rows]].tolist())[:, 1]
         out[column == ""] = np.nan
         return out
 

@@ -1,10 +1,14 @@
 """The evidence graph as inline SVG: accounts, the artifacts they share and the stores they own.
 
-Layout is igraph's Kamada-Kawai, which starts from a circle and uses no random numbers: the same case draws the
-same picture on every run and machine (Fruchterman-Reingold does not, even seeded). Readability caps: at most
-:data:`MAX_ARTIFACTS` artifacts are drawn (strongest kinds first; the rest stay in the tables) and labels are
-dropped for large node sets, with a caption saying so; every node keeps a hover tooltip. Artifacts of one kind
-used by exactly the same accounts are one node ("4 IP addresses"): the layout would stack them anyway.
+Layout is Kamada-Kawai's (Kamada & Kawai, "An algorithm for drawing general undirected graphs", Inf. Process.
+Lett. 1989): node distances on the page approach hop distances in the graph, each pair weighted by the inverse
+square of its hop distance. Its energy is minimised by stress majorization (Gansner, Koren & North, "Graph
+drawing by stress majorization", Graph Drawing 2004), which lowers it at every step and needs no step size,
+starting from the nodes evenly on a circle in node order, with a fixed stopping rule: no random numbers, so the
+same case draws the same picture on every run (Fruchterman-Reingold does not, even seeded). Readability caps: at
+most :data:`MAX_ARTIFACTS` artifacts are drawn (strongest kinds first; the rest stay in the tables) and labels
+are dropped for large node sets, with a caption saying so; every node keeps a hover tooltip. Artifacts of one
+kind used by exactly the same accounts are one node ("4 IP addresses"): the layout would stack them anyway.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import igraph as ig
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 from marketguard.report.evidence import KIND_LABELS, kind_rank
 from marketguard.report.formatting import score
@@ -31,6 +37,9 @@ _LEGEND_H = 34.0
 #: Closest two node centres may come, in pixels, after the layout.
 _MIN_DISTANCE = 22.0
 _GAP = 6.0
+#: Stress majorization stops when a step lowers the stress by less than this fraction, or after this many steps.
+_LAYOUT_TOLERANCE = 1e-4
+_LAYOUT_STEPS = 500
 
 
 @dataclass(frozen=True)
@@ -115,24 +124,53 @@ def _nodes_and_edges(
     return nodes, edges, notes
 
 
-def _component_layout(graph: ig.Graph) -> list[tuple[float, float]]:
-    if graph.vcount() == 1:
-        return [(0.0, 0.0)]
-    coords = graph.layout_kamada_kawai(maxiter=max(500, 50 * graph.vcount())).coords
-    return [(float(x), float(y)) for x, y in coords]
+def _component_layout(hops: np.ndarray) -> np.ndarray:
+    """Kamada-Kawai positions of one connected graph given its hop distances (``n x n``), in hop units.
+
+    Stress majorization: each step solves ``L_w X = L(X_old) X_old`` for the new positions ``X``, with ``L_w``
+    the Laplacian of the pair weights ``1 / hops**2`` (factorised once) and ``L(X_old)`` built from the current
+    distances. O(n^2) per step, O(n^3) once for the factorisation: at most a few hundred nodes here.
+    """
+    n = hops.shape[0]
+    if n == 1:
+        return np.zeros((1, 2))
+    angle = 2 * np.pi * np.arange(n) / n
+    xy = 0.5 * hops.max() * np.column_stack([np.cos(angle), np.sin(angle)])
+    weight = np.zeros((n, n))
+    off_diagonal = ~np.eye(n, dtype=bool)
+    weight[off_diagonal] = hops[off_diagonal] ** -2.0
+    target = weight * hops  # the pull of each pair at unit distance
+    # The weight Laplacian is singular (moving every node alike changes nothing); adding 1/n to every entry
+    # makes it positive definite without changing the solution for a right-hand side summing to zero, as here.
+    factor = cho_factor(np.diag(weight.sum(axis=1)) - weight + 1.0 / n)
+    diagonal = np.diag_indices(n)
+    stress = np.inf
+    for _ in range(_LAYOUT_STEPS):
+        distance = np.hypot(xy[:, 0, None] - xy[None, :, 0], xy[:, 1, None] - xy[None, :, 1])
+        pull = -np.divide(target, distance, out=np.zeros((n, n)), where=distance > 1e-12)
+        pull[diagonal] = -pull.sum(axis=1)
+        xy = cho_solve(factor, pull @ xy)
+        before, stress = stress, float((weight * np.square(distance - hops)).sum()) / 2
+        if before - stress <= _LAYOUT_TOLERANCE * stress:
+            break
+    return xy - xy.mean(axis=0)
 
 
 def _layout(n: int, edges: list[tuple[int, int, str, float]]) -> list[tuple[float, float]]:
     """Kamada-Kawai per connected component, components shelf-packed largest first: one layout of a
     disconnected graph would push the small pieces to the far corners and shrink the main one."""
-    graph = ig.Graph(n=n, edges=[(a, b) for a, b, _, _ in edges])
-    parts = sorted((sorted(c) for c in graph.connected_components()), key=lambda c: (-len(c), c[0]))
+    ends = np.array([(a, b) for a, b, _, _ in edges], dtype=np.int64).reshape(-1, 2)
+    graph = coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=False)
+    members_of = [np.flatnonzero(label == c).tolist() for c in range(int(label.max()) + 1)]
+    parts = sorted(members_of, key=lambda c: (-len(c), c[0]))
     boxes = []
     for members in parts:
-        coords = _component_layout(graph.induced_subgraph(members))
-        x0, y0 = min(c[0] for c in coords), min(c[1] for c in coords)
-        local = [(x - x0, y - y0) for x, y in coords]
-        boxes.append((members, local, max(x for x, _ in local) + 1.5, max(y for _, y in local) + 1.5))
+        hops = shortest_path(graph[members][:, members], directed=False, unweighted=True)
+        coords = _component_layout(hops)
+        local = coords - coords.min(axis=0)
+        width, height = local.max(axis=0) + 1.5
+        boxes.append((members, local.tolist(), float(width), float(height)))
     row_width = max(boxes[0][2], math.sqrt(sum(w * h for _, _, w, h in boxes)) * 1.4)
     placed: list[tuple[float, float]] = [(0.0, 0.0)] * n
     x = y = row_height = 0.0

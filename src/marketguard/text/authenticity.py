@@ -20,20 +20,29 @@ already in the character block and pooled counts give steadier ratios. What did 
 trigrams, binary TF in the TF-IDF blocks, ``min_df`` > 1, logistic regression instead of the SVM, a
 function-word skeleton of the text.
 
-A linear SVM's margin, squashed by a logistic fitted on the training margins, is the score in [0, 1]. Nothing
-is shipped pre-trained: the model is fitted on the platform's own labelled reviews (the Ott corpus is for
-evaluation only; its licence is non-commercial).
+A linear SVM's margin, squashed by a logistic fitted on the training margins, is the probability in [0, 1].
+Nothing is shipped pre-trained: the model is fitted on the platform's own labelled reviews (the Ott corpus is
+for evaluation only; its licence is non-commercial).
+
+It is a scikit-learn classifier (``clone``, ``cross_val_score``, ``GridSearchCV``, ``Pipeline`` take it) that
+checks its own inputs: scikit-learn's validation (``check_array``) is for numbers, not texts.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+import reprlib
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.special import expit
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -42,10 +51,16 @@ from sklearn.svm import LinearSVC
 
 from marketguard.errors import ParameterError
 
-__all__ = ["NaiveBayesScaler", "ReviewTextModel"]
+__all__ = ["NaiveBayesScaler", "NotFittedError", "ReviewTextModel"]
 
 #: Words, plus the punctuation marks that carry tone.
 TOKENS = r"(?u)\b\w+\b|[!?.,$]"
+#: Positions and classes shown in an error message before "...".
+SHOWN = 5
+
+
+class NotFittedError(ParameterError, SklearnNotFittedError):
+    """A model used before ``fit``: a :class:`ParameterError` that scikit-learn recognises as its own."""
 
 
 class NaiveBayesScaler(TransformerMixin, BaseEstimator):
@@ -60,7 +75,8 @@ class NaiveBayesScaler(TransformerMixin, BaseEstimator):
     -----
     Wang, S. and Manning, C. D. (2012), "Baselines and bigrams: simple, good sentiment and topic
     classification", ACL. The ratio is ``log((p / |p|_1) / (q / |q|_1))`` with ``p = alpha + documents of
-    class 1 containing the feature`` and ``q`` likewise for class 0.
+    class 1 containing the feature`` and ``q`` likewise for class 0. Labels must already be coded 0/1
+    (:class:`ReviewTextModel` codes them from its ``classes_`` before this step sees them).
     """
 
     def __init__(self, alpha: float = 1.0) -> None:
@@ -78,8 +94,11 @@ class NaiveBayesScaler(TransformerMixin, BaseEstimator):
         return sp.csr_matrix(X @ sp.diags(self.ratio_))
 
 
-class ReviewTextModel:
-    """Fit on review texts labelled 1 (fake) / 0 (genuine); ``score`` gives P(fake) per text.
+class ReviewTextModel(ClassifierMixin, BaseEstimator):
+    """Binary classifier of review texts (e.g. 1 = fake, 0 = genuine), with calibrated probabilities.
+
+    A scikit-learn estimator: parameters are stored by ``__init__`` and checked by ``fit``, so ``clone``,
+    ``set_params`` and grid searches work; ``score(X, y)`` is the mixin's accuracy.
 
     Parameters
     ----------
@@ -89,6 +108,37 @@ class ReviewTextModel:
         Add character 2-5-grams to the word features.
     naive_bayes
         Add the word features scaled by their naive-Bayes log-count ratios (NB-SVM).
+
+    Attributes
+    ----------
+    classes_
+        The two labels seen in ``fit``, sorted; ``classes_[1]`` is the positive class (the one a positive
+        ``decision_function`` and ``predict_proba[:, 1]`` speak for), which is 1 (fake) for 0/1 labels.
+    features_
+        The fitted feature union (word, character and naive-Bayes blocks).
+    svm_
+        The linear SVM on those features, fitted on labels coded 0/1 in ``classes_`` order.
+    scale_
+        The logistic regression that maps the SVM's margin to ``predict_proba``.
+
+    Notes
+    -----
+    Input checks (each raises :class:`~marketguard.errors.ParameterError` naming the problem):
+
+    - ``X`` is a one-dimensional sequence of strings (a list, a 1-D array, a pandas Series, a pyarrow array).
+      Missing texts (None, NaN) are refused, not read as empty: an empty review is a real review whose score
+      is learned from having no words, while a missing one is unknown, and scoring it would put a made-up
+      number into the results (the review fraud detector drops missing texts and scores them NaN).
+    - ``y`` holds exactly two classes of one type (ints, bools or strings, as scikit-learn classifiers take
+      them) and no missing labels.
+    - ``sample_weight`` weighs the SVM's loss and the probability calibration; the vocabularies, IDF weights
+      and naive-Bayes ratios are learned from the texts unweighted (scikit-learn's vectorisers take no
+      weights), so a weight is not quite the same as repeating a text.
+
+    ``predict`` follows the margin's sign and ``predict_proba`` a logistic of it, so near the boundary the two
+    can disagree (as with ``sklearn.svm.SVC(probability=True)``). ``check_estimator`` cannot run: its checks
+    feed numeric 2-D arrays (the tags say text only); the tests run the checks that need no data, and text
+    versions of the data checks.
     """
 
     def __init__(self, *, C: float = 1.0, chars: bool = True, naive_bayes: bool = True) -> None:
@@ -96,22 +146,105 @@ class ReviewTextModel:
         self.chars = chars
         self.naive_bayes = naive_bayes
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X: Iterable[str], y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
+        """Learn the features and the SVM from labelled texts; returns self.
+
+        Parameters
+        ----------
+        X
+            Review texts.
+        y
+            One label per text, two classes.
+        sample_weight
+            Non-negative weight per text (default 1): how much its error costs the SVM and the calibration.
+        """
+        self._validate_params()
+        owner = f"{type(self).__name__}.fit"
+        texts = _check_texts(X, owner)
+        classes, y = _encode_labels(y, len(texts), owner)
+        weight = _check_weights(sample_weight, y, owner)
+        self.classes_ = classes
+        self.features_ = self._features()
+        try:
+            x = self.features_.fit_transform(texts, y)
+        except ValueError as error:
+            if "empty vocabulary" not in str(error):
+                raise
+            raise ParameterError(
+                f"The 'X' parameter of {owner} must hold some words. Got {len(texts)} texts without "
+                "any word or punctuation instead."
+            ) from error
+        # a labelled text repeated k times is one row weighing k: the same objective, and bought reviews repeat
+        # templates (15,246 labelled reviews, 847 texts at 1M reviews: the SVM fits in 0.1 s, not 2.6 s)
+        first, row_weight = _distinct_rows(texts, y, weight)
+        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
+            x[first], y[first], sample_weight=row_weight
+        )
+        margin = self.svm_.decision_function(x).reshape(-1, 1)
+        self.scale_ = LogisticRegression().fit(margin, y, sample_weight=weight)
+        return self
+
+    def decision_function(self, X: Iterable[str]) -> np.ndarray:
+        """The SVM's signed margin per text; positive means ``classes_[1]`` (fake, for 0/1 labels)."""
+        return self._margin(self._check_ready(X, "decision_function"))
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """The label of the side of the SVM's boundary each text falls on (values from ``classes_``)."""
+        margin = self._margin(self._check_ready(X, "predict"))
+        return self.classes_[(margin > 0).astype(np.intp)]
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """P(class) per text, columns in ``classes_`` order; ``[:, 1]`` is P(fake) for 0/1 labels.
+
+        The margin through a logistic fitted on the training margins (Platt-style, on the training set
+        itself: cheap, and the ranking, which the detectors use, does not depend on it).
+        """
+        margin = self._margin(self._check_ready(X, "predict_proba"))
+        positive = expit(self.scale_.coef_[0, 0] * margin + self.scale_.intercept_[0])
+        return np.column_stack([1.0 - positive, positive])
+
+    def score(
+        self, X: Iterable[str], y: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Accuracy on labelled texts (the mixin's); ``score(texts)``, once P(fake), says where that went."""
+        if y is None:
+            raise ParameterError(
+                f"The 'y' parameter of {type(self).__name__}.score must be the labels of X: score(X, y) is "
+                "the accuracy. Got None instead; for P(fake) per text use predict_proba(X)[:, 1]."
+            )
+        return float(super().score(X, y, sample_weight=sample_weight))
+
     def _validate_params(self) -> None:
         """Collect every bad parameter, then raise once (the house message template)."""
         owner, problems = type(self).__name__, []
-        is_number = isinstance(self.C, int | float) and not isinstance(self.C, bool)
+        is_number = isinstance(self.C, numbers.Real) and not isinstance(self.C, bool | np.bool_)
         if not (is_number and 0 < self.C < math.inf):
             problems.append(
                 f"The 'C' parameter of {owner} must be a float in the range (0, inf). Got {self.C!r} instead."
             )
         for name in ("chars", "naive_bayes"):
             value = getattr(self, name)
-            if not isinstance(value, bool):
+            if not isinstance(value, bool | np.bool_):
                 problems.append(
                     f"The '{name}' parameter of {owner} must be one of True, False. Got {value!r} instead."
                 )
         if problems:
             raise ParameterError("\n".join(problems))
+
+    def _check_ready(self, X: Iterable[str], method: str) -> list[str]:
+        """The texts to score, once the model is known to be fitted (checked first, as scikit-learn does)."""
+        if not hasattr(self, "svm_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(X, y) before {method}(X)."
+            )
+        return _check_texts(X, f"{type(self).__name__}.{method}")
 
     def _features(self) -> FeatureUnion:
         words = {"ngram_range": (1, 2), "token_pattern": TOKENS}
@@ -126,40 +259,150 @@ class ReviewTextModel:
             parts.append(("naive_bayes", nb))
         return FeatureUnion(parts)
 
-    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> ReviewTextModel:
-        self._validate_params()
-        y = np.asarray(labels, dtype=np.int64)
-        self.features_ = self._features()
-        texts = list(texts)
-        x = self.features_.fit_transform(texts, y)
-        # a labelled text repeated k times is one row weighing k: the same objective, and bought reviews repeat
-        # templates (15,246 labelled reviews, 847 texts at 1M reviews: the SVM fits in 0.1 s, not 2.6 s)
-        first, weight = _distinct_rows(texts, y)
-        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
-            x[first], y[first], sample_weight=weight
-        )
-        margin = self.svm_.decision_function(x).reshape(-1, 1)
-        self.scale_ = LogisticRegression().fit(margin, y)
-        return self
-
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
-        return (self._margin(texts) > 0).astype(np.int64)
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        return expit(self.scale_.coef_[0, 0] * self._margin(texts) + self.scale_.intercept_[0])
-
-    def _margin(self, texts: Sequence[str]) -> np.ndarray:
+    def _margin(self, texts: list[str]) -> np.ndarray:
         """The SVM's margin per text, each distinct text featurised once: bought reviews repeat templates,
         and featurising is what costs (a million reviews of a few thousand texts take seconds, not minutes)."""
-        distinct, inverse = np.unique(np.asarray(list(texts), dtype=object), return_inverse=True)
+        if not texts:
+            return np.empty(0, np.float64)
+        distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
         return self.svm_.decision_function(self.features_.transform(distinct.tolist()))[inverse]
 
 
-def _distinct_rows(texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first row of each distinct (text, label), in input order, and how many rows it stands for."""
+def _sequence(values: Any, name: str, owner: str, what: str) -> Any:
+    """One-dimensional input as it is (an array, a Series) or as a list: the checks X and y share."""
+    if hasattr(values, "to_pylist"):  # pyarrow: nulls become None, which the caller reports
+        values = values.to_pylist()
+    shape = getattr(values, "shape", None)
+    if isinstance(values, str | bytes):
+        got = f"one {type(values).__name__} instead; wrap it in a list"
+    elif shape is not None and len(shape) != 1:
+        got = f"an array of shape {shape} instead; pass a single column (e.g. df['text'])"
+    elif values is None or not isinstance(values, Iterable) or isinstance(values, Mapping | AbstractSet):
+        got = "None instead" if values is None else f"{type(values).__name__} {reprlib.repr(values)} instead"
+    else:
+        return values if shape is not None else list(values)
+    raise ParameterError(f"The '{name}' parameter of {owner} must be {what}. Got {got}.")
+
+
+def _check_texts(X: Iterable[str], owner: str) -> list[str]:
+    """The texts as a list, or a ParameterError naming every problem (missing and non-string values)."""
+    head = f"The 'X' parameter of {owner} must be a sequence of strings (review texts)."
+    texts = list(_sequence(X, "X", owner, "a sequence of strings (review texts)"))
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+    missing = [i for i in bad if _is_missing(texts[i])]
+    others = sorted(set(bad) - set(missing))
+    problems = []
+    if missing:
+        problems.append(
+            f"{head} Got {_count(len(missing), 'missing text')} (None or NaN) instead, at "
+            f"{_positions(missing)}; drop those reviews or fill them with '' (an empty review)."
+        )
+    if others:
+        value = texts[others[0]]
+        problems.append(
+            f"{head} Got {_count(len(others), 'value')} of another type instead, the first at position "
+            f"{others[0]}: {type(value).__name__} {reprlib.repr(value)}."
+        )
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return texts
+
+
+def _encode_labels(y: ArrayLike, n_texts: int, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two sorted classes and the labels coded 0/1 in that order, or a ParameterError naming the problem."""
+    head = f"The 'y' parameter of {owner} must be"
+    values = _sequence(y, "y", owner, "a sequence of labels, one per text")
+    labels = np.asarray(values)
+    if labels.dtype.kind == "U" and isinstance(values, list) and not all(isinstance(v, str) for v in values):
+        labels = np.asarray(values, dtype=object)  # numbers among strings: numpy would make them strings
+    if labels.size != n_texts:
+        raise ParameterError(
+            f"{head} one label per text. Got {labels.size} labels for {n_texts} texts instead."
+        )
+    missing = _missing_positions(labels)
+    if missing:
+        raise ParameterError(
+            f"{head} a label for every text. Got {_count(len(missing), 'missing label')} (None or NaN) "
+            f"instead, at {_positions(missing)}; drop the unlabelled texts before fit."
+        )
+    fractional = np.flatnonzero(labels != np.round(labels)) if labels.dtype.kind == "f" else np.empty(0, int)
+    if len(fractional):
+        raise ParameterError(
+            f"{head} class labels (ints, bools or strings). Got non-integer numbers instead, the first at "
+            f"position {fractional[0]}: {labels.tolist()[fractional[0]]!r}."
+        )
+    try:
+        classes, coded = np.unique(labels, return_inverse=True)
+    except TypeError as error:  # numbers and strings in one object array cannot be sorted
+        kinds = ", ".join(sorted({type(v).__name__ for v in labels.tolist()}))
+        raise ParameterError(f"{head} labels of one type. Got a mix of {kinds} instead.") from error
+    if classes.size != 2:
+        shown = ", ".join(map(repr, classes[:SHOWN].tolist())) + (", ..." if classes.size > SHOWN else "")
+        raise ParameterError(
+            f"{head} labels of exactly two classes (e.g. 1 = fake, 0 = genuine). Got "
+            f"{_count(classes.size, 'class', 'classes')} instead: [{shown}]."
+        )
+    return classes, coded.astype(np.int64)
+
+
+def _check_weights(sample_weight: ArrayLike | None, y: np.ndarray, owner: str) -> np.ndarray | None:
+    """The weights as floats (a scalar is one weight for every text), or a ParameterError naming the problem."""
+    if sample_weight is None:
+        return None
+    head = f"The 'sample_weight' parameter of {owner} must be"
+    try:
+        weight = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ParameterError(f"{head} numbers, one per text. Got {sample_weight!r} instead.") from error
+    if weight.ndim == 0:
+        weight = np.full(y.size, float(weight))
+    if weight.shape != y.shape:
+        raise ParameterError(
+            f"{head} one weight per text. Got shape {weight.shape} for {y.size} texts instead."
+        )
+    bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0)).tolist()
+    if bad:
+        raise ParameterError(
+            f"{head} finite and non-negative. Got {_count(len(bad), 'such weight')} instead, at "
+            f"{_positions(bad)} (the first is {float(weight[bad[0]])!r})."
+        )
+    if np.unique(y[weight > 0]).size < 2:
+        raise ParameterError(
+            f"{head} positive for texts of both classes. Got a class with no weight instead."
+        )
+    return weight
+
+
+def _distinct_rows(
+    texts: list[str], y: np.ndarray, weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct (text, label), in input order, and the total weight it stands for."""
     keys = np.array(
         [f"{label}\x00{text}" for text, label in zip(texts, y.tolist(), strict=True)], dtype=object
     )
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    total = counts.astype(np.float64) if weight is None else np.bincount(inverse, weights=weight)
     order = np.argsort(first)
-    return first[order], counts[order].astype(np.float64)
+    return first[order], total[order]
+
+
+def _missing_positions(labels: np.ndarray) -> list[int]:
+    if labels.dtype.kind == "f":
+        return np.flatnonzero(np.isnan(labels)).tolist()
+    return [i for i, v in enumerate(labels.tolist()) if _is_missing(v)] if labels.dtype.kind == "O" else []
+
+
+def _is_missing(value: object) -> bool:
+    """None, a float NaN, or a pandas/pyarrow missing marker (whose own ``==`` refuses to say)."""
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return True
+    return type(value).__name__ in {"NAType", "NaTType"}
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def _positions(positions: list[int]) -> str:
+    shown = ", ".join(map(str, positions[:SHOWN])) + (", ..." if len(positions) > SHOWN else "")
+    return f"position{'s' if len(positions) > 1 else ''} {shown}"
