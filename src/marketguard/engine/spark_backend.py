@@ -24,7 +24,7 @@ _SPARK_TYPES = {"string": "string", "int64": "bigint", "double": "double", "bool
 
 #: DuckDB functions sqlglot passes through unchanged, and their Spark names.
 #: DuckDB functions Spark spells differently (Spark's HASH is 32-bit Murmur3: XXHASH64 is the 64-bit one).
-FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS", "HASH": "XXHASH64"}
+FUNCTION_RENAMES = {"EPOCH_US": "UNIX_MICROS", "HASH": "XXHASH64", "STRLEN": "OCTET_LENGTH"}
 
 
 def _rename_functions(node: exp.Expression) -> exp.Expression:
