@@ -12,6 +12,7 @@ from marketguard.features.hs_codes import (
     CATEGORIES,
     HS_CODES,
     KEYWORDS,
+    MAX_DESCRIPTION_CHARS,
     OTHER_GOODS,
     PUNCTUATION,
     SYNONYMS,
@@ -93,6 +94,18 @@ TEXT_CASES: list[tuple[str | None, str | None]] = [
     (None, None),
 ]
 
+MEGABYTE = 1_000_000
+# Over-long descriptions: only the first MAX_DESCRIPTION_CHARS characters are searched.
+LONG_TEXT_CASES: list[tuple[str, str | None]] = [
+    ("Men's running shoes with box" + " " * MEGABYTE, "shoes"),  # a fixed-width export's padding
+    ("Men's running shoes with box, " + "x" * MEGABYTE, "shoes"),
+    ("草甘膦 农药" * (MEGABYTE // 6), "pesticides"),  # the description pasted over and over
+    ("sunglasses " + "smart watch " * (MEGABYTE // 12), "electronics"),  # the longest keyword read wins
+    ("x" * MEGABYTE + " shoes", None),  # the keyword comes after what is read
+    ("x" * (MAX_DESCRIPTION_CHARS - 11) + " sunglasses", "eyewear"),  # ends exactly at the bound
+    ("x" * (MAX_DESCRIPTION_CHARS - 10) + " sunglasses", None),  # cut to "sunglasse": no keyword
+]
+
 NAME_CASES: list[tuple[str | None, str | None]] = [
     ("Footwear", "shoes"),
     ("  Handbags ", "bags"),
@@ -120,6 +133,11 @@ def test_a_description_takes_the_category_of_its_longest_keyword(
     text: str | None, category: str | None
 ) -> None:
     assert description_category(text) == category
+
+
+def test_only_the_first_characters_of_a_long_description_are_read() -> None:
+    for text, category in LONG_TEXT_CASES:
+        assert description_category(text) == category, (text[:40], len(text))
 
 
 @pytest.mark.parametrize(("name", "category"), NAME_CASES)
@@ -159,7 +177,8 @@ def test_the_table_is_sound() -> None:
 def _cases() -> pa.Table:
     """Every exact case plus every prefix, keyword, simulated noun and synonym, as one string table."""
     codes = [c for c, _ in HS_CASES] + [r.prefix for r in HS_CODES] + [c.hs_code for c in SIMULATED]
-    texts = [t for t, _ in TEXT_CASES] + [k for ks in KEYWORDS.values() for k in ks] + list(OTHER_GOODS)
+    texts = [t for t, _ in TEXT_CASES + LONG_TEXT_CASES] + [k for ks in KEYWORDS.values() for k in ks]
+    texts += list(OTHER_GOODS)
     texts += [f"Brand {n} 2025" for c in SIMULATED for n in (*c.nouns_en, *c.nouns_zh)]
     names = [n for n, _ in NAME_CASES] + list(SYNONYMS) + [n.upper() for n in SYNONYMS]
     n = max(len(codes), len(texts), len(names))

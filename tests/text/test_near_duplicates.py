@@ -10,6 +10,7 @@ from datasketch import MinHash
 from marketguard.errors import ParameterError
 from marketguard.simulate.review_text import farm_texts
 from marketguard.text.near_duplicates import (
+    MAX_TEXT_CHARS,
     _shingles,
     _signatures,
     group_sizes,
@@ -86,6 +87,32 @@ def test_farm_texts_land_in_few_groups() -> None:
 def test_normalisation_drops_width_case_emoji_emoticons_punctuation_and_spacing() -> None:
     out = normalise_texts(pa.array(["Ｇｒｅａｔ  VALUE！！👍🏻 [太开心]", "质 量 很 好\u200b。", None]))
     assert out.to_pylist() == ["greatvalue", "质量很好", None]
+
+
+def _long_text(seed: int, n: int) -> str:
+    """``n`` random CJK characters: every shingle of it is distinct."""
+    return "".join(map(chr, np.random.default_rng(seed).integers(0x4E00, 0x9FA5, n)))
+
+
+def test_near_identical_long_texts_pair_and_only_their_first_characters_are_compared() -> None:
+    text = _long_text(1, 3 * MAX_TEXT_CHARS)
+    edited = text[:100] + "改" + text[101:2000] + "动" + text[2001:]  # two characters changed
+    tail_only = text[:MAX_TEXT_CHARS] + _long_text(2, 2 * MAX_TEXT_CHARS)  # differs after the bound
+    unrelated = _long_text(3, 3 * MAX_TEXT_CHARS)
+    assert near_duplicate_groups([text, unrelated, edited, tail_only]).tolist() == [0, -1, 0, 0]
+    assert normalise_texts(pa.array([text])).to_pylist() == [text[:MAX_TEXT_CHARS]]
+
+
+def test_a_megabyte_review_groups_as_its_first_characters() -> None:
+    template = "性价比超高，朋友都说好看，还会再来👍👍"
+    texts = [
+        template,
+        template * (1_000_000 // len(template)),  # pasted over and over: the same shingles
+        template + "，推荐",
+        template + _long_text(4, 1_000_000),  # a template followed by a megabyte of other text
+        "质量差 做工粗糙 退货了",
+    ]
+    assert near_duplicate_groups(texts).tolist() == [0, 0, 0, -1, -1]
 
 
 def test_signatures_match_datasketch_affine64() -> None:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
-from marketguard.trace.addresses import AddressKey, address_keys, normalise_address
+from marketguard.trace.addresses import (
+    _ZH_NOISE,
+    MAX_ADDRESS_CHARS,
+    AddressKey,
+    address_keys,
+    normalise_address,
+)
 
 HEFEI_FORMS = [
     "安徽省合肥市包河区新华路257号",  # canonical
@@ -148,3 +157,71 @@ def test_collection_folds_polyphonic_spellings_and_unrecognised_prefixes() -> No
         "dongguan|dongfenglu|482",
         "dongguan|changandongfenglu|483",
     ]
+
+
+MEGABYTE = 1_000_000
+
+
+ZH_HEFEI, LATIN_HEFEI = "安徽省合肥市包河区新华路257号", "No.257 Xinhua Road, Baohe District, Hefei, Anhui"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ZH_HEFEI + " " * MEGABYTE,  # a fixed-width export's padding
+        LATIN_HEFEI + " " * MEGABYTE,
+        ZH_HEFEI + "0" * MEGABYTE,
+        LATIN_HEFEI + ", " + "0" * MEGABYTE,
+        ZH_HEFEI + "3楼301室" * (MEGABYTE // 6),  # building noise, repeated
+        LATIN_HEFEI + ", Room 301" * (MEGABYTE // 10),
+        ZH_HEFEI + "x" * MEGABYTE,
+        LATIN_HEFEI + ", " + "x" * MEGABYTE,
+        ZH_HEFEI * (MEGABYTE // len(ZH_HEFEI)),  # the address pasted over and over
+    ],
+    ids=[
+        "zh-spaces",
+        "latin-spaces",
+        "zh-zeros",
+        "latin-zeros",
+        "zh-rooms",
+        "latin-rooms",
+        "zh-x",
+        "latin-x",
+        "zh-repeated",
+    ],
+)
+def test_an_address_followed_by_a_megabyte_keeps_its_key(text: str) -> None:
+    assert normalise_address(text).text == "hefei|xinhualu|257"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0" * MEGABYTE + "安徽省合肥市包河区新华路257号",  # padded in front: no address in what is read
+        "广东省" + "1" * MEGABYTE,  # a run of digits followed by no floor or room word
+        "广东省" + "a1" * (MEGABYTE // 2),
+        "长安镇" * (MEGABYTE // 3),  # towns without end
+        "深圳市" + "银田工业园" * (MEGABYTE // 5),  # no road: the remainder is spelt in pinyin
+        "foo bar, " * (MEGABYTE // 9),
+    ],
+    ids=["padded", "digits", "letters-and-digits", "towns", "no-road", "latin-words"],
+)
+def test_only_the_first_characters_of_a_long_address_are_read(text: str) -> None:
+    key = normalise_address(text)
+    assert key == normalise_address(text[:MAX_ADDRESS_CHARS])
+    assert len(key.text) <= 8 * MAX_ADDRESS_CHARS  # pinyin spells a character in at most 6 letters
+
+
+def test_the_noise_pattern_matches_as_its_plain_form() -> None:
+    """The building-noise pattern starts its runs only where the plain pattern could first match: the same
+    matches on every string of a small alphabet that exercises the runs, hyphens and suffixes."""
+    plain = re.compile(
+        r"\d+(?:楼|层|室|F|f)|[A-Za-z\d]+(?:栋|幢|座|号楼|单元)|\d+-\d+|仓库|厂房|档口|中国|中华人民共和国"
+    )
+    for alphabet in ("1aF-楼栋", "1f-栋层号楼", "a1F元单-"):
+        for n in range(1, 7):
+            for chars in itertools.product(alphabet, repeat=n):
+                text = "".join(chars)
+                assert [m.span() for m in _ZH_NOISE.finditer(text)] == [
+                    m.span() for m in plain.finditer(text)
+                ], text

@@ -8,6 +8,8 @@ import pyarrow as pa
 import pytest
 
 from marketguard.errors import ContractError, ParameterError
+from marketguard.trace.addresses import MAX_ADDRESS_CHARS
+from marketguard.trace.company_names import MAX_COMPANY_NAME_CHARS
 from marketguard.trace.exporters import LINK_SCHEMA, CompanyName, ExporterIndex, company_name
 
 SITE_1 = "广东省深圳市宝安区福永大道88号"
@@ -227,3 +229,57 @@ def test_shared_warehouses_and_other_districts_are_no_evidence() -> None:
         "exporter address is a site address of network N1 (广东省深圳市宝安区和平路918号)",
         "exporter name matches 深圳市富康嘉禾贸易有限公司 tied to N1 by address",
     ]
+
+
+MEGABYTE = 1_000_000
+TIE_FIELDS = (
+    "network_id",
+    "phone_match",
+    "address_match",
+    "address_similarity",
+    "name_match",
+    "name_similarity",
+)
+
+
+def _padded(text: str | None) -> str | None:
+    """A value as a fixed-width export writes it: followed by a megabyte of spaces."""
+    return None if text is None else text + " " * MEGABYTE
+
+
+def test_padded_exporter_and_site_values_tie_as_their_plain_forms() -> None:
+    index = ExporterIndex.build(_phones(), _addresses())
+    plain = index.link(_declarations(BATCH)).to_pylist()
+    padded = index.link(
+        _declarations([(d, _padded(name), _padded(address), phone) for d, name, address, phone in BATCH])
+    ).to_pylist()
+    sites = _addresses().to_pydict()
+    padded_sites = ExporterIndex.build(
+        _phones(), pa.table(sites | {"address": [_padded(a) for a in sites["address"]]})
+    )
+    against_padded_sites = padded_sites.link(_declarations(BATCH)).to_pylist()
+    for row, other, third in zip(plain, padded, against_padded_sites, strict=True):
+        assert (
+            {f: row[f] for f in TIE_FIELDS}
+            == {f: other[f] for f in TIE_FIELDS}
+            == {f: third[f] for f in TIE_FIELDS}
+        )
+        # evidence quotes what was read of a written form, not the megabyte
+        assert all(
+            len(sentence) < 2 * MAX_ADDRESS_CHARS for sentence in other["evidence"] + third["evidence"]
+        )
+    assert (
+        against_padded_sites[0]["evidence"][1] == f"exporter address is site #1 of network N1 ({SITE_1}...)"
+    )
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [" " * MEGABYTE, "贸易" * (MEGABYTE // 2), "(" * MEGABYTE, "Trading Co Ltd " * (MEGABYTE // 15)],
+    ids=["spaces", "business-words", "open-brackets", "latin-legal-forms"],
+)
+def test_only_the_first_characters_of_a_long_company_name_are_read(tail: str) -> None:
+    for name in (HENGDA, "Shenzhen Hengda Xinyuan Trading Co., Ltd."):
+        long = name + tail
+        assert company_name(long) == company_name(long[:MAX_COMPANY_NAME_CHARS])
+    assert company_name(HENGDA + " " * MEGABYTE) == company_name(HENGDA)

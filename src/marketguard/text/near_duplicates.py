@@ -15,7 +15,8 @@ The pipeline, every step in numpy or numba except the LSH index itself:
    emoticon codes (``[太开心]``) and every punctuation, symbol (emoji included), separator, control and format
    character (zero-width joiners, variation selectors) are removed, whitespace included. These are the cheapest
    knobs a farm turns to dodge exact matching and carry no content in a review; dropping whitespace also
-   neutralises "质 量 很 好" spacing and makes Chinese, which has no spaces, and English behave alike.
+   neutralises "质 量 很 好" spacing and makes Chinese, which has no spaces, and English behave alike. Only the
+   first :data:`MAX_TEXT_CHARS` characters of the normalised text are compared.
 3. Shingles are overlapping character ``shingle``-grams (words do not exist in Chinese without a segmenter),
    hashed to 64 bits. Texts with fewer than ``min_shingles`` distinct shingles ("好评", "ok") are never grouped:
    short stock phrases are written independently by many genuine buyers.
@@ -53,7 +54,14 @@ from marketguard.errors import ParameterError
 from marketguard.graph.components import encode
 from marketguard.params import Interval
 
-__all__ = ["group_sizes", "near_duplicate_groups", "normalise_texts"]
+__all__ = ["MAX_TEXT_CHARS", "group_sizes", "near_duplicate_groups", "normalise_texts"]
+
+#: Characters of a normalised text that are compared; the rest is ignored, so texts that agree this far are
+#: duplicates. Reviews are far shorter (review forms cap them at a few thousand characters, Yelp's at 5,000;
+#: the simulated ones run to 75): a longer value is a review followed by something else. The bound keeps one
+#: text's cost bounded (shingling, sorting and MinHash took 3 s and a gigabyte of memory for one megabyte of
+#: varied text), and a farm's templates are told apart by their first words.
+MAX_TEXT_CHARS = 5_000
 
 #: Chat-app emoticon codes such as ``[太开心]`` or ``[赞]``: rendered as a picture, so noise like an emoji.
 _EMOTICON = r"\[[^\[\]\s]{1,8}\]"
@@ -78,10 +86,10 @@ _CONSTRAINTS = {
 
 def normalise_texts(texts: pa.Array) -> pa.Array:
     """Texts as compared: NFKC, lower case, emoticon codes, punctuation, emoji and whitespace removed (see the
-    module Notes for why). Nulls stay null."""
+    module Notes for why), cut to :data:`MAX_TEXT_CHARS` characters. Nulls stay null."""
     out = pc.utf8_lower(pc.utf8_normalize(texts, "NFKC"))
     out = pc.replace_substring_regex(out, _EMOTICON, "")
-    return pc.replace_substring_regex(out, _NOISE, "")
+    return pc.utf8_slice_codeunits(pc.replace_substring_regex(out, _NOISE, ""), 0, MAX_TEXT_CHARS)
 
 
 def near_duplicate_groups(

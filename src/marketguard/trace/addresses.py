@@ -40,15 +40,30 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
-__all__ = ["AddressKey", "address_keys", "fold_roads", "normalise_address"]
+__all__ = ["MAX_ADDRESS_CHARS", "AddressKey", "address_keys", "fold_roads", "normalise_address"]
+
+#: Characters of a written address that are read; the rest is ignored. Real addresses are far shorter: the
+#: longest, Latin forms with room, floor, building and park noise, run to about 200 characters (the UPU's S42
+#: address templates allow at most six lines of 35-40), the simulated ones to about 50. A longer value is not an
+#: address but an address followed by something else (a pasted note, a repeat, padding), and its place is
+#: named at its start. The bound keeps one address's cost bounded (about a millisecond at worst): spelling the
+#: remainder in pinyin costs microseconds per character (a megabyte: seconds), and some parsing steps grow with
+#: the square of the length (a long run of digits or letters was hours to parse before those patterns were made
+#: to start only at the start of a run; a few adversarial runs, such as "FFFF...", still are).
+MAX_ADDRESS_CHARS = 256
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ROAD_SUFFIX = "大道|大街|胡同|公路|路|街|道|巷|弄|里"
 _ROAD = re.compile(rf"^(?P<road>\D{{1,24}}?(?:{_ROAD_SUFFIX}))(?P<num>\d+(?:(?:弄|-|之)\d+)?)(?:号|號)?")
 _DISTRICT = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:新区|区|县|旗)")
 _TOWN = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:街道|镇|乡|开发区|工业园区|工业园|新区)")
+# Floor, room and building noise. Each alternative starts only where the plain pattern could first match (a run
+# of digits or letters that matches from inside it matches from its start, or right after the previous match):
+# the same matches, without rescanning a long run of digits or letters from every position in it.
 _ZH_NOISE = re.compile(
-    r"\d+(?:楼|层|室|F|f)|[A-Za-z\d]+(?:栋|幢|座|号楼|单元)|\d+-\d+|仓库|厂房|档口|中国|中华人民共和国"
+    r"(?<!\d)\d+(?:楼|层|室|F|f)"
+    r"|(?:(?<![A-Za-z\d])|(?<=[Ff])|(?<=\d)(?=[A-Za-z]))[A-Za-z\d]+(?:栋|幢|座|号楼|单元)"
+    r"|(?<!\d)\d+-\d+|仓库|厂房|档口|中国|中华人民共和国"
 )
 _PUNCT = re.compile(r"[\s,，。;；:：、()（）\[\]【】\"'“”‘’#·._/\\]+")
 _MUNICIPALITIES = ("11", "12", "31", "50")
@@ -372,13 +387,14 @@ def _normalise_latin(text: str) -> AddressKey:
 @lru_cache(maxsize=1 << 18)
 def normalise_address(text: str | None) -> AddressKey:
     """The key of one written address (Chinese or Latin); NFKC first, so full-width digits read as digits.
+    Only the first :data:`MAX_ADDRESS_CHARS` characters are read.
 
     Remembered (keys are immutable): a scan normalises the same written forms for its sites and again for its
     customs ties, and each costs tens of microseconds.
     """
     if not text or not text.strip():
         return AddressKey("", "", "", "-")
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text[:MAX_ADDRESS_CHARS])
     return _normalise_chinese(text) if _HAN.search(text) else _normalise_latin(text)
 
 

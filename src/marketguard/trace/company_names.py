@@ -17,7 +17,13 @@ from functools import lru_cache
 
 from marketguard.trace.addresses import AddressKey, normalise_address
 
-__all__ = ["CompanyName", "company_name"]
+__all__ = ["MAX_COMPANY_NAME_CHARS", "CompanyName", "company_name"]
+
+#: Characters of a written company name that are read; the rest is ignored. Registered names are far shorter
+#: (UK Companies House allows 160 characters; Chinese enterprise names run to a few dozen, the simulated ones to
+#: 15): a longer value is a name followed by something else. The bound keeps one name's cost bounded: the legal
+#: form and business words are stripped from the end one at a time, each strip a search of the whole name.
+MAX_COMPANY_NAME_CHARS = 256
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _PAREN = re.compile(r"[(（]([^)）]*)[)）]")
@@ -75,8 +81,9 @@ class CompanyName:
 
 @lru_cache(maxsize=1 << 16)
 def company_name(name: str | None) -> CompanyName:
-    """The :class:`CompanyName` of a written name, Chinese or Latin; a city in brackets counts as its city."""
-    text = unicodedata.normalize("NFKC", name or "")
+    """The :class:`CompanyName` of a written name, Chinese or Latin; a city in brackets counts as its city.
+    Only the first :data:`MAX_COMPANY_NAME_CHARS` characters are read."""
+    text = unicodedata.normalize("NFKC", (name or "")[:MAX_COMPANY_NAME_CHARS])
     city = ""
     for inner in _PAREN.findall(text):
         city = _address_key(inner).city or city

@@ -15,8 +15,14 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from marketguard.errors import ContractError, Problem
-from marketguard.trace.addresses import AddressKey, address_keys, fold_roads, normalise_address
-from marketguard.trace.company_names import CompanyName, company_name
+from marketguard.trace.addresses import (
+    MAX_ADDRESS_CHARS,
+    AddressKey,
+    address_keys,
+    fold_roads,
+    normalise_address,
+)
+from marketguard.trace.company_names import MAX_COMPANY_NAME_CHARS, CompanyName, company_name
 
 __all__ = ["KINDS", "AddressHit", "AddressIndex", "NameHit", "NameIndex", "Support", "columns"]
 
@@ -59,6 +65,13 @@ def columns(
     for col, dtype in optional.items():
         cols[col] = table[col].cast(dtype) if col in table.column_names else pa.nulls(table.num_rows, dtype)
     return pa.table(cols)
+
+
+def _quoted(text: str, limit: int) -> str:
+    """A written form as evidence quotes it: whole, or cut to the ``limit`` characters that were read and
+    marked "..." (a megabyte address would otherwise be repeated in the evidence of every declaration it
+    ties)."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "..."
 
 
 def _names_a_place(key: AddressKey) -> bool:
@@ -198,7 +211,9 @@ class AddressIndex:
                 (self.site[(network, self.folded[i].text)] for i in found), key=lambda s: (s[0] < 0, s)
             )
             where = f"site #{rank}" if rank >= 0 else "a site address"
-            text = f"exporter address {said} {where} of network {network} ({shown})"
+            text = (
+                f"exporter address {said} {where} of network {network} ({_quoted(shown, MAX_ADDRESS_CHARS)})"
+            )
             out.append(Support(network, sum(self.weight[i] for i in found), text))
         return tuple(sorted(out, key=lambda s: (-s.weight, s.network)))
 
@@ -268,7 +283,7 @@ class NameIndex:
             _, network, (n, kinds, written) = tied[0]
             shown = min(written.items(), key=lambda w: (-w[1], w[0]))[0]
             by = " and ".join(k for k in KINDS if k in kinds)
-            text = f"exporter name matches {shown} tied to {network} by {by}"
+            text = f"exporter name matches {_quoted(shown, MAX_COMPANY_NAME_CHARS)} tied to {network} by {by}"
             learned.append((company, Support(network, n, text)))
         learned.sort(key=lambda e: (e[1] is None, -(e[1].weight if e[1] else 0), e[0].key))
         return cls(learned, min_similarity)
