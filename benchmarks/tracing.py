@@ -30,7 +30,7 @@ from marketguard.contract import validate
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
 from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
-from marketguard.trace import queries
+from marketguard.features import trace_inputs
 from marketguard.trace.money import follow_money
 from marketguard.trace.sites import trace_sites
 
@@ -45,9 +45,9 @@ def main() -> None:
         tables, _ = validate(backend, data)
         OperatorLinker().fit(tables)
         start = time.perf_counter()
-        shipments = backend.fetch(queries.SHIPMENTS, "shipments")
-        seeds = backend.fetch(queries.SETTLEMENT_ACCOUNTS, "seeds")
-        transfers = backend.fetch(queries.TRANSFERS, "transfers")
+        shipments = backend.fetch(trace_inputs.SHIPMENTS, "shipments")
+        seeds = backend.fetch(trace_inputs.SETTLEMENT_ACCOUNTS, "seeds")
+        transfers = backend.fetch(trace_inputs.TRANSFERS, "transfers")
         fetch = time.perf_counter() - start
         stores = backend.fetch(
             "SELECT s.store_id, an.network_id FROM stores s "

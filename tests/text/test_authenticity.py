@@ -400,3 +400,13 @@ def test_cross_val_score_grid_search_and_pipeline() -> None:
     fill = FunctionTransformer(lambda X: ["" if t is None else t for t in X])
     pipeline = make_pipeline(fill, ReviewTextModel()).fit([*texts, None], [*y, 0])
     assert pipeline.predict([None, NEW[0]]).tolist()[1] == 1
+
+
+def test_a_review_is_read_to_its_first_characters() -> None:
+    from marketguard.text.authenticity import MAX_TEXT_CHARS
+
+    model = ReviewTextModel().fit(TEXTS, LABELS)
+    head = (GENUINE[0] + " ") * (MAX_TEXT_CHARS // len(GENUINE[0]) + 1)
+    long_ones = [head[:MAX_TEXT_CHARS] + tail for tail in ("", "!!! amazing " * 100_000, "x" * 1_000_000)]
+    scores = model.predict_proba(long_ones)[:, 1]
+    assert scores[0] == scores[1] == scores[2]

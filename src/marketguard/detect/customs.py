@@ -3,7 +3,7 @@
 First the ties: every network's phones (its accounts' phones and, with shipments, the sender phones its stores
 ship under, when at least half of that phone's parcels are the network's: a 3PL's phone ties nobody) and the
 written addresses its parcels leave from (same rule) feed an
-:class:`~marketguard.trace.exporters.ExporterIndex`; each declaration's exporter is matched on phone
+:class:`~marketguard.detect.exporter_ties.ExporterIndex`; each declaration's exporter is matched on phone
 (exact), address (normalised key, else fuzzy) and company name (fuzzy, against exporters already tied). Then
 the signals of :mod:`marketguard.features.declaration_signals`: under-valuation against the brand's reference
 price and against the goods' typical declared value, HS code against the described and branded goods, the
@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.exporter_ties import ExporterIndex
 from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
@@ -40,6 +41,7 @@ from marketguard.detect.scoring import (
     value_sentence,
 )
 from marketguard.engine.tables import Tables
+from marketguard.features import trace_inputs
 from marketguard.features.declaration_lookup import DeclarationLookup
 from marketguard.features.declaration_signals import (
     DECLARATION,
@@ -47,8 +49,6 @@ from marketguard.features.declaration_signals import (
 )
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import signal_steps
-from marketguard.trace import queries
-from marketguard.trace.exporters import ExporterIndex
 
 #: The score an unknown signal value contributes.
 NEUTRAL = 0.5
@@ -61,7 +61,7 @@ _NETWORK_PHONES = (
     "WHERE a.phone IS NOT NULL AND a.phone <> ''"
 )
 _PARCELS = (
-    f"SELECT network_id, store_id, {{col}} AS value FROM ({queries.PARCELS}) p "
+    f"SELECT network_id, store_id, {{col}} AS value FROM ({trace_inputs.PARCELS}) p "
     "WHERE {col} IS NOT NULL AND {col} <> ''"
 )
 

@@ -30,13 +30,13 @@ from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.errors import ResultsError
+from marketguard.features import trace_inputs
 from marketguard.features.networks import SHARED_WORDS, network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
 from marketguard.sentences import compact_amount, in_currency, plural
-from marketguard.trace import queries
 from marketguard.trace.money import follow_money
 from marketguard.trace.revenue import revenue_steps
 from marketguard.trace.sites import trace_sites
@@ -271,15 +271,15 @@ def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa
     out: dict[str, pa.Table] = {}
     if tables.has("shipments", "orders", "listings"):
         with stages.stage("trace_sites") as st:
-            shipments = tables.fetch(queries.SHIPMENTS, "fetch shipments for sites")
+            shipments = tables.fetch(trace_inputs.SHIPMENTS, "fetch shipments for sites")
             out["sites"] = trace_sites(shipments)
             st.rows_out = out["sites"].num_rows
     else:
         stages.skip("trace_sites", "needs shipments, orders and listings")
     if tables.has("transfers"):
         with stages.stage("trace_money") as st:
-            seeds = tables.fetch(queries.SETTLEMENT_ACCOUNTS, "fetch settlement accounts")
-            transfers = tables.fetch(queries.TRANSFERS, "fetch transfers")
+            seeds = tables.fetch(trace_inputs.SETTLEMENT_ACCOUNTS, "fetch settlement accounts")
+            transfers = tables.fetch(trace_inputs.TRANSFERS, "fetch transfers")
             out["money"] = follow_money(transfers, seeds, max_hops=config.max_money_hops)
             st.rows_out = out["money"].num_rows
             if tables.lacks_value("transfers.kind", SETTLEMENT) and tables.lacks_value(

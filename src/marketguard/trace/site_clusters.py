@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 from scipy.spatial import cKDTree
 
 from marketguard.errors import ParameterError
+from marketguard.features.addresses import AddressKey, address_keys
 from marketguard.graph import connected_components, encode_sorted
-from marketguard.trace.addresses import AddressKey, address_keys
 
 __all__ = ["NO_TIME", "Parcels", "centres", "mode", "parcels_of", "site_of_parcel"]
 

@@ -3,7 +3,7 @@ network's own factory or warehouse.
 
 Written origin addresses are merged into physical sites in three steps, each cautious about what it may join:
 
-1. Key and place. Every distinct written form gets an address key (:mod:`marketguard.trace.addresses`). The
+1. Key and place. Every distinct written form gets an address key (:mod:`marketguard.features.addresses`). The
    geocoded parcels of one key are clustered on a grid of ``radius_m`` cells (touching cells join), and two
    clusters of one key join when their centres lie within ``2 * radius_m`` (a small site's few parcels can
    land in cells that do not touch); homonymous roads in two districts, kilometres apart, stay two sites.

@@ -28,7 +28,7 @@ DECLARATIONS = """## Declaration signals
 
 The signals customs screening reads, one row per export declaration in `declaration_features`
 (`marketguard.features.declaration_signals`). `declaration_links` comes from matching each exporter's phone,
-address and company name against the operator networks (`marketguard.trace.exporters`), and
+address and company name against the operator networks (`marketguard.detect.exporter_ties`), and
 `declaration_network_scores` from the scan's network scores. HS codes and goods categories: see
 [hs-codes.md](hs-codes.md).
 """

@@ -1,7 +1,8 @@
-"""What tracing reads from the engine, as SQL (DuckDB dialect, rendered for Spark by the engine): every
-shipment with its store's network, each network's settlement accounts, and the ledger in time order.
+"""What tracing and customs screening read from the engine, as SQL (DuckDB dialect, rendered for Spark by the
+engine): every shipment with its store's network, each network's settlement accounts, and the ledger in time
+order.
 
-One place for these queries: the scan and the tracing benchmark fetch exactly the same rows.
+One place for these queries: the scan, customs screening and the tracing benchmark read exactly the same rows.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Ltd."). Three kinds of evidence are read:
 
 1. Phone: the exporter phone is, exactly, an account phone or a sender phone of the network's stores. A phone
    shared by several networks points at all of them, the one with the most stores (or rows) first.
-2. Address: the exporter address has the address key (:mod:`marketguard.trace.addresses`) of one of the
+2. Address: the exporter address has the address key (:mod:`marketguard.features.addresses`) of one of the
    network's written site addresses, raw or folded with the network's forms of the same city and house
    number (``exact_key``); else, within the same city and house number, its key without the city is
    near-identical to one (``fuzzy``: rapidfuzz ``ratio`` at least ``min_address_similarity``). A different
@@ -55,11 +55,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from marketguard.errors import ParameterError
-from marketguard.graph import encode_sorted
-from marketguard.sentences import plural
-from marketguard.trace.company_names import CompanyName, company_name
-from marketguard.trace.exporter_matching import (
+from marketguard.detect.exporter_matching import (
     KINDS,
     NO_ADDRESS,
     NO_NAME,
@@ -69,11 +65,20 @@ from marketguard.trace.exporter_matching import (
     NameIndex,
     Support,
     columns,
+    quoted,
 )
+from marketguard.errors import ParameterError
+from marketguard.features.company_names import CompanyName, company_name
+from marketguard.graph import encode_sorted
+from marketguard.sentences import plural
 
 __all__ = ["LINK_SCHEMA", "CompanyName", "ExporterIndex", "ExporterLink", "company_name"]
 
 log = logging.getLogger(__name__)
+
+#: Characters of a phone an evidence sentence quotes: real phones (even salted hashes) are far shorter, and a
+#: 100k-character one would be repeated in the evidence of every declaration it ties.
+SHOWN_PHONE_CHARS = 64
 
 LINK_SCHEMA = pa.schema(
     [
@@ -125,7 +130,10 @@ def _phone_index(table: pa.Table) -> dict[str, tuple[Support, ...]]:
     index: dict[str, list[Support]] = defaultdict(list)
     for phone, network, n in sorted(zip(*total.to_pydict().values(), strict=True)):
         parts = " and ".join(text for _, text in sorted(said[(phone, network)]))
-        index[phone].append(Support(network, n, f"exporter phone {phone} is {parts} of network {network}"))
+        said_phone = quoted(phone, SHOWN_PHONE_CHARS)
+        index[phone].append(
+            Support(network, n, f"exporter phone {said_phone} is {parts} of network {network}")
+        )
     return {p: tuple(sorted(s, key=lambda x: (-x.weight, x.network))) for p, s in index.items()}
 
 

@@ -4,8 +4,8 @@ A front company's name varies from one declaration to the next: "深圳市恒达
 "Shenzhen Hengda Xinyuan Trading Co., Ltd.". :func:`company_name` drops the legal form (有限公司, Co., Ltd.),
 maps the line of business to canonical words (贸易 = Trading = trade; 进出口 = Import & Export), reads the
 city (prefix or bracketed) and spells the trade name in toneless pinyin through the address normaliser
-(:mod:`marketguard.trace.addresses`), which knows the city names. Fuzzy comparison of the trade names is the
-caller's (rapidfuzz, in :mod:`marketguard.trace.exporters`).
+(:mod:`marketguard.features.addresses`), which knows the city names. Fuzzy comparison of the trade names is the
+caller's (rapidfuzz, in :mod:`marketguard.detect.exporter_ties`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from marketguard.trace.addresses import AddressKey, normalise_address
+from marketguard.features.addresses import AddressKey, normalise_address
 
 __all__ = ["MAX_COMPANY_NAME_CHARS", "CompanyName", "company_name"]
 

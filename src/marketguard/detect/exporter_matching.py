@@ -1,7 +1,7 @@
-"""The two fuzzy matchers behind :class:`~marketguard.trace.exporters.ExporterIndex`: an exporter address
+"""The two fuzzy matchers behind :class:`~marketguard.detect.exporter_ties.ExporterIndex`: an exporter address
 against every network's written site addresses, and an exporter's company name against the names of the
 exporters a batch tied by phone or address. The rules they apply are the module notes of
-:mod:`marketguard.trace.exporters`; each remembers its answers per distinct address or name.
+:mod:`marketguard.detect.exporter_ties`; each remembers its answers per distinct address or name.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from marketguard.errors import ContractError, Problem
-from marketguard.trace.addresses import (
+from marketguard.features.addresses import (
     MAX_ADDRESS_CHARS,
     AddressKey,
     address_keys,
     fold_roads,
     normalise_address,
 )
-from marketguard.trace.company_names import MAX_COMPANY_NAME_CHARS, CompanyName, company_name
+from marketguard.features.company_names import MAX_COMPANY_NAME_CHARS, CompanyName, company_name
 
 __all__ = ["KINDS", "AddressHit", "AddressIndex", "NameHit", "NameIndex", "Support", "columns"]
 
@@ -67,7 +67,7 @@ def columns(
     return pa.table(cols)
 
 
-def _quoted(text: str, limit: int) -> str:
+def quoted(text: str, limit: int) -> str:
     """A written form as evidence quotes it: whole, or cut to the ``limit`` characters that were read and
     marked "..." (a megabyte address would otherwise be repeated in the evidence of every declaration it
     ties)."""
@@ -212,7 +212,7 @@ class AddressIndex:
             )
             where = f"site #{rank}" if rank >= 0 else "a site address"
             text = (
-                f"exporter address {said} {where} of network {network} ({_quoted(shown, MAX_ADDRESS_CHARS)})"
+                f"exporter address {said} {where} of network {network} ({quoted(shown, MAX_ADDRESS_CHARS)})"
             )
             out.append(Support(network, sum(self.weight[i] for i in found), text))
         return tuple(sorted(out, key=lambda s: (-s.weight, s.network)))
@@ -283,7 +283,7 @@ class NameIndex:
             _, network, (n, kinds, written) = tied[0]
             shown = min(written.items(), key=lambda w: (-w[1], w[0]))[0]
             by = " and ".join(k for k in KINDS if k in kinds)
-            text = f"exporter name matches {_quoted(shown, MAX_COMPANY_NAME_CHARS)} tied to {network} by {by}"
+            text = f"exporter name matches {quoted(shown, MAX_COMPANY_NAME_CHARS)} tied to {network} by {by}"
             learned.append((company, Support(network, n, text)))
         learned.sort(key=lambda e: (e[1] is None, -(e[1].weight if e[1] else 0), e[0].key))
         return cls(learned, min_similarity)

@@ -7,10 +7,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from marketguard.detect.exporter_ties import LINK_SCHEMA, CompanyName, ExporterIndex, company_name
 from marketguard.errors import ContractError, ParameterError
-from marketguard.trace.addresses import MAX_ADDRESS_CHARS
-from marketguard.trace.company_names import MAX_COMPANY_NAME_CHARS
-from marketguard.trace.exporters import LINK_SCHEMA, CompanyName, ExporterIndex, company_name
+from marketguard.features.addresses import MAX_ADDRESS_CHARS
+from marketguard.features.company_names import MAX_COMPANY_NAME_CHARS
 
 SITE_1 = "广东省深圳市宝安区福永大道88号"
 HENGDA = "深圳市恒达鑫源贸易有限公司"
@@ -283,3 +283,14 @@ def test_only_the_first_characters_of_a_long_company_name_are_read(tail: str) ->
         long = name + tail
         assert company_name(long) == company_name(long[:MAX_COMPANY_NAME_CHARS])
     assert company_name(HENGDA + " " * MEGABYTE) == company_name(HENGDA)
+
+
+def test_a_long_phone_is_quoted_cut_in_the_evidence() -> None:
+    long_phone = "9" * 100_000
+    phones = _phones().to_pydict()
+    phones["phone"] = [long_phone if p == "ph_s1" else p for p in phones["phone"]]
+    index = ExporterIndex.build(pa.table(phones), _addresses())
+    tied = index.link(_declarations([("D1", "Nobody Ltd", None, long_phone)])).to_pylist()[0]
+    assert tied["network_id"] == "N1"
+    assert tied["evidence"][0].startswith(f"exporter phone {'9' * 64}... is the sender phone of 3 stores")
+    assert max(len(s) for s in tied["evidence"]) < 300

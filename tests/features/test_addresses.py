@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from marketguard.trace.addresses import (
+from marketguard.features.addresses import (
     _ZH_NOISE,
     MAX_ADDRESS_CHARS,
     AddressKey,
