@@ -130,7 +130,8 @@ def _corrupt_page(path: Path) -> Path:
 
 
 def _parts_directory(path: Path) -> Path:
-    """``stores.parquet/`` as Spark writes it: two part files (the second holds a bad row) and ``_SUCCESS``."""
+    """``stores.parquet/`` as Spark writes it: two part files (the second holds a bad row), ``_SUCCESS`` and a
+    hidden checksum file."""
     write_tiny(path, "parquet")
     (path / "stores.parquet").unlink()
     folder = path / "stores.parquet"
@@ -142,7 +143,7 @@ def _parts_directory(path: Path) -> Path:
     pq.write_table(first, folder / "part-00000.parquet")
     pq.write_table(pa.table(second), folder / "part-00001.parquet")
     (folder / "_SUCCESS").write_text("")
-    (folder / ".part-00000.parquet.crc").write_text("x")
+    (folder / "._SUCCESS.crc").write_text("x")  # Hadoop's checksum of _SUCCESS; a part's own .crc is checked
     return path
 
 
@@ -256,7 +257,7 @@ CASES: list[Case] = [
         quarantined={
             "orders": {"implausible_time:ts": 1},
             "reviews": {"implausible_time:ts": 1},
-            "labels": {"implausible_time:labeled_at": 1},
+            "labels": {"unparseable:labeled_at": 1},  # 'infinity' is no time (DuckDB alone would read one)
         },
     ),
     Case(

@@ -83,3 +83,30 @@ def test_engine_side_leiden_on_spark_matches_local_clustering(small_market, spar
     remote = OperatorLinker(max_network_accounts=5).fit(tables).assignments_
     assert local.num_rows > 0
     assert local.to_pylist() == remote.to_pylist()
+
+
+HOSTILE = (
+    "parts_directory",
+    "nan_amount_typed",
+    "fractions_in_integer_columns_typed",
+    "nan_and_infinity_as_text",
+    "timestamps_far_in_the_future",
+    "megabyte_address",
+    "blank_optional_reference_in_parquet",
+    "entity_type_in_capitals",
+)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_spark_quarantines_the_bad_input_corpus_as_duckdb_does(name, tmp_path, spark_backend) -> None:
+    from marketguard.contract import validate
+    from marketguard.engine import make_backend
+    from tests.contract.corpus import CASES_BY_NAME
+
+    case = CASES_BY_NAME[name]
+    dataset = case.write(tmp_path / "data")
+    with make_backend("duckdb") as duck:
+        _, on_duck = validate(duck, dataset)
+    _, on_spark = validate(spark_backend, dataset)
+    assert on_spark.quarantine_counts() == on_duck.quarantine_counts() == case.quarantined
+    assert on_spark.vocabulary.to_dict() == on_duck.vocabulary.to_dict()

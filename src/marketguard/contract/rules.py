@@ -162,7 +162,20 @@ def typed_sql(
         )
     if not text:
         return f"TRY_CAST({raw} AS {col.kind.sql_type})"
-    return f"CASE WHEN {is_present_sql(raw)} THEN TRY_CAST({raw} AS {col.kind.sql_type}) END"
+    readable = is_present_sql(raw)
+    if col.kind is Kind.TIMESTAMP:
+        readable = f"{readable} AND NOT {_time_word_sql(raw)}"
+    return f"CASE WHEN {readable} THEN TRY_CAST({raw} AS {col.kind.sql_type}) END"
+
+
+#: Words DuckDB reads as times and Spark does not: placeholders, not events, and unreadable on both engines.
+TIME_WORDS = ("infinity", "-infinity", "epoch")
+
+
+def _time_word_sql(raw: str) -> str:
+    """Whether text is one of :data:`TIME_WORDS` (only text not starting with a digit is lower-cased)."""
+    words = ", ".join(f"'{w}'" for w in TIME_WORDS)
+    return f"(NOT ({raw} >= '0' AND {raw} < ':') AND lower(trim({raw})) IN ({words}))"
 
 
 def ip_valid_sql(value: str) -> str:

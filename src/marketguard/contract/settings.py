@@ -21,7 +21,7 @@ from marketguard.errors import ParameterError
 MIN_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 #: Allowance past the scan date for clocks and time zones ahead of UTC; anything later is a placeholder
-#: (9999-12-31, "infinity") or a unit error (milliseconds read as seconds), and would move every time window.
+#: (9999-12-31) or a unit error (milliseconds read as seconds), and would move every time window.
 FUTURE_ALLOWANCE = timedelta(days=1)
 
 
