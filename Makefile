@@ -49,6 +49,7 @@ format: $(DEV)
 bench: $(DEV)
 	$(BIN)/python benchmarks/simulate.py --sizes 10000,100000
 	$(BIN)/python benchmarks/validate.py --stores 100000
+	$(BIN)/python benchmarks/hostile_input.py --stores 2000
 	$(BIN)/python benchmarks/linking.py --stores 100000
 	$(BIN)/python benchmarks/operator_index.py --stores 100000
 	$(BIN)/python benchmarks/store_risk.py --stores 100000
