@@ -95,16 +95,9 @@ def scan(
     stages = StageLog(progress)
     try:
         with staged:
-            with stages.stage("validate") as st:
-                tables, report = _validate(backend, dataset, staged.path, config.validation)
-                st.rows_out = sum(t.rows_accepted for t in report.tables.values())
-                st.notes = _validation_notes(report)
+            tables, report = _validate(stages, backend, dataset, staged.path, config.validation)
             results = _detect(tables, config, stages)
-            with stages.stage("write") as st:
-                st.rows_out = sum(write_result(staged.path, name, table) for name, table in results.items())
-            manifest = _manifest(dataset, config, backend, report, stages, results)
-            _write_manifest(staged.path, manifest)
-            staged.commit()
+            manifest = _write(stages, staged, _manifest(dataset, config, backend, report), results)
         return ScanResult(out, manifest, report)
     finally:
         if owned:
@@ -130,20 +123,13 @@ def screen(
     scores = read_network_scores(Path(networks)) if networks else None
     stages = StageLog(progress)
     with _backend(config) as backend, staged:
-        with stages.stage("validate") as st:
-            tables, report = _validate(backend, dataset, staged.path, config.validation)
-            st.rows_out = sum(t.rows_accepted for t in report.tables.values())
-            st.notes = _validation_notes(report)
+        tables, report = _validate(stages, backend, dataset, staged.path, config.validation)
         with stages.stage("link") as st:
             st.rows_out = (
                 OperatorLinker(min_link_strength=config.min_link_strength).fit(tables).assignments_.num_rows
             )
         results = screen_declarations(tables, stages, scores)
-        with stages.stage("write") as st:
-            st.rows_out = sum(write_result(staged.path, name, table) for name, table in results.items())
-        manifest = _manifest(dataset, config, backend, report, stages, results)
-        _write_manifest(staged.path, manifest)
-        staged.commit()
+        manifest = _write(stages, staged, _manifest(dataset, config, backend, report), results)
     return ScanResult(out, manifest, report)
 
 
@@ -187,19 +173,27 @@ def _backend(config: ScanConfig) -> Backend:
 
 
 def _validate(
-    backend: Backend, dataset: Path, out: Path, settings: ValidationSettings
+    stages: StageLog, backend: Backend, dataset: Path, out: Path, settings: ValidationSettings
 ) -> tuple[Tables, ValidationReport]:
-    return validate(backend, dataset, quarantine_dir=out / "quarantine", settings=settings)
+    """The validate stage: rejected rows to ``out/quarantine``; its notes carry the vocabulary's warnings."""
+    with stages.stage("validate") as st:
+        tables, report = validate(backend, dataset, quarantine_dir=out / "quarantine", settings=settings)
+        st.rows_out = sum(t.rows_accepted for t in report.tables.values())
+        st.notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
+        st.notes += report.vocabulary.lines()
+    return tables, report
 
 
-def _validation_notes(report: ValidationReport) -> list[str]:
-    """Quarantined rows, and the vocabulary's warnings (words no term matched, terms the data never uses)."""
-    notes = [f"{report.n_quarantined} rows quarantined"] if report.n_quarantined else []
-    return notes + report.vocabulary.lines()
-
-
-def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+def _write(
+    stages: StageLog, staged: ResultsDir, manifest: dict[str, Any], results: dict[str, pa.Table]
+) -> dict[str, Any]:
+    """The write stage: every result table and the manifest into the staging directory, then swapped in."""
+    with stages.stage("write") as st:
+        st.rows_out = sum(write_result(staged.path, name, table) for name, table in results.items())
+    manifest |= {"stages": stages.to_list(), "outputs": {n: t.num_rows for n, t in results.items()}}
+    (staged.path / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    staged.commit()
+    return manifest
 
 
 def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
@@ -400,13 +394,9 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
 
 
 def _manifest(
-    dataset: Path,
-    config: ScanConfig,
-    backend: Backend,
-    report: ValidationReport,
-    stages: StageLog,
-    results: dict[str, pa.Table],
+    dataset: Path, config: ScanConfig, backend: Backend, report: ValidationReport
 ) -> dict[str, Any]:
+    """What the manifest says of the run; :func:`_write` adds the stages and outputs once they are done."""
     validation = report.to_dict()
     settings = {k: v for k, v in asdict(config).items() if k != "validation"}
     return {
@@ -418,6 +408,4 @@ def _manifest(
         "inputs": validation["inputs"],
         "missing_optional_tables": validation["missing_optional"],
         "quarantine": validation["quarantine"],
-        "stages": stages.to_list(),
-        "outputs": {name: table.num_rows for name, table in results.items()},
     }
