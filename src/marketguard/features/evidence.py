@@ -54,6 +54,14 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
     "phone": KindWeight(0.8, 3.0, 47),
     "bank_account": KindWeight(0.9, 3.0, 53),
     "email": KindWeight(0.7, 3.0, 41),
+    # what the stores sell, to whom, from where, where the money goes first (features.commerce_evidence).
+    # Each is below the default link strength (0.5) even shared by two accounts only: honest stores share a
+    # building, a supplier, a product's catalogue title or a few regular buyers by chance, so one such kind
+    # never links alone; two kinds agreeing, or several artifacts of one, do. Caps by the same 0.05 rule.
+    "listing": KindWeight(0.35, 2.0, 14),
+    "customer": KindWeight(0.15, 1.0, 4),
+    "site": KindWeight(0.4, 3.0, 23),
+    "payee": KindWeight(0.45, 3.0, 26),
 }
 
 
@@ -104,8 +112,14 @@ def login_totals_sql() -> Step:
     )
 
 
-def other_uses_sql(with_shipments: bool, weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
-    """The evidence rows not read from logins directly: IP networks, identity attributes and sender phones.
+def other_uses_sql(
+    with_shipments: bool,
+    weights: dict[str, KindWeight] = KIND_WEIGHTS,
+    more: dict[str, str] | None = None,
+) -> Step:
+    """The evidence rows not read from logins directly: IP networks, identity attributes and sender phones, and
+    ``more`` parts by kind (rows ``account_id, kind, artifact, n_events, first_seen, last_seen``, such as
+    :mod:`marketguard.features.commerce_evidence` makes).
 
     Materialised once: the evidence graph is read twice (degrees, then the shared rows).
     """
@@ -130,6 +144,7 @@ def other_uses_sql(with_shipments: bool, weights: dict[str, KindWeight] = KIND_W
             "WHERE sh.sender_phone IS NOT NULL AND sh.sender_phone <> '' GROUP BY s.account_id, sh.sender_phone"
             ") p GROUP BY account_id, artifact"
         )
+    parts |= more or {}
     keyed = [
         f"SELECT *, hash('{kind}', artifact) AS artifact_key, {weights[kind].max_degree} AS max_degree FROM ({sql}) "
         "e (account_id, kind, artifact, n_events, first_seen, last_seen)"

@@ -22,7 +22,13 @@ SHARED_COUNTS: dict[str, str] = {
     "phone": "n_shared_phones",
     "email": "n_shared_emails",
     "bank_account": "n_shared_bank_accounts",
+    "listing": "n_shared_listings",
+    "customer": "n_shared_customers",
+    "site": "n_shared_sites",
+    "payee": "n_shared_payees",
 }
+#: The kinds of the internet environment: a network tied by none of them says so ("no shared device").
+ENVIRONMENT_COUNTS = ("n_shared_devices", "n_shared_wifi", "n_shared_ips", "n_shared_ip_networks")
 
 
 def currency_sql(column: str) -> str:
@@ -105,4 +111,8 @@ SHARED_WORDS = {
     "n_shared_emails": "e-mail address",
     "n_shared_ips": "IP address",
     "n_shared_ip_networks": "IP network",
+    "n_shared_payees": "payee of their settlements",
+    "n_shared_sites": "ship-from site",
+    "n_shared_listings": "copied listing",
+    "n_shared_customers": "customer",
 }

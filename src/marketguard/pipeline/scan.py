@@ -25,13 +25,13 @@ from marketguard.contract import ValidationReport, validate
 from marketguard.contract.settings import ValidationSettings
 from marketguard.contract.vocabulary import PLATFORM, SETTLEMENT
 from marketguard.detect.customs import CustomsScreener
-from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.operator_linking import OperatorLinker, evidence_by_kind
 from marketguard.detect.review_fraud import ReviewFraudDetector
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.errors import ResultsError
 from marketguard.features import trace_inputs
-from marketguard.features.networks import SHARED_WORDS, network_summary_sql
+from marketguard.features.networks import ENVIRONMENT_COUNTS, SHARED_WORDS, network_summary_sql
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
@@ -200,7 +200,11 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     with stages.stage("link") as st:
         linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         st.rows_out = linker.assignments_.num_rows
-        st.notes = [f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through"]
+        st.details = evidence_by_kind(linker.links_)
+        st.notes = [
+            f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through",
+            _kind_note(st.details),
+        ]
     reviews = _score_reviews(tables, stages)
     with stages.stage("score_stores") as st:
         risk = (StoreRiskModel.load(config.model) if config.model else StoreRiskModel()).fit(tables)
@@ -237,6 +241,15 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         **traced,
         **screened,
     }
+
+
+def _kind_note(details: dict[str, Any]) -> str:
+    """The linked pairs by evidence kind, as a line."""
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in details["pairs_by_kind"].items()) or "none"
+    return (
+        f"{details['pairs']:,} linked account pairs; by evidence kind: {kinds}; "
+        f"{details['pairs_without_environment']:,} tied with no shared device, Wi-Fi router or IP"
+    )
 
 
 def screen_declarations(
@@ -374,9 +387,10 @@ def network_reasons(r: dict[str, Any]) -> list[str]:
     listed = (
         ", ".join(shared[:-1]) + (" and " if len(shared) > 1 else "") + shared[-1] if shared else "nothing"
     )
+    hidden = shared and not any(r.get(col) for col in ENVIRONMENT_COUNTS)
     out = [
         f"{plural(r['n_stores'], 'store')} opened with {plural(r['n_id_documents'], 'different identity document')}"
-        f" share {listed}"
+        f" share {listed}" + ("; no shared device, Wi-Fi router or IP" if hidden else "")
     ]
     if r["n_accounts"] > r["n_stores"]:
         out.append(f"{plural(r['n_accounts'], 'account')} in all, including non-store accounts")

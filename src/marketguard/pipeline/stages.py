@@ -26,6 +26,7 @@ class StageRecord:
     peak_rss_mb: float = 0.0
     rows_out: int | None = None
     notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # figures a stage reports as data (by kind, ...)
 
 
 ProgressCallback = Callable[[str, StageRecord], None]

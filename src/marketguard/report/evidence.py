@@ -25,6 +25,10 @@ KIND_ORDER: tuple[str, ...] = (
     "email",
     "ip",
     "ip_net",
+    "payee",
+    "site",
+    "listing",
+    "customer",
 )
 
 KIND_LABELS: dict[str, str] = {
@@ -36,6 +40,10 @@ KIND_LABELS: dict[str, str] = {
     "email": "e-mail",
     "ip": "IP address",
     "ip_net": "IP network",
+    "payee": "payee",
+    "site": "ship-from site",
+    "listing": "copied listing",
+    "customer": "customer",
 }
 
 

@@ -25,6 +25,9 @@ COLOURS: dict[str, str] = {
     "bank_account": "#7b3294",
     "site": "#b2182b",
     "party": "#2b8a3e",
+    "payee": "#2b8a3e",  # a party of the money trail, in its colour
+    "listing": "#e7298a",
+    "customer": "#66a61e",
     "network": "#1f3b57",
 }
 OTHER_COLOUR = "#666666"

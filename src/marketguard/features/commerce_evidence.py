@@ -1,0 +1,113 @@
+"""Evidence kinds beyond the internet environment: what an operator's stores sell, to whom, from where, and where
+their money goes first.
+
+Operators who hide their environment (anti-detect browsers, residential proxies) still run one business: the
+same catalogue copied across their stores (identical titles at identical prices), the same brushing buyers and
+review accounts, parcels from the same factory, settlements forwarded to the same first mule or payee. Each of
+these is an artifact of a store's owner account, weighted like the environment's (by kind, and by how few
+accounts share it) and combined with them as independent evidence, so that several weak kinds agreeing can link
+stores that share no device. Services many honest stores use too (3PL warehouses, wholesalers, payment
+processors, popular products and their catalogue titles, power buyers) are shared by too many accounts: past
+their kind's degree cap they are hubs, recorded and never paired.
+
+Every part here yields rows ``account_id, kind, artifact, n_events, first_seen, last_seen`` (the store owner's
+account, as the environment kinds do), to be unioned into the evidence graph.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from marketguard.contract.vocabulary import CASH, PLATFORM
+from marketguard.features.addresses import address_keys
+
+__all__ = [
+    "COMMERCE_KINDS",
+    "customer_uses_sql",
+    "listing_uses_sql",
+    "payee_uses_sql",
+    "site_table",
+    "site_uses_sql",
+    "title_sql",
+]
+
+#: The kinds this module adds, and what each artifact is.
+COMMERCE_KINDS: dict[str, str] = {
+    "listing": "a listing title and price (normalised): the same catalogue copied across stores",
+    "customer": "a buyer or reviewer account: the same brushing buyers and review accounts",
+    "site": "a ship-from address (normalised key): the same factory or warehouse",
+    "payee": "a party paid from the owner's settlement account: the same first mule, payee or withdrawal account",
+}
+
+#: Store to owner, as every part below starts from it.
+_OWNER = "JOIN listings l ON {alias}.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id"
+
+
+def title_sql(column: str) -> str:
+    """A title as copies of it meet: lower case, runs of white space as one space, trimmed."""
+    return f"trim(regexp_replace(lower({column}), '\\s+', ' ', 'g'))"
+
+
+def listing_uses_sql() -> str:
+    """Per (owner, normalised title and price): the listings. A copied catalogue repeats both; an honest reseller
+    of a popular product repeats the title but rarely the price to the cent, and when many do, it is a hub."""
+    artifact = f"{title_sql('l.title')} || ' @ ' || CAST(round(l.price, 2) AS VARCHAR)"
+    return (
+        f"SELECT s.account_id, 'listing', {artifact}, count(*), min(s.opened_at), max(s.opened_at) "
+        "FROM listings l JOIN stores s ON l.store_id = s.store_id "
+        "WHERE l.title IS NOT NULL AND l.price > 0 "
+        f"GROUP BY s.account_id, {artifact}"
+    )
+
+
+def customer_uses_sql(with_orders: bool, with_reviews: bool) -> str:
+    """Per (owner, buyer or reviewer account): its orders and reviews at the owner's stores. One artifact per
+    account whether it bought, reviewed or both: a brushing account does both, and counting it twice would
+    count one fact twice. The owner buying at its own store is no evidence."""
+    parts = []
+    if with_orders:
+        parts.append("SELECT listing_id, buyer_account_id AS customer, ts FROM orders")
+    if with_reviews:
+        parts.append("SELECT listing_id, reviewer_account_id AS customer, ts FROM reviews")
+    return (
+        f"SELECT s.account_id, 'customer', c.customer, count(*), min(c.ts), max(c.ts) "
+        f"FROM ({' UNION ALL '.join(parts)}) c {_OWNER.format(alias='c')} "
+        "WHERE c.customer IS NOT NULL AND c.customer <> s.account_id GROUP BY s.account_id, c.customer"
+    )
+
+
+def site_table(origins: pa.Array) -> pa.Table:
+    """``origin_address, site``: the address key of every distinct written origin that names one place (city,
+    road and house number); forms naming less (a city alone) are left out, since they would tie every store
+    of a city together."""
+    keys = address_keys(origins.to_pylist())
+    complete = [k.is_complete for k in keys]
+    return pa.table(
+        {
+            "origin_address": origins.filter(pa.array(complete, pa.bool_())),
+            "site": pa.array([k.text for k in keys if k.is_complete], pa.string()),
+        }
+    )
+
+
+def site_uses_sql(sites: str) -> str:
+    """Per (owner, ship-from site): the parcels. ``sites`` is the table :func:`site_table` made."""
+    return (
+        "SELECT s.account_id, 'site', k.site, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
+        f"FROM shipments sh JOIN {sites} k ON sh.origin_address = k.origin_address "
+        f"JOIN orders o ON sh.order_id = o.order_id {_OWNER.format(alias='o')} "
+        "GROUP BY s.account_id, k.site"
+    )
+
+
+def payee_uses_sql() -> str:
+    """Per (owner, party): what the owner's settlement account (``accounts.bank_account``) sent to the party,
+    withdrawals included (their destination, a bank card, is as telling as a mule), the platform and cash
+    themselves excluded (every store pays fees to the first and withdraws into the second)."""
+    return (
+        "SELECT a.account_id, 'payee', t.to_party, count(*), min(t.ts), max(t.ts) FROM transfers t "
+        "JOIN accounts a ON t.from_party = a.bank_account "
+        "JOIN (SELECT DISTINCT account_id FROM stores) o ON a.account_id = o.account_id "
+        f"WHERE t.to_party NOT IN ('{PLATFORM}', '{CASH}') AND t.to_party <> a.bank_account "
+        "GROUP BY a.account_id, t.to_party"
+    )
