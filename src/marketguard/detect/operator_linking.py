@@ -42,6 +42,7 @@ from marketguard.features.evidence import (
     login_artifacts_sql,
     login_totals_sql,
     other_uses_sql,
+    owner_parcels_sql,
     pair_evidence_sql,
     pair_rows_sql,
     pair_strength_sql,
@@ -135,6 +136,8 @@ class OperatorLinker(Detector):
         self._validate_params()
         self._check_tables(tables)
         self.kinds_ = self._commerce_kinds(tables)
+        if tables.has("shipments", "orders", "listings"):
+            tables.run(owner_parcels_sql())
         tables.run(
             [
                 login_artifacts_sql(),
@@ -193,7 +196,7 @@ class OperatorLinker(Detector):
             parts["payee"] = payee_uses_sql()
         if "site" in self.kinds_:
             origins = tables.fetch(
-                "SELECT DISTINCT origin_address FROM shipments WHERE origin_address IS NOT NULL "
+                "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "
                 "ORDER BY origin_address",
                 "ship-from addresses",
             ).column(0)

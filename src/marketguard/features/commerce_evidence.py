@@ -91,12 +91,12 @@ def site_table(origins: pa.Array) -> pa.Table:
 
 
 def site_uses_sql(sites: str) -> str:
-    """Per (owner, ship-from site): the parcels. ``sites`` is the table :func:`site_table` made."""
+    """Per (owner, ship-from site): the parcels. ``sites`` is the table :func:`site_table` made; the parcels
+    per owner and origin come from ``owner_parcels`` (:func:`marketguard.features.evidence.owner_parcels_sql`)."""
     return (
-        "SELECT s.account_id, 'site', k.site, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
-        f"FROM shipments sh JOIN {sites} k ON sh.origin_address = k.origin_address "
-        f"JOIN orders o ON sh.order_id = o.order_id {_OWNER.format(alias='o')} "
-        "GROUP BY s.account_id, k.site"
+        "SELECT p.account_id, 'site', k.site, sum(p.n_parcels), min(p.first_seen), max(p.last_seen) "
+        f"FROM owner_parcels p JOIN {sites} k ON p.origin_address = k.origin_address "
+        "GROUP BY p.account_id, k.site"
     )
 
 

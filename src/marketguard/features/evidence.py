@@ -138,10 +138,9 @@ def other_uses_sql(
             "SELECT account_id, 'phone', artifact, sum(n), min(f), max(l) FROM ("
             "SELECT account_id, phone AS artifact, 1 AS n, created_at AS f, created_at AS l FROM accounts "
             "WHERE phone IS NOT NULL AND phone <> '' UNION ALL "
-            "SELECT s.account_id, sh.sender_phone, count(*), min(sh.picked_up_at), max(sh.picked_up_at) "
-            "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
-            "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
-            "WHERE sh.sender_phone IS NOT NULL AND sh.sender_phone <> '' GROUP BY s.account_id, sh.sender_phone"
+            "SELECT account_id, sender_phone, sum(n_parcels), min(first_seen), max(last_seen) "
+            "FROM owner_parcels WHERE sender_phone IS NOT NULL AND sender_phone <> '' "
+            "GROUP BY account_id, sender_phone"
             ") p GROUP BY account_id, artifact"
         )
     parts |= more or {}
@@ -151,6 +150,19 @@ def other_uses_sql(
         for kind, sql in parts.items()
     ]
     return Step("other_uses", " UNION ALL ".join(keyed))
+
+
+def owner_parcels_sql() -> Step:
+    """Parcels per (store owner, origin address, sender phone): the one pass over shipments that the sender
+    phones and the ship-from sites both read (the join to the owner is what costs, over millions of parcels)."""
+    return Step(
+        "owner_parcels",
+        "SELECT s.account_id, sh.origin_address, sh.sender_phone, count(*) AS n_parcels, "
+        "min(sh.picked_up_at) AS first_seen, max(sh.picked_up_at) AS last_seen "
+        "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id "
+        "JOIN listings l ON o.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+        "GROUP BY s.account_id, sh.origin_address, sh.sender_phone",
+    )
 
 
 def artifact_uses_sql() -> Step:
