@@ -154,3 +154,33 @@ def test_engagement_scales_the_evidence(tmp_path) -> None:
         ]  # the phone remains
         default = OperatorLinker(min_link_strength=0.6).fit(tables)
         assert sorted(default.assignments_.column("account_id").to_pylist()) == ["A1", "A2", "A6"]
+
+
+def test_an_ip_network_adds_nothing_to_an_exact_ip_inside_it(tmp_path) -> None:
+    """A1/A2 share one exact address (so its /24 too): 0.5, not 1 - 0.5 x 0.75. A3/A4 share only the /24."""
+    logins = [("A1", "198.51.100.7"), ("A2", "198.51.100.7"), ("A3", "203.0.113.1"), ("A4", "203.0.113.2")]
+    data = {
+        "accounts": {"account_id": ["A1", "A2", "A3", "A4"], "created_at": ["2025-01-01"] * 4},
+        "stores": {
+            "store_id": ["S1", "S2", "S3", "S4"],
+            "account_id": ["A1", "A2", "A3", "A4"],
+            "opened_at": ["2025-02-01"] * 4,
+            "template": ["basic"] * 4,
+        },
+        "logins": {
+            "account_id": [a for a, _ in logins],
+            "ts": ["2025-02-02T00:00:00Z"] * 4,
+            "ip": [ip for _, ip in logins],
+            "device_id": [f"d-{a}" for a, _ in logins],
+        },
+    }
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, write_tiny(tmp_path / "m", "parquet", tables=data))
+        OperatorLinker(min_link_strength=0.2).fit(tables)
+        strengths = backend.fetch(
+            "SELECT account_a, account_b, round(strength, 9) AS s FROM pair_strength ORDER BY account_a", "t"
+        ).to_pylist()
+    assert strengths == [
+        {"account_a": "A1", "account_b": "A2", "s": 0.5},
+        {"account_a": "A3", "account_b": "A4", "s": 0.25},
+    ]

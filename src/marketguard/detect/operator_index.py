@@ -402,11 +402,12 @@ class OperatorIndex:
         return component is None or component in self._leiden_parts or self._component.get(b) != component
 
     def _strength(self, a: int, b: int) -> float:
-        """1 - prod(1 - weight) over the artifacts a and b share, summed in integer log-units like the SQL."""
+        """1 - prod(1 - weight) over the artifacts a and b share, summed in integer log-units like the SQL; what
+        they share inside one IP network counts as its strongest piece (the SQL's rule, ``pair_strength_sql``)."""
         uses_a, uses_b = self._uses_of(a), self._uses_of(b)
         if len(uses_b) < len(uses_a):
             uses_a, uses_b = uses_b, uses_a
-        total = 0
+        logs: list[tuple[int, int]] = []
         for artifact in uses_a:
             if artifact not in uses_b:
                 continue
@@ -414,7 +415,16 @@ class OperatorIndex:
             if users is None:
                 continue
             weight = self._weight(artifact, users, a, b)
-            total += _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)
+            logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)))
+        total, strongest = 0, {}
+        for art, log in logs:
+            kind, value = _KINDS[self._art_kind[art]], self._art.keys[art][1:]
+            net = ip_network(value) if kind == "ip" else value if kind == "ip_net" else None
+            if net is None:
+                total += log
+            else:
+                strongest[net] = min(log, strongest.get(net, 0))
+        total += sum(strongest.values())
         return 1.0 - math.exp(float(total) / _LOG_UNITS)
 
     def _weight(self, artifact: int, users: dict[int, _Use], a: int, b: int) -> float:

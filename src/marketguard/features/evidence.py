@@ -48,7 +48,7 @@ class KindWeight:
 KIND_WEIGHTS: dict[str, KindWeight] = {
     "device": KindWeight(0.9, 8.0, 138),
     "wifi": KindWeight(0.7, 8.0, 106),
-    "ip": KindWeight(0.5, 8.0, 74),
+    "ip": KindWeight(0.45, 8.0, 66),
     "ip_net": KindWeight(0.25, 4.0, 18),
     "id_document": KindWeight(0.95, 3.0, 56),
     "phone": KindWeight(0.8, 3.0, 47),
@@ -274,9 +274,10 @@ def pair_rows_sql(
         else f"{pairs} p JOIN shared_artifacts a ON a.account_id = p.account_a "
         f"JOIN shared_artifacts b ON b.account_id = p.account_b AND {same}"
     )
+    net = f"CASE a.kind WHEN 'ip' THEN {ip_network_sql('a.artifact')} WHEN 'ip_net' THEN a.artifact END"
     return (
         "SELECT a.account_id AS account_a, b.account_id AS account_b, a.code AS code_a, b.code AS code_b, "
-        "a.kind, a.artifact, a.n_accounts, "
+        f"a.kind, a.artifact, a.n_accounts, {net} AS net, "
         "least(a.first_seen, b.first_seen) AS first_seen, greatest(a.last_seen, b.last_seen) AS last_seen, "
         "a.n_events + b.n_events AS n_events, "
         "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
@@ -300,13 +301,23 @@ _LOG_UNITS = 10**12
 
 def pair_strength_sql(min_strength: float) -> Step:
     """Pair strength = 1 - prod(1 - weight) over everything the two accounts share (independent evidence);
-    only pairs at least ``min_strength`` strong are kept as links."""
-    log_sum = f"sum(CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT))"
+    only pairs at least ``min_strength`` strong are kept as links.
+
+    The addresses of one IP network are not independent evidence: sharing an address implies sharing its
+    network, and the addresses a provider hands out in turn (a household's dynamic IP, a proxy pool's exits)
+    come from one network. Everything two accounts share inside one network counts as its strongest piece.
+    """
+    log = f"CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT)"
+    log_sum = "sum(l)"
     strength = f"1.0 - exp(CAST({log_sum} AS DOUBLE) / {_LOG_UNITS})"
+    per_net = (
+        "SELECT code_a, code_b, CASE WHEN net IS NULL THEN sum(l) ELSE min(l) END AS l, count(*) AS n FROM "
+        f"(SELECT code_a, code_b, net, {log} AS l FROM pair_evidence) e GROUP BY code_a, code_b, net"
+    )
     return Step(
         "pair_strength",
         "SELECT ca.account_id AS account_a, cb.account_id AS account_b, s.* FROM ("
-        f"SELECT code_a, code_b, {strength} AS strength, count(*) AS n_artifacts FROM pair_evidence "
+        f"SELECT code_a, code_b, {strength} AS strength, sum(n) AS n_artifacts FROM ({per_net}) g "
         f"GROUP BY code_a, code_b HAVING {strength} >= {min_strength}) s "
         "JOIN account_codes ca ON s.code_a = ca.code JOIN account_codes cb ON s.code_b = cb.code",
     )
