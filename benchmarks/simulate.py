@@ -5,6 +5,7 @@ targets (10k stores <= 15 s, 100k stores <= 180 s, peak RSS <= 6 GB on 2 cores).
 subprocess so that peak memory is measured separately.
 
     python benchmarks/simulate.py --sizes 10000,100000 --seed 7 --difficulty normal
+    python benchmarks/simulate.py --sizes 10000,100000 --seed 7 --difficulty adversarial
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated store counts")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--difficulty", default="normal", choices=("easy", "normal", "hard"))
+    parser.add_argument("--difficulty", default="normal", choices=("easy", "normal", "hard", "adversarial"))
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker is not None:

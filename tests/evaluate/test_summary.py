@@ -12,9 +12,13 @@ from tests.evaluate.conftest import labels_table, write_truth
 def test_truth_lines(results: Path, tmp_path: Path) -> None:
     assert metric_lines(evaluate(results, truth=write_truth(tmp_path / "m"))) == [
         "stores: ROC-AUC 0.875, average precision 0.887, precision@k 0.750 (k=4), agency share of top k 0.000",
-        "networks: 3 found; 0 merge two or more true counterfeit/agency operators",
+        "networks: 3 found; 0 merge two or more true counterfeit/agency operators; 2 hold stores of two or more "
+        "true operators of any kind, 1 of them with counterfeit stores",
         "networks (all stores): pairwise precision 0.333, recall 0.333, F1 0.333",
         "networks (counterfeit and agency stores): pairwise precision 1.000, recall 0.333, F1 0.500",
+        "networks (counterfeit stores): pairwise precision 1.000, recall 0.333, F1 0.500",
+        "operators: 1 of 2 counterfeit operators (0.500) have >= 80% of their stores in one network >= 80% "
+        "theirs; 0 of 0 agencies split over several networks, 0 sharing a network with counterfeit stores",
     ]
 
 

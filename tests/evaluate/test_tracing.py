@@ -3,6 +3,8 @@ parties within the top 3 of their role."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyarrow as pa
 import pytest
 
@@ -66,3 +68,59 @@ def test_money_parties_count_within_the_top_three_of_their_role() -> None:
     assert (m["collector"]["found"], m["supplier"]["found"]) == (1, 0)  # s1 is the 4th supplier
     assert m["recall"] == pytest.approx(1 / 3)
     assert m["collector"]["precision_top"] == 1.0 and m["supplier"]["precision_top"] == 0.0
+
+
+def _day(month: int, day: int = 1) -> datetime:
+    return datetime(2025, month, day, tzinfo=UTC)
+
+
+def test_every_collector_of_the_year_counts_against_the_collectors_of_its_own_months() -> None:
+    # op1 replaced its collector every two months: c1 (Jan-Feb), c2 (Mar-Apr), c3 (May-Jun), c4 (Jul-Aug)
+    spans = [(_day(1), _day(2, 27)), (_day(3), _day(4, 28)), (_day(5), _day(6, 28)), (_day(7), _day(8, 29))]
+    parties = pa.table(
+        {
+            "party": ["c1", "c2", "c3", "c4", "s1"],
+            "operator_id": ["op1"] * 5,
+            "role": ["collector"] * 4 + ["supplier"],
+            "first_received_at": [s[0] for s in spans] + [_day(1, 30)],
+            "last_received_at": [s[1] for s in spans] + [_day(9, 30)],
+        }
+    )
+    # ranked by money: c4, c3, then three look-alikes active in January ahead of c1, then c2; supplier s1 first
+    money = pa.table(
+        {
+            "network_id": ["N-b"] * 8,
+            "party": ["c4", "c3", "x1", "x2", "x3", "c1", "c2", "s1"],
+            "rank": [1, 2, 3, 4, 5, 6, 7, 8],
+            "role": ["collector"] * 7 + ["supplier"],
+            "first_seen": [
+                spans[3][0],
+                spans[2][0],
+                _day(1, 5),
+                _day(1, 9),
+                _day(1, 2),
+                spans[0][0],
+                spans[1][0],
+                _day(2),
+            ],
+            "last_seen": [
+                spans[3][1],
+                spans[2][1],
+                _day(1, 20),
+                _day(2, 3),
+                _day(1, 25),
+                spans[0][1],
+                spans[1][1],
+                _day(9),
+            ],
+        }
+    )
+    m = money_metrics(money, parties, {"op1"}, {"op1": "N-b"})
+    # c1 is 4th among the collectors active in its months (x1, x2, x3 first); c2, c3, c4 lead theirs
+    assert (m["collector"]["found"], m["collector"]["true"], m["supplier"]["found"]) == (3, 4, 1)
+    assert m["recall"] == pytest.approx(4 / 5)
+    # without spans (a truth or results that do not record them) each competes with the whole year's top 3
+    plain = money_metrics(money.drop_columns(["first_seen", "last_seen"]), parties, {"op1"}, {"op1": "N-b"})
+    assert plain["collector"]["found"] == 2
+    untimed = money_metrics(money, parties.drop_columns(["first_received_at"]), {"op1"}, {"op1": "N-b"})
+    assert untimed["collector"]["found"] == 2

@@ -15,3 +15,9 @@ def market() -> Marketplace:
 @pytest.fixture(scope="session")
 def markets_by_difficulty() -> dict[str, Marketplace]:
     return {d: simulate(n_stores=1500, seed=5, difficulty=d) for d in ("easy", "normal", "hard")}
+
+
+@pytest.fixture(scope="session")
+def adversarial() -> Marketplace:
+    """A small adversarial marketplace: hard plus the tactics of professional evaders."""
+    return simulate(n_stores=1500, seed=5, difficulty="adversarial")

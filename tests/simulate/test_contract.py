@@ -16,13 +16,22 @@ S, TS, F, INT, B = pa.string(), pa.timestamp("us", tz="UTC"), pa.float64(), pa.i
 ARROW = {Kind.STRING: S, Kind.IP: S, Kind.TIMESTAMP: TS, Kind.FLOAT: F, Kind.INT: INT}
 CONTRACT = {name: {c.name: ARROW[c.kind] for c in TABLES[name].columns} for name in LOAD_ORDER}
 TRUTH = {
-    "stores": {"store_id": S, "is_counterfeit": B, "operator_id": S, "operator_kind": S},
+    "stores": {
+        **{"store_id": S, "is_counterfeit": B, "operator_id": S, "operator_kind": S},
+        **{"bought_at": TS, "is_aged_account": B},
+    },
     "accounts": {"account_id": S, "operator_id": S, "role": S},
     "reviews": {"review_id": S, "is_fake": B, "farm_id": S},
     "sites": {"operator_id": S, "site_id": S, "kind": S, "address": S, "lat": F, "lon": F},
-    "parties": {"party": S, "operator_id": S, "role": S},
-    "declarations": {"declaration_id": S, "is_counterfeit": B, "operator_id": S},
+    "parties": {
+        **{"party": S, "operator_id": S, "role": S, "hops": INT},
+        **{"first_received_at": TS, "last_received_at": TS, "amount_received": F, "n_received": INT},
+    },
+    "declarations": {"declaration_id": S, "is_counterfeit": B, "operator_id": S, "forwarder_id": S},
+    "hubs": {"hub_id": S, "kind": S, "field": S, "value": S},
 }
+#: Every preset writes the same tables: the normal market and the adversarial one are checked alike.
+MARKETS = ["market", "adversarial"]
 KEYS = {name: spec.key for name, spec in TABLES.items() if spec.key}
 REFERENCES = [
     (name, col.name, *col.references)
@@ -36,7 +45,11 @@ def _schema(table: pa.Table) -> dict[str, pa.DataType]:
     return {f.name: f.type for f in table.schema}
 
 
-def test_tables_have_exactly_the_contract_columns_and_types(market: Marketplace) -> None:
+@pytest.mark.parametrize("name", MARKETS)
+def test_tables_have_exactly_the_contract_columns_and_types(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    market: Marketplace = request.getfixturevalue(name)
     assert list(market.tables) == list(CONTRACT)
     for name, columns in CONTRACT.items():
         assert _schema(market.tables[name]) == columns, name
@@ -45,20 +58,28 @@ def test_tables_have_exactly_the_contract_columns_and_types(market: Marketplace)
         assert _schema(market.truth[name]) == columns, f"truth/{name}"
 
 
+@pytest.mark.parametrize("name", MARKETS)
 @pytest.mark.parametrize("table,key", sorted(KEYS.items()))
-def test_keys_are_unique_and_present(market: Marketplace, table: str, key: str) -> None:
+def test_keys_are_unique_and_present(request: pytest.FixtureRequest, name: str, table: str, key: str) -> None:
+    market: Marketplace = request.getfixturevalue(name)
     col = market.tables[table][key]
     assert col.null_count == 0
     assert pc.count_distinct(col).as_py() == len(col)
 
 
+@pytest.mark.parametrize("name", MARKETS)
 @pytest.mark.parametrize("child,col,parent,key", REFERENCES)
-def test_references_are_valid(market: Marketplace, child: str, col: str, parent: str, key: str) -> None:
+def test_references_are_valid(
+    request: pytest.FixtureRequest, name: str, child: str, col: str, parent: str, key: str
+) -> None:
+    market: Marketplace = request.getfixturevalue(name)
     values = market.tables[child][col].drop_null()
     assert pc.all(pc.is_in(values, value_set=market.tables[parent][key].combine_chunks())).as_py()
 
 
-def test_labels_and_truth_reference_real_entities(market: Marketplace) -> None:
+@pytest.mark.parametrize("name", MARKETS)
+def test_labels_and_truth_reference_real_entities(request: pytest.FixtureRequest, name: str) -> None:
+    market: Marketplace = request.getfixturevalue(name)
     t = market.tables
     entity_key = {
         "store": ("stores", "store_id"),
@@ -80,8 +101,9 @@ def test_labels_and_truth_reference_real_entities(market: Marketplace) -> None:
         assert sorted(market.truth[name][key].to_pylist()) == sorted(t[name][key].to_pylist()), name
 
 
-def test_value_domains(market: Marketplace) -> None:
-    t = market.tables
+@pytest.mark.parametrize("name", MARKETS)
+def test_value_domains(request: pytest.FixtureRequest, name: str) -> None:
+    t = request.getfixturevalue(name).tables
     rating = t["reviews"]["rating"].to_numpy()
     assert rating.min() >= 1 and rating.max() <= 5
     for table, col in (
@@ -117,10 +139,11 @@ def test_identifiers_are_consistent_across_tables(market: Marketplace) -> None:
     assert pc.sum(pc.is_in(exporter_phones, value_set=shipment_phones)).as_py() > 0
 
 
-def test_same_seed_gives_identical_tables_and_other_seed_differs() -> None:
-    a = simulate(n_stores=300, seed=3, difficulty="hard")
-    b = simulate(n_stores=300, seed=3, difficulty="hard")
-    c = simulate(n_stores=300, seed=4, difficulty="hard")
+@pytest.mark.parametrize("difficulty", ["hard", "adversarial"])
+def test_same_seed_gives_identical_tables_and_other_seed_differs(difficulty: str) -> None:
+    a = simulate(n_stores=300, seed=3, difficulty=difficulty)
+    b = simulate(n_stores=300, seed=3, difficulty=difficulty)
+    c = simulate(n_stores=300, seed=4, difficulty=difficulty)
     for name in a.tables:
         assert a.tables[name].equals(b.tables[name]), name
     for name in a.truth:

@@ -46,7 +46,10 @@ def main(verbose: bool) -> None:
 @click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
-    "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
+    "--difficulty",
+    type=click.Choice(["easy", "normal", "hard", "adversarial"]),
+    default="normal",
+    show_default=True,
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Dataset directory to write.")
 @debug_option
@@ -280,7 +283,10 @@ def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 @click.option("--stores", "n_stores", type=click.IntRange(10), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option(
-    "--difficulty", type=click.Choice(["easy", "normal", "hard"]), default="normal", show_default=True
+    "--difficulty",
+    type=click.Choice(["easy", "normal", "hard", "adversarial"]),
+    default="normal",
+    show_default=True,
 )
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
 @debug_option

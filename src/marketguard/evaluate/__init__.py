@@ -19,18 +19,22 @@ from marketguard.errors import ParameterError
 from marketguard.evaluate.inputs import MIN_MATCH, EvaluationError
 from marketguard.evaluate.label_metrics import evaluate_labels
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics
+from marketguard.evaluate.operators import agency_integrity, network_merges, operator_recovery
 from marketguard.evaluate.summary import metric_lines
 from marketguard.evaluate.truth import declaration_metrics, evaluate_truth, merged_networks, review_metrics
 
 __all__ = [
     "MIN_MATCH",
     "EvaluationError",
+    "agency_integrity",
     "declaration_metrics",
     "evaluate",
     "evaluate_labels",
     "evaluate_truth",
     "merged_networks",
     "metric_lines",
+    "network_merges",
+    "operator_recovery",
     "pairwise_scores",
     "ranking_metrics",
     "review_metrics",

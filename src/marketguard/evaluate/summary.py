@@ -35,10 +35,16 @@ def _ranking(m: dict[str, Any]) -> str:
 
 def _truth_lines(metrics: dict[str, Any]) -> list[str]:
     s, networks = metrics["stores"], metrics["networks"]
+    merges = ""
+    if "networks_merging_any_operators" in networks:
+        merges = (
+            f"; {networks['networks_merging_any_operators']} hold stores of two or more true operators of any kind, "
+            f"{networks['counterfeit_networks_merging_operators']} of them with counterfeit stores"
+        )
     lines = [
         f"stores: {_ranking(s)}, agency share of top k {fmt(s['agency_share_top_k'])}",
         f"networks: {networks['n_networks']} found; {networks['networks_merging_operators']} merge two or more "
-        "true counterfeit/agency operators",
+        f"true counterfeit/agency operators{merges}",
     ]
     lines += [
         f"networks ({scope.replace('_', ' ')}): pairwise precision {fmt(m['precision'])}, "
@@ -46,6 +52,15 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
         for scope, m in networks.items()
         if isinstance(m, dict)
     ]
+    if "operators" in metrics:
+        o = metrics["operators"]
+        lines.append(
+            f"operators: {o['counterfeit_recovered']} of {o['n_counterfeit']} counterfeit operators "
+            f"({fmt(o['counterfeit_recovered_share'])}) have >= {o['min_store_share']:.0%} of their stores in one "
+            f"network >= {o['min_network_purity']:.0%} theirs; {o['agencies_split']} of {o['n_agencies']} agencies "
+            f"split over several networks, {o['agencies_merged_with_counterfeit']} sharing a network with "
+            "counterfeit stores"
+        )
     if "reviews" in metrics:
         r = metrics["reviews"]
         lines.append(
@@ -70,7 +85,7 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
         lines.append(
             f"money: collectors {m['collector']['found']} of {m['collector']['true']}, suppliers "
             f"{m['supplier']['found']} of {m['supplier']['true']} among their network's top 3 of that role "
-            f"(recall {fmt(m['recall'])})"
+            f"active at the time (recall {fmt(m['recall'])})"
         )
     return lines
 

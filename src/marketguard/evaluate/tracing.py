@@ -3,12 +3,15 @@
 Each counterfeit operator is matched to the predicted network holding most of its stores (none: everything of
 that operator counts as missed). Sites: a true factory or warehouse is found when one of the network's top
 ``SITE_TOP`` predicted sites lies within ``SITE_KM`` of it. Money: a true collector (supplier) is found when it is
-among the network's top ``MONEY_TOP`` parties predicted as collectors (suppliers): an operator has one or two
-collectors and one to three suppliers, so one top 3 over all roles could not hold them all.
+among the network's top ``MONEY_TOP`` parties predicted as collectors (suppliers) active while it was: an operator
+has one or two collectors at a time and one to three suppliers, so one top 3 over all roles could not hold them
+all, and an operator replacing its collectors every month or two uses a dozen over a year, so every one of them
+counts, each against the collectors of its own months.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,7 @@ import pyarrow.compute as pc
 
 SITE_TOP, SITE_KM, MONEY_TOP = 5, 2.0, 3
 EARTH_KM = 6371.0088
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def operator_networks(true_stores: pa.Table, store_networks: pa.Table) -> dict[str, str]:
@@ -75,22 +79,36 @@ def money_metrics(
     money: pa.Table, parties: pa.Table, counterfeit: set[str], networks: dict[str, str]
 ) -> dict[str, Any]:
     """Recall (and precision of the top ``MONEY_TOP`` per role) of counterfeit operators' collectors and
-    suppliers (``counterfeit``: every counterfeit operator, networked or not)."""
-    top: dict[tuple[str, str], set[str]] = {}
+    suppliers (``counterfeit``: every counterfeit operator, networked or not).
+
+    Every party the operator used over the year counts. A true party is found when it is among the top
+    ``MONEY_TOP`` of its role in its operator's network, counting only the predicted parties of that role active
+    during its own active span (``first_received_at`` .. ``last_received_at`` in the truth against ``first_seen``
+    .. ``last_seen`` in the results, when both sides have them): a collector replaced every month or two competes
+    with the collectors of its own months, not with those of the whole year. Parties active all year (the older
+    presets' collectors, every supplier) compete with all of their role, as before.
+    """
+    ranked: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    timed = {"first_seen", "last_seen"} <= set(money.column_names)
     for r in money.sort_by([("network_id", "ascending"), ("rank", "ascending")]).to_pylist():
-        chosen = top.setdefault((r["network_id"], r["role"]), set())
-        if len(chosen) < MONEY_TOP:
-            chosen.add(r["party"])
+        span = _span(r.get("first_seen"), r.get("last_seen")) if timed else _ALWAYS
+        ranked.setdefault((r["network_id"], r["role"]), []).append((r["party"], *span))
+    true_timed = {"first_received_at", "last_received_at"} <= set(parties.column_names)
     out: dict[str, Any] = {}
     found_all = total_all = 0
     for role in ("collector", "supplier"):
         true = [p for p in parties.to_pylist() if p["role"] == role and p["operator_id"] in counterfeit]
-        found = sum(p["party"] in top.get((networks.get(p["operator_id"], ""), role), set()) for p in true)
+        found = 0
+        for p in true:
+            span = _span(p.get("first_received_at"), p.get("last_received_at")) if true_timed else _ALWAYS
+            candidates = ranked.get((networks.get(p["operator_id"], ""), role), [])
+            active = [party for party, lo, hi in candidates if lo <= span[1] and hi >= span[0]]
+            found += p["party"] in active[:MONEY_TOP]
         truth_of = {(networks.get(p["operator_id"], ""), p["party"]) for p in true}
         predicted = [
             (network, party)
             for network in set(networks.values())
-            for party in top.get((network, role), set())
+            for party, _, _ in ranked.get((network, role), [])[:MONEY_TOP]
         ]
         correct = sum(pair in truth_of for pair in predicted)
         out[role] = {
@@ -102,3 +120,24 @@ def money_metrics(
         found_all, total_all = found_all + found, total_all + len(true)
     out["recall"] = found_all / total_all if total_all else float("nan")
     return out
+
+
+#: A span without bounds (a side that does not record when a party was active).
+_ALWAYS = (-(2**62), 2**62)
+
+
+def _span(first: Any, last: Any) -> tuple[int, int]:
+    """A party's active span as integer microseconds; a missing end leaves that side open."""
+    lo = _ALWAYS[0] if first is None else _micros(first)
+    hi = _ALWAYS[1] if last is None else _micros(last)
+    return lo, hi
+
+
+def _micros(value: Any) -> int:
+    """Microseconds since the epoch of a timestamp read from Arrow (``datetime``, aware or naive UTC)."""
+    if isinstance(value, int):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

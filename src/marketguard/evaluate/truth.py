@@ -2,7 +2,8 @@
 
 The truth knows every store's operator, every fake review's farm and every counterfeit operator's sites and
 money parties, so it supports every figure: ranking quality per entity, pairwise agreement of the networks with
-the operators, and recall of the traced sites and money.
+the operators, operators recovered whole (:mod:`marketguard.evaluate.operators`), and recall of the traced sites
+and money (every collector an operator used over the year, :mod:`marketguard.evaluate.tracing`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from marketguard.evaluate.inputs import (
     read_results,
 )
 from marketguard.evaluate.metrics import pairwise_scores, ranking_metrics, top_k_order, value_codes
+from marketguard.evaluate.operators import (
+    MIN_NETWORK_PURITY,
+    MIN_STORE_SHARE,
+    agency_integrity,
+    merged_networks,
+    network_merges,
+    operator_recovery,
+)
 from marketguard.evaluate.tracing import money_metrics, operator_networks, site_metrics
 
 __all__ = ["declaration_metrics", "evaluate_truth", "merged_networks", "review_metrics"]
@@ -64,7 +73,12 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
     k = max(int(is_fake.sum()), 1)
     stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())
     stores.update({"n_stores": joined.num_rows, "n_counterfeit": int(is_fake.sum()), "n_missing": n_missing})
-    out: dict[str, Any] = {"against": "truth", "stores": stores, "networks": _network_metrics(joined, kind)}
+    out: dict[str, Any] = {
+        "against": "truth",
+        "stores": stores,
+        "networks": _network_metrics(joined, kind),
+        "operators": _operator_metrics(joined, kind),
+    }
     if found.has("review_scores") and (truth / "reviews.parquet").is_file():
         out["reviews"] = review_metrics(
             found.read("review_scores", ["review_id", "score", "ring_id"]),
@@ -172,20 +186,37 @@ def review_metrics(scores: pa.Table, truth: pa.Table) -> dict[str, Any]:
 
 
 def _network_metrics(joined: pa.Table, kind: np.ndarray) -> dict[str, Any]:
+    """Pairwise scores over all, counterfeit and agency, and counterfeit stores; networks merging operators.
+
+    ``networks_merging_operators`` counts merges among counterfeit and agency operators only (the multi-store
+    operations); ``networks_merging_any_operators`` counts every network holding two or more true operators of
+    any kind, which is where a hub (a shared warehouse, a forwarder, a proxy exit) gluing independents in shows,
+    and ``counterfeit_networks_merging_operators`` those of them holding counterfeit stores.
+    """
     predicted, operator = value_codes(joined.column("network_id")), value_codes(joined.column("operator_id"))
     scoped = np.isin(kind, MULTI_STORE_KINDS)
+    counterfeit = kind == "counterfeit"
+    merges = network_merges(predicted, operator, counterfeit)
     return {
         "all_stores": pairwise_scores(predicted, operator),
         "counterfeit_and_agency_stores": pairwise_scores(predicted[scoped], operator[scoped]),
+        "counterfeit_stores": pairwise_scores(predicted[counterfeit], operator[counterfeit]),
         "n_networks": len(np.unique(predicted[predicted >= 0])),
         "networks_merging_operators": merged_networks(predicted[scoped], operator[scoped]),
+        "networks_merging_any_operators": merges["any"],
+        "counterfeit_networks_merging_operators": merges["with_counterfeit"],
     }
 
 
-def merged_networks(predicted: np.ndarray, operator: np.ndarray) -> int:
-    """Predicted networks that hold stores of two or more different true operators."""
-    clustered = predicted >= 0
-    pairs = np.unique(np.stack([predicted[clustered], operator[clustered]], axis=1), axis=0)
-    if pairs.size == 0:
-        return 0
-    return int((np.bincount(pairs[:, 0]) > 1).sum())
+def _operator_metrics(joined: pa.Table, kind: np.ndarray) -> dict[str, Any]:
+    """Counterfeit operators recovered as one pure network each, and agencies split or merged with counterfeit."""
+    predicted, operator = value_codes(joined.column("network_id")), value_codes(joined.column("operator_id"))
+    recovery = operator_recovery(predicted, operator, kind == "counterfeit")
+    return {
+        "n_counterfeit": recovery["n_operators"],
+        "counterfeit_recovered": recovery["recovered"],
+        "counterfeit_recovered_share": recovery["share"],
+        "min_store_share": MIN_STORE_SHARE,
+        "min_network_purity": MIN_NETWORK_PURITY,
+        **agency_integrity(predicted, operator, kind),
+    }

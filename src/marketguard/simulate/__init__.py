@@ -3,8 +3,10 @@
 ``simulate(n_stores, seed, difficulty)`` returns a :class:`Marketplace` whose ``tables`` follow the data
 contract (accounts, stores, logins, brands, authorized_sellers, listings, orders, reviews, shipments,
 transfers, declarations, labels) and whose ``truth`` tables say which stores are counterfeit, who operates
-them, which reviews are fake, where the operators' sites are, who collects the money and which declarations
-are counterfeit. ``write_marketplace`` writes both as Parquet.
+them (and which were bought), which reviews are fake, where the operators' sites are, every collector, mule and
+supplier of their money, which declarations are counterfeit and which hubs (3PL warehouses, freight forwarders,
+residential-proxy exits) serve honest and counterfeit sellers alike. ``write_marketplace`` writes both as Parquet.
+Difficulties: ``easy``, ``normal``, ``hard`` and ``adversarial`` (:data:`DIFFICULTIES`).
 """
 
 from .config import DIFFICULTIES, SimulationConfig

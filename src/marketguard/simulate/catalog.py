@@ -4,6 +4,9 @@ Counterfeit stores list branded goods far below the brand's reference price (som
 tell-words in a share of titles; honest stores list branded goods near reference (with clearance sales at
 60-80%), plenty of unbranded goods, and a few innocent look-alike titles ("AAA batteries", "1:1 scale model").
 Brands authorise flagship stores, many agency stores and some independent resellers; never counterfeiters.
+On ``adversarial``, bought stores keep some of their previous owners' listings (:mod:`.acquisitions`) and operators
+copy one master catalogue into all their stores, among honest resellers of the same hit products
+(:mod:`.copies`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import catalog_vocab as vocab
+from .acquisitions import kept_listings
 from .catalog_vocab import CATEGORIES, SYLLABLES
 from .config import (
     HONEST_CHEAP_BRANDED_SHARE,
@@ -25,6 +29,7 @@ from .config import (
     WINDOW_END_US,
     SimulationConfig,
 )
+from .copies import HitProducts, copy_catalogs, hit_products
 from .ids import decimal_ids, take_strings
 from .population import AGENCY, COUNTERFEIT, INDEPENDENT, Population
 from .timeline import ceil_jitter, floor_jitter
@@ -130,8 +135,10 @@ def _titles(
     brand_en: list[str],
     brand_zh: list[str],
     cfg: SimulationConfig,
+    hits: HitProducts | None = None,
 ) -> pa.ChunkedArray:
-    """Titles in Chinese (60%) or English, assembled from small vocabularies by integer index."""
+    """Titles in Chinese (60%) or English, assembled from small vocabularies by integer index; ``hits`` fixes
+    the noun and model of hit-product listings (drawn all the same, so the other titles do not change)."""
     n = is_cf.size
     zh = rng.random(n) < 0.6
     tell = is_cf & (brand >= 0) & (rng.random(n) < cfg.tell_word_rate)
@@ -150,6 +157,9 @@ def _titles(
     noun = start[category] + (rng.random(n) * np.diff(start)[category]).astype(np.int64)
     b = np.where(brand >= 0, brand + 1, 0)
     model = rng.integers(0, 400, n)
+    if hits is not None:
+        noun = np.where(hits.noun >= 0, hits.noun, noun)
+        model = np.where(hits.model >= 0, hits.model, model)
     models = ["", *[f"{chr(65 + i % 26)}{100 + i * 7}" for i in range(399)]]
     parts_en = [
         take_strings(t_en, lead),
@@ -176,17 +186,22 @@ def _titles(
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(title, r"\s{2,}", " "))
 
 
-def _listed_at(rng: np.random.Generator, pop: Population, lst_store: np.ndarray) -> np.ndarray:
-    """Counterfeit stores list right after opening; honest stores keep adding listings over their life."""
+def _listed_at(
+    rng: np.random.Generator, pop: Population, lst_store: np.ndarray, fast: np.ndarray, kept: np.ndarray
+) -> np.ndarray:
+    """Counterfeit listings (``fast``) go up right after the operator starts the store; honest stores keep adding
+    listings over their life, and a bought store's ``kept`` listings were added before its purchase."""
     opened = pop.store_opened[lst_store]
     end = np.where(
         pop.store_closed[lst_store] >= 0, pop.store_closed[lst_store], WINDOW_END_US - 7 * US_PER_DAY
     )
+    end = np.where(kept, pop.store_bought[lst_store], end)
     end = np.maximum(end, opened + US_PER_DAY)
+    start = np.where(fast, pop.store_active[lst_store], opened)
     honest = opened + (rng.beta(0.8, 1.2, lst_store.size) * (end - opened)).astype(np.int64)
-    fast = opened + (rng.exponential(15, lst_store.size) * US_PER_DAY).astype(np.int64)
-    listed = np.where(pop.store_kind[lst_store] == COUNTERFEIT, fast, honest)
-    listed = floor_jitter(rng, listed, opened + 3_600_000_000, US_PER_DAY)
+    quick = start + (rng.exponential(15, lst_store.size) * US_PER_DAY).astype(np.int64)
+    listed = np.where(fast, quick, honest)
+    listed = floor_jitter(rng, listed, start + 3_600_000_000, US_PER_DAY)
     return ceil_jitter(rng, listed, end, 3 * US_PER_DAY)
 
 
@@ -211,15 +226,29 @@ def _authorized(
 
 
 def build_catalog(
-    rng: np.random.Generator, pop: Population, cfg: SimulationConfig, store_ids: pa.Array
+    rng: np.random.Generator,
+    pop: Population,
+    cfg: SimulationConfig,
+    store_ids: pa.Array,
+    bought_rng: np.random.Generator | None = None,
+    copy_rng: np.random.Generator | None = None,
 ) -> Catalog:
-    """Brands, listings (ids ordered by listing time) and authorised sellers."""
+    """Brands, listings (ids ordered by listing time) and authorised sellers.
+
+    ``bought_rng`` draws which listings bought stores kept from their previous owners, ``copy_rng`` the hit
+    products and copied catalogues: their own streams, used only by presets with those tactics.
+    """
     brand_en, brand_zh, brand_category, brand_ref = _brands(rng)
     counts = _listing_counts(rng, pop)
     store_ptr = np.concatenate([[0], np.cumsum(counts)])
     lst_store = np.repeat(np.arange(pop.n_stores), counts)
     kind = pop.store_kind[lst_store]
-    is_cf = kind == COUNTERFEIT
+    kept = (
+        np.zeros(lst_store.size, bool)
+        if bought_rng is None
+        else kept_listings(bought_rng, pop, cfg, lst_store)
+    )
+    is_cf = (kind == COUNTERFEIT) & ~kept  # a kept listing is the previous owner's honest goods
     n = lst_store.size
     category = np.where(
         rng.random(n) < 0.75, pop.store_category[lst_store], rng.integers(0, len(CATEGORIES), n)
@@ -236,9 +265,17 @@ def build_catalog(
     category = np.where(brand >= 0, brand_category[np.maximum(brand, 0)], category)
     second_hand = (pop.store_kind == INDEPENDENT) & (rng.random(pop.n_stores) < SECOND_HAND_STORE_SHARE)
     p_cheap = np.where(second_hand[lst_store], SECOND_HAND_CHEAP_SHARE, HONEST_CHEAP_BRANDED_SHARE)
+    hits = None
+    if copy_rng is not None and cfg.popular_model_rate > 0:
+        hits = hit_products(copy_rng, cfg, brand, brand_category, is_cf)
     price = _prices(rng, is_cf, brand, category, brand_ref, cfg, p_cheap)
-    title = _titles(rng, is_cf, brand, category, brand_en, brand_zh, cfg)
-    listed = _listed_at(rng, pop, lst_store)
+    title = _titles(rng, is_cf, brand, category, brand_en, brand_zh, cfg, hits)
+    if hits is not None:
+        price = np.where(hits.at_map, brand_ref[np.maximum(brand, 0)], price)
+    if copy_rng is not None and cfg.copy_catalog_rate > 0:
+        copies = copy_catalogs(copy_rng, cfg, pop, lst_store, is_cf, brand, category, price, title)
+        brand, category, price, title = copies.brand, copies.category, copies.price, copies.title
+    listed = _listed_at(rng, pop, lst_store, is_cf, kept)
     shown_brand = np.where(is_cf & (rng.random(n) < cfg.brand_omitted_rate), -1, brand)
     order = np.argsort(listed, kind="stable")
     rank = np.empty(n, dtype=np.int64)

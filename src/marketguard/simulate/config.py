@@ -1,14 +1,16 @@
 """Simulation parameters, declared once as data.
 
-Every knob that changes how hard the simulated marketplace is lives in :class:`SimulationConfig`; the three
-presets in :data:`DIFFICULTIES` differ only in camouflage, never in whether evidence exists. Population ratios
-(buyers per store, listings per store, ...) are module constants so that everything scales linearly with
-``n_stores``.
+Every knob that changes how hard the simulated marketplace is lives in :class:`SimulationConfig`; the presets in
+:data:`DIFFICULTIES` differ only in camouflage, never in whether evidence exists. ``adversarial`` is ``hard`` plus
+the tactics of professional evaders (anti-detect browsers on residential proxies, bought stores, layered mules and
+rotating collectors, shared 3PL warehouses, forwarder-filed exports, copied catalogues): its knobs default to "off",
+so the three older presets produce exactly what they always did. Population ratios (buyers per store, listings per
+store, ...) are module constants so that everything scales linearly with ``n_stores``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "DIFFICULTIES",
@@ -49,7 +51,7 @@ class SimulationConfig:
     Attributes
     ----------
     name
-        Preset name (``easy``, ``normal``, ``hard``).
+        Preset name (``easy``, ``normal``, ``hard``, ``adversarial``).
     shared_env_share
         Share of a counterfeit store account's logins made from the operator's shared office environment
         (office devices, office Wi-Fi, office IP range). The rest come from per-account devices on mobile
@@ -106,6 +108,53 @@ class SimulationConfig:
     held_money_rate
         Share of counterfeit operators who let settlements sit for one to four weeks before forwarding them,
         which hides the quick-forward tell.
+
+    The knobs below are the ``adversarial`` tactics; each defaults to "off" (the older presets' behaviour).
+
+    antidetect_profiles
+        Every counterfeit store account logs in from its own anti-detect browser profile (a fingerprint and a
+        spoofed Wi-Fi id of its own) through residential-proxy exits, which are the home connections of honest
+        households who log in from them too, plus a cheap phone of its own on mobile data. No office device,
+        Wi-Fi or IP range is shared by design; the ties left are the slips of the next two knobs.
+    office_wifi_leak_rate
+        Share of operators (with ``antidetect_profiles``) whose staff still answer customers from their own phones
+        on the office's real Wi-Fi, each phone logged into several of the operator's stores: a shared device,
+        Wi-Fi and static IP, on a few percent of logins.
+    boss_slip_rate
+        Share of operators whose boss's own phone logs into two or three of their stores once or twice in the
+        year, from home: the one environment tie the other operators leave.
+    bought_store_rate
+        Share of counterfeit stores that are going concerns bought from their owners: opened years earlier on
+        the previous owner's account (old store, old account, an honest template), turned counterfeit on the
+        day they were bought.
+    kept_listing_share
+        Range of the share of a bought store's listings kept from its previous owner (honest goods, honest
+        prices, listed before the purchase), so the store's catalogue is a mix.
+    copy_catalog_rate
+        Share of a counterfeit store's own listings copied from its operator's master catalogue: the same goods
+        under near-duplicate titles at the same price list, as store-group software does. Honest resellers of
+        the same hit models (``popular_model_rate``) are the look-alike.
+    popular_model_rate
+        Share of branded listings (honest and master-catalogue ones) that are one of their brand's few hit
+        models, so unrelated honest resellers carry near-identical titles, half of them at exactly the
+        brand's reference price (minimum advertised price).
+    mule_layers
+        Inclusive range of mule layers a counterfeit settlement passes through before a collector (``(0, 0)``:
+        the older per-settlement chains of ``money_hops``). Mules batch what they receive, forward it after days
+        to two weeks less a small fee, carry their own honest salary and bills, and honest people with the same
+        salary-and-bills pattern (some passing on shared rent) are their look-alikes.
+    collector_months
+        Inclusive range of months a collector serves before the operator replaces it (``(0.0, 0.0)``: kept all
+        year); only with ``mule_layers``.
+    n_operator_3pl
+        Inclusive range of 3PL warehouses an operator contracts for all its stores' 3PL parcels (``(0, 0)``:
+        each store picks its own), as a business does; the same warehouses ship for hundreds of honest stores.
+    front_own_contact_rate
+        Share of front-company declarations that give the front's own registered address and phone rather than
+        the operator's sites and phones (the rest are slips naming the factory the goods leave from).
+    forwarder_rate
+        Share of front-company declarations filed through freight forwarders, who often put their own phone
+        and warehouse address on them; half the legitimate exporters file through the same forwarders.
     """
 
     name: str
@@ -133,6 +182,18 @@ class SimulationConfig:
     aged_account_rate: float
     honest_sweep_rate: float
     held_money_rate: float
+    antidetect_profiles: bool = False
+    office_wifi_leak_rate: float = 0.0
+    boss_slip_rate: float = 0.0
+    bought_store_rate: float = 0.0
+    kept_listing_share: tuple[float, float] = (0.0, 0.0)
+    copy_catalog_rate: float = 0.0
+    popular_model_rate: float = 0.0
+    mule_layers: tuple[int, int] = (0, 0)
+    collector_months: tuple[float, float] = (0.0, 0.0)
+    n_operator_3pl: tuple[int, int] = (0, 0)
+    front_own_contact_rate: float = 0.0
+    forwarder_rate: float = 0.0
 
 
 DIFFICULTIES: dict[str, SimulationConfig] = {
@@ -218,3 +279,22 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
         held_money_rate=0.4,
     ),
 }
+
+#: ``hard`` plus the tactics of professional evaders (issue 15); later tactics join as further knobs here.
+DIFFICULTIES["adversarial"] = replace(
+    DIFFICULTIES["hard"],
+    name="adversarial",
+    shared_3pl_rate=0.5,
+    antidetect_profiles=True,
+    office_wifi_leak_rate=0.65,
+    boss_slip_rate=0.7,
+    bought_store_rate=0.4,
+    kept_listing_share=(0.2, 0.6),
+    copy_catalog_rate=0.75,
+    popular_model_rate=0.35,
+    mule_layers=(2, 4),
+    collector_months=(1.0, 3.0),
+    n_operator_3pl=(1, 2),
+    front_own_contact_rate=0.9,
+    forwarder_rate=0.9,
+)

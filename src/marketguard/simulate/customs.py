@@ -4,7 +4,8 @@ About a third of counterfeit operators also export through one or two front comp
 name the operator's own sites (in some address form) and its phones, declare unit values far below the
 brand's reference, sometimes carry an HS code that does not match the goods, and go to destinations known
 for counterfeit transit. Honest exporters declare plausible values, mostly consistent HS codes, and ship to
-the same risky destinations too, only less often.
+the same risky destinations too, only less often. On ``adversarial`` fronts mostly give contacts of their own and
+file through freight forwarders that legitimate exporters use too (:mod:`.forwarders`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .addresses import N_VARIANTS, site_addresses
 from .catalog import Catalog
 from .catalog_vocab import CATEGORIES
 from .config import US_PER_DAY, WINDOW_END_US, WINDOW_START_US, SimulationConfig
+from .forwarders import refile
 from .geography import CITIES, PORTS, city_arrays
 from .ids import decimal_ids, take_strings
 from .logistics import Sites
@@ -26,6 +28,9 @@ from .population import COUNTERFEIT, Population
 __all__ = ["build_declarations"]
 
 USD_CNY = 7.2
+#: Phone codes of front companies' own phones and of forwarders' desks, in multiples of the account count: above
+#: the ranges of accounts, farms, operators' and 3PL phones (20-21) and honest exporters (25).
+_FRONT_PHONES, _FORWARDER_PHONES = 26, 27
 _HONEST_DEST = (
     "US",
     "DE",
@@ -134,7 +139,7 @@ def _front_declarations(
     unit = cat.brand_ref[brand] / USD_CNY * rng.uniform(lo, hi, n)
     hs_ok = np.array([c.hs_code for c in CATEGORIES])[cat.brand_category[brand]]
     hs = np.where(rng.random(n) < cfg.hs_inconsistent_rate, np.array(_CHEAP_HS)[rng.integers(0, 6, n)], hs_ok)
-    start = np.maximum(pop.store_opened[first_store], WINDOW_START_US)
+    start = np.maximum(pop.store_active[first_store], WINDOW_START_US)
     filed = start + (rng.random(n) * np.maximum(WINDOW_END_US - start, US_PER_DAY)).astype(np.int64)
     dest = rng.choice(len(_RISKY_DEST), n, p=_RISKY_DEST_W / _RISKY_DEST_W.sum())
     return {
@@ -228,8 +233,13 @@ def build_declarations(
     cfg: SimulationConfig,
     phone_text: Callable[[np.ndarray], pa.Array],
     op_ids: pa.Array,
-) -> tuple[pa.Table, pa.Table]:
-    """The ``declarations`` table (ordered by filing time) and its ground truth."""
+    forwarder_rng: np.random.Generator | None = None,
+) -> tuple[pa.Table, pa.Table, pa.Table | None]:
+    """The ``declarations`` table (ordered by filing time), its ground truth and the forwarders as hub rows.
+
+    With ``forwarder_rate`` or ``front_own_contact_rate`` the fronts' contacts and the forwarders are drawn
+    from ``forwarder_rng`` (:mod:`.forwarders`); otherwise there are no forwarders (hub rows ``None``).
+    """
     honest, hx_city = _honest_declarations(rng, pop.n_stores, cat, 25 * pop.n_accounts)
     front = _front_declarations(rng, pop, cat, sites, cfg)
     n_hx = hx_city.size
@@ -242,6 +252,24 @@ def build_declarations(
     front["exporter"] = front["exporter"] + n_hx
     front["address"] = front["address"] + len(hx_text)
     r = {k: np.concatenate([honest[k], front[k]]) for k in honest}
+    refiled = None
+    if forwarder_rng is not None and (cfg.forwarder_rate > 0 or cfg.front_own_contact_rate > 0):
+        n_acc = pop.n_accounts
+        refiled = refile(
+            forwarder_rng,
+            cfg,
+            pop.n_stores,
+            r,
+            front_city,
+            n_hx,
+            len(address_vocab),
+            (_FRONT_PHONES * n_acc, _FORWARDER_PHONES * n_acc),
+            phone_text,
+        )
+        address_vocab = pa.concat_arrays([address_vocab, pa.array(refiled.texts, type=pa.string())])
+        r["forwarder"] = refiled.forwarder
+    else:
+        r["forwarder"] = np.full(r["op"].size, -1)
     idx = np.argsort(r["filed"], kind="stable")
     r = {k: v[idx] for k, v in r.items()}
     n = idx.size
@@ -275,6 +303,11 @@ def build_declarations(
             "declaration_id": ids,
             "is_counterfeit": pa.array(r["op"] >= 0),
             "operator_id": take_strings(op_ids, np.maximum(r["op"], 0), mask=r["op"] < 0),
+            "forwarder_id": take_strings(
+                decimal_ids("fwd_", np.arange(max(int(r["forwarder"].max()) + 1, 1)), 4),
+                np.maximum(r["forwarder"], 0),
+                mask=r["forwarder"] < 0,
+            ),
         }
     )
-    return table, truth
+    return table, truth, None if refiled is None else refiled.hubs

@@ -5,7 +5,9 @@ picks one context by weight. Counterfeit operators' store accounts share an offi
 two access points, a static /24), in proportion ``shared_env_share``; agencies look alike by design; families
 share a router and often a tablet; everybody shares carrier-grade NAT pools, public hotspots, VPN exits and a
 few factory-default "hub" devices. Every counterfeit account's first (registration) login is made from its
-office, so even on ``hard`` each operator leaves a shared-environment path between its accounts.
+office, so even on ``hard`` each operator leaves a shared-environment path between its accounts. On
+``adversarial`` no such path is planted: each store has its own anti-detect profile on residential proxies
+(:mod:`.evasion`), and only staff phones and the boss's slips tie stores together.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .config import (
     WINDOW_START_US,
     SimulationConfig,
 )
+from .evasion import antidetect, exit_hubs
 from .geography import CITIES, city_arrays
 from .ids import ipv4_text, ipv6_text, take_strings
 from .networks import (
@@ -83,7 +86,7 @@ class _Contexts:
         return out
 
 
-class _World:
+class World:
     """Shared networks (carrier NAT, hotspots, VPN, hub devices) and the context accumulator."""
 
     def __init__(self, rng: np.random.Generator, pop: Population) -> None:
@@ -160,7 +163,7 @@ class _World:
 
 
 def _offices(
-    world: _World, keys: np.ndarray, n_dev: np.ndarray, n_wifi: np.ndarray
+    world: World, keys: np.ndarray, n_dev: np.ndarray, n_wifi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Office per key: device and access-point ranges (pointers) and one static-IP network."""
     rng = world.rng
@@ -177,7 +180,7 @@ def _pick(rng: np.random.Generator, ptr: np.ndarray, cell: np.ndarray) -> np.nda
     return ptr[cell] + (rng.random(cell.size) * (ptr[cell + 1] - ptr[cell])).astype(np.int64)
 
 
-def _counterfeit(world: _World, cfg: SimulationConfig) -> None:
+def _counterfeit(world: World, cfg: SimulationConfig) -> None:
     """Operator cells: shared office devices and Wi-Fi, plus rotated personal devices on NAT or VPN."""
     pop, rng, add = world.pop, world.rng, world.ctx.add
     accs = np.flatnonzero(pop.store_kind == COUNTERFEIT)
@@ -212,7 +215,7 @@ def _counterfeit(world: _World, cfg: SimulationConfig) -> None:
         add(accs[cross], dev_ptr[c], wifi_ptr[c], np.full(cross.size, ip[c]), 0.04, forced=True)
 
 
-def _agencies(world: _World) -> None:
+def _agencies(world: World) -> None:
     """Agency offices: many client stores run from the same few PCs, access points and static IP."""
     pop, rng = world.pop, world.rng
     accs = np.flatnonzero(pop.store_kind == AGENCY)
@@ -224,7 +227,7 @@ def _agencies(world: _World) -> None:
     world.personal(accs, 0.25)
 
 
-def _independents(world: _World) -> None:
+def _independents(world: World) -> None:
     """Independent owners: personal environment, and for half of them a shop PC on the shop's Wi-Fi."""
     pop, rng = world.pop, world.rng
     accs = np.flatnonzero(pop.store_kind == INDEPENDENT)
@@ -241,7 +244,7 @@ def _independents(world: _World) -> None:
     _parks(world, accs, phone)
 
 
-def _parks(world: _World, accs: np.ndarray, phone: np.ndarray) -> None:
+def _parks(world: World, accs: np.ndarray, phone: np.ndarray) -> None:
     """E-commerce parks: unrelated small sellers renting desks in one building share its Wi-Fi and static IP
     range, and some share the park's shipping-station PC, an honest look-alike of an operator's office."""
     rng = world.rng
@@ -260,7 +263,7 @@ def _parks(world: _World, accs: np.ndarray, phone: np.ndarray) -> None:
     world.ctx.add(tenants[station], pcs[park[station]], net[park[station]], net[park[station]], 0.1)
 
 
-def _farms(world: _World) -> None:
+def _farms(world: World) -> None:
     """Review farms: phone racks on one access point, plus carrier data and VPN exits."""
     pop, rng = world.pop, world.rng
     accs = np.flatnonzero(pop.acc_role == ROLE_FARM)
@@ -326,11 +329,25 @@ def _ip_column(rng: np.random.Generator, layout: NetworkLayout, ip_net: np.ndarr
 
 
 def build_logins(
-    rng: np.random.Generator, pop: Population, cfg: SimulationConfig, acc_ids: pa.Array, salt: int
-) -> pa.Table:
-    """Contexts for every population, then ~``SELLER_LOGINS_MEAN`` logins per seller, fewer per buyer."""
-    world = _World(rng, pop)
-    _counterfeit(world, cfg)
+    rng: np.random.Generator,
+    pop: Population,
+    cfg: SimulationConfig,
+    acc_ids: pa.Array,
+    salt: int,
+    evasion_rng: np.random.Generator | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """Contexts for every population, then ~``SELLER_LOGINS_MEAN`` logins per seller, fewer per buyer.
+
+    With ``antidetect_profiles`` the counterfeit contexts come from :func:`.evasion.antidetect`, drawn from
+    ``evasion_rng``. Returns the ``logins`` table and the residential-proxy exits as hub rows (``hub_id``,
+    ``kind``, ``field``, ``value``; empty without the tactic).
+    """
+    world = World(rng, pop)
+    exits = np.zeros(0, dtype=np.int64)
+    if cfg.antidetect_profiles and evasion_rng is not None:
+        exits = antidetect(world, cfg, evasion_rng)
+    else:
+        _counterfeit(world, cfg)
     _agencies(world)
     _independents(world)
     _farms(world)
@@ -342,6 +359,9 @@ def build_logins(
     login_acc = np.repeat(np.arange(pop.n_accounts), counts)
     pick = _choose_contexts(rng, ctx, login_acc, pop.n_accounts)
     lo = np.maximum(pop.acc_created, WINDOW_START_US)
+    lo[: pop.n_stores] = np.maximum(
+        lo[: pop.n_stores], pop.store_bought
+    )  # a bought store's operator from its purchase
     closed = np.full(pop.n_accounts, WINDOW_END_US)
     closed[: pop.n_stores] = np.where(
         pop.store_closed >= 0, pop.store_closed + 30 * US_PER_DAY, WINDOW_END_US
@@ -354,7 +374,7 @@ def build_logins(
     login_acc, pick, ts = login_acc[order], pick[order], ts[order]
     dev = ctx["dev"][pick]
     wifi = ctx["wifi"][pick]
-    return pa.table(
+    logins = pa.table(
         {
             "account_id": take_strings(acc_ids, login_acc),
             "ts": pa.array(ts, type=pa.timestamp("us", tz="UTC")),
@@ -364,3 +384,4 @@ def build_logins(
             "user_agent": take_strings(USER_AGENTS, layout.dev_ua[dev]),
         }
     )
+    return logins, exit_hubs(layout, exits)

@@ -3,7 +3,8 @@
 ``simulate`` runs the generators in dependency order (population, environment, catalogue, orders and
 reviews, logistics, money, customs, labels), each from its own child random stream, so that a change in one
 generator does not reshuffle the others and the same ``(n_stores, seed, difficulty)`` always produces
-identical tables.
+identical tables. The tactics of the ``adversarial`` preset draw from child streams of their own
+(:data:`TACTIC_STREAMS`), so the older presets' tables stay byte-identical.
 """
 
 from __future__ import annotations
@@ -20,24 +21,43 @@ import pyarrow.parquet as pq
 
 from marketguard.contract.spec import LOAD_ORDER
 
+from .acquisitions import buy_stores
 from .catalog import Catalog, build_catalog
 from .catalog_vocab import CATEGORIES, TEMPLATES
 from .commerce import finalize_orders, genuine_orders, orders_table
-from .config import DIFFICULTIES, SimulationConfig
+from .config import DIFFICULTIES, US_PER_DAY, SimulationConfig
 from .customs import build_declarations
 from .environment import build_logins
+from .fulfilment import contract_3pl, warehouse_hubs
 from .geography import region_names
 from .ids import decimal_ids, hash_ids, mix64, take_strings
 from .labels import build_labels
 from .logistics import build_shipments, build_sites
 from .money import build_transfers
-from .population import OPERATOR_KINDS, ROLES, Population, build_population
+from .population import COUNTERFEIT, OPERATOR_KINDS, ROLES, Population, build_population
 from .reviews import build_reviews, farm_work
 
 __all__ = ["MIN_STORES", "Marketplace", "simulate", "write_marketplace"]
 
 log = logging.getLogger(__name__)
+_TS = pa.timestamp("us", tz="UTC")
+#: An account created at least this long before its store's operator started is an aged one: the shortest lead of
+#: an aged or bought account (a year), far beyond a fresh one's (days).
+AGED_DAYS = 365
 MIN_STORES = 100
+#: Child random streams: the first twelve are the original generators' (``0..11``, 11 unused); each tactic added
+#: later draws from a stream of its own, so adding one never reshuffles what the others generate. Spawning more
+#: children leaves the first ones unchanged, so later tactics take the next free numbers.
+N_STREAMS = 32
+TACTIC_STREAMS = {
+    "evasion": 12,
+    "bought_stores": 13,
+    "catalog_copies": 14,
+    "warehouses": 15,
+    "mules": 16,
+    "people": 17,
+    "forwarders": 18,
+}
 
 
 @dataclass
@@ -138,6 +158,14 @@ def _stores_table(rng: np.random.Generator, pop: Population, cat: Catalog, ids: 
 
 
 def _truth_population(pop: Population, ids: _Identifiers) -> dict[str, pa.Table]:
+    """Truth of stores (operator, kind, purchase, aged account) and accounts (operator or farm, role).
+
+    ``bought_at`` is when the operator bought the store (null: it opened it); ``is_aged_account`` says the store's
+    account was created at least a year before its operator started running it (bought or rented accounts,
+    bought stores), hiding the young-account tell.
+    """
+    cf = pop.store_kind == COUNTERFEIT
+    aged = cf & (pop.store_active - pop.acc_created[: pop.n_stores] >= AGED_DAYS * US_PER_DAY)
     farm_ids = decimal_ids("farm_", np.arange(max(pop.n_farms, 1)), 4)
     op_or_farm = pa.concat_arrays([ids.operator, farm_ids])
     code = np.where(
@@ -150,6 +178,8 @@ def _truth_population(pop: Population, ids: _Identifiers) -> dict[str, pa.Table]
                 "is_counterfeit": pa.array(pop.store_kind == 0),
                 "operator_id": ids.operator.take(pa.array(pop.store_op)),
                 "operator_kind": take_strings(OPERATOR_KINDS, pop.store_kind),
+                "bought_at": pa.array(pop.store_bought, mask=pop.store_bought < 0, type=_TS),
+                "is_aged_account": pa.array(aged),
             }
         ),
         "accounts": pa.table(
@@ -196,11 +226,16 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     seed
         Random seed; the same ``(n_stores, seed, difficulty)`` gives identical tables.
     difficulty
-        ``"easy"``, ``"normal"`` or ``"hard"``: how well counterfeit operators camouflage (see
-        :data:`DIFFICULTIES`). Evidence exists at every level; only its strength changes.
+        ``"easy"``, ``"normal"``, ``"hard"`` or ``"adversarial"``: how well counterfeit operators camouflage
+        (see :data:`DIFFICULTIES`). Evidence exists at every level; only its strength and kind change:
+        ``adversarial`` leaves almost no shared environment (anti-detect profiles on residential proxies), so its
+        operators are found through parcels, money pooling, copied catalogues and review farms instead. The
+        older presets' output is pinned: the same ``(n_stores, seed)`` gives the same tables it always did.
     """
     cfg = _check(n_stores, seed, difficulty)
-    streams = [np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(int(seed)).spawn(12)]
+    children = np.random.SeedSequence(int(seed)).spawn(N_STREAMS)
+    streams = [np.random.Generator(np.random.PCG64(s)) for s in children]
+    tactic = {name: streams[i] for name, i in TACTIC_STREAMS.items()}
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -212,11 +247,12 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         clock = now
 
     pop = build_population(streams[0], int(n_stores), cfg)
+    buy_stores(tactic["bought_stores"], pop, cfg)
     ids = _identifiers(streams[1], pop, int(seed))
     lap("population")
-    logins = build_logins(streams[2], pop, cfg, ids.account, ids.salt + 4)
+    logins, exit_hubs = build_logins(streams[2], pop, cfg, ids.account, ids.salt + 4, tactic["evasion"])
     lap("logins")
-    cat = build_catalog(streams[3], pop, cfg, ids.store)
+    cat = build_catalog(streams[3], pop, cfg, ids.store, tactic["bought_stores"], tactic["catalog_copies"])
     lap("catalog")
     genuine = genuine_orders(streams[4], pop, cat)
     work = farm_work(streams[5], pop, cat, cfg, genuine)
@@ -227,13 +263,18 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     lap("orders_reviews")
     order_store = cat.lst_store[orders.listing]
     sites = build_sites(streams[6], pop, ids.operator)
+    contract_3pl(tactic["warehouses"], pop, sites, cfg)
     shipments, site_truth = build_shipments(streams[6], pop, sites, orders, order_store, cfg, ids.phone)
     lap("logistics")
     transfers, parties = build_transfers(
-        streams[7], pop, cfg, order_store, orders.ts, orders.amount, ids.bank, ids.operator
+        *(streams[7], pop, cfg, order_store, orders.ts, orders.amount, ids.bank, ids.operator),
+        mule_rng=tactic["mules"],
+        people_rng=tactic["people"],
     )
     lap("money")
-    declarations, decl_truth = build_declarations(streams[8], pop, cat, sites, cfg, ids.phone, ids.operator)
+    declarations, decl_truth, fwd_hubs = build_declarations(
+        streams[8], pop, cat, sites, cfg, ids.phone, ids.operator, tactic["forwarders"]
+    )
     lap("customs")
     labels = build_labels(
         streams[9],
@@ -257,12 +298,14 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         "declarations": declarations,
         "labels": labels,
     }
+    hubs = [warehouse_hubs(sites, ids.phone), *([fwd_hubs] if fwd_hubs is not None else []), exit_hubs]
     truth = {
         **_truth_population(pop, ids),
         "reviews": review_truth,
         "sites": site_truth,
         "parties": parties,
         "declarations": decl_truth,
+        "hubs": pa.concat_tables(hubs),
     }
     lap("assemble")
     return Marketplace(

@@ -5,13 +5,14 @@ operator's store accounts belong to borrowed identities, so the money is moved o
 collector accounts, sometimes through mule accounts and split into smaller amounts; collectors pay the
 operator's suppliers and withdraw cash. Honest owners pay popular wholesale suppliers (shared by many
 stores), move money to their own personal account or withdraw it; agency clients pay the agency a monthly
-fee, so an agency account receives money from many stores: a fan-in that is not a collector.
+fee, so an agency account receives money from many stores: a fan-in that is not a collector. On ``adversarial``
+the counterfeit money takes two to four layers of batching mules to collectors replaced every few months
+(:mod:`.mules`), and the mules carry honest money like their look-alikes (:mod:`.people`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -19,52 +20,39 @@ import pyarrow.compute as pc
 
 from .config import US_PER_DAY, US_PER_HOUR, WINDOW_END_US, WINDOW_START_US, SimulationConfig
 from .ids import decimal_ids, take_strings
+from .ledger import (
+    CASH,
+    FEE,
+    KINDS,
+    MONTH_US,
+    PAYMENT,
+    PLATFORM,
+    SETTLEMENT,
+    TRANSFER,
+    WITHDRAWAL,
+    Ledger,
+    PartyCodes,
+    Settlements,
+    collector_spending,
+)
+from .mules import forward_through_mules
+from .parties import parties_table
+from .people import honest_people
 from .population import AGENCY, COUNTERFEIT, Population
 
 __all__ = ["build_transfers"]
 
-PLATFORM, CASH = -1, -2
 _WEEK = 7 * US_PER_DAY
-_MONTH_US = 30.44 * US_PER_DAY
-
-
-class _Ledger:
-    """Accumulates transfer rows as integer party codes."""
-
-    def __init__(self) -> None:
-        self.cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ts", "src", "dst", "amount", "kind")}
-
-    def add(
-        self, ts: np.ndarray, src: np.ndarray | int, dst: np.ndarray | int, amount: np.ndarray, kind: int
-    ) -> None:
-        n = ts.size
-        for k, v in (("ts", ts), ("src", src), ("dst", dst), ("amount", np.round(amount, 2)), ("kind", kind)):
-            self.cols[k].append(
-                np.broadcast_to(np.asarray(v), (n,)).astype(np.float64 if k == "amount" else np.int64)
-            )
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.cols.items()}
-
-
-KINDS = ("settlement", "transfer", "withdrawal", "payment", "fee")
-SETTLEMENT, TRANSFER, WITHDRAWAL, PAYMENT, FEE = range(5)
-
-
-class _Settlements(NamedTuple):
-    """Weekly store settlements: which store, when (microseconds) and the net amount paid."""
-
-    store: np.ndarray
-    ts: np.ndarray
-    net: np.ndarray
-
-    def where(self, mask: np.ndarray) -> _Settlements:
-        return _Settlements(self.store[mask], self.ts[mask], self.net[mask])
+_MONTH_US = MONTH_US
+#: First code of the parties added by the later tactics (layered mules, rotating collectors, honest people):
+#: above every range of the older presets (store identities < 3, farm SIMs ~10, phones 20-27, the older money
+#: parties 30-31 times the account count).
+_TACTIC_CODES = 40
 
 
 def _settlements(
     rng: np.random.Generator, store: np.ndarray, ts: np.ndarray, amount: np.ndarray, n_stores: int
-) -> _Settlements:
+) -> Settlements:
     """One settlement per store-week with sales."""
     week = (ts - WINDOW_START_US) // _WEEK
     key, inv = np.unique(store * 60 + week, return_inverse=True)
@@ -72,16 +60,16 @@ def _settlements(
     commission = rng.uniform(0.02, 0.05, n_stores)
     s_store, s_week = key // 60, key % 60
     s_ts = WINDOW_START_US + (s_week + 1) * _WEEK + rng.integers(US_PER_DAY, 3 * US_PER_DAY, key.size)
-    return _Settlements(s_store, s_ts, gross * (1 - commission[s_store]))
+    return Settlements(s_store, s_ts, gross * (1 - commission[s_store]))
 
 
 def _forward(
     rng: np.random.Generator,
-    led: _Ledger,
+    led: Ledger,
     pop: Population,
     cfg: SimulationConfig,
     bank: np.ndarray,
-    settled: _Settlements,
+    settled: Settlements,
     base: int,
 ) -> None:
     """Counterfeit settlements forwarded to collectors, through 0-2 mules, sometimes split."""
@@ -110,52 +98,16 @@ def _forward(
     cum = np.cumsum(delay)
     ts = s_ts[rows[chain]] + cum - (cum[start] - delay[start])
     amount = s_net[rows[chain]] * frac[chain] * rng.uniform(0.97, 1.0, chain.size) * 0.995**step
-    led.add(ts, src, dst, amount, TRANSFER)
-    _collector_spending(rng, led, n_ops, op[chain][last], dst[last], ts[last], amount[last], base)
-
-
-def _collector_spending(
-    rng: np.random.Generator,
-    led: _Ledger,
-    n_ops: int,
-    op: np.ndarray,
-    collector: np.ndarray,
-    ts: np.ndarray,
-    amount: np.ndarray,
-    base: int,
-) -> None:
-    """Each month a collector pays 1-3 of its operator's suppliers and withdraws part of the rest."""
-    month = ((ts - WINDOW_START_US) / _MONTH_US).astype(np.int64)
-    key, inv = np.unique(collector * 16 + month, return_inverse=True)
-    total = np.bincount(inv, weights=amount)
-    k_op = np.zeros(key.size, dtype=np.int64)
-    k_op[inv] = op
-    k_col, k_month = key // 16, key % 16
-    pay_ts = (
-        WINDOW_START_US
-        + ((k_month + 1) * _MONTH_US).astype(np.int64)
-        + rng.integers(0, 5 * US_PER_DAY, key.size)
-    )
-    n_sup = 1 + rng.integers(0, 3, n_ops)
-    for j in range(3):
-        has = n_sup[k_op] > j
-        sup = base + 6 * n_ops + k_op[has] * 3 + j
-        led.add(
-            pay_ts[has] + j * US_PER_HOUR,
-            k_col[has],
-            sup,
-            total[has] * rng.uniform(0.12, 0.25, int(has.sum())),
-            PAYMENT,
-        )
-    led.add(pay_ts + 6 * US_PER_HOUR, k_col, CASH, total * rng.uniform(0.1, 0.3, key.size), WITHDRAWAL)
+    led.add(ts, src, dst, amount, TRANSFER, op[chain], step + 1)
+    collector_spending(rng, led, n_ops, op[chain][last], dst[last], ts[last], amount[last], base)
 
 
 def _honest_spending(
     rng: np.random.Generator,
-    led: _Ledger,
+    led: Ledger,
     pop: Population,
     bank: np.ndarray,
-    settled: _Settlements,
+    settled: Settlements,
     base: int,
     n_hsup: int,
 ) -> None:
@@ -206,11 +158,11 @@ def _honest_spending(
 
 def _honest_sweeps(
     rng: np.random.Generator,
-    led: _Ledger,
+    led: Ledger,
     pop: Population,
     cfg: SimulationConfig,
     bank: np.ndarray,
-    settled: _Settlements,
+    settled: Settlements,
     base: int,
     n_hsup: int,
 ) -> None:
@@ -236,16 +188,34 @@ def build_transfers(
     order_amount: np.ndarray,
     bank_text: Callable[[np.ndarray], pa.Array],
     op_ids: pa.Array,
+    mule_rng: np.random.Generator | None = None,
+    people_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The ``transfers`` table (ordered by time) and the ``parties`` ground truth."""
-    led = _Ledger()
+    """The ``transfers`` table (ordered by time) and the ``parties`` ground truth (:mod:`.parties`).
+
+    With ``mule_layers`` the counterfeit money takes the layered route of :mod:`.mules` (drawn from
+    ``mule_rng``) and the mules and their look-alikes carry honest money (:mod:`.people`, ``people_rng``).
+    """
+    led = Ledger()
     base = 30 * pop.n_accounts
     n_hsup = max(10, pop.n_stores // 500)
     bank = pop.acc_identity[: pop.n_stores]
     settled = _settlements(rng, order_store, order_ts, order_amount, pop.n_stores)
     led.add(settled.ts, PLATFORM, bank[settled.store], settled.net, SETTLEMENT)
-    cf = pop.store_kind[settled.store] == COUNTERFEIT
-    _forward(rng, led, pop, cfg, bank, settled.where(cf), base)
+    # a bought store's settlements before its purchase were its previous owner's honest money
+    cf = (pop.store_kind[settled.store] == COUNTERFEIT) & (settled.ts >= pop.store_active[settled.store])
+    registry = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if cfg.mule_layers[1] > 0 and mule_rng is not None and people_rng is not None:
+        codes = PartyCodes(_TACTIC_CODES * pop.n_accounts)
+        made = forward_through_mules(mule_rng, led, pop, cfg, bank, settled.where(cf), base, codes)
+        honest_people(people_rng, led, made.mule, codes)
+        registry = (
+            np.concatenate([made.collector, made.mule]),
+            np.concatenate([made.collector_op, made.mule_op]),
+            np.repeat([0, 1], [made.collector.size, made.mule.size]),
+        )
+    else:
+        _forward(rng, led, pop, cfg, bank, settled.where(cf), base)
     _honest_spending(rng, led, pop, bank, settled.where(~cf), base, n_hsup)
     _honest_sweeps(rng, led, pop, cfg, bank, settled.where(~cf), base, n_hsup)
     a = led.arrays()
@@ -264,28 +234,10 @@ def build_transfers(
             "kind": take_strings(KINDS, a["kind"]),
         }
     )
-    return table, _parties(pop, a["dst"], base, bank_text, op_ids)
+    return table, parties_table(a, base, pop.op_kind.size, registry, bank_text, op_ids)
 
 
 def _party_text(codes: np.ndarray, bank_text: Callable[[np.ndarray], pa.Array]) -> pa.ChunkedArray:
     text = pa.chunked_array([bank_text(np.maximum(codes, 0))])
     text = pc.if_else(pa.chunked_array([pa.array(codes == PLATFORM)]), pa.scalar("PLATFORM"), text)
     return pc.if_else(pa.chunked_array([pa.array(codes == CASH)]), pa.scalar("CASH"), text)
-
-
-def _parties(
-    pop: Population, dst: np.ndarray, base: int, bank_text: Callable[[np.ndarray], pa.Array], op_ids: pa.Array
-) -> pa.Table:
-    """Collectors, mules and suppliers of counterfeit operators that actually received money."""
-    n_ops = pop.op_kind.size
-    codes = np.unique(dst[(dst >= base) & (dst < base + 9 * n_ops)])
-    rel = codes - base
-    role = np.select([rel < 2 * n_ops, rel < 6 * n_ops], [0, 1], 2)
-    op = np.select([role == 0, role == 1], [rel // 2, (rel - 2 * n_ops) // 4], (rel - 6 * n_ops) // 3)
-    return pa.table(
-        {
-            "party": bank_text(codes),
-            "operator_id": op_ids.take(pa.array(op)),
-            "role": take_strings(("collector", "mule", "supplier"), role).combine_chunks(),
-        }
-    )

@@ -9,7 +9,7 @@ under the same identity). Buyers and farm accounts complete the account populati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,13 @@ class Population:
     acc_farm: np.ndarray
     farm_ptr: np.ndarray
     op_farms: list[np.ndarray]
+    #: When the current operator bought the store (-1: it opened the store itself); see :mod:`.acquisitions`.
+    store_bought: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def store_active(self) -> np.ndarray:
+        """When each store's current operator started running it: the purchase of a bought store, else its opening."""
+        return np.where(self.store_bought >= 0, self.store_bought, self.store_opened)
 
     @property
     def n_accounts(self) -> int:
@@ -283,4 +290,6 @@ def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationCon
     st = _stores(rng, n_stores, cfg)
     acc = _accounts(rng, st)
     del st["created"], st["identity"]
-    return Population(n_stores=n_stores, **st, **acc)
+    pop = Population(n_stores=n_stores, **st, **acc)
+    pop.store_bought = np.full(n_stores, -1, dtype=np.int64)
+    return pop

@@ -65,7 +65,7 @@ def _campaigns(
     op = pop.store_op[store]
     farm = np.where(rng.random(store.size) < 0.5, first_farm[op], second_farm[op])
     farm = np.where(farm < 0, rng.integers(0, pop.n_farms, store.size), farm)
-    opened = np.maximum(pop.store_opened[store], WINDOW_START_US - 7 * US_PER_DAY) + 7 * US_PER_DAY
+    opened = np.maximum(pop.store_active[store], WINDOW_START_US - 7 * US_PER_DAY) + 7 * US_PER_DAY
     closed = pop.store_closed[store]
     hi = np.where(closed >= 0, closed, WINDOW_END_US) - 2 * US_PER_DAY
     is_first = np.r_[True, store[1:] != store[:-1]]

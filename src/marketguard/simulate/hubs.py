@@ -1,0 +1,45 @@
+"""Hubs of the ground truth (``truth/hubs``): identifiers that honest and counterfeit sellers share by design.
+
+A hub is a third party serving many unrelated sellers: a 3PL warehouse (its address and sender phones on parcels),
+a freight forwarder (its desk phone and warehouse address on declarations), a residential-proxy exit (a
+household's home IP in logins). Linking through a hub merges strangers; the truth lists every identifier of
+every hub, one row each, so that an evaluation can tell a merge through a hub from a real link.
+
+Columns: ``hub_id`` (``3pl_0003`` as in ``truth/sites``, ``fwd_0001``, ``exit_000042``), ``kind``
+(``3pl_warehouse``, ``freight_forwarder``, ``proxy_exit``), ``field`` (the contract column the identifier
+appears in, one of :data:`HUB_FIELDS`) and ``value`` (the identifier as written there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from .ids import take_strings
+
+__all__ = ["HUB_FIELDS", "hub_rows"]
+
+#: Contract columns in which a hub's identifiers appear.
+HUB_FIELDS = (
+    "shipments.origin_address",
+    "shipments.sender_phone",
+    "declarations.exporter_address",
+    "declarations.exporter_phone",
+    "logins.ip",
+)
+
+
+def hub_rows(
+    hub: pa.Array | pa.ChunkedArray, kind: str, field: str, value: pa.Array | pa.ChunkedArray
+) -> pa.Table:
+    """Rows of ``truth/hubs``: one per identifier of a hub."""
+    assert field in HUB_FIELDS, field
+    zeros = np.zeros(len(value), dtype=np.int64)
+    return pa.table(
+        {
+            "hub_id": hub,
+            "kind": take_strings([kind], zeros).combine_chunks(),
+            "field": take_strings([field], zeros).combine_chunks(),
+            "value": value,
+        }
+    )
