@@ -156,20 +156,24 @@ def test_engagement_scales_the_evidence(tmp_path) -> None:
         assert sorted(default.assignments_.column("account_id").to_pylist()) == ["A1", "A2", "A6"]
 
 
-def test_an_ip_network_adds_nothing_to_an_exact_ip_inside_it(tmp_path) -> None:
-    """A1/A2 share one exact address (so its /24 too): 0.5, not 1 - 0.5 x 0.75. A3/A4 share only the /24."""
+def test_what_two_accounts_share_in_one_ip_network_counts_once(tmp_path) -> None:
+    """A1/A2 share one exact address (so its /24 too): the address's 0.45, not 1 - 0.55 x 0.75. A3/A4 share
+    only the /24 (two addresses of one provider's pool): 0.25. A5/A6 share two addresses of one network: the
+    stronger one, not both."""
     logins = [("A1", "198.51.100.7"), ("A2", "198.51.100.7"), ("A3", "203.0.113.1"), ("A4", "203.0.113.2")]
+    logins += [("A5", "192.0.2.1"), ("A5", "192.0.2.2"), ("A6", "192.0.2.1"), ("A6", "192.0.2.2")]
+    owners = [f"A{i}" for i in range(1, 7)]
     data = {
-        "accounts": {"account_id": ["A1", "A2", "A3", "A4"], "created_at": ["2025-01-01"] * 4},
+        "accounts": {"account_id": owners, "created_at": ["2025-01-01"] * 6},
         "stores": {
-            "store_id": ["S1", "S2", "S3", "S4"],
-            "account_id": ["A1", "A2", "A3", "A4"],
-            "opened_at": ["2025-02-01"] * 4,
-            "template": ["basic"] * 4,
+            "store_id": [f"S{i}" for i in range(1, 7)],
+            "account_id": owners,
+            "opened_at": ["2025-02-01"] * 6,
+            "template": ["basic"] * 6,
         },
         "logins": {
             "account_id": [a for a, _ in logins],
-            "ts": ["2025-02-02T00:00:00Z"] * 4,
+            "ts": ["2025-02-02T00:00:00Z"] * len(logins),
             "ip": [ip for _, ip in logins],
             "device_id": [f"d-{a}" for a, _ in logins],
         },
@@ -181,6 +185,7 @@ def test_an_ip_network_adds_nothing_to_an_exact_ip_inside_it(tmp_path) -> None:
             "SELECT account_a, account_b, round(strength, 9) AS s FROM pair_strength ORDER BY account_a", "t"
         ).to_pylist()
     assert strengths == [
-        {"account_a": "A1", "account_b": "A2", "s": 0.5},
+        {"account_a": "A1", "account_b": "A2", "s": 0.45},
         {"account_a": "A3", "account_b": "A4", "s": 0.25},
+        {"account_a": "A5", "account_b": "A6", "s": 0.45},
     ]
