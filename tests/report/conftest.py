@@ -3,7 +3,8 @@
 Network N-A1: accounts A1, A2, A3 own stores S1, S2, S3 and share device dev1 (all three), a Wi-Fi router (A1,
 A2) and a phone whose value needs HTML escaping (A2, A3). Network N-B7: accounts B1, B2 sharing an IP, one store.
 Store S5 belongs to no network. N-A1 has three sites (one without coordinates), three money parties (one of them
-its own account A2) and revenue in 2025-01, 2025-03 and 2025-04; the data's last month is 2025-06 (N-B7).
+its own account A2; the collector paid straight or through A2, the supplier by the collector; A2's row
+predates the chain columns) and revenue in 2025-01, 2025-03 and 2025-04; the data's last month is 2025-06 (N-B7).
 """
 
 from __future__ import annotations
@@ -109,7 +110,10 @@ def _site(
     }
 
 
-def _party(rank: int, party: str, role: str, hops: int, amount: float, share: float) -> dict[str, Any]:
+def _party(
+    rank: int, party: str, role: str, hops: int, amount: float, share: float, **chain: Any
+) -> dict[str, Any]:
+    """A money row; ``chain`` sets the chain columns (via, longest_hops, median_delay_days, active_share)."""
     return {
         "network_id": "N-A1",
         "party": party,
@@ -122,6 +126,7 @@ def _party(rank: int, party: str, role: str, hops: int, amount: float, share: fl
         "first_seen": ts("2025-02-01"),
         "last_seen": ts("2025-05-01"),
         "reasons": [f"receives {share:.0%} of the settlements"],
+        **chain,
     }
 
 
@@ -171,8 +176,21 @@ TABLES: dict[str, Rows] = {
         _site(3, "SITE-3", "Unknown depot", None, None, 1, 0.0834),
     ],
     "money": [
-        _party(3, "SUPPLIER-77", "supplier", 2, 200.0, 0.1333),
-        _party(1, "BANK-COLLECT-1", "collector", 1, 1000.0, 0.6667),
+        _party(
+            3, "SUPPLIER-77", "supplier", 2, 200.0, 0.1333, via=["BANK-COLLECT-1"], median_delay_days=20.0
+        ),
+        _party(
+            1,
+            "BANK-COLLECT-1",
+            "collector",
+            1,
+            1000.0,
+            0.6667,
+            via=[],
+            longest_hops=2,
+            active_share=0.9,
+            median_delay_days=0.4,
+        ),
         _party(2, "A2", "mule", 1, 300.0, 0.2),
     ],
     "declaration_scores": [

@@ -114,6 +114,18 @@ def test_sites_and_money_come_in_rank_order(results: Path) -> None:
     assert case["notes"] == []
 
 
+def test_the_money_chain_runs_from_the_store_accounts_to_the_collector_and_its_supplier(
+    results: Path,
+) -> None:
+    chain = build_case(results, "N-A1")["money_chain"]
+    assert [(step["party"], step["role"], step["hops"]) for step in chain] == [
+        (None, "store accounts", 0),
+        ("BANK-COLLECT-1", "collector", 1),
+        ("SUPPLIER-77", "supplier", 2),
+    ]
+    assert chain[2]["median_delay_days"] == 20.0
+
+
 def test_scan_facts_come_from_the_manifest(results: Path) -> None:
     scan = build_case(results, "N-A1")["scan"]
     assert (scan["engine"], scan["version"], scan["dataset"], scan["seconds"]) == (

@@ -45,19 +45,29 @@ def test_graphml_nodes_edges_and_keys(results: Path, tmp_path: Path) -> None:
         "owns": 3,
         "ships_from": 3,
         "pays": 3,
+        "forwards": 1,  # the collector pays the supplier
     }
     ids = {n.get("id") for n in nodes}
     assert {"account:A2", "artifact:device:dev1", "site:SITE-1", "party:BANK-COLLECT-1"} <= ids
     assert "party:A2" not in ids
     pays = [e for e in edges if _data(e)["e_type"] == "pays" and e.get("target") == "account:A2"]
     assert len(pays) == 1 and _data(pays[0])["e_amount"] == "300.0" and _data(pays[0])["e_hops"] == "1"
+    forwards = [e for e in edges if _data(e)["e_type"] == "forwards"]
+    assert [(e.get("source"), e.get("target")) for e in forwards] == [
+        ("party:BANK-COLLECT-1", "party:SUPPLIER-77")
+    ]
+    supplier = [e for e in edges if _data(e)["e_type"] == "pays" and e.get("target") == "party:SUPPLIER-77"]
+    assert (_data(supplier[0])["e_via"], _data(supplier[0])["e_median_delay_days"]) == (
+        "BANK-COLLECT-1",
+        "20.0",
+    )
 
 
 def test_graphml_loads_in_networkx_with_typed_attributes(results: Path, tmp_path: Path) -> None:
     out = tmp_path / "case.graphml"
     write_graphml(results, "N-A1", out)
     graph = nx.read_graphml(out)
-    assert (graph.number_of_nodes(), graph.number_of_edges()) == (15, 19)
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (15, 20)
     uses = [d for _, _, d in graph.edges(data=True) if d["type"] == "uses"]
     assert all(isinstance(d["weight"], float) and isinstance(d["n_events"], int) for d in uses)
     assert sorted(d["n_events"] for d in uses if d["kind"] == "device") == [6, 6, 8]

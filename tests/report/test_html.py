@@ -71,12 +71,27 @@ def test_summary_stores_sites_and_money_tables(results: Path) -> None:
         ["3", "Unknown depot", "1", "8%", "90%"],
     ]
     assert [r[:6] for r in _rows(html, "money")] == [
-        ["1", "BANK-COLLECT-1", "collector", "1", "1,000", "67%"],
+        ["1", "BANK-COLLECT-1", "collector", "1–2", "1,000", "67%"],
         ["2", "A2", "mule", "1", "300", "20%"],
         ["3", "SUPPLIER-77", "supplier", "2", "200", "13%"],
     ]
     assert "1 site(s) without coordinates are not on the map" in html
     assert "/data/tiny-market" in html and "duckdb" in html
+
+
+def test_money_shows_the_chain_with_its_accounts_delays_and_spans(results: Path) -> None:
+    html = render_html(build_case(results, "N-A1"))
+    assert [r[7:10] for r in _rows(html, "money")] == [
+        ["direct", "same day", "2025-02-01 to 2025-05-01 (90%)"],
+        ["—", "—", "2025-02-01 to 2025-05-01"],  # a row from before the chain columns
+        ["BANK-COLLECT-1", "20 d", "2025-02-01 to 2025-05-01"],
+    ]
+    assert (
+        escape(
+            "store accounts → BANK-COLLECT-1 (collector, 1k, 1 hop, same day) → SUPPLIER-77 (supplier, 200, 2 hops, 20 d)"
+        )
+        in html
+    )
 
 
 def test_data_text_is_escaped(results: Path) -> None:

@@ -36,11 +36,11 @@ def by_party(result: pa.Table) -> dict[str, dict]:
     return {row["party"]: row for row in result.to_pylist()}
 
 
-# Two store accounts s1, s2 forward their settlements through mule m (which also held 100 of clean money) to
-# collector c; c pays supplier p twice. Haircut arithmetic, by hand:
-#   m: 100 clean; +300 from s1; pays 180 -> carries 180/400 * 300 = 135 of s1; pays 120 -> 120/220 * 165 = 90
-#   m: +200 from s2 (holds 75 of s1, 200 of s2 in 300); pays 200 -> 50 of s1 + 133.33 of s2
-#   c: 408.33 of network money in 500; pays p 100 -> 81.67, then 100 of 400 -> 81.67
+# Two store accounts s1, s2 forward their settlements through mule m (which holds 100 of its own money) to
+# collector c; c pays supplier p twice. By hand, lot by lot:
+#   m forwards s1's 300 in two pieces an hour apart (180 + 120): one payment, matched to the lot it sums;
+#   then s2's 200 whole. m's own 100 stays with m: c gets 300 of s1 and 200 of s2, two hops away.
+#   c pays p 100 (no lot of 100, no own money: its oldest lot, the 180 of s1), then 100 more (80 + 20 of s1).
 MULE_LEDGER = ledger(
     (0.0, "PLATFORM", "s1", 300, "settlement"),
     (0.0, "PLATFORM", "s2", 200, "settlement"),
@@ -60,25 +60,25 @@ def test_output_has_the_results_contract_schema() -> None:
     assert result.schema == RESULT_SCHEMAS["money"]
 
 
-def test_a_split_through_a_mule_reaches_the_collector_in_proportion_two_hops_away() -> None:
+def test_a_split_through_a_mule_reaches_the_collector_whole_two_hops_away() -> None:
     result = follow_money(MULE_LEDGER, seeds("N1", "s1", "s2"))
     rows = by_party(result)
     assert result.column("party").to_pylist() == ["c", "p", "m"]  # seeds are not output
     assert result.column("rank").to_pylist() == [1, 2, 3]
-    assert [rows[p]["role"] for p in "cpm"] == ["collector", "supplier", "other"]
+    assert [rows[p]["role"] for p in "cpm"] == ["collector", "supplier", "mule"]
     assert [rows[p]["hops"] for p in "cpm"] == [2, 3, 1]
-    assert rows["c"]["amount"] == pytest.approx(135 + 90 + 50 + 400 / 3)
-    assert rows["c"]["share"] == pytest.approx((135 + 90 + 50 + 400 / 3) / 500)
-    assert rows["m"]["amount"] == pytest.approx(500)
-    assert rows["p"]["amount"] == pytest.approx(2 * 1225 / 15)
+    assert [rows[p]["amount"] for p in "cpm"] == pytest.approx([500, 200, 500])
+    assert [rows[p]["share"] for p in "cpm"] == pytest.approx([1.0, 0.4, 1.0])
     assert [rows[p]["n_transfers"] for p in "cpm"] == [3, 2, 2]
+    assert [rows[p]["via"] for p in "cpm"] == [["m"], ["m", "c"], []]
     assert rows["c"]["first_seen"] == START + timedelta(days=1.125)
     assert rows["p"]["last_seen"] == START + timedelta(days=60)
     assert any("a pass-through (mule)" in r for r in rows["m"]["reasons"])
     assert "where the money pools" in rows["c"]["reasons"][-1]
     assert "receives from nobody else in the network" in rows["p"]["reasons"][-1]
     assert rows["c"]["reasons"][0].startswith(
-        "received 408 (82% of what left the network's 2 store accounts)"
+        "received 500 (100% of what left the network's 2 store accounts) from 2 of them (2 of them only through "
+        "other accounts), 3 transfers, 2 hops away"
     )
 
 
@@ -89,21 +89,21 @@ def test_max_hops_stops_the_trail() -> None:
     assert sorted(by_party(follow_money(MULE_LEDGER, seeds("N1", "s1", "s2"), max_hops=1))) == ["m"]
 
 
-def test_a_transfer_made_before_the_network_money_arrived_carries_none() -> None:
+def test_an_accounts_own_money_is_spent_before_the_networks() -> None:
     transfers = ledger(
         (0.0, "outsider", "x", 100),
-        (1.0, "x", "early", 50),  # before the network's money: clean
+        (1.0, "x", "early", 50),  # before the network's money: x's own
         (2.0, "s1", "x", 100),
-        (20.0, "x", "late", 75),  # 75 of 150, of which 100 is the network's: carries 50
+        (20.0, "x", "late", 75),  # x's last 50 of its own, then 25 of the network's
     )
     rows = by_party(follow_money(transfers, seeds("N1", "s1")))
     assert sorted(rows) == ["late", "x"]
     assert rows["x"]["amount"] == pytest.approx(100.0)
     assert rows["x"]["hops"] == 1
-    assert rows["late"]["amount"] == pytest.approx(50.0)
-    assert rows["late"]["share"] == pytest.approx(0.5)
+    assert rows["late"]["amount"] == pytest.approx(25.0)
+    assert rows["late"]["share"] == pytest.approx(0.25)
     assert rows["late"]["hops"] == 2
-    assert rows["x"]["role"] == "other"  # one store account: nothing pools
+    assert rows["x"]["role"] == "other"  # one store account, paid straight: nothing pools
     assert "single store account" in rows["x"]["reasons"][-1]
 
 
@@ -122,14 +122,14 @@ def shared_ledger(n_unrelated: int) -> pa.Table:
 def test_a_wholesaler_shared_by_many_stores_is_not_a_collector() -> None:
     alone = by_party(follow_money(shared_ledger(0), seeds("N1", "a1", "a2")))
     assert alone["w"]["role"] == "collector"  # the same flow, exclusive to the network, is a pool
+    assert alone["factory"]["amount"] == pytest.approx(100.0)
     rows = by_party(follow_money(shared_ledger(12), seeds("N1", "a1", "a2")))
     assert rows["w"]["role"] == "other"
     assert rows["w"]["amount"] == pytest.approx(3600.0)
     assert (
         "also receives from 12 unrelated store accounts: a shared wholesale supplier" in rows["w"]["reasons"]
     )
-    assert rows["factory"]["role"] == "other"
-    assert rows["factory"]["amount"] == pytest.approx(100 * 3600 / (14 * 1800))
+    assert "factory" not in rows  # w pays its factory from its other customers' money first
 
 
 def test_money_is_not_followed_past_a_hub_of_many_stores() -> None:
@@ -148,10 +148,11 @@ def test_each_network_gets_its_own_trail() -> None:
     both = pa.concat_tables([seeds("N1", "s1", "s2"), seeds("N2", "s2")])
     result = follow_money(MULE_LEDGER, both)
     n2 = {r["party"]: r for r in result.to_pylist() if r["network_id"] == "N2"}
-    assert sorted(n2) == ["c", "m", "p"]
+    assert sorted(n2) == ["c", "m"]  # p was paid out of s1's money
     assert n2["m"]["amount"] == pytest.approx(200.0)
-    assert n2["c"]["amount"] == pytest.approx(400 / 3)
-    assert n2["c"]["role"] == "other"  # one store account: no pooling to see
+    assert n2["c"]["amount"] == pytest.approx(200.0)
+    # one store account, but through a mule: layering, not an owner's sweep
+    assert n2["c"]["role"] == "collector"
 
 
 def test_same_input_in_another_order_gives_the_same_output() -> None:

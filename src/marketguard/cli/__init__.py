@@ -104,9 +104,10 @@ def validate(dataset: Path, out: Path | None, engine: str, debug: bool, **contra
 @click.option(
     "--max-money-hops",
     type=click.IntRange(1, 10),
-    default=3,
+    default=6,
     show_default=True,
-    help="How many transfers away from a network's store accounts its money is followed.",
+    help="How many transfers away from a network's store accounts its money is followed "
+    "(six: up to four mules, the collector, its supplier).",
 )
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
 @click.option(

@@ -1,18 +1,16 @@
-"""Compiled passes over a ledger (transfers in time order, parties as integer codes) for the money trail.
+"""How much of what a party receives it pays on within a window: one compiled pass over the ledger (transfers
+grouped by party, in time order), which tells mules (pass-throughs) from the accounts where money stays.
 
-``propagate_taint`` replays the ledger with proportional ("haircut") taint from seed accounts, ``fifo_passed``
-measures how much of what a party receives it pays on within a window. Both are single numba passes: the ledger
-has millions of transfers and Python loops over them would take minutes.
+A numba pass: the ledger has millions of transfers and Python loops over them would take minutes. The money
+itself is followed lot by lot in :mod:`marketguard.graph.lots`.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import types
-from numba.typed import Dict
 
-__all__ = ["fifo_passed", "propagate_taint"]
+__all__ = ["fifo_passed"]
 
 
 @numba.njit(cache=True)
@@ -47,71 +45,3 @@ def fifo_passed(in_ptr, in_ts, in_amt, out_ptr, out_ts, out_amt, window, end):
             before += in_amt[i]
         passed[p] = gone / seen if seen > 0 else all_gone / total
     return passed
-
-
-@numba.njit(cache=True)
-def grow(a):
-    bigger = np.empty((2 * a.shape[0], a.shape[1]), a.dtype)
-    bigger[: a.shape[0]] = a
-    return bigger
-
-
-@numba.njit(cache=True)
-def propagate_taint(src, dst, amount, seed_of, holds, is_party, threshold, max_hops):
-    """Replay the ledger with haircut taint; returns the carries out of non-seed parties as (transfer, seed,
-    hops, amount). Holdings are linked lists per party (seed, hops, next) found through a hash map."""
-    balance = np.zeros(seed_of.size)
-    head = np.full(seed_of.size, -1, np.int64)
-    index = Dict.empty(key_type=types.int64, value_type=types.int64)
-    pool = np.empty((1024, 3), np.int64)  # seed, hops, next (-2 = unlinked)
-    held = np.empty(1024)
-    rec = np.empty((1024, 3), np.int64)  # transfer, seed, hops
-    rec_amt = np.empty(1024)
-    n_pool, n_rec = 0, 0
-    for t in range(src.size):
-        s, d, a = src[t], dst[t], amount[t]
-        carries = []
-        if seed_of[s] >= 0:
-            carries.append((seed_of[s], 1, a))
-        else:
-            frac = a / max(balance[s], a)
-            prev, j = -1, head[s]
-            while j >= 0:
-                carry = held[j] * frac
-                held[j] -= carry
-                k, h, nxt = pool[j, 0], pool[j, 1], pool[j, 2]
-                if h < max_hops and carry >= threshold[k] and carry > 0 and is_party[d]:
-                    carries.append((k, h + 1, carry))
-                if held[j] <= threshold[k]:  # spent: unlink, keep the entry for its hop count
-                    pool[j, 2] = -2
-                    if prev < 0:
-                        head[s] = nxt
-                    else:
-                        pool[prev, 2] = nxt
-                else:
-                    prev = j
-                j = nxt
-        balance[s] = max(balance[s] - a, 0.0)
-        balance[d] += a
-        for k, h, carry in carries:
-            if seed_of[s] < 0:
-                if n_rec == rec.shape[0]:
-                    rec, rec_amt = grow(rec), grow(rec_amt.reshape(-1, 1)).ravel()
-                rec[n_rec, 0], rec[n_rec, 1], rec[n_rec, 2], rec_amt[n_rec] = t, k, h, carry
-                n_rec += 1
-            if not holds[d]:
-                continue
-            key = k * seed_of.size + d
-            if key in index:
-                j = index[key]
-            else:
-                if n_pool == pool.shape[0]:
-                    pool, held = grow(pool), grow(held.reshape(-1, 1)).ravel()
-                j, n_pool = n_pool, n_pool + 1
-                index[key] = j
-                pool[j, 0], pool[j, 1], pool[j, 2], held[j] = k, h, -2, 0.0
-            held[j] += carry
-            pool[j, 1] = min(pool[j, 1], h)
-            if pool[j, 2] == -2:
-                pool[j, 2], head[d] = head[d], j
-    return rec[:n_rec, 0], rec[:n_rec, 1], rec[:n_rec, 2], rec_amt[:n_rec]

@@ -57,7 +57,7 @@ class ScanConfig:
     memory_limit: str | None = None
     model: str | None = None  # a store risk model saved by ``marketguard train``; None: fit on this data
     revenue_window_days: int = 90
-    max_money_hops: int = 3
+    max_money_hops: int = 6  # follow_money's default: four mule layers, the collector, its supplier
     validation: ValidationSettings = field(default_factory=ValidationSettings)
 
 

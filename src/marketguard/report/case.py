@@ -14,6 +14,7 @@ from typing import Any
 
 from marketguard.pipeline.results import NETWORK_SHARED_WORDS
 from marketguard.report.evidence import artifact_uses, network_accounts, shared_artifacts
+from marketguard.report.money_trail import main_chain
 from marketguard.report.results_dir import ResultsDir, Row, UnknownNetworkError
 from marketguard.sentences import noun
 
@@ -74,6 +75,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
         "stores": [{k: v for k, v in r.items() if k != "network_id"} for r in stores],
         "sites": sites,
         "money": money,
+        "money_chain": main_chain(money),
         "declarations": declarations,
         "notes": notes,
         "scan": _scan_facts(rd.path, manifest),

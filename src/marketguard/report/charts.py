@@ -258,7 +258,11 @@ def _party_row(party: Row, trunk: tuple[float, float], x: float, y: float) -> li
     (tx, ty), (box_w, box_h) = trunk, _PARTY_BOX
     stroke = 1.5 + 16 * max(party.get("share") or 0.0, 0.0)
     detail = f"{party.get('role') or 'party'} · {compact(party['amount'])} · {percent(party.get('share'))}"
-    tip = tooltip(f"{party['party']}: {amount(party['amount'])} at {integer(party.get('hops'))} hop(s)")
+    path = party.get("via")
+    through = f", via {' → '.join(path)}" if path else ""
+    tip = tooltip(
+        f"{party['party']}: {amount(party['amount'])} at {integer(party.get('hops'))} hop(s){through}"
+    )
     return [
         element(
             "path", children=tip, d=f"M{tx:.1f} {ty:.1f}V{y:.1f}H{x:.1f}", class_="flow", stroke_width=stroke
@@ -277,7 +281,8 @@ _PARTY_BOX = (230.0, 40.0)
 def money_flow(money: list[Row], network_id: str) -> str | None:
     """The network at the top left; one row per party (nearest hops first), its box indented by its hops from
     the network's accounts and joined to the network by an elbow as thick as its share of the money traced.
-    Rows never cross: the figure shows how far money travels, not who paid whom in between (unknown here)."""
+    Rows never cross: the figure shows how far money travels; who paid whom in between is in each party's tooltip
+    and the table (``via``)."""
     parties = sorted(money[:MAX_FLOW_PARTIES], key=lambda p: (p.get("hops") or 0, p["rank"] or 0))
     if not parties:
         return None

@@ -2,14 +2,15 @@
 
 Nodes: the network, its accounts, the artifacts they share (``kind:value``), its stores, sites and money
 parties. Edges: ``member`` (network -> account), ``uses`` (account -> artifact: kind, n_events, first/last seen,
-weight), ``owns`` (account -> store), ``ships_from`` (network -> site: parcels, share) and ``pays`` (network ->
-party: amount, hops). A party that is one of the network's accounts or shared bank accounts is that node, not a
+weight), ``owns`` (account -> store), ``ships_from`` (network -> site: parcels, share), ``pays`` (network ->
+party: amount, hops, via) and ``forwards`` (party -> party, along each party's main path). A party that is one of the network's accounts or shared bank accounts is that node, not a
 copy, so money and identity evidence meet in one graph. Every attribute is declared with a typed ``<key>``;
 ``weight`` is set on every edge because Gephi reads it for layouts. Standard library only.
 """
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ KEYS: dict[tuple[str, str], str] = {
             "role": "string",
             "hops": "long",
             "amount": "double",
+            "longest_hops": "long",
+            "active_share": "double",
+            "median_delay_days": "double",
         }.items()
     },
     **{
@@ -58,6 +62,8 @@ KEYS: dict[tuple[str, str], str] = {
             "hops": "long",
             "n_transfers": "long",
             "role": "string",
+            "via": "string",
+            "median_delay_days": "double",
         }.items()
     },
 }
@@ -68,6 +74,7 @@ _DESCRIPTIONS = {
     ("edge", "weight"): "uses: strongest link weight through the artifact; ships_from, pays: share; else 1",
     ("node", "n_sharing"): "accounts of the whole scan sharing the artifact",
     ("node", "n_accounts"): "accounts of this network using the artifact",
+    ("edge", "via"): "pays: accounts between the store accounts and the party on its main path, ' > ' apart",
 }
 
 
@@ -176,6 +183,7 @@ def _trace(b: _Builder, case: dict[str, Any], network: str) -> None:
             share=site["share"],
             weight=site["share"],
         )
+    nodes: dict[str, str] = {}
     for party in case["money"] or []:
         node = next(
             (
@@ -185,6 +193,7 @@ def _trace(b: _Builder, case: dict[str, Any], network: str) -> None:
             ),
             f"party:{party['party']}",
         )
+        nodes[party["party"]] = node
         b.node(
             node,
             type="party",
@@ -194,7 +203,11 @@ def _trace(b: _Builder, case: dict[str, Any], network: str) -> None:
             hops=party["hops"],
             amount=party["amount"],
             share=party["share"],
+            longest_hops=party.get("longest_hops"),
+            active_share=party.get("active_share"),
+            median_delay_days=party.get("median_delay_days"),
         )
+        via = party.get("via")
         b.edge(
             network,
             node,
@@ -204,8 +217,22 @@ def _trace(b: _Builder, case: dict[str, Any], network: str) -> None:
             share=party["share"],
             n_transfers=party["n_transfers"],
             role=party["role"],
+            via=None if via is None else " > ".join(via),
+            median_delay_days=party.get("median_delay_days"),
             weight=party["share"],
         )
+    _chains(b, case["money"] or [], nodes)
+
+
+def _chains(b: _Builder, money: list[dict[str, Any]], nodes: dict[str, str]) -> None:
+    """``forwards`` edges along each party's main path, once per pair of parties the case holds."""
+    seen: set[tuple[str, str]] = set()
+    for party in money:
+        path = [*(party.get("via") or []), party["party"]] if party.get("via") else []
+        for a, c in itertools.pairwise(path):
+            if a in nodes and c in nodes and (a, c) not in seen:
+                seen.add((a, c))
+                b.edge(nodes[a], nodes[c], type="forwards", weight=1.0)
 
 
 def render_graphml(case: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from marketguard.report import formatting as fmt
+from marketguard.report import money_trail as trail
 from marketguard.report.charts import money_flow, revenue_chart, site_map
 from marketguard.report.evidence import KIND_LABELS
 from marketguard.report.graph_drawing import evidence_graph_svg
@@ -190,10 +191,13 @@ def _money(case: dict[str, Any]) -> str:
             fmt.integer(m["rank"]),
             m["party"],
             m["role"] or fmt.DASH,
-            fmt.integer(m["hops"]),
+            trail.hops(m),
             fmt.amount(m["amount"]),
             fmt.percent(m["share"]),
             fmt.integer(m["n_transfers"]),
+            trail.via(m),
+            trail.delay(m),
+            trail.in_use(m),
             _reasons(m["reasons"]),
         ]
         for m in money
@@ -206,9 +210,18 @@ def _money(case: dict[str, Any]) -> str:
         ("Amount", "num"),
         ("Share", "num"),
         ("Transfers", "num"),
+        ("Via", "id"),
+        ("Delay", "num"),
+        ("In use (share then)", ""),
         ("Reasons", ""),
     ]
-    return f'<section id="money"><h2>Money trail</h2>{_figure(money_flow(money, case["network_id"]), caption, "")}{_table(columns, rows)}</section>'
+    chain = case.get("money_chain") or []
+    lead = f'<p class="chain"><strong>Chain:</strong> {escape(trail.chain_text(chain))}</p>' if chain else ""
+    table_caption = (
+        "Via: the accounts between the store accounts and the party on the path that brought it the most; "
+        "Delay: median days from the store accounts; In use: when it received the network's money."
+    )
+    return f'<section id="money"><h2>Money trail</h2>{lead}{_figure(money_flow(money, case["network_id"]), caption, "")}{_table(columns, rows, table_caption)}</section>'
 
 
 def _declarations(case: dict[str, Any]) -> str:
