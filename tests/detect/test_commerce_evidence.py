@@ -183,7 +183,9 @@ def test_customers_are_evidence_only_when_asked_for(tmp_path) -> None:
     assert networks == {}  # the default kinds: the factory alone
     networks, links = _fit(tmp_path, data, kinds=("site", "customer"))
     assert networks == {"A1": "N-A1", "A2": "N-A1"}
-    assert sum(r["kind"] == "customer" for r in links) == 7  # the six farm accounts and B0, who bought at both
+    assert (
+        sum(r["kind"] == "customer" for r in links) == 7
+    )  # the six farm accounts and B0, who bought at both
 
 
 def test_an_unknown_kind_is_refused(tmp_path) -> None:

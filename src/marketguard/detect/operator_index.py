@@ -416,7 +416,7 @@ class OperatorIndex:
                 continue
             weight = self._weight(artifact, users, a, b)
             logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)))
-        total, strongest = 0, {}
+        total, strongest = 0, dict[str, int]()
         for art, log in logs:
             kind, value = _KINDS[self._art_kind[art]], self._art.keys[art][1:]
             net = ip_network(value) if kind == "ip" else value if kind == "ip_net" else None
