@@ -23,11 +23,12 @@ WAREHOUSE = "广东省东莞市长安镇振安路100号"
 def _market(
     listings: list[tuple[str, str, float]],
     shipments: list[tuple[str, str]],
-    transfers: list[tuple[str, str]],
+    transfers: list[tuple],
     buyers: list[tuple[str, str]] = (),
 ) -> dict:
     """``listings``: (store, title, price); ``shipments``: (store, origin); ``transfers``: (from bank, to
-    party); ``buyers``: (store, buyer account). Every store owner has bank account b<i>."""
+    party[, amount, day of March]), 100 on the 5th by default; ``buyers``: (store, buyer account). Every store
+    owner has bank account b<i>."""
     n = len(OWNERS)
     buyer_ids = sorted({b for _, b in buyers} | {"B0"})
     accounts = OWNERS + buyer_ids
@@ -80,10 +81,10 @@ def _market(
         },
         "transfers": {
             "transfer_id": [f"T{i}" for i in range(len(transfers))],
-            "ts": ["2025-03-05T00:00:00Z"] * len(transfers),
-            "from_party": [f for f, _ in transfers],
-            "to_party": [t for _, t in transfers],
-            "amount": [100.0] * len(transfers),
+            "ts": [f"2025-03-{(t[3] if len(t) > 3 else 5):02d}T00:00:00Z" for t in transfers],
+            "from_party": [t[0] for t in transfers],
+            "to_party": [t[1] for t in transfers],
+            "amount": [float(t[2]) if len(t) > 2 else 100.0 for t in transfers],
             "kind": ["transfer"] * len(transfers),
         },
     }
@@ -164,6 +165,38 @@ def test_a_shared_first_mule_and_the_factory_link_and_the_platform_and_cash_do_n
         ("payee", "mule-9"),
         ("site", "shenzhen|fuyongdadao|88"),
     ]
+
+
+#: S1 and S2 pay different first mules, which forward their money less 2% to one collector; S3 pays a third
+#: mule that forwards to another.
+LAYERED = [
+    ("b1", "mule-1", 1000, 2),
+    ("b2", "mule-2", 600, 2),
+    ("b3", "mule-3", 800, 2),
+    ("mule-1", "collector", 980, 4),
+    ("mule-2", "collector", 588, 5),
+    ("mule-3", "collector-2", 784, 5),
+    ("collector", "supplier", 50, 20),
+]
+
+
+def test_a_collector_behind_different_mules_and_the_factory_link_two_stores(tmp_path) -> None:
+    data = _market([], [("S1", FACTORY), ("S2", FACTORY), ("S3", FACTORY)], LAYERED)
+    networks, links = _fit(tmp_path, data)
+    assert networks == {"A1": "N-A1", "A2": "N-A1"}  # S3 shares the factory alone
+    assert [
+        (r["account_a"], r["account_b"], r["kind"], r["artifact"], round(r["weight"], 6)) for r in links
+    ] == [
+        ("A1", "A2", "destination", "collector", round(0.45 * (1 - 1 / 365), 6)),  # reached a day apart
+        ("A1", "A2", "site", "shenzhen|fuyongdadao|88", round(0.4 / (1 + 1 / 3), 6)),
+    ]
+
+
+def test_a_shared_money_destination_alone_never_links(tmp_path) -> None:
+    networks, links = _fit(tmp_path, _market([], [], LAYERED))
+    assert networks == {} and links == []
+    networks, _ = _fit(tmp_path, _market([], [("S1", FACTORY), ("S2", FACTORY)], LAYERED), kinds=("site",))
+    assert networks == {}  # without the destination kind, the factory alone
 
 
 def test_a_warehouse_shipping_for_many_stores_is_a_hub(tmp_path) -> None:

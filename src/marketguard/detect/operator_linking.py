@@ -27,8 +27,10 @@ from marketguard.detect.networks import (
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
+from marketguard.features import trace_inputs
 from marketguard.features.commerce_evidence import (
     customer_uses_sql,
+    destination_uses_sql,
     listing_uses_sql,
     payee_uses_sql,
     site_table,
@@ -51,6 +53,7 @@ from marketguard.features.evidence import (
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.label_propagation import component_labels
+from marketguard.trace.money_destinations import money_destinations
 
 #: Reason code per artifact kind in ``explain``.
 REASON_CODES = {
@@ -66,6 +69,7 @@ REASON_CODES = {
     "customer": "SHARED_CUSTOMER",
     "site": "SHARED_SHIP_FROM_SITE",
     "payee": "SHARED_PAYEE",
+    "destination": "SHARED_MONEY_DESTINATION",
 }
 #: The kinds read from tables beyond accounts, stores and logins, and the tables each needs.
 COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
@@ -73,10 +77,11 @@ COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
     "customer": ("listings",),  # and orders or reviews
     "site": ("shipments", "orders", "listings"),
     "payee": ("transfers",),
+    "destination": ("transfers",),
 }
 #: The kinds read by default. ``customer`` is left out until it weighs shared buyers against their chance
 #: overlap: popular honest stores share regular buyers, and on the simulator it merged honest stores.
-DEFAULT_KINDS = ("listing", "site", "payee")
+DEFAULT_KINDS = ("listing", "site", "payee", "destination")
 
 
 class OperatorLinker(Detector):
@@ -194,6 +199,15 @@ class OperatorLinker(Detector):
             parts["customer"] = customer_uses_sql(tables.has("orders"), tables.has("reviews"))
         if "payee" in self.kinds_:
             parts["payee"] = payee_uses_sql()
+        if "destination" in self.kinds_:
+            transfers = tables.fetch(trace_inputs.TRANSFERS, "transfers (money destinations)")
+            owners = tables.fetch(
+                "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
+                "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
+                "store owners' settlement accounts",
+            )
+            tables.backend.register_arrow("money_destinations", money_destinations(transfers, owners))
+            parts["destination"] = destination_uses_sql("money_destinations")
         if "site" in self.kinds_:
             origins = tables.fetch(
                 "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "

@@ -24,6 +24,7 @@ from marketguard.features.addresses import address_keys
 __all__ = [
     "COMMERCE_KINDS",
     "customer_uses_sql",
+    "destination_uses_sql",
     "listing_uses_sql",
     "payee_uses_sql",
     "site_table",
@@ -37,6 +38,8 @@ COMMERCE_KINDS: dict[str, str] = {
     "customer": "a buyer or reviewer account: the same brushing buyers and review accounts",
     "site": "a ship-from address (normalised key): the same factory or warehouse",
     "payee": "a party paid from the owner's settlement account: the same first mule, payee or withdrawal account",
+    "destination": "a party two or more transfers from the owner's settlement account that got a material share "
+    "of its money: the same collector or deeper mule (trace.money_destinations)",
 }
 
 #: Store to owner, as every part below starts from it.
@@ -111,3 +114,9 @@ def payee_uses_sql() -> str:
         f"WHERE t.to_party NOT IN ('{PLATFORM}', '{CASH}') AND t.to_party <> a.bank_account "
         "GROUP BY a.account_id, t.to_party"
     )
+
+
+def destination_uses_sql(destinations: str) -> str:
+    """Per (owner, multi-hop money destination): table ``destinations``, as
+    :func:`marketguard.trace.money_destinations.money_destinations` makes it."""
+    return f"SELECT account_id, 'destination', artifact, n_events, first_seen, last_seen FROM {destinations}"

@@ -24,6 +24,9 @@ _V6_NET = re.compile(r"^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*)")
 LOGIN_KINDS: dict[str, str] = {"device": "device_id", "wifi": "wifi_bssid", "ip": "ip"}
 #: Artifacts seen in logins (their weight depends on how much of the account's activity used them).
 LOGIN_ARTIFACT_KINDS: tuple[str, ...] = ("device", "wifi", "ip", "ip_net")
+#: Kinds whose evidence fades with the time between two accounts' use of it: a router, an address or a mule
+#: changes hands (identity attributes, catalogues and sites do not).
+TIMED_KINDS: tuple[str, ...] = (*LOGIN_ARTIFACT_KINDS, "destination")
 ACCOUNT_KINDS: dict[str, str] = {
     "id_document": "id_document",
     "phone": "phone",
@@ -62,6 +65,8 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
     "customer": KindWeight(0.15, 1.0, 4),
     "site": KindWeight(0.4, 3.0, 23),
     "payee": KindWeight(0.45, 3.0, 26),
+    # where the money pools through mules (trace.money_destinations): as telling as a payee, one hop deeper.
+    "destination": KindWeight(0.45, 3.0, 26),
 }
 
 
@@ -261,7 +266,7 @@ def pair_rows_sql(
     weight = kind weight x specificity x engagement x time, where specificity = 1 / (1 + (sharers - 2) / half),
     engagement = min(1, smaller of the two accounts' shares of logins on it / ``min_share``) (an artifact one
     account touched once says little), and time = 1 when both used it in overlapping periods, decaying to 0.3
-    a year apart (identity attributes are timeless).
+    a year apart, for :data:`TIMED_KINDS` (identity attributes, catalogues and sites are timeless).
     """
     gap_days = (
         "greatest(0, (epoch_us(greatest(a.first_seen, b.first_seen)) "
@@ -282,7 +287,7 @@ def pair_rows_sql(
         "a.n_events + b.n_events AS n_events, "
         "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
         f"* least(1.0, least(a.share, b.share) / CAST({min_share} AS DOUBLE)) "
-        f"* CASE WHEN a.kind NOT IN ({', '.join(repr(k) for k in LOGIN_ARTIFACT_KINDS)}) THEN 1.0 "
+        f"* CASE WHEN a.kind NOT IN ({', '.join(repr(k) for k in TIMED_KINDS)}) THEN 1.0 "
         f"ELSE greatest(0.3, 1.0 - {gap_days} / 365.0) END AS weight "
         f"FROM {source} JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind"
     )

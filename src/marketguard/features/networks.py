@@ -26,6 +26,7 @@ SHARED_COUNTS: dict[str, str] = {
     "customer": "n_shared_customers",
     "site": "n_shared_sites",
     "payee": "n_shared_payees",
+    "destination": "n_shared_destinations",
 }
 #: The kinds of the internet environment: a network tied by none of them says so ("no shared device").
 ENVIRONMENT_COUNTS = ("n_shared_devices", "n_shared_wifi", "n_shared_ips", "n_shared_ip_networks")
@@ -112,6 +113,7 @@ SHARED_WORDS = {
     "n_shared_ips": "IP address",
     "n_shared_ip_networks": "IP network",
     "n_shared_payees": "payee of their settlements",
+    "n_shared_destinations": "destination of their money through other accounts",
     "n_shared_sites": "ship-from site",
     "n_shared_listings": "copied listing",
     "n_shared_customers": "customer",

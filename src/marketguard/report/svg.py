@@ -26,6 +26,7 @@ COLOURS: dict[str, str] = {
     "site": "#b2182b",
     "party": "#2b8a3e",
     "payee": "#2b8a3e",  # a party of the money trail, in its colour
+    "destination": "#2b8a3e",
     "listing": "#e7298a",
     "customer": "#66a61e",
     "network": "#1f3b57",

@@ -1,0 +1,136 @@
+"""Where each store owner's settlement money ends up through layers of accounts: the multi-hop money destinations,
+as evidence for the operator linker.
+
+An operator who routes settlements through two to four mules before they reach a collector shares no payee
+between stores whose first mules differ, yet all of its stores' money pools at the collector of the month and
+passes through the same deeper mules. The ledger is replayed once, lot by lot
+(:func:`marketguard.graph.lots.follow_lots`, the money trail's own replay: a mule's honest salary and bills
+neither absorb nor dilute what it forwards), with every store owner's settlement account a seed of its own. A
+party that received at least :data:`MIN_SHARE` of what left an owner's account, two or more transfers away, is
+a destination of that owner; its first and last arrival are when that owner's money reached it, so a collector
+replaced after a month is the destination of the stores that paid it in that month. One transfer away is the
+``payee`` kind's, read in SQL.
+
+Rows: ``account_id, kind, artifact, n_events, first_seen, last_seen`` (the store owner's account, the party,
+the transfers that carried its money there), unioned into the evidence graph like every other kind, where a
+destination many owners' money reaches (a wholesaler's supplier, a payment processor, a utility) weighs little
+and, past its kind's degree cap, is a hub.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from marketguard.graph.lots import follow_lots
+from marketguard.trace.money_ledger import (
+    Seeds,
+    explode,
+    read_ledger,
+    read_seeds,
+    seed_outflow,
+    store_accounts,
+    store_senders,
+)
+
+__all__ = ["DESTINATION_SCHEMA", "MAX_HOPS", "MIN_SHARE", "money_destinations"]
+
+#: A destination took at least this share of what left the owner's settlement account: a collector in use for
+#: three weeks of a store's year gets about 6% of its money, while a landlord or shop paid a sliver out of a
+#: mule's mixed balance (which the lot replay mostly pays from the mule's own money anyway) says nothing about
+#: who runs the store.
+MIN_SHARE = 0.05
+#: Transfers followed from the owner's account: the money trail's default (up to four mule layers, the
+#: collector, its supplier).
+MAX_HOPS = 6
+#: Carries smaller than this share of the owner's outflow are not followed (the money trail's ``min_share``).
+FOLLOW_SHARE = 0.001
+#: Money is not followed through a party paid directly by more store accounts than this (a wholesaler, a
+#: payment processor: following all of it is costly and says nothing about any one owner), as in the money trail.
+MAX_STORE_SENDERS = 100
+#: An outflow forwards the lots within this relative difference of its amount (a mule's cut, rounding), and
+#: pieces of one payment leave within six hours, as in the money trail.
+_MAX_FEE, _MATCH_LOTS, _SPLIT_US, _PASS_US = 0.05, 64, 6 * 3_600_000_000, 15 * 86_400_000_000
+
+_TS = pa.timestamp("us", tz="UTC")
+DESTINATION_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("artifact", pa.string()),
+        ("n_events", pa.int64()),
+        ("first_seen", _TS),
+        ("last_seen", _TS),
+    ]
+)
+
+
+def money_destinations(transfers: pa.Table, owners: pa.Table) -> pa.Table:
+    """Per (store owner, party two or more transfers from the owner's settlement account that received at least
+    :data:`MIN_SHARE` of its money): the transfers that carried it there and when.
+
+    ``transfers``: transfer_id, ts, from_party, to_party, amount (and optional kind), in any order; ``owners``:
+    account_id, bank_account of the store owners. Accounts sharing a bank account share its destinations.
+    """
+    owners = owners.filter(
+        pc.and_(pc.is_valid(owners["bank_account"]), pc.not_equal(owners["bank_account"], ""))
+    )
+    seeds = pa.table({"network_id": owners["account_id"], "party": owners["bank_account"]})
+    if transfers.num_rows == 0 or seeds.num_rows == 0:
+        return DESTINATION_SCHEMA.empty_table()
+    ledger = read_ledger(transfers, seeds)
+    seed = read_seeds(seeds, ledger.names)
+    senders = store_senders(ledger, store_accounts(ledger, seed))
+    holds = ledger.is_party & (seed.seed_of < 0) & (senders <= MAX_STORE_SENDERS)
+    outflow = seed_outflow(ledger, seed)
+    limits = (MAX_HOPS, _MAX_FEE, _MATCH_LOTS, _SPLIT_US, _PASS_US)
+    t, s, hops, _, _, carried, _, _ = follow_lots(
+        ledger.ts, ledger.src, ledger.dst, ledger.amount, seed.seed_of, holds, ledger.is_party,
+        FOLLOW_SHARE * outflow, limits,
+    )  # fmt: skip
+    deep = (hops >= 2) & ledger.is_party[ledger.dst[t]]
+    t, s, carried = t[deep], s[deep], carried[deep]
+    return _rows(ledger.names, ledger.ts, ledger.dst[t], t, s, carried, outflow, seed)
+
+
+def _rows(
+    names: pa.Array,
+    ts: np.ndarray,
+    dst: np.ndarray,
+    t: np.ndarray,
+    s: np.ndarray,
+    carried: np.ndarray,
+    outflow: np.ndarray,
+    seed: Seeds,
+) -> pa.Table:
+    """Group the carries by (seed, party), keep the material ones and give each owner of the seed its row."""
+    if not t.size:
+        return DESTINATION_SCHEMA.empty_table()
+    n = len(names)
+    key = s.astype(np.int64) * n + dst
+    order = np.lexsort((t, key))
+    key, t, carried = key[order], t[order], carried[order]
+    new_key = np.r_[True, key[1:] != key[:-1]]
+    starts = np.flatnonzero(new_key)
+    ends = np.r_[starts[1:], key.size]
+    amount = np.add.reduceat(carried, starts)
+    # one transfer may carry a seed's money at several hop counts: count transfers, not carries
+    new_transfer = new_key | np.r_[True, t[1:] != t[:-1]]
+    n_transfers = np.add.reduceat(new_transfer.astype(np.int64), starts)
+    group_seed, party = key[starts] // n, key[starts] % n
+    keep = amount >= MIN_SHARE * outflow[group_seed]
+    starts, ends, group_seed, party, n_transfers = (
+        starts[keep], ends[keep], group_seed[keep], party[keep], n_transfers[keep]
+    )  # fmt: skip
+    rows, account = explode(seed, group_seed)
+    first, last = ts[t[starts]], ts[t[ends - 1]]
+    table = pa.table(
+        {
+            "account_id": seed.network_ids.take(pa.array(account, pa.int64())),
+            "artifact": names.take(pa.array(party[rows], pa.int64())),
+            "n_events": pa.array(n_transfers[rows], pa.int64()),
+            "first_seen": pa.array(first[rows], pa.int64()).cast(_TS),
+            "last_seen": pa.array(last[rows], pa.int64()).cast(_TS),
+        }
+    )
+    return table.sort_by([("account_id", "ascending"), ("artifact", "ascending")]).cast(DESTINATION_SCHEMA)
