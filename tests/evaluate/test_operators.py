@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
-from marketguard.evaluate.operators import agency_integrity, network_merges, operator_recovery
+from marketguard.evaluate.operators import agency_integrity, hub_ties, network_merges, operator_recovery
 
 # Ten stores. Operators: c1 = stores 0-4 (counterfeit), c2 = 5-6 (counterfeit), c3 = 7 (counterfeit, one store),
 # a1 = 8-9 (agency). Independents i1..i3 are stores 10-12.
@@ -66,4 +67,25 @@ def test_merges_through_a_hub_count_independents_too() -> None:
     assert network_merges(np.full(OPERATOR.size, -1), _codes(OPERATOR), KIND == "counterfeit") == {
         "any": 0,
         "with_counterfeit": 0,
+    }
+
+
+def test_a_pair_of_operators_tied_only_by_hubs_counts_and_one_with_real_evidence_does_not() -> None:
+    # u1 (op X) and u2 (op Y) share a proxy exit and its /24; u3 (Y) and u4 (Z) a proxy exit and a device;
+    # u5 and u6 (both X) a proxy exit: one operator, no merge.
+    links = pa.table(
+        {
+            "account_a": ["u1", "u1", "u3", "u3", "u5"],
+            "account_b": ["u2", "u2", "u4", "u4", "u6"],
+            "network_id": ["N1", "N1", "N2", "N2", "N3"],
+            "kind": ["ip", "ip_net", "ip", "device", "ip"],
+            "artifact": ["1.2.3.4", "1.2.3", "240e:0300:0001:0002:aaaa:bbbb:cccc:dddd", "dv1", "9.9.9.9"],
+        }
+    )
+    operator_of = {"u1": "X", "u2": "Y", "u3": "Y", "u4": "Z", "u5": "X", "u6": "X"}
+    hubs = {"1.2.3.4", "240e:0300:0001:0002:aaaa:bbbb:cccc:dddd", "9.9.9.9", "some 3PL address"}
+    assert hub_ties(links, operator_of, hubs) == {
+        "cross_operator_pairs": 2,
+        "cross_operator_pairs_only_through_hubs": 1,
+        "networks_merging_through_hubs": 1,
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 __all__ = [
     "MIN_NETWORK_PURITY",
@@ -112,3 +113,35 @@ def network_merges(predicted: np.ndarray, operator: np.ndarray, is_counterfeit: 
     counterfeit[predicted[clustered & np.asarray(is_counterfeit, dtype=bool)]] = True
     merging = n_ops > 1
     return {"any": int(merging.sum()), "with_counterfeit": int((merging & counterfeit).sum())}
+
+
+def hub_ties(links: pa.Table, operator_of: dict[str, str], hub_values: set[str]) -> dict[str, int]:
+    """Linked account pairs of two different true operators (store owners both) that share nothing but hubs (the
+    truth's 3PL warehouses, freight forwarders and proxy exits, and the IP networks of the exits), and the
+    networks holding such a pair: the merges a hub alone would cause, which must be none."""
+    nets = {_network(v) for v in hub_values if _looks_like_ip(v)}
+    pairs: dict[tuple[str, str], bool] = {}
+    network_of: dict[tuple[str, str], str] = {}
+    columns = ("account_a", "account_b", "network_id", "kind", "artifact")
+    for a, b, network, kind, artifact in zip(*(links.column(c).to_pylist() for c in columns), strict=True):
+        op_a, op_b = operator_of.get(a), operator_of.get(b)
+        if op_a is None or op_b is None or op_a == op_b:
+            continue
+        hub = artifact in hub_values or (kind == "ip_net" and artifact in nets)
+        pairs[(a, b)] = pairs.get((a, b), True) and hub
+        network_of[(a, b)] = network
+    only_hubs = [pair for pair, hub in pairs.items() if hub]
+    return {
+        "cross_operator_pairs": len(pairs),
+        "cross_operator_pairs_only_through_hubs": len(only_hubs),
+        "networks_merging_through_hubs": len({network_of[p] for p in only_hubs}),
+    }
+
+
+def _looks_like_ip(value: str) -> bool:
+    return (value.count(".") == 3 and value.replace(".", "").isdigit()) or value.count(":") >= 4
+
+
+def _network(ip: str) -> str:
+    """The /24 of an IPv4 address or the first four groups of an IPv6 one, as the linker names IP networks."""
+    return ip.rsplit(".", 1)[0] if "." in ip else ":".join(ip.split(":")[:4])

@@ -41,6 +41,11 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
             f"; {networks['networks_merging_any_operators']} hold stores of two or more true operators of any kind, "
             f"{networks['counterfeit_networks_merging_operators']} of them with counterfeit stores"
         )
+    if "networks_merging_through_hubs" in networks:
+        merges += (
+            f"; {networks['networks_merging_through_hubs']} tie two operators through hubs alone (3PL warehouses, "
+            "forwarders, proxy exits)"
+        )
     lines = [
         f"stores: {_ranking(s)}, agency share of top k {fmt(s['agency_share_top_k'])}",
         f"networks: {networks['n_networks']} found; {networks['networks_merging_operators']} merge two or more "

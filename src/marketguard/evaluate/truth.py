@@ -29,6 +29,7 @@ from marketguard.evaluate.operators import (
     MIN_NETWORK_PURITY,
     MIN_STORE_SHARE,
     agency_integrity,
+    hub_ties,
     merged_networks,
     network_merges,
     operator_recovery,
@@ -79,6 +80,8 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
         "networks": _network_metrics(joined, kind),
         "operators": _operator_metrics(joined, kind),
     }
+    if found.has("links") and (truth / "hubs.parquet").is_file() and owners is not None:
+        out["networks"].update(_hub_ties(found, truth, true, owners))
     if found.has("review_scores") and (truth / "reviews.parquet").is_file():
         out["reviews"] = review_metrics(
             found.read("review_scores", ["review_id", "score", "ring_id"]),
@@ -92,6 +95,17 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
         )
     out["warnings"] = found.warnings
     return out
+
+
+def _hub_ties(found: Results, truth: Path, true: pa.Table, owners: pa.Table) -> dict[str, int]:
+    """Cross-operator links tied by hubs alone (:func:`marketguard.evaluate.operators.hub_ties`)."""
+    joined = owners.join(true.select(["store_id", "operator_id"]), "store_id")
+    operator_of = dict(
+        zip(joined.column("account_id").to_pylist(), joined.column("operator_id").to_pylist(), strict=True)
+    )
+    hubs = set(pq.read_table(truth / "hubs.parquet", columns=["value"]).column(0).to_pylist())
+    links = found.read("links", ["account_a", "account_b", "network_id", "kind", "artifact"])
+    return hub_ties(links, operator_of, hubs)
 
 
 def _dataset_owners(dataset: Path) -> pa.Table | None:
