@@ -46,7 +46,7 @@ def market_parser(doc: str | None, stores: int = 100_000) -> argparse.ArgumentPa
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=stores)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--difficulty", default="normal", choices=("easy", "normal", "hard"))
+    parser.add_argument("--difficulty", default="normal", choices=("easy", "normal", "hard", "adversarial"))
     return parser
 
 

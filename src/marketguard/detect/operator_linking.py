@@ -381,6 +381,12 @@ def _naming_steps() -> list[Step]:
     ]
 
 
+def _round12(column: str) -> str:
+    """``column`` to 12 decimals by double arithmetic, identical on every engine: SQL ``round`` breaks a tie in
+    the 13th decimal by the decimal digits on Spark and by the binary value on DuckDB."""
+    return f"floor(CAST({column} AS DOUBLE) * 1e12 + 0.5) / 1e12"
+
+
 def _links_steps(min_share: float) -> list[Step]:
     """Evidence rows of the strong pairs whose two accounts ended in the same network."""
     return [
@@ -392,9 +398,9 @@ def _links_steps(min_share: float) -> list[Step]:
         ),
         Step(
             "links",
-            "SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, round(e.weight, 12) AS weight, "
+            f"SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, {_round12('e.weight')} AS weight, "
             "e.n_accounts AS n_sharing, e.n_events, e.first_seen, e.last_seen, "
-            "round(p.strength, 12) AS pair_strength "  # engines differ in the last bit of exp/ln
+            f"{_round12('p.strength')} AS pair_strength "  # engines differ in the last bit of exp/ln
             f"FROM ({pair_rows_sql(min_share, 'linked_pairs')}) e "
             "JOIN linked_pairs p ON e.account_a = p.account_a AND e.account_b = p.account_b",
         ),
