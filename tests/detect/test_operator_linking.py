@@ -189,3 +189,32 @@ def test_what_two_accounts_share_in_one_ip_network_counts_once(tmp_path) -> None
         {"account_a": "A3", "account_b": "A4", "s": 0.25},
         {"account_a": "A5", "account_b": "A6", "s": 0.45},
     ]
+
+
+def test_the_link_stage_counts_per_kind_the_pairs_holding_it_and_the_pairs_it_decided() -> None:
+    import pyarrow as pa
+
+    from marketguard.detect.operator_linking import evidence_by_kind
+
+    rows = [
+        ("a", "b", "device", "dv1", 0.9),  # decides: the payee alone is 0.45
+        ("a", "b", "payee", "m1", 0.45),
+        ("c", "d", "listing", "kingmem @ 89.9", 0.35),  # together 0.61: each decides
+        ("c", "d", "site", "shenzhen|fuyongdadao|88", 0.4),
+        ("e", "f", "ip", "1.2.3.4", 0.45),  # the address and its network count once: 0.45 without the router
+        ("e", "f", "ip_net", "1.2.3", 0.25),
+        ("e", "f", "wifi", "w1", 0.7),
+    ]
+    links = pa.table(
+        {
+            name: [r[i] for r in rows]
+            for i, name in enumerate(("account_a", "account_b", "kind", "artifact", "weight"))
+        }
+    )
+    details = evidence_by_kind(links, 0.5)
+    assert details["pairs"] == 3
+    assert details["pairs_without_environment"] == 1
+    assert details["pairs_by_kind"] == {
+        k: 1 for k in ("device", "ip", "ip_net", "listing", "payee", "site", "wifi")
+    }
+    assert details["decisive_by_kind"] == {"device": 1, "listing": 1, "site": 1, "wifi": 1}

@@ -9,6 +9,7 @@ signals, links pairs above ``min_link_strength``, and splits oversized component
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -41,6 +42,7 @@ from marketguard.features.evidence import (
     artifact_degrees_sql,
     artifact_uses_sql,
     hubs_sql,
+    ip_network,
     login_artifacts_sql,
     login_totals_sql,
     other_uses_sql,
@@ -331,11 +333,12 @@ class OperatorLinker(Detector):
 ENVIRONMENT_KINDS = ("device", "wifi", "ip", "ip_net")
 
 
-def evidence_by_kind(links: pa.Table) -> dict[str, object]:
-    """What each evidence kind contributed: linked account pairs holding it, and the pairs tied with no shared
-    device, Wi-Fi router or IP (identities and what the stores do alone)."""
+def evidence_by_kind(links: pa.Table, min_strength: float = 0.5) -> dict[str, object]:
+    """What each evidence kind contributed: linked account pairs holding it, the pairs it decided (weaker than
+    ``min_strength`` without it), and the pairs tied with no shared device, Wi-Fi router or IP (identities and
+    what the stores do alone)."""
     if links.num_rows == 0:
-        return {"pairs_by_kind": {}, "pairs": 0, "pairs_without_environment": 0}
+        return {"pairs_by_kind": {}, "decisive_by_kind": {}, "pairs": 0, "pairs_without_environment": 0}
     pairs = links.group_by(["account_a", "account_b", "kind"], use_threads=False).aggregate([])
     by_kind = pairs.group_by("kind", use_threads=False).aggregate([("account_a", "count")]).to_pylist()
     env = pc.is_in(pairs.column("kind"), value_set=pa.array(ENVIRONMENT_KINDS))
@@ -346,11 +349,47 @@ def evidence_by_kind(links: pa.Table) -> dict[str, object]:
     )
     without = int(pc.sum(pc.equal(per_pair.column("env_max"), 0)).as_py() or 0)
     counts = {r["kind"]: int(r["account_a_count"]) for r in by_kind}
+    decisive = {k: n for k, n in _decided_by(links, min_strength).items() if n}
     return {
         "pairs_by_kind": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "decisive_by_kind": dict(sorted(decisive.items(), key=lambda kv: (-kv[1], kv[0]))),
         "pairs": per_pair.num_rows,
         "pairs_without_environment": without,
     }
+
+
+def _decided_by(links: pa.Table, min_strength: float) -> dict[str, int]:
+    """Per kind, the linked pairs holding it whose other evidence, combined as the linker combines it (what two
+    accounts share inside one IP network counts as its strongest piece), is weaker than ``min_strength``."""
+    kinds, artifacts = links.column("kind").to_pylist(), links.column("artifact").to_pylist()
+    piece = [
+        (ip_network(a) or a) if k == "ip" else a if k == "ip_net" else f"{k}:{a}"
+        for k, a in zip(kinds, artifacts, strict=True)
+    ]
+    pair = np.asarray(
+        pc.binary_join_element_wise(links.column("account_a"), links.column("account_b"), "\x1f")
+        .combine_chunks()
+        .dictionary_encode()
+        .indices,
+        np.int64,
+    )
+    piece_code = np.asarray(pa.array(piece, pa.string()).dictionary_encode().indices, np.int64)
+    key = pair * (int(piece_code.max()) + 1) + piece_code
+    log = np.log1p(-np.minimum(links.column("weight").to_numpy(zero_copy_only=False), 0.999))
+    kind = np.asarray(kinds, dtype=object)
+    threshold = math.log1p(-min_strength)
+    out = {}
+    for k in sorted(set(kinds)):
+        mine = kind == k
+        holding = np.unique(pair[mine])
+        rest = ~mine & np.isin(pair, holding)
+        order = np.argsort(key[rest], kind="stable")
+        keys, logs, pairs = key[rest][order], log[rest][order], pair[rest][order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else np.zeros(0, np.int64)
+        strongest = np.minimum.reduceat(logs, starts) if starts.size else np.zeros(0)
+        total = np.bincount(np.searchsorted(holding, pairs[starts]), strongest, minlength=holding.size)
+        out[k] = int((total > threshold).sum())
+    return out
 
 
 def _naming_steps() -> list[Step]:

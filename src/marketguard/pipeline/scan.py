@@ -200,7 +200,7 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     with stages.stage("link") as st:
         linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
         st.rows_out = linker.assignments_.num_rows
-        st.details = evidence_by_kind(linker.links_)
+        st.details = evidence_by_kind(linker.links_, config.min_link_strength)
         st.notes = [
             f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through",
             _kind_note(st.details),
@@ -246,8 +246,10 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
 def _kind_note(details: dict[str, Any]) -> str:
     """The linked pairs by evidence kind, as a line."""
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in details["pairs_by_kind"].items()) or "none"
+    decided = ", ".join(f"{kind} {n:,}" for kind, n in details["decisive_by_kind"].items()) or "none"
     return (
         f"{details['pairs']:,} linked account pairs; by evidence kind: {kinds}; "
+        f"linked only with the kind's evidence: {decided}; "
         f"{details['pairs_without_environment']:,} tied with no shared device, Wi-Fi router or IP"
     )
 
