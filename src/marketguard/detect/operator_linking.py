@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,12 +28,10 @@ from marketguard.detect.networks import (
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
-from marketguard.features import trace_inputs
 from marketguard.features.commerce_evidence import (
     customer_uses_sql,
-    destination_uses_sql,
     listing_uses_sql,
-    payee_uses_sql,
+    money_uses_sql,
     site_table,
     site_uses_sql,
 )
@@ -55,7 +53,8 @@ from marketguard.features.evidence import (
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.label_propagation import component_labels
-from marketguard.trace.money_destinations import money_destinations
+from marketguard.trace.money_ledger import Ledger, fetch_ledger
+from marketguard.trace.owner_money import owner_money_uses
 
 #: Reason code per artifact kind in ``explain``.
 REASON_CODES = {
@@ -92,7 +91,9 @@ class OperatorLinker(Detector):
     Requires ``accounts``, ``stores`` and ``logins``; uses ``shipments`` (with orders and listings) for sender
     phones when present. Learns ``assignments_`` (account_id, network_id for networks with at least two accounts
     and a store), ``links_`` (one row per linked pair and shared artifact, with its evidence) and ``hubs_``
-    (artifacts above their kind's degree cap, never paired). Registers ``environment_groups`` (account_id,
+    (artifacts above their kind's degree cap, never paired), and ``ledger_``, the transfers as the money trail
+    reads them when a money kind was read (else None: the scan's money trail reuses it). Registers
+    ``environment_groups`` (account_id,
     group_id, n_accounts): every linked group, with or without a store, for the detectors that look at
     store-less accounts (review farms). Reason codes: see :data:`REASON_CODES`.
 
@@ -143,8 +144,12 @@ class OperatorLinker(Detector):
         self._validate_params()
         self._check_tables(tables)
         self.kinds_ = self._commerce_kinds(tables)
+        self.ledger_: Ledger | None = None
         if tables.has("shipments", "orders", "listings"):
             tables.run(owner_parcels_sql())
+        commerce = _commerce_tables(self._commerce_inputs(tables))
+        for name, table in commerce.items():
+            tables.backend.register_arrow(name, table)
         tables.run(
             [
                 login_artifacts_sql(),
@@ -192,31 +197,37 @@ class OperatorLinker(Detector):
             usable.remove("customer")
         return tuple(usable)
 
+    def _commerce_inputs(self, tables: Tables) -> dict[str, pa.Table]:
+        """What the commerce kinds in use read from the engine before their tables are made in Python: the
+        ledger (kept as ``ledger_``) and the owners' settlement accounts, the distinct ship-from addresses."""
+        inputs: dict[str, Any] = {"kinds": self.kinds_}
+        if "payee" in self.kinds_ or "destination" in self.kinds_:
+            self.ledger_ = fetch_ledger(tables)
+            inputs["ledger"] = self.ledger_
+            inputs["owners"] = tables.fetch(
+                "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
+                "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
+                "store owners' settlement accounts",
+            )
+        if "site" in self.kinds_:
+            inputs["origins"] = tables.fetch(
+                "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "
+                "ORDER BY origin_address",
+                "ship-from addresses",
+            ).column(0)
+        return inputs
+
     def _commerce_parts(self, tables: Tables) -> dict[str, str]:
-        """The SQL of each commerce kind in use; ship-from sites first need their address keys, made here."""
+        """The SQL of each commerce kind in use (over the tables :func:`_commerce_tables` made)."""
         parts = {}
         if "listing" in self.kinds_:
             parts["listing"] = listing_uses_sql()
         if "customer" in self.kinds_:
             parts["customer"] = customer_uses_sql(tables.has("orders"), tables.has("reviews"))
-        if "payee" in self.kinds_:
-            parts["payee"] = payee_uses_sql()
-        if "destination" in self.kinds_:
-            transfers = tables.fetch(trace_inputs.TRANSFERS, "transfers (money destinations)")
-            owners = tables.fetch(
-                "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
-                "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
-                "store owners' settlement accounts",
-            )
-            tables.backend.register_arrow("money_destinations", money_destinations(transfers, owners))
-            parts["destination"] = destination_uses_sql("money_destinations")
+        for kind in ("payee", "destination"):
+            if kind in self.kinds_:
+                parts[kind] = money_uses_sql("owner_money_uses", kind)
         if "site" in self.kinds_:
-            origins = tables.fetch(
-                "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "
-                "ORDER BY origin_address",
-                "ship-from addresses",
-            ).column(0)
-            tables.backend.register_arrow("origin_sites", site_table(origins.combine_chunks()))
             parts["site"] = site_uses_sql("origin_sites")
         return parts
 
@@ -333,63 +344,88 @@ class OperatorLinker(Detector):
 ENVIRONMENT_KINDS = ("device", "wifi", "ip", "ip_net")
 
 
+def _commerce_tables(inputs: dict[str, Any]) -> dict[str, pa.Table]:
+    """The tables the commerce kinds read, made in Python from what :meth:`OperatorLinker._commerce_inputs`
+    fetched: the owners' payees and money destinations, the address key of each ship-from address."""
+    kinds, out = inputs["kinds"], {}
+    if "ledger" in inputs:
+        out["owner_money_uses"] = owner_money_uses(
+            inputs["ledger"], inputs["owners"], payees="payee" in kinds, destinations="destination" in kinds
+        )
+    if "origins" in inputs:
+        out["origin_sites"] = site_table(inputs["origins"].combine_chunks())
+    return out
+
+
 def evidence_by_kind(links: pa.Table, min_strength: float = 0.5) -> dict[str, object]:
     """What each evidence kind contributed: linked account pairs holding it, the pairs it decided (weaker than
-    ``min_strength`` without it), and the pairs tied with no shared device, Wi-Fi router or IP (identities and
-    what the stores do alone)."""
+    ``min_strength`` without it, the evidence combined as the linker combines it: what two accounts share inside
+    one IP network counts as its strongest piece), and the pairs tied with no shared device, Wi-Fi router or IP
+    (identities and what the stores do alone)."""
     if links.num_rows == 0:
         return {"pairs_by_kind": {}, "decisive_by_kind": {}, "pairs": 0, "pairs_without_environment": 0}
-    pairs = links.group_by(["account_a", "account_b", "kind"], use_threads=False).aggregate([])
-    by_kind = pairs.group_by("kind", use_threads=False).aggregate([("account_a", "count")]).to_pylist()
-    env = pc.is_in(pairs.column("kind"), value_set=pa.array(ENVIRONMENT_KINDS))
-    per_pair = (
-        pairs.append_column("env", env.cast(pa.int64()))
-        .group_by(["account_a", "account_b"], use_threads=False)
-        .aggregate([("env", "max")])
-    )
-    without = int(pc.sum(pc.equal(per_pair.column("env_max"), 0)).as_py() or 0)
-    counts = {r["kind"]: int(r["account_a_count"]) for r in by_kind}
-    decisive = {k: n for k, n in _decided_by(links, min_strength).items() if n}
+    kinds = links.column("kind").combine_chunks().dictionary_encode()
+    kind, names = np.asarray(kinds.indices, np.int64), kinds.dictionary.to_pylist()
+    joined = pc.binary_join_element_wise(links.column("account_a"), links.column("account_b"), "\x1f")
+    pair = np.asarray(joined.combine_chunks().dictionary_encode().indices, np.int64)
+    n_pairs = int(pair.max()) + 1
+    held = np.unique(pair * len(names) + kind)
+    counts = np.bincount(held % len(names), minlength=len(names))
+    env = np.zeros(n_pairs, bool)
+    env[pair[np.isin(kind, [i for i, k in enumerate(names) if k in ENVIRONMENT_KINDS])]] = True
+    decided = _decided_by(links, pair, kind, len(names), min_strength)
     return {
-        "pairs_by_kind": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "decisive_by_kind": dict(sorted(decisive.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "pairs": per_pair.num_rows,
-        "pairs_without_environment": without,
+        "pairs_by_kind": _ranked({k: int(n) for k, n in zip(names, counts, strict=True)}),
+        "decisive_by_kind": _ranked({names[k]: n for k, n in decided.items() if n}),
+        "pairs": n_pairs,
+        "pairs_without_environment": int(n_pairs - env.sum()),
     }
 
 
-def _decided_by(links: pa.Table, min_strength: float) -> dict[str, int]:
-    """Per kind, the linked pairs holding it whose other evidence, combined as the linker combines it (what two
-    accounts share inside one IP network counts as its strongest piece), is weaker than ``min_strength``."""
-    kinds, artifacts = links.column("kind").to_pylist(), links.column("artifact").to_pylist()
-    piece = [
-        (ip_network(a) or a) if k == "ip" else a if k == "ip_net" else f"{k}:{a}"
-        for k, a in zip(kinds, artifacts, strict=True)
-    ]
-    pair = np.asarray(
-        pc.binary_join_element_wise(links.column("account_a"), links.column("account_b"), "\x1f")
-        .combine_chunks()
-        .dictionary_encode()
-        .indices,
-        np.int64,
-    )
-    piece_code = np.asarray(pa.array(piece, pa.string()).dictionary_encode().indices, np.int64)
+def _ranked(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _decided_by(
+    links: pa.Table, pair: np.ndarray, kind: np.ndarray, n_kinds: int, min_strength: float
+) -> dict[int, int]:
+    """Per kind code, the linked pairs holding it whose other evidence is weaker than ``min_strength``."""
+    piece = _pieces(links.column("kind").combine_chunks(), links.column("artifact").combine_chunks())
+    piece_code = np.asarray(piece.dictionary_encode().indices, np.int64)
     key = pair * (int(piece_code.max()) + 1) + piece_code
     log = np.log1p(-np.minimum(links.column("weight").to_numpy(zero_copy_only=False), 0.999))
-    kind = np.asarray(kinds, dtype=object)
+    order = np.argsort(key, kind="stable")
+    key, log, pair, kind = key[order], log[order], pair[order], kind[order]
     threshold = math.log1p(-min_strength)
     out = {}
-    for k in sorted(set(kinds)):
+    for k in range(n_kinds):
         mine = kind == k
         holding = np.unique(pair[mine])
         rest = ~mine & np.isin(pair, holding)
-        order = np.argsort(key[rest], kind="stable")
-        keys, logs, pairs = key[rest][order], log[rest][order], pair[rest][order]
+        keys, logs, pairs = key[rest], log[rest], pair[rest]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else np.zeros(0, np.int64)
         strongest = np.minimum.reduceat(logs, starts) if starts.size else np.zeros(0)
         total = np.bincount(np.searchsorted(holding, pairs[starts]), strongest, minlength=holding.size)
         out[k] = int((total > threshold).sum())
     return out
+
+
+def _pieces(kinds: pa.Array, artifacts: pa.Array) -> pa.Array:
+    """What each evidence row counts as: its IP network for an address or a network (one piece per network),
+    else the row's own kind and artifact. IPv4 networks are cut in Arrow; the rarer IPv6 ones by
+    :func:`~marketguard.features.evidence.ip_network`."""
+    own = pc.binary_join_element_wise(kinds, artifacts, ":")
+    is_ip = pc.equal(kinds, "ip")
+    v6 = pc.and_(is_ip, pc.match_substring(artifacts, ":"))
+    v4_net = pc.replace_substring_regex(artifacts, r"[.][0-9]+$", "")
+    piece = pc.if_else(pc.equal(kinds, "ip_net"), artifacts, pc.if_else(is_ip, v4_net, own))
+    rows = np.flatnonzero(v6.to_numpy(zero_copy_only=False))
+    if rows.size:
+        nets = [ip_network(a) or a for a in artifacts.take(pa.array(rows)).to_pylist()]
+        mask = np.zeros(len(artifacts), bool)
+        mask[rows] = True
+        piece = pc.replace_with_mask(piece, pa.array(mask), pa.array(nets, pa.string()))
+    return piece
 
 
 def _naming_steps() -> list[Step]:

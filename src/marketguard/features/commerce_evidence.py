@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from marketguard.contract.vocabulary import CASH, PLATFORM
 from marketguard.features.addresses import address_keys
 
 __all__ = [
     "COMMERCE_KINDS",
     "customer_uses_sql",
-    "destination_uses_sql",
     "listing_uses_sql",
-    "payee_uses_sql",
+    "money_uses_sql",
     "site_table",
     "site_uses_sql",
     "title_sql",
@@ -39,7 +37,7 @@ COMMERCE_KINDS: dict[str, str] = {
     "site": "a ship-from address (normalised key): the same factory or warehouse",
     "payee": "a party paid from the owner's settlement account: the same first mule, payee or withdrawal account",
     "destination": "a party two or more transfers from the owner's settlement account that got a material share "
-    "of its money: the same collector or deeper mule (trace.money_destinations)",
+    "of its money: the same collector or deeper mule (trace.owner_money)",
 }
 
 #: Store to owner, as every part below starts from it.
@@ -103,20 +101,7 @@ def site_uses_sql(sites: str) -> str:
     )
 
 
-def payee_uses_sql() -> str:
-    """Per (owner, party): what the owner's settlement account (``accounts.bank_account``) sent to the party,
-    withdrawals included (their destination, a bank card, is as telling as a mule), the platform and cash
-    themselves excluded (every store pays fees to the first and withdraws into the second)."""
-    return (
-        "SELECT a.account_id, 'payee', t.to_party, count(*), min(t.ts), max(t.ts) FROM transfers t "
-        "JOIN accounts a ON t.from_party = a.bank_account "
-        "JOIN (SELECT DISTINCT account_id FROM stores) o ON a.account_id = o.account_id "
-        f"WHERE t.to_party NOT IN ('{PLATFORM}', '{CASH}') AND t.to_party <> a.bank_account "
-        "GROUP BY a.account_id, t.to_party"
-    )
-
-
-def destination_uses_sql(destinations: str) -> str:
-    """Per (owner, multi-hop money destination): table ``destinations``, as
-    :func:`marketguard.trace.money_destinations.money_destinations` makes it."""
-    return f"SELECT account_id, 'destination', artifact, n_events, first_seen, last_seen FROM {destinations}"
+def money_uses_sql(uses: str, kind: str) -> str:
+    """Per (owner, payee or money destination): the rows of kind ``kind`` of table ``uses``, as
+    :func:`marketguard.trace.owner_money.owner_money_uses` makes it."""
+    return f"SELECT account_id, kind, artifact, n_events, first_seen, last_seen FROM {uses} WHERE kind = '{kind}'"

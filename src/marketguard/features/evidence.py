@@ -65,7 +65,7 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
     "customer": KindWeight(0.15, 1.0, 4),
     "site": KindWeight(0.4, 3.0, 23),
     "payee": KindWeight(0.45, 3.0, 26),
-    # where the money pools through mules (trace.money_destinations): as telling as a payee, one hop deeper.
+    # where the money pools through mules (trace.owner_money): as telling as a payee, one hop deeper.
     "destination": KindWeight(0.45, 3.0, 26),
 }
 

@@ -38,6 +38,7 @@ from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 from marketguard.pipeline.stages import ProgressCallback, StageLog
 from marketguard.sentences import compact_amount, in_currency, plural
 from marketguard.trace.money import follow_money
+from marketguard.trace.money_ledger import Ledger, fetch_ledger
 from marketguard.trace.revenue import revenue_steps
 from marketguard.trace.sites import trace_sites
 
@@ -230,7 +231,7 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         tables.run(network_summary_sql(with_revenue, config.revenue_window_days))
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
-    traced = _trace(tables, config, stages)
+    traced = _trace(tables, config, stages, linker.ledger_)
     screened = screen_declarations(tables, stages, networks.select(["network_id", "score"]))
     return {
         "store_scores": store_scores,
@@ -274,9 +275,11 @@ def screen_declarations(
     return {"declaration_scores": table}
 
 
-def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
+def _trace(
+    tables: Tables, config: ScanConfig, stages: StageLog, ledger: Ledger | None
+) -> dict[str, pa.Table]:
     """Sites from the networks' shipments and the money trail from their settlement accounts, when the input
-    has the tables for them."""
+    has the tables for them. ``ledger``: the one the linker read for its money evidence, if it did."""
     out: dict[str, pa.Table] = {}
     if tables.has("shipments", "orders", "listings"):
         with stages.stage("trace_sites") as st:
@@ -288,8 +291,8 @@ def _trace(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa
     if tables.has("transfers"):
         with stages.stage("trace_money") as st:
             seeds = tables.fetch(trace_inputs.SETTLEMENT_ACCOUNTS, "fetch settlement accounts")
-            transfers = tables.fetch(trace_inputs.TRANSFERS, "fetch transfers")
-            out["money"] = follow_money(transfers, seeds, max_hops=config.max_money_hops)
+            ledger = ledger if ledger is not None else fetch_ledger(tables)
+            out["money"] = follow_money(ledger, seeds, max_hops=config.max_money_hops)
             st.rows_out = out["money"].num_rows
             if tables.lacks_value("transfers.kind", SETTLEMENT) and tables.lacks_value(
                 "transfers.party", PLATFORM

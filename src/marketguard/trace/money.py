@@ -120,7 +120,7 @@ _REQUIRED = {
 
 
 def follow_money(
-    transfers: pa.Table,
+    transfers: pa.Table | Ledger,
     seeds: pa.Table,
     *,
     max_hops: int = 6,
@@ -134,7 +134,9 @@ def follow_money(
 ) -> pa.Table:
     """The parties each network's money reaches, with their role, rank, chain and reasons: result ``money``.
 
-    ``transfers``: transfer_id, ts, from_party, to_party, amount, optional kind and currency. ``seeds``:
+    ``transfers``: transfer_id, ts, from_party, to_party, amount, optional kind and currency, or the ledger
+    already read (:func:`~marketguard.trace.money_ledger.fetch_ledger`: the scan reads it once for the linker
+    and the money trail). ``seeds``:
     network_id, party (the settlement accounts of the network's stores). Parties that receive less than
     ``min_share`` of a network's money are left out, and smaller carries are not followed. An outflow within
     ``max_fee`` of a lot (or of a run of the oldest lots) forwards it: mules take a cut of a few percent, and
@@ -142,7 +144,7 @@ def follow_money(
     outside the ledger.
     """
     _check(transfers, seeds, locals())
-    ledger = read_ledger(transfers, seeds)
+    ledger = transfers if isinstance(transfers, Ledger) else read_ledger(transfers, seeds)
     seed = read_seeds(seeds, ledger.names)
     stores = store_accounts(ledger, seed)
     senders = store_senders(ledger, stores)
@@ -170,11 +172,14 @@ def follow_money(
     return _table(ledger, seed, rows, facts, paths, n_seeds, pass_days, kind_nouns(ledger))
 
 
-def _check(transfers: pa.Table, seeds: pa.Table, params: dict[str, Any]) -> None:
+def _check(transfers: pa.Table | Ledger, seeds: pa.Table, params: dict[str, Any]) -> None:
     """Raise once for every missing column, or for the first parameter out of range."""
+    inputs = (
+        [("seeds", seeds)] if isinstance(transfers, Ledger) else [("transfers", transfers), ("seeds", seeds)]
+    )
     problems = [
         Problem(name, col, "missing column", f"add '{col}' to the {name} table")
-        for name, table in (("transfers", transfers), ("seeds", seeds))
+        for name, table in inputs
         for col in _REQUIRED[name]
         if col not in table.column_names
     ]

@@ -15,6 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.contract.vocabulary import CASH, FEE, PAYMENT, PLATFORM, SETTLEMENT
+from marketguard.engine.base import Step
+from marketguard.engine.tables import Tables
+from marketguard.features.trace_inputs import LEDGER_PARTIES, LEDGER_ROWS, coded_transfers_sql
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed
 
@@ -25,6 +28,7 @@ __all__ = [
     "Seeds",
     "departures",
     "explode",
+    "fetch_ledger",
     "kind_nouns",
     "member",
     "network_outflow",
@@ -109,6 +113,34 @@ def read_ledger(transfers: pa.Table, seeds: pa.Table) -> Ledger:
     )
 
 
+def fetch_ledger(tables: Tables) -> Ledger:
+    """The ledger of ``tables`` as :func:`read_ledger` makes it, coded by the engine: the same rows in the same
+    order and the same party order, every store owner's settlement account among the parties (the money trail's
+    seeds and the linker's owners). Half the time of fetching names and coding them here, on millions."""
+    tables.run([Step("ledger_rows", LEDGER_ROWS), Step("ledger_parties", LEDGER_PARTIES)])
+    names = tables.fetch("SELECT party FROM ledger_parties ORDER BY code", "ledger parties").column(0)
+    kinds = {PAYMENT: KIND_PAYMENT, FEE: KIND_FEE, SETTLEMENT: KIND_SETTLEMENT}
+    coded = tables.fetch(coded_transfers_sql(kinds), "coded transfers")
+    currency = tables.fetch(
+        "SELECT DISTINCT currency FROM transfers WHERE currency IS NOT NULL ORDER BY currency", "currencies"
+    ).column(0)
+    names = names.combine_chunks().cast(pa.string())
+    return Ledger(
+        ts=_column(coded, "ts", np.int64),
+        src=_column(coded, "src", np.int64),
+        dst=_column(coded, "dst", np.int64),
+        amount=_column(coded, "amount", np.float64),
+        kind=_column(coded, "kind", np.int8),
+        names=names,
+        is_party=~np.asarray(pc.is_in(names, pa.array(["", *NON_PARTIES])).to_numpy(zero_copy_only=False)),
+        currency=str(currency[0]) if len(currency) == 1 else "",
+    )
+
+
+def _column(table: pa.Table, name: str, dtype: type) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(), dtype)
+
+
 def _micros(ts: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(ts.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy(), np.int64)
 
@@ -128,8 +160,10 @@ def _in_order(t: pa.Table) -> bool:
 
 
 def read_seeds(seeds: pa.Table, names: pa.Array) -> Seeds:
-    """Seed accounts indexed densely; each seed's networks, sorted."""
+    """Seed accounts indexed densely; each seed's networks, sorted. Seeds that are no party of the ledger (a
+    ledger read without them, and they have no transfers) are left out."""
     seeds = seeds.filter(pc.and_(pc.is_valid(seeds["network_id"]), pc.is_valid(seeds["party"])))
+    seeds = seeds.filter(pc.is_in(seeds["party"].cast(pa.string()), value_set=names))
     net, network_ids = encode_sorted(seeds["network_id"].cast(pa.string()))
     party = np.asarray(pc.index_in(seeds["party"].cast(pa.string()), value_set=names), np.int64)
     pairs = np.unique(np.stack([party, net], axis=1), axis=0)

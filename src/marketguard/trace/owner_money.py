@@ -1,5 +1,5 @@
-"""Where each store owner's settlement money ends up through layers of accounts: the multi-hop money destinations,
-as evidence for the operator linker.
+"""Where each store owner's settlement money goes: the parties it pays (payees) and, through layers of accounts,
+where the money ends up (multi-hop destinations), as evidence for the operator linker.
 
 An operator who routes settlements through two to four mules before they reach a collector shares no payee
 between stores whose first mules differ, yet all of its stores' money pools at the collector of the month and
@@ -8,11 +8,13 @@ passes through the same deeper mules. The ledger is replayed once, lot by lot
 neither absorb nor dilute what it forwards), with every store owner's settlement account a seed of its own. A
 party that received at least :data:`MIN_SHARE` of what left an owner's account, two or more transfers away, is
 a destination of that owner; its first and last arrival are when that owner's money reached it, so a collector
-replaced after a month is the destination of the stores that paid it in that month. One transfer away is the
-``payee`` kind's, read in SQL.
+replaced after a month is the destination of the stores that paid it in that month. One transfer away is a
+``payee``: every party the owner's account paid (a first mule, a withdrawal account), the platform and cash
+aside (every store pays fees to the first and withdraws into the second).
 
-Rows: ``account_id, kind, artifact, n_events, first_seen, last_seen`` (the store owner's account, the party,
-the transfers that carried its money there), unioned into the evidence graph like every other kind, where a
+Rows: ``account_id, kind, artifact, n_events, first_seen, last_seen`` (the store owner's account, the kind,
+the party, the transfers that carried its money there), unioned into the evidence graph like every other kind,
+where a
 destination many owners' money reaches (a wholesaler's supplier, a payment processor, a utility) weighs little
 and, past its kind's degree cap, is a hub.
 """
@@ -25,6 +27,7 @@ import pyarrow.compute as pc
 
 from marketguard.graph.lots import follow_lots
 from marketguard.trace.money_ledger import (
+    Ledger,
     Seeds,
     explode,
     read_ledger,
@@ -34,7 +37,7 @@ from marketguard.trace.money_ledger import (
     store_senders,
 )
 
-__all__ = ["DESTINATION_SCHEMA", "MAX_HOPS", "MIN_SHARE", "money_destinations"]
+__all__ = ["MAX_HOPS", "MIN_SHARE", "USES_SCHEMA", "owner_money_uses"]
 
 #: A destination took at least this share of what left the owner's settlement account: a collector in use for
 #: three weeks of a store's year gets about 6% of its money, while a landlord or shop paid a sliver out of a
@@ -54,9 +57,10 @@ MAX_STORE_SENDERS = 100
 _MAX_FEE, _MATCH_LOTS, _SPLIT_US, _PASS_US = 0.05, 64, 6 * 3_600_000_000, 15 * 86_400_000_000
 
 _TS = pa.timestamp("us", tz="UTC")
-DESTINATION_SCHEMA = pa.schema(
+USES_SCHEMA = pa.schema(
     [
         ("account_id", pa.string()),
+        ("kind", pa.string()),
         ("artifact", pa.string()),
         ("n_events", pa.int64()),
         ("first_seen", _TS),
@@ -65,21 +69,43 @@ DESTINATION_SCHEMA = pa.schema(
 )
 
 
-def money_destinations(transfers: pa.Table, owners: pa.Table) -> pa.Table:
-    """Per (store owner, party two or more transfers from the owner's settlement account that received at least
-    :data:`MIN_SHARE` of its money): the transfers that carried it there and when.
+def owner_money_uses(
+    transfers: pa.Table | Ledger, owners: pa.Table, *, payees: bool = True, destinations: bool = True
+) -> pa.Table:
+    """Per (store owner, party): the owner's payees and, with ``destinations``, the parties two or more
+    transfers from its settlement account that received at least :data:`MIN_SHARE` of its money, with the
+    transfers that carried it there and when.
 
-    ``transfers``: transfer_id, ts, from_party, to_party, amount (and optional kind), in any order; ``owners``:
-    account_id, bank_account of the store owners. Accounts sharing a bank account share its destinations.
+    ``transfers``: transfer_id, ts, from_party, to_party, amount (and optional kind), in any order, or the ledger
+    already read (:func:`~marketguard.trace.money_ledger.fetch_ledger`); ``owners``: account_id, bank_account of
+    the store owners. Accounts sharing a bank account share its payees and destinations.
     """
     owners = owners.filter(
         pc.and_(pc.is_valid(owners["bank_account"]), pc.not_equal(owners["bank_account"], ""))
     )
     seeds = pa.table({"network_id": owners["account_id"], "party": owners["bank_account"]})
-    if transfers.num_rows == 0 or seeds.num_rows == 0:
-        return DESTINATION_SCHEMA.empty_table()
-    ledger = read_ledger(transfers, seeds)
+    if seeds.num_rows == 0 or (not isinstance(transfers, Ledger) and transfers.num_rows == 0):
+        return USES_SCHEMA.empty_table()
+    ledger = transfers if isinstance(transfers, Ledger) else read_ledger(transfers, seeds)
     seed = read_seeds(seeds, ledger.names)
+    parts = []
+    if payees:
+        paid = np.flatnonzero((seed.seed_of[ledger.src] >= 0) & ledger.is_party[ledger.dst])
+        ones = np.ones(paid.size)
+        parts.append(
+            _rows(
+                "payee", ledger, paid, seed.seed_of[ledger.src[paid]], ones, np.zeros(seed.party.size), seed
+            )
+        )
+    if destinations:
+        parts.append(_destinations(ledger, seed))
+    return pa.concat_tables(parts).sort_by(
+        [("account_id", "ascending"), ("kind", "ascending"), ("artifact", "ascending")]
+    )
+
+
+def _destinations(ledger: Ledger, seed: Seeds) -> pa.Table:
+    """The owners' multi-hop destinations, by the lot-by-lot replay with every owner's account a seed."""
     senders = store_senders(ledger, store_accounts(ledger, seed))
     holds = ledger.is_party & (seed.seed_of < 0) & (senders <= MAX_STORE_SENDERS)
     outflow = seed_outflow(ledger, seed)
@@ -89,25 +115,24 @@ def money_destinations(transfers: pa.Table, owners: pa.Table) -> pa.Table:
         FOLLOW_SHARE * outflow, limits,
     )  # fmt: skip
     deep = (hops >= 2) & ledger.is_party[ledger.dst[t]]
-    t, s, carried = t[deep], s[deep], carried[deep]
-    return _rows(ledger.names, ledger.ts, ledger.dst[t], t, s, carried, outflow, seed)
+    return _rows("destination", ledger, t[deep], s[deep], carried[deep], MIN_SHARE * outflow, seed)
 
 
 def _rows(
-    names: pa.Array,
-    ts: np.ndarray,
-    dst: np.ndarray,
+    kind: str,
+    ledger: Ledger,
     t: np.ndarray,
     s: np.ndarray,
     carried: np.ndarray,
-    outflow: np.ndarray,
+    least: np.ndarray,
     seed: Seeds,
 ) -> pa.Table:
-    """Group the carries by (seed, party), keep the material ones and give each owner of the seed its row."""
+    """Group the carries (transfer ``t`` carried ``carried`` of seed ``s``'s money) by (seed, receiver), keep
+    those that sum to at least ``least`` of their seed, and give each owner of the seed its row."""
     if not t.size:
-        return DESTINATION_SCHEMA.empty_table()
-    n = len(names)
-    key = s.astype(np.int64) * n + dst
+        return USES_SCHEMA.empty_table()
+    n = len(ledger.names)
+    key = s.astype(np.int64) * n + ledger.dst[t]
     order = np.lexsort((t, key))
     key, t, carried = key[order], t[order], carried[order]
     new_key = np.r_[True, key[1:] != key[:-1]]
@@ -118,19 +143,20 @@ def _rows(
     new_transfer = new_key | np.r_[True, t[1:] != t[:-1]]
     n_transfers = np.add.reduceat(new_transfer.astype(np.int64), starts)
     group_seed, party = key[starts] // n, key[starts] % n
-    keep = amount >= MIN_SHARE * outflow[group_seed]
+    keep = amount >= least[group_seed]
     starts, ends, group_seed, party, n_transfers = (
         starts[keep], ends[keep], group_seed[keep], party[keep], n_transfers[keep]
     )  # fmt: skip
     rows, account = explode(seed, group_seed)
-    first, last = ts[t[starts]], ts[t[ends - 1]]
+    first, last = ledger.ts[t[starts]], ledger.ts[t[ends - 1]]
     table = pa.table(
         {
             "account_id": seed.network_ids.take(pa.array(account, pa.int64())),
-            "artifact": names.take(pa.array(party[rows], pa.int64())),
+            "kind": pa.array([kind] * rows.size, pa.string()),
+            "artifact": ledger.names.take(pa.array(party[rows], pa.int64())),
             "n_events": pa.array(n_transfers[rows], pa.int64()),
             "first_seen": pa.array(first[rows], pa.int64()).cast(_TS),
             "last_seen": pa.array(last[rows], pa.int64()).cast(_TS),
         }
     )
-    return table.sort_by([("account_id", "ascending"), ("artifact", "ascending")]).cast(DESTINATION_SCHEMA)
+    return table.cast(USES_SCHEMA)

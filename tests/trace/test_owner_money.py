@@ -1,4 +1,5 @@
-"""Where each store owner's money ends up through mules, on a hand-built ledger with exactly known answers."""
+"""Where each store owner's money goes (payees) and ends up through mules (destinations), on a hand-built ledger
+with exactly known answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 import pyarrow as pa
 import pytest
 
-from marketguard.trace.money_destinations import DESTINATION_SCHEMA, money_destinations
+from marketguard.trace.owner_money import USES_SCHEMA, owner_money_uses
 from tests.trace.test_money import START, ledger
 
 # Owners A and B (one operator) pay different first mules, m1 and m2, which forward less 2% to collector c.
@@ -32,35 +33,47 @@ OWNERS = pa.table({"account_id": ["A", "B", "H", "J", "K"], "bank_account": ["bA
 
 
 def test_the_collector_behind_different_first_mules_is_both_owners_destination() -> None:
-    rows = money_destinations(LEDGER, OWNERS).to_pylist()
-    assert [(r["account_id"], r["artifact"], r["n_events"]) for r in rows] == [
-        ("A", "c", 1),
-        ("B", "c", 1),
-        (
-            "H",
-            "sup",
-            1,
-        ),  # two transfers away; the shop's 3% is below a material share, its first hop is a payee
+    rows = owner_money_uses(LEDGER, OWNERS, payees=False).to_pylist()
+    assert [(r["account_id"], r["kind"], r["artifact"], r["n_events"]) for r in rows] == [
+        ("A", "destination", "c", 1),
+        ("B", "destination", "c", 1),
+        ("H", "destination", "sup", 1),  # two transfers away; the shop's 3% is below a material share
     ]
     by_owner = {r["account_id"]: r for r in rows}
     assert by_owner["A"]["first_seen"] == by_owner["A"]["last_seen"] == START + timedelta(days=12)
     assert by_owner["B"]["first_seen"] == START + timedelta(days=12.5)
 
 
-def test_owners_sharing_a_bank_account_share_its_destinations_and_the_schema_holds() -> None:
+def test_payees_are_every_party_an_owner_paid_directly() -> None:
+    rows = owner_money_uses(LEDGER, OWNERS, destinations=False).to_pylist()
+    assert [(r["account_id"], r["kind"], r["artifact"], r["n_events"]) for r in rows] == [
+        ("A", "payee", "m1", 1),
+        ("B", "payee", "m2", 1),
+        ("H", "payee", "p", 1),
+        ("J", "payee", "sup", 1),
+    ]
+    assert rows[0]["first_seen"] == START + timedelta(days=10)
+
+
+def test_owners_sharing_a_bank_account_share_its_payees_and_destinations_and_the_schema_holds() -> None:
     owners = pa.table({"account_id": ["A", "A2"], "bank_account": ["bA", "bA"]})
-    result = money_destinations(LEDGER, owners)
-    assert result.schema == DESTINATION_SCHEMA
-    assert [(r["account_id"], r["artifact"]) for r in result.to_pylist()] == [("A", "c"), ("A2", "c")]
+    result = owner_money_uses(LEDGER, owners)
+    assert result.schema == USES_SCHEMA
+    assert [(r["account_id"], r["kind"], r["artifact"]) for r in result.to_pylist()] == [
+        ("A", "destination", "c"),
+        ("A", "payee", "m1"),
+        ("A2", "destination", "c"),
+        ("A2", "payee", "m1"),
+    ]
 
 
 def test_no_transfers_or_no_owners_give_no_rows() -> None:
-    assert money_destinations(LEDGER.slice(0, 0), OWNERS).num_rows == 0
+    assert owner_money_uses(LEDGER.slice(0, 0), OWNERS).num_rows == 0
     empty = pa.table({"account_id": pa.array([], pa.string()), "bank_account": pa.array([], pa.string())})
-    assert money_destinations(LEDGER, empty).num_rows == 0
+    assert owner_money_uses(LEDGER, empty).num_rows == 0
 
 
 @pytest.mark.parametrize("order", [list(range(12)), list(range(11, -1, -1))])
 def test_the_rows_do_not_depend_on_the_ledger_order(order: list[int]) -> None:
     shuffled = LEDGER.take(pa.array(order))
-    assert money_destinations(shuffled, OWNERS).equals(money_destinations(LEDGER, OWNERS))
+    assert owner_money_uses(shuffled, OWNERS).equals(owner_money_uses(LEDGER, OWNERS))
