@@ -166,6 +166,8 @@ class OperatorLinker(Detector):
                 pair_strength_sql(self.min_link_strength),
             ]
         )
+        for name in commerce:  # read into the materialised evidence rows: no longer needed
+            tables.backend.drop(name)
         if tables.backend.local_graphs:
             self._cluster_here(tables)
         else:

@@ -124,6 +124,8 @@ def fetch_ledger(tables: Tables) -> Ledger:
     currency = tables.fetch(
         "SELECT DISTINCT currency FROM transfers WHERE currency IS NOT NULL ORDER BY currency", "currencies"
     ).column(0)
+    for name in ("ledger_rows", "ledger_parties"):  # a few hundred MB on millions of transfers, read once
+        tables.backend.drop(name)
     names = names.combine_chunks().cast(pa.string())
     return Ledger(
         ts=_column(coded, "ts", np.int64),
