@@ -36,13 +36,18 @@ TRANSFERS = (
     "FROM transfers ORDER BY ts, transfer_id"
 )
 
-#: The transfers that move money (a time, a positive amount, not to the sender itself), read once from the
-#: validated view for the two queries below; '' stands for a missing party.
+#: The ledger's columns, read once from the validated view (whose vocabulary mapping of the parties would run
+#: again for every reference to them); '' stands for a missing party.
 LEDGER_ROWS = (
     "SELECT transfer_id, ts, coalesce(from_party, '') AS src, coalesce(to_party, '') AS dst, "
-    "CAST(amount AS DOUBLE) AS amount, kind FROM transfers "
-    "WHERE ts IS NOT NULL AND amount > 0 AND (from_party IS NULL OR to_party IS NULL OR from_party <> to_party)"
+    "CAST(amount AS DOUBLE) AS amount, kind FROM transfers"
 )
+
+
+def _moves(t: str) -> str:
+    """The rows of ``ledger_rows`` (alias ``t``) that move money: a time, a positive amount, not to the sender."""
+    return f"{t}.ts IS NOT NULL AND {t}.amount > 0 AND ({t}.src <> {t}.dst OR {t}.src = '' OR {t}.dst = '')"
+
 
 #: Every party of the ledger (step ``ledger_rows`` made from :data:`LEDGER_ROWS`), and every store owner's
 #: settlement account (a seed need not have transfers), with a dense code in name order. The money trail and the
@@ -50,19 +55,22 @@ LEDGER_ROWS = (
 #: than Python can.
 LEDGER_PARTIES = (
     "SELECT party, CAST(row_number() OVER (ORDER BY party) - 1 AS BIGINT) AS code FROM ("
-    "SELECT src AS party FROM ledger_rows UNION SELECT dst FROM ledger_rows UNION "
+    f"SELECT t.src AS party FROM ledger_rows t WHERE {_moves('t')} UNION "
+    f"SELECT t.dst FROM ledger_rows t WHERE {_moves('t')} UNION "
     "SELECT a.bank_account FROM accounts a JOIN stores s ON a.account_id = s.account_id "
     "WHERE a.bank_account IS NOT NULL) p"
 )
 
 
 def coded_transfers_sql(kinds: dict[str, int]) -> str:
-    """The ledger as the money trail replays it (steps ``ledger_rows`` and ``ledger_parties``): in time order
-    (ties by transfer id), parties as codes, ``kinds`` (transfer kind -> code) as codes, 0 for any other."""
+    """The ledger as the money trail replays it (steps ``ledger_rows`` and ``ledger_parties``): the transfers
+    that move money, in time order (ties by transfer id), parties as codes, ``kinds`` (transfer kind -> code) as
+    codes, 0 for any other."""
     kind = "CASE t.kind " + " ".join(f"WHEN '{k}' THEN {c}" for k, c in kinds.items()) + " ELSE 0 END"
     return (
         "SELECT epoch_us(t.ts) AS ts, fp.code AS src, tp.code AS dst, t.amount, "
         f"CAST({kind} AS TINYINT) AS kind FROM ledger_rows t "
         "JOIN ledger_parties fp ON t.src = fp.party JOIN ledger_parties tp ON t.dst = tp.party "
+        f"WHERE {_moves('t')} "
         "ORDER BY t.ts, t.transfer_id"
     )
