@@ -89,8 +89,8 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "score_reviews",
         "score_stores",
         "networks",
-        "trace_sites",
         "trace_money",
+        "trace_sites",
         "screen_declarations",
         "write",
     ]

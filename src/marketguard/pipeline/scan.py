@@ -231,7 +231,8 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         tables.run(network_summary_sql(with_revenue, config.revenue_window_days))
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
-    traced = _trace(tables, config, stages, linker.ledger_)
+    ledger, linker.ledger_ = linker.ledger_, None  # the money trail's from here, freed once it is followed
+    traced = _trace(tables, config, stages, ledger)
     screened = screen_declarations(tables, stages, networks.select(["network_id", "score"]))
     return {
         "store_scores": store_scores,
@@ -281,18 +282,13 @@ def _trace(
     """Sites from the networks' shipments and the money trail from their settlement accounts, when the input
     has the tables for them. ``ledger``: the one the linker read for its money evidence, if it did."""
     out: dict[str, pa.Table] = {}
-    if tables.has("shipments", "orders", "listings"):
-        with stages.stage("trace_sites") as st:
-            shipments = tables.fetch(trace_inputs.SHIPMENTS, "fetch shipments for sites")
-            out["sites"] = trace_sites(shipments)
-            st.rows_out = out["sites"].num_rows
-    else:
-        stages.skip("trace_sites", "needs shipments, orders and listings")
+    # money first: the ledger is then let go before the shipments are read (a few hundred MB at 100k stores)
     if tables.has("transfers"):
         with stages.stage("trace_money") as st:
             seeds = tables.fetch(trace_inputs.SETTLEMENT_ACCOUNTS, "fetch settlement accounts")
             ledger = ledger if ledger is not None else fetch_ledger(tables)
             out["money"] = follow_money(ledger, seeds, max_hops=config.max_money_hops)
+            del ledger
             st.rows_out = out["money"].num_rows
             if tables.lacks_value("transfers.kind", SETTLEMENT) and tables.lacks_value(
                 "transfers.party", PLATFORM
@@ -304,6 +300,13 @@ def _trace(
                 ]
     else:
         stages.skip("trace_money", "needs transfers")
+    if tables.has("shipments", "orders", "listings"):
+        with stages.stage("trace_sites") as st:
+            shipments = tables.fetch(trace_inputs.SHIPMENTS, "fetch shipments for sites")
+            out["sites"] = trace_sites(shipments)
+            st.rows_out = out["sites"].num_rows
+    else:
+        stages.skip("trace_sites", "needs shipments, orders and listings")
     return out
 
 
