@@ -17,7 +17,13 @@ CASES = {
     "validate.py": (["--stores", "200", "--per-rule", "3"], None),
     "linking.py": (
         ["--stores", "200"],
-        {"linking", "bare_scipy_components", "bare_scipy_components_all_edges", "networkx_linking"},
+        {
+            "linking",
+            "linking_all_kinds",
+            "bare_scipy_components",
+            "bare_scipy_components_all_edges",
+            "networkx_linking",
+        },
     ),
     "operator_index.py": (["--stores", "200", "--events", "300", "--new-stores", "2"], {"load", "events"}),
     "scan.py": (["--stores", "200"], None),
