@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ from marketguard.features.commerce_evidence import (
     site_uses_sql,
 )
 from marketguard.features.evidence import (
+    LOGIN_ARTIFACT_KINDS,
     account_artifacts_sql,
     artifact_degrees_sql,
     artifact_uses_sql,
@@ -147,7 +148,7 @@ class OperatorLinker(Detector):
         self.ledger_: Ledger | None = None
         if tables.has("shipments", "orders", "listings"):
             tables.run(owner_parcels_sql())
-        commerce = _commerce_tables(self._commerce_inputs(tables))
+        commerce = self._commerce_tables(tables)
         for name, table in commerce.items():
             tables.backend.register_arrow(name, table)
         tables.run(
@@ -199,28 +200,31 @@ class OperatorLinker(Detector):
             usable.remove("customer")
         return tuple(usable)
 
-    def _commerce_inputs(self, tables: Tables) -> dict[str, pa.Table]:
-        """What the commerce kinds in use read from the engine before their tables are made in Python: the
-        ledger (kept as ``ledger_``) and the owners' settlement accounts, the distinct ship-from addresses."""
-        inputs: dict[str, Any] = {"kinds": self.kinds_}
+    def _commerce_tables(self, tables: Tables) -> dict[str, pa.Table]:
+        """The tables the commerce kinds in use read, made in Python: the owners' payees and money destinations
+        from the ledger (kept as ``ledger_``), the address key of each ship-from address."""
+        out = {}
         if "payee" in self.kinds_ or "destination" in self.kinds_:
             self.ledger_ = fetch_ledger(tables)
-            inputs["ledger"] = self.ledger_
-            inputs["owners"] = tables.fetch(
+            owners = tables.fetch(
                 "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
                 "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
                 "store owners' settlement accounts",
             )
+            out["owner_money_uses"] = owner_money_uses(
+                self.ledger_, owners, payees="payee" in self.kinds_, destinations="destination" in self.kinds_
+            )
         if "site" in self.kinds_:
-            inputs["origins"] = tables.fetch(
+            origins = tables.fetch(
                 "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "
                 "ORDER BY origin_address",
                 "ship-from addresses",
             ).column(0)
-        return inputs
+            out["origin_sites"] = site_table(origins.combine_chunks())
+        return out
 
     def _commerce_parts(self, tables: Tables) -> dict[str, str]:
-        """The SQL of each commerce kind in use (over the tables :func:`_commerce_tables` made)."""
+        """The SQL of each commerce kind in use (over the tables :meth:`_commerce_tables` made)."""
         parts = {}
         if "listing" in self.kinds_:
             parts["listing"] = listing_uses_sql()
@@ -342,23 +346,6 @@ class OperatorLinker(Detector):
         )
 
 
-#: The internet-environment kinds: a linked pair tied by none of them was linked by what the stores do.
-ENVIRONMENT_KINDS = ("device", "wifi", "ip", "ip_net")
-
-
-def _commerce_tables(inputs: dict[str, Any]) -> dict[str, pa.Table]:
-    """The tables the commerce kinds read, made in Python from what :meth:`OperatorLinker._commerce_inputs`
-    fetched: the owners' payees and money destinations, the address key of each ship-from address."""
-    kinds, out = inputs["kinds"], {}
-    if "ledger" in inputs:
-        out["owner_money_uses"] = owner_money_uses(
-            inputs["ledger"], inputs["owners"], payees="payee" in kinds, destinations="destination" in kinds
-        )
-    if "origins" in inputs:
-        out["origin_sites"] = site_table(inputs["origins"].combine_chunks())
-    return out
-
-
 def evidence_by_kind(links: pa.Table, min_strength: float = 0.5) -> dict[str, object]:
     """What each evidence kind contributed: linked account pairs holding it, the pairs it decided (weaker than
     ``min_strength`` without it, the evidence combined as the linker combines it: what two accounts share inside
@@ -374,7 +361,8 @@ def evidence_by_kind(links: pa.Table, min_strength: float = 0.5) -> dict[str, ob
     held = np.unique(pair * len(names) + kind)
     counts = np.bincount(held % len(names), minlength=len(names))
     env = np.zeros(n_pairs, bool)
-    env[pair[np.isin(kind, [i for i, k in enumerate(names) if k in ENVIRONMENT_KINDS])]] = True
+    # the internet environment is what logins show: a pair tied by none of it was tied by identities or trade
+    env[pair[np.isin(kind, [i for i, k in enumerate(names) if k in LOGIN_ARTIFACT_KINDS])]] = True
     decided = _decided_by(links, pair, kind, len(names), min_strength)
     return {
         "pairs_by_kind": _ranked({k: int(n) for k, n in zip(names, counts, strict=True)}),
@@ -413,21 +401,15 @@ def _decided_by(
 
 
 def _pieces(kinds: pa.Array, artifacts: pa.Array) -> pa.Array:
-    """What each evidence row counts as: its IP network for an address or a network (one piece per network),
-    else the row's own kind and artifact. IPv4 networks are cut in Arrow; the rarer IPv6 ones by
-    :func:`~marketguard.features.evidence.ip_network`."""
-    own = pc.binary_join_element_wise(kinds, artifacts, ":")
+    """What each evidence row counts as: its IP network for an address or a network (one piece per network,
+    named by :func:`~marketguard.features.evidence.ip_network`, the batch SQL's twin), else the row's own kind
+    and artifact. Each distinct address is cut once."""
     is_ip = pc.equal(kinds, "ip")
-    v6 = pc.and_(is_ip, pc.match_substring(artifacts, ":"))
-    v4_net = pc.replace_substring_regex(artifacts, r"[.][0-9]+$", "")
-    piece = pc.if_else(pc.equal(kinds, "ip_net"), artifacts, pc.if_else(is_ip, v4_net, own))
-    rows = np.flatnonzero(v6.to_numpy(zero_copy_only=False))
-    if rows.size:
-        nets = [ip_network(a) or a for a in artifacts.take(pa.array(rows)).to_pylist()]
-        mask = np.zeros(len(artifacts), bool)
-        mask[rows] = True
-        piece = pc.replace_with_mask(piece, pa.array(mask), pa.array(nets, pa.string()))
-    return piece
+    addresses = pc.unique(artifacts.filter(is_ip))
+    nets = pa.array([ip_network(a) or a for a in addresses.to_pylist()], pa.string())
+    net_of = nets.take(pc.index_in(artifacts, value_set=addresses))
+    own = pc.binary_join_element_wise(kinds, artifacts, ":")
+    return pc.if_else(pc.equal(kinds, "ip_net"), artifacts, pc.if_else(is_ip, net_of, own))
 
 
 def _naming_steps() -> list[Step]:

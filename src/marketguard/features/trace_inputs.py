@@ -40,7 +40,7 @@ TRANSFERS = (
 #: again for every reference to them); '' stands for a missing party.
 LEDGER_ROWS = (
     "SELECT transfer_id, ts, coalesce(from_party, '') AS src, coalesce(to_party, '') AS dst, "
-    "CAST(amount AS DOUBLE) AS amount, kind FROM transfers"
+    "CAST(amount AS DOUBLE) AS amount, kind, currency FROM transfers"
 )
 
 
@@ -59,6 +59,13 @@ LEDGER_PARTIES = (
     f"SELECT t.dst FROM ledger_rows t WHERE {_moves('t')} UNION "
     "SELECT a.bank_account FROM accounts a JOIN stores s ON a.account_id = s.account_id "
     "WHERE a.bank_account IS NOT NULL) p"
+)
+
+
+#: The currencies of the transfers that move money (step ``ledger_rows``).
+LEDGER_CURRENCIES = (
+    f"SELECT DISTINCT t.currency FROM ledger_rows t WHERE {_moves('t')} AND t.currency IS NOT NULL "
+    "ORDER BY t.currency"
 )
 
 

@@ -47,7 +47,7 @@ by sorting, O(C log C). Deterministic: ties in time are broken by transfer_id, p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -71,7 +71,7 @@ from marketguard.trace.money_ledger import (
 from marketguard.trace.money_reasons import network_reasons
 from marketguard.trace.money_roles import ROLES, assign_roles, passing
 
-__all__ = ["MONEY_SCHEMA", "NON_PARTIES", "follow_money"]
+__all__ = ["MONEY_SCHEMA", "NON_PARTIES", "Replay", "follow_money", "replay"]
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -113,6 +113,8 @@ MIN_ACTIVE_DAYS = 28.0
 #: Lots a matching outflow looks at from each end of an account's queue: a forwarder holds a few lots between
 #: forwards; an account with more waiting is a pool, whose payments forward no lot in particular.
 MATCH_LOTS = 64
+#: The defaults of :func:`follow_money`'s replay, shared with the linker's (see its docstring for each reason).
+MAX_HOPS, MIN_SHARE, MAX_FEE, PASS_DAYS, MAX_STORE_SENDERS = 6, 0.001, 0.05, 15.0, 100
 _REQUIRED = {
     "transfers": ("transfer_id", "ts", "from_party", "to_party", "amount"),
     "seeds": ("network_id", "party"),
@@ -123,14 +125,14 @@ def follow_money(
     transfers: pa.Table | Ledger,
     seeds: pa.Table,
     *,
-    max_hops: int = 6,
-    min_share: float = 0.001,
+    max_hops: int = MAX_HOPS,
+    min_share: float = MIN_SHARE,
     min_collector_share: float = 0.2,
-    max_fee: float = 0.05,
-    pass_days: float = 15.0,
+    max_fee: float = MAX_FEE,
+    pass_days: float = PASS_DAYS,
     min_pass_through: float = 0.8,
     min_unrelated_stores: int = 10,
-    max_store_senders: int = 100,
+    max_store_senders: int = MAX_STORE_SENDERS,
 ) -> pa.Table:
     """The parties each network's money reaches, with their role, rank, chain and reasons: result ``money``.
 
@@ -146,13 +148,9 @@ def follow_money(
     _check(transfers, seeds, locals())
     ledger = transfers if isinstance(transfers, Ledger) else read_ledger(transfers, seeds)
     seed = read_seeds(seeds, ledger.names)
-    stores = store_accounts(ledger, seed)
-    senders = store_senders(ledger, stores)
-    holds = ledger.is_party & (seed.seed_of < 0) & (senders <= max_store_senders)
-    limits = (max_hops, max_fee, MATCH_LOTS, int(SPLIT_HOURS * _US_PER_HOUR), int(pass_days * _US_PER_DAY))
-    *carries, received, passed_on = follow_lots(
-        ledger.ts, ledger.src, ledger.dst, ledger.amount, seed.seed_of, holds, ledger.is_party,
-        min_share * seed_outflow(ledger, seed), limits,
+    senders, _, carries, received, passed_on = replay(
+        ledger, seed, max_hops=max_hops, min_share=min_share, max_fee=max_fee, pass_days=pass_days,
+        max_store_senders=max_store_senders,
     )  # fmt: skip
     rec, paths = records(ledger, seed, carries)
     gone = departures(ledger, seed)
@@ -170,6 +168,43 @@ def follow_money(
     facts["via_mules"] = path_all(paths, rows["path"], is_pass)
     n_seeds = np.bincount(seed.net, minlength=len(seed.network_ids))
     return _table(ledger, seed, rows, facts, paths, n_seeds, pass_days, kind_nouns(ledger))
+
+
+class Replay(NamedTuple):
+    """What the lot-by-lot replay gives: per party, the store accounts paying it directly; per seed, the money
+    it sent out; the carries (transfer, seed, hops, origin, parent, amount); per party, the traced money it
+    received and the part of it paid on within ``pass_days``."""
+
+    senders: np.ndarray
+    outflow: np.ndarray
+    carries: tuple[np.ndarray, ...]
+    received: np.ndarray
+    passed_on: np.ndarray
+
+
+def replay(
+    ledger: Ledger,
+    seed: Seeds,
+    *,
+    max_hops: int = MAX_HOPS,
+    min_share: float = MIN_SHARE,
+    max_fee: float = MAX_FEE,
+    pass_days: float = PASS_DAYS,
+    max_store_senders: int = MAX_STORE_SENDERS,
+) -> Replay:
+    """The ledger replayed lot by lot from the seeds (:func:`marketguard.graph.lots.follow_lots`), money not
+    held by the seeds themselves nor by parties paid directly by more than ``max_store_senders`` store
+    accounts; the parameters as :func:`follow_money` reads them. The money trail and the linker's money
+    destinations both replay this way."""
+    senders = store_senders(ledger, store_accounts(ledger, seed))
+    holds = ledger.is_party & (seed.seed_of < 0) & (senders <= max_store_senders)
+    outflow = seed_outflow(ledger, seed)
+    limits = (max_hops, max_fee, MATCH_LOTS, int(SPLIT_HOURS * _US_PER_HOUR), int(pass_days * _US_PER_DAY))
+    *carries, received, passed_on = follow_lots(
+        ledger.ts, ledger.src, ledger.dst, ledger.amount, seed.seed_of, holds, ledger.is_party,
+        min_share * outflow, limits,
+    )  # fmt: skip
+    return Replay(senders, outflow, tuple(carries), received, passed_on)
 
 
 def _check(transfers: pa.Table | Ledger, seeds: pa.Table, params: dict[str, Any]) -> None:

@@ -17,7 +17,12 @@ import pyarrow.compute as pc
 from marketguard.contract.vocabulary import CASH, FEE, PAYMENT, PLATFORM, SETTLEMENT
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
-from marketguard.features.trace_inputs import LEDGER_PARTIES, LEDGER_ROWS, coded_transfers_sql
+from marketguard.features.trace_inputs import (
+    LEDGER_CURRENCIES,
+    LEDGER_PARTIES,
+    LEDGER_ROWS,
+    coded_transfers_sql,
+)
 from marketguard.graph import encode_sorted
 from marketguard.graph.taint import fifo_passed
 
@@ -108,8 +113,8 @@ def read_ledger(transfers: pa.Table, seeds: pa.Table) -> Ledger:
         amount=np.asarray(t["amount"].cast(pa.float64()).to_numpy(), np.float64),
         kind=kind,
         names=names,
-        is_party=~np.asarray(pc.is_in(names, pa.array(["", *NON_PARTIES])).to_numpy(zero_copy_only=False)),
-        currency=str(currency[0]) if len(currency) == 1 else "",
+        is_party=_is_party(names),
+        currency=_the_currency(currency),
     )
 
 
@@ -121,9 +126,7 @@ def fetch_ledger(tables: Tables) -> Ledger:
     names = tables.fetch("SELECT party FROM ledger_parties ORDER BY code", "ledger parties").column(0)
     kinds = {PAYMENT: KIND_PAYMENT, FEE: KIND_FEE, SETTLEMENT: KIND_SETTLEMENT}
     coded = tables.fetch(coded_transfers_sql(kinds), "coded transfers")
-    currency = tables.fetch(
-        "SELECT DISTINCT currency FROM transfers WHERE currency IS NOT NULL ORDER BY currency", "currencies"
-    ).column(0)
+    currency = tables.fetch(LEDGER_CURRENCIES, "currencies").column(0)
     for name in ("ledger_rows", "ledger_parties"):  # a few hundred MB on millions of transfers, read once
         tables.backend.drop(name)
     names = names.combine_chunks().cast(pa.string())
@@ -134,9 +137,19 @@ def fetch_ledger(tables: Tables) -> Ledger:
         amount=_column(coded, "amount", np.float64),
         kind=_column(coded, "kind", np.int8),
         names=names,
-        is_party=~np.asarray(pc.is_in(names, pa.array(["", *NON_PARTIES])).to_numpy(zero_copy_only=False)),
-        currency=str(currency[0]) if len(currency) == 1 else "",
+        is_party=_is_party(names),
+        currency=_the_currency(currency),
     )
+
+
+def _is_party(names: pa.Array) -> np.ndarray:
+    """Per party code, whether it is one: a missing party ('') and the ledger's ends are not."""
+    return ~np.asarray(pc.is_in(names, pa.array(["", *NON_PARTIES])).to_numpy(zero_copy_only=False))
+
+
+def _the_currency(currencies: pa.Array | pa.ChunkedArray) -> str:
+    """The ledger's one currency, '' when it has none or several (amounts are then not one figure)."""
+    return str(currencies[0]) if len(currencies) == 1 else ""
 
 
 def _column(table: pa.Table, name: str, dtype: type) -> np.ndarray:

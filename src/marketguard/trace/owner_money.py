@@ -25,36 +25,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from marketguard.graph.lots import follow_lots
-from marketguard.trace.money_ledger import (
-    Ledger,
-    Seeds,
-    explode,
-    read_ledger,
-    read_seeds,
-    seed_outflow,
-    store_accounts,
-    store_senders,
-)
+from marketguard.trace.money import replay
+from marketguard.trace.money_ledger import Ledger, Seeds, explode, read_ledger, read_seeds
 
-__all__ = ["MAX_HOPS", "MIN_SHARE", "USES_SCHEMA", "owner_money_uses"]
+__all__ = ["MIN_SHARE", "USES_SCHEMA", "owner_money_uses"]
 
 #: A destination took at least this share of what left the owner's settlement account: a collector in use for
 #: three weeks of a store's year gets about 6% of its money, while a landlord or shop paid a sliver out of a
 #: mule's mixed balance (which the lot replay mostly pays from the mule's own money anyway) says nothing about
 #: who runs the store.
 MIN_SHARE = 0.05
-#: Transfers followed from the owner's account: the money trail's default (up to four mule layers, the
-#: collector, its supplier).
-MAX_HOPS = 6
-#: Carries smaller than this share of the owner's outflow are not followed (the money trail's ``min_share``).
-FOLLOW_SHARE = 0.001
-#: Money is not followed through a party paid directly by more store accounts than this (a wholesaler, a
-#: payment processor: following all of it is costly and says nothing about any one owner), as in the money trail.
-MAX_STORE_SENDERS = 100
-#: An outflow forwards the lots within this relative difference of its amount (a mule's cut, rounding), and
-#: pieces of one payment leave within six hours, as in the money trail.
-_MAX_FEE, _MATCH_LOTS, _SPLIT_US, _PASS_US = 0.05, 64, 6 * 3_600_000_000, 15 * 86_400_000_000
 
 _TS = pa.timestamp("us", tz="UTC")
 USES_SCHEMA = pa.schema(
@@ -105,17 +85,13 @@ def owner_money_uses(
 
 
 def _destinations(ledger: Ledger, seed: Seeds) -> pa.Table:
-    """The owners' multi-hop destinations, by the lot-by-lot replay with every owner's account a seed."""
-    senders = store_senders(ledger, store_accounts(ledger, seed))
-    holds = ledger.is_party & (seed.seed_of < 0) & (senders <= MAX_STORE_SENDERS)
-    outflow = seed_outflow(ledger, seed)
-    limits = (MAX_HOPS, _MAX_FEE, _MATCH_LOTS, _SPLIT_US, _PASS_US)
-    t, s, hops, _, _, carried, _, _ = follow_lots(
-        ledger.ts, ledger.src, ledger.dst, ledger.amount, seed.seed_of, holds, ledger.is_party,
-        FOLLOW_SHARE * outflow, limits,
-    )  # fmt: skip
+    """The owners' multi-hop destinations, by the money trail's lot-by-lot replay (its defaults: six hops,
+    carries under 0.1% of an owner's outflow not followed, wholesalers not followed through) with every owner's
+    account a seed."""
+    done = replay(ledger, seed)
+    t, s, hops, carried = done.carries[0], done.carries[1], done.carries[2], done.carries[5]
     deep = (hops >= 2) & ledger.is_party[ledger.dst[t]]
-    return _rows("destination", ledger, t[deep], s[deep], carried[deep], MIN_SHARE * outflow, seed)
+    return _rows("destination", ledger, t[deep], s[deep], carried[deep], MIN_SHARE * done.outflow, seed)
 
 
 def _rows(
