@@ -218,3 +218,16 @@ def test_the_link_stage_counts_per_kind_the_pairs_holding_it_and_the_pairs_it_de
         k: 1 for k in ("device", "ip", "ip_net", "listing", "payee", "site", "wifi")
     }
     assert details["decisive_by_kind"] == {"device": 1, "listing": 1, "site": 1, "wifi": 1}
+
+
+def test_release_keeps_what_later_stages_read(fitted) -> None:
+    linker, tables = fitted
+    linker.release(tables)
+    exists = tables.backend.table_exists
+    assert not any(
+        exists(name) for name in ("other_uses", "shared_artifacts", "pair_strength", "artifact_uses")
+    )
+    kept = ("links", "hubs", "account_networks", "environment_groups", "login_artifacts", "artifact_degrees")
+    assert all(exists(name) for name in kept)
+    # the store signals' login evidence still reads
+    assert tables.fetch("SELECT count(*) AS n FROM login_artifacts", "check").column(0)[0].as_py() > 0

@@ -43,6 +43,10 @@ class DuckDBBackend(Backend):
     ) -> None:
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone = 'UTC'")
+        # jemalloc keeps what dropped tables freed unless purged: a scan drops gigabytes of working tables
+        # between stages, and without the purge the process never gives them back to the stages that follow
+        # in Python (measured at 100k stores: 1.4 GB back within seconds of dropping the linker's tables)
+        self.con.execute("SET allocator_background_threads = true")
         self._own_temp = temp_directory is None
         self.temp_directory = temp_directory or tempfile.mkdtemp(prefix="marketguard-duckdb-")
         self.con.execute(f"SET temp_directory = '{self.temp_directory}'")

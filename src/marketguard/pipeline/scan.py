@@ -200,6 +200,7 @@ def _write(
 def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
     with stages.stage("link") as st:
         linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
+        linker.release(tables)
         st.rows_out = linker.assignments_.num_rows
         st.details = evidence_by_kind(linker.links_, config.min_link_strength)
         st.notes = [
