@@ -51,11 +51,23 @@ def test_agencies_split_or_merged_with_counterfeit_stores() -> None:
     assert agency_integrity(predicted, _codes(operator), kind) == {
         "n_agencies": 2,
         "agencies_split": 1,
+        "agencies_split_over_networks": 1,
+        "agencies_with_stores_in_no_network": 0,
         "agencies_merged_with_counterfeit": 1,
     }
-    # an agency with one store in no network is split too (its clients' stores must stay together)
+    # an agency with one store in no network is split too (its clients' stores must stay together), and
+    # counted apart from an agency cut over networks
     predicted[15] = -1
-    assert agency_integrity(predicted, _codes(operator), kind)["agencies_split"] == 1
+    m = agency_integrity(predicted, _codes(operator), kind)
+    assert (
+        m["agencies_split"],
+        m["agencies_split_over_networks"],
+        m["agencies_with_stores_in_no_network"],
+    ) == (
+        1,
+        0,
+        1,
+    )
 
 
 def test_merges_through_a_hub_count_independents_too() -> None:

@@ -18,7 +18,8 @@ def test_truth_lines(results: Path, tmp_path: Path) -> None:
         "networks (counterfeit and agency stores): pairwise precision 1.000, recall 0.333, F1 0.500",
         "networks (counterfeit stores): pairwise precision 1.000, recall 0.333, F1 0.500",
         "operators: 1 of 2 counterfeit operators (0.500) have >= 80% of their stores in one network >= 80% "
-        "theirs; 0 of 0 agencies split over several networks, 0 sharing a network with counterfeit stores",
+        "theirs; 0 of 0 agencies split (0 over several networks, 0 with stores in no network), 0 sharing a "
+        "network with counterfeit stores",
     ]
 
 

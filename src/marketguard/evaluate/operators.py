@@ -83,9 +83,17 @@ def agency_integrity(predicted: np.ndarray, operator: np.ndarray, kind: np.ndarr
     merged = np.zeros(ops.size, dtype=bool)
     if pairs.size:
         merged[pairs[with_counterfeit[pairs[:, 1]], 0]] = True
+    # the two ways to split, told apart: stores left in no network (nothing tied them to the office, or too
+    # little), and stores in two or more real networks (the office itself cut apart)
+    linked = np.asarray(predicted) >= 0
+    real = np.unique(np.stack([op_idx[linked[agency]], net[agency][linked[agency]]], axis=1), axis=0)
+    n_real = np.bincount(real[:, 0], minlength=ops.size) if real.size else np.zeros(ops.size, np.int64)
+    unlinked = np.bincount(op_idx[~linked[agency]], minlength=ops.size) > 0
     return {
         "n_agencies": int(ops.size),
         "agencies_split": int((n_networks > 1).sum()),
+        "agencies_split_over_networks": int((n_real > 1).sum()),
+        "agencies_with_stores_in_no_network": int((unlinked & (n_networks > 1)).sum()),
         "agencies_merged_with_counterfeit": int(merged.sum()),
     }
 

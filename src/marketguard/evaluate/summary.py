@@ -63,8 +63,9 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
             f"operators: {o['counterfeit_recovered']} of {o['n_counterfeit']} counterfeit operators "
             f"({fmt(o['counterfeit_recovered_share'])}) have >= {o['min_store_share']:.0%} of their stores in one "
             f"network >= {o['min_network_purity']:.0%} theirs; {o['agencies_split']} of {o['n_agencies']} agencies "
-            f"split over several networks, {o['agencies_merged_with_counterfeit']} sharing a network with "
-            "counterfeit stores"
+            f"split ({o['agencies_split_over_networks']} over several networks, "
+            f"{o['agencies_with_stores_in_no_network']} with stores in no network), "
+            f"{o['agencies_merged_with_counterfeit']} sharing a network with counterfeit stores"
         )
     if "reviews" in metrics:
         r = metrics["reviews"]
