@@ -120,3 +120,20 @@ def test_train_saves_a_model_that_scan_uses_and_a_tiny_dataset_cannot_train(
     assert notes[0].startswith("saved scoring")
     refused = CliRunner().invoke(main, ["train", str(tiny()), "--out", str(tmp_path / "m2.json")])
     assert refused.exit_code == 1 and "needs at least 30 labelled stores of each kind" in refused.output
+
+
+def test_scan_reads_the_link_kinds_asked_for_and_refuses_unknown_ones(tiny, tmp_path) -> None:
+    from marketguard.detect.operator_linking import COMMERCE_TABLES, DEFAULT_KINDS
+
+    refused = CliRunner().invoke(
+        main, ["scan", str(tiny()), "--out", str(tmp_path / "r"), "--link-kinds", "gps"]
+    )
+    assert refused.exit_code == 2 and "unknown kind gps" in refused.output
+    # the help names every kind and the defaults as the linker has them
+    text = " ".join(CliRunner().invoke(main, ["scan", "--help"]).output.split())
+    assert all(kind in text for kind in COMMERCE_TABLES)
+    assert f"Default: {', '.join(DEFAULT_KINDS)}." in text
+    asked = CliRunner().invoke(
+        main, ["scan", str(tiny()), "--out", str(tmp_path / "r"), "--link-kinds", "listing_text,customer"]
+    )
+    assert asked.exit_code == 0, asked.output

@@ -9,12 +9,13 @@ from datasketch import MinHash
 
 from marketguard.errors import ParameterError
 from marketguard.simulate.review_text import farm_texts
+from marketguard.text.minhash_lsh import signatures
 from marketguard.text.near_duplicates import (
     MAX_TEXT_CHARS,
     _shingles,
-    _signatures,
     group_sizes,
     near_duplicate_groups,
+    near_duplicate_sets,
     normalise_texts,
 )
 
@@ -117,11 +118,11 @@ def test_a_megabyte_review_groups_as_its_first_characters() -> None:
 
 def test_signatures_match_datasketch_affine64() -> None:
     values, starts = _shingles(["性价比超高朋友都说好看", "fastdelivery5stars"], 3)
-    signatures = _signatures(values, starts, 64, 1)
+    sigs = signatures(values, starts, 64, 1)
     for row in range(2):
         reference = MinHash(num_perm=64, seed=1, scheme="affine64", hashfunc=lambda v: v)
         reference.update_batch(values[starts[row] : starts[row + 1]])
-        assert np.array_equal(reference.hashvalues, signatures[row])
+        assert np.array_equal(reference.hashvalues, sigs[row])
 
 
 def test_empty_input_and_bad_parameters() -> None:
@@ -134,3 +135,30 @@ def test_empty_input_and_bad_parameters() -> None:
         near_duplicate_groups(["a"], threshold=1.5)
     with pytest.raises(ParameterError, match=r"'shingle' parameter .* an int in the range"):
         near_duplicate_groups(["a"], shingle=0)
+
+
+def test_blocks_keep_texts_apart_and_split_identical_texts() -> None:
+    texts = [
+        "Kingmem 16GB DDR4 3200 desktop memory",
+        "Kingmem 16GB DDR4 3200 desktop memory free shipping",
+        "Kingmem 16GB DDR4 3200 desktop memory",
+        "Kingmem 16GB DDR4 desktop memory",
+    ]
+    assert near_duplicate_groups(texts).tolist() == [0, 0, 0, 0]
+    assert near_duplicate_groups(texts, blocks=np.array([8990, 8990, 9900, 9900])).tolist() == [0, 0, 1, 1]
+    assert near_duplicate_groups(texts, blocks=np.array([1, 2, 3, 4])).tolist() == [-1, -1, -1, -1]
+    with pytest.raises(ParameterError, match=r"'blocks' parameter .* one value per text \(4\)"):
+        near_duplicate_groups(texts, blocks=np.array([1, 2]))
+
+
+def test_sets_group_at_the_exact_jaccard_and_small_sets_never() -> None:
+    a, b = list(range(10)), [*range(7), 20, 21, 22]  # 7 shared of 13: 0.54
+    assert near_duplicate_sets([a, b, [50, 51, 52], a[::-1] + a], threshold=0.5).tolist() == [0, 0, -1, 0]
+    assert near_duplicate_sets([a, b], threshold=0.55).tolist() == [-1, -1]
+    assert near_duplicate_sets([[1, 2, 3], [3, 2, 1], []], min_size=4).tolist() == [-1, -1, -1]
+    assert near_duplicate_sets([[1, 2, 3], [3, 2, 1], []], min_size=3).tolist() == [0, 0, -1]
+    assert near_duplicate_sets([]).shape == (0,)
+    with pytest.raises(
+        ParameterError, match=r"The 'min_size' parameter of near_duplicate_sets must be an int"
+    ):
+        near_duplicate_sets([[1]], min_size=0)

@@ -33,16 +33,25 @@ import pyarrow.compute as pc
 from marketguard.detect.index_storage import Codes, Loaded
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine.tables import Tables
-from marketguard.features.evidence import ACCOUNT_KINDS, KIND_WEIGHTS, LOGIN_ARTIFACT_KINDS, ip_network
+from marketguard.features.evidence import (
+    ACCOUNT_KINDS,
+    KIND_WEIGHTS,
+    LOGIN_ARTIFACT_KINDS,
+    OVERLAP_KINDS,
+    ip_network,
+)
 from marketguard.graph import encode
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.components import connected_components
 
 _LOG_UNITS = 10**12
+#: A weight's log-evidence in integer units, as ``pair_strength_sql`` rounds it.
+_LOG_SQL = f"CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT)"
 _US_PER_DAY = 86_400_000_000.0
 _KINDS = tuple(KIND_WEIGHTS)
 _KIND_CODE = {kind: i for i, kind in enumerate(_KINDS)}
 _IS_LOGIN_KIND = tuple(kind in LOGIN_ARTIFACT_KINDS for kind in _KINDS)
+_IS_OVERLAP_KIND = tuple(kind in OVERLAP_KINDS for kind in _KINDS)
 _KEY_BASE = ord("a")
 
 
@@ -107,6 +116,9 @@ class OperatorIndex:
         # hydrated accounts: their artifacts as dict keys (a dict of ints is untracked by the collector; a set is not)
         self._uses: dict[int, dict[int, None]] = {}
         self._edges: dict[int, dict[int, float]] = {}
+        # per pair (smaller code first), the batch's log-evidence of the kinds weighed per pair (shared customers):
+        # no event changes it (orders and reviews are not events), so it is read once and added as it is
+        self._overlaps: dict[tuple[int, int], int] = {}
         self._component: dict[int, int] = {}
         self._members: dict[int, set[int]] = {}
         self._network: dict[int, str] = {}
@@ -135,7 +147,21 @@ class OperatorIndex:
             "index: strong pairs",
         )
         index._load(accounts, uses, totals, owners, pairs)
+        if "customer" in linker.kinds_:
+            overlaps = tables.fetch(
+                f"SELECT account_a, account_b, sum({_LOG_SQL}) AS l FROM customer_evidence "
+                "GROUP BY account_a, account_b ORDER BY account_a, account_b",
+                "index: shared customers",
+            )
+            index._load_overlaps(overlaps)
         return index
+
+    def _load_overlaps(self, overlaps: pa.Table) -> None:
+        a = [self._acc.get(x) for x in overlaps.column("account_a").to_pylist()]
+        b = [self._acc.get(x) for x in overlaps.column("account_b").to_pylist()]
+        for x, y, log in zip(a, b, overlaps.column("l").to_pylist(), strict=True):
+            if x is not None and y is not None:
+                self._overlaps[(min(x, y), max(x, y))] = log
 
     def _load(
         self,
@@ -409,14 +435,14 @@ class OperatorIndex:
             uses_a, uses_b = uses_b, uses_a
         logs: list[tuple[int, int]] = []
         for artifact in uses_a:
-            if artifact not in uses_b:
+            if artifact not in uses_b or _IS_OVERLAP_KIND[self._art_kind[artifact]]:
                 continue
             users = self._sharers_of(artifact)
             if users is None:
                 continue
             weight = self._weight(artifact, users, a, b)
             logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)))
-        total, strongest = 0, dict[str, int]()
+        total, strongest = self._overlaps.get((min(a, b), max(a, b)), 0), dict[str, int]()
         for art, log in logs:
             kind, value = _KINDS[self._art_kind[art]], self._art.keys[art][1:]
             net = ip_network(value) if kind == "ip" else value if kind == "ip_net" else None

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, evidence_table
+from marketguard.detect.catalogue_copies import catalogue_uses
 from marketguard.detect.networks import (
     GROUP_SCHEMA,
     assign_networks,
@@ -31,11 +32,21 @@ from marketguard.errors import ParameterError
 from marketguard.features.commerce_evidence import (
     customer_uses_sql,
     listing_uses_sql,
-    money_uses_sql,
+    made_uses_sql,
     site_table,
     site_uses_sql,
 )
+from marketguard.features.customer_overlap import (
+    chance_table,
+    customer_evidence_sql,
+    customer_pair_rows_sql,
+    customer_pairs_sql,
+    customer_totals_sql,
+    degree_counts_sql,
+    market_totals_sql,
+)
 from marketguard.features.evidence import (
+    KIND_WEIGHTS,
     LOGIN_ARTIFACT_KINDS,
     account_artifacts_sql,
     artifact_degrees_sql,
@@ -72,6 +83,8 @@ REASON_CODES = {
     "site": "SHARED_SHIP_FROM_SITE",
     "payee": "SHARED_PAYEE",
     "destination": "SHARED_MONEY_DESTINATION",
+    "listing_text": "NEAR_DUPLICATE_LISTING",
+    "price_list": "SAME_PRICE_LIST",
 }
 #: The kinds read from tables beyond accounts, stores and logins, and the tables each needs.
 COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
@@ -80,6 +93,8 @@ COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
     "site": ("shipments", "orders", "listings"),
     "payee": ("transfers",),
     "destination": ("transfers",),
+    "listing_text": ("listings",),
+    "price_list": ("listings",),
 }
 #: What :meth:`OperatorLinker.release` drops, views before the tables they read.
 WORKING_TABLES = (
@@ -99,9 +114,24 @@ WORKING_TABLES = (
     "component_parts",
     "account_groups",
 )
-#: The kinds read by default. ``customer`` is left out until it weighs shared buyers against their chance
-#: overlap: popular honest stores share regular buyers, and on the simulator it merged honest stores.
+#: The kinds read by default. Left out, each for its cost or its risk against what it found (measured on the
+#: simulator, 10k stores at every difficulty and 100k adversarial):
+#:
+#: - ``listing_text`` (edited copies, MinHash over every listing title) costs about 13 s at 100k stores, half
+#:   the link stage again, for 2 and 1 more counterfeit operators recovered of 191 and 181 (adversarial seeds
+#:   7 and 11; normal and hard unchanged);
+#: - ``price_list`` tied no pair of stores in four 10k-store simulations and one pair (of one operator) in an
+#:   adversarial 100k-store one; at Jaccard 0.3 it tied 129 pairs of one operator there and 120 of different ones;
+#: - ``customer`` (shared buyers and reviewers weighed per pair against chance, features.customer_overlap)
+#:   changed no figure on any of the four 10k-store simulations (the same-operator pairs missed share almost no
+#:   customer; a review farm hired by several operators ties stores of different operators, pair precision
+#:   about 0.3) and costs 8-12 s at 100k stores.
 DEFAULT_KINDS = ("listing", "site", "payee", "destination")
+#: A shared customer counts only when its activity at the two stores comes within this many days: a brushing
+#: campaign orders and reviews within days to weeks, so one operator's brushing at its stores falls in one
+#: month, while a buyer who happens to shop at two stores does so at any two times (chance is credited with the
+#: co-timed share the data shows: features.customer_overlap). None: timing is not read.
+CO_TIMED_DAYS: float | None = 30.0
 
 
 class OperatorLinker(Detector):
@@ -110,11 +140,12 @@ class OperatorLinker(Detector):
     Requires ``accounts``, ``stores`` and ``logins``; uses ``shipments`` (with orders and listings) for sender
     phones when present. Learns ``assignments_`` (account_id, network_id for networks with at least two accounts
     and a store), ``links_`` (one row per linked pair and shared artifact, with its evidence) and ``hubs_``
-    (artifacts above their kind's degree cap, never paired), and ``ledger_``, the transfers as the money trail
-    reads them when a money kind was read (else None: the scan's money trail reuses it). Registers
-    ``environment_groups`` (account_id,
-    group_id, n_accounts): every linked group, with or without a store, for the detectors that look at
-    store-less accounts (review farms). Reason codes: see :data:`REASON_CODES`.
+    (artifacts above their kind's degree cap, never paired), ``ledger_``, the transfers as the money trail
+    reads them when a money kind was read (else None: the scan's money trail reuses it), and
+    ``customer_chance_``, the surprise table of the shared customers' chance model when that kind was read (else
+    None; :func:`~marketguard.features.customer_overlap.chance_table`). Registers ``environment_groups``
+    (account_id, group_id, n_accounts): every linked group, with or without a store, for the detectors that look
+    at store-less accounts (review farms). Reason codes: see :data:`REASON_CODES`.
 
     Parameters
     ----------
@@ -181,9 +212,11 @@ class OperatorLinker(Detector):
                 artifact_degrees_sql(),
                 hubs_sql(),
                 *shared_artifacts_sql(),
-                pair_evidence_sql(self.min_share),
-                pair_strength_sql(self.min_link_strength),
             ]
+        )
+        overlaps = self._customer_overlaps(tables)
+        tables.run(
+            [pair_evidence_sql(self.min_share, overlaps=overlaps), pair_strength_sql(self.min_link_strength)]
         )
         for name in commerce:  # read into the materialised evidence rows: no longer needed
             tables.backend.drop(name)
@@ -194,7 +227,7 @@ class OperatorLinker(Detector):
         self.assignments_ = tables.fetch(
             "SELECT account_id, network_id FROM account_networks ORDER BY network_id, account_id", "networks"
         )
-        tables.run(_links_steps(self.min_share))
+        tables.run(_links_steps(self.min_share, overlaps))
         self.links_ = tables.fetch(
             "SELECT * FROM links ORDER BY network_id, account_a, account_b, kind, artifact", "fetch links"
         )
@@ -229,8 +262,12 @@ class OperatorLinker(Detector):
 
     def _commerce_tables(self, tables: Tables) -> dict[str, pa.Table]:
         """The tables the commerce kinds in use read, made in Python: the owners' payees and money destinations
-        from the ledger (kept as ``ledger_``), the address key of each ship-from address."""
+        from the ledger (kept as ``ledger_``), the address key of each ship-from address, the copied
+        catalogues' evidence rows."""
         out = {}
+        copies = [k for k in ("listing_text", "price_list") if k in self.kinds_]
+        if copies:
+            out["catalogue_copies"] = catalogue_uses(tables, copies)
         if "payee" in self.kinds_ or "destination" in self.kinds_:
             self.ledger_ = fetch_ledger(tables)
             owners = tables.fetch(
@@ -259,10 +296,30 @@ class OperatorLinker(Detector):
             parts["customer"] = customer_uses_sql(tables.has("orders"), tables.has("reviews"))
         for kind in ("payee", "destination"):
             if kind in self.kinds_:
-                parts[kind] = money_uses_sql("owner_money_uses", kind)
+                parts[kind] = made_uses_sql("owner_money_uses", kind)
+        for kind in ("listing_text", "price_list"):
+            if kind in self.kinds_:
+                parts[kind] = made_uses_sql("catalogue_copies", kind)
         if "site" in self.kinds_:
             parts["site"] = site_uses_sql("origin_sites")
         return parts
+
+    def _customer_overlaps(self, tables: Tables) -> str | None:
+        """The shared customers' evidence rows, weighed per pair against chance (:mod:`~marketguard.features.
+        customer_overlap`): the name of their table, or None when the kind is not in use."""
+        self.customer_chance_: pa.Table | None = None
+        if "customer" not in self.kinds_:
+            return None
+        kw = KIND_WEIGHTS["customer"]
+        tables.run([customer_totals_sql(), customer_pair_rows_sql(kw, CO_TIMED_DAYS)])
+        market = tables.fetch(market_totals_sql(), "customers in the marketplace").to_pylist()[0]
+        degrees = tables.fetch(degree_counts_sql(), "degrees of shared customers")
+        chance = chance_table(degrees, market["n_uses"], market["n_owners"], kw)
+        self.customer_chance_ = chance
+        tables.backend.register_arrow("customer_chance", chance)
+        tables.run([customer_pairs_sql("customer_chance", kw), customer_evidence_sql()])
+        tables.backend.drop("customer_chance")
+        return "customer_evidence"
 
     def _cluster_here(self, tables: Tables) -> None:
         """Strong pairs collected as arrays of the SQL's account codes: components and Leiden in this process."""
@@ -473,7 +530,7 @@ def _round12(column: str) -> str:
     return f"floor(CAST({column} AS DOUBLE) * 1e12 + 0.5) / 1e12"
 
 
-def _links_steps(min_share: float) -> list[Step]:
+def _links_steps(min_share: float, overlaps: str | None) -> list[Step]:
     """Evidence rows of the strong pairs whose two accounts ended in the same network."""
     return [
         Step(
@@ -487,7 +544,7 @@ def _links_steps(min_share: float) -> list[Step]:
             f"SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, {_round12('e.weight')} AS weight, "
             "e.n_accounts AS n_sharing, e.n_events, e.first_seen, e.last_seen, "
             f"{_round12('p.strength')} AS pair_strength "  # engines differ in the last bit of exp/ln
-            f"FROM ({pair_rows_sql(min_share, 'linked_pairs')}) e "
+            f"FROM ({pair_rows_sql(min_share, 'linked_pairs', overlaps=overlaps)}) e "
             "JOIN linked_pairs p ON e.account_a = p.account_a AND e.account_b = p.account_b",
         ),
     ]

@@ -2,7 +2,8 @@
 their money goes first.
 
 Operators who hide their environment (anti-detect browsers, residential proxies) still run one business: the
-same catalogue copied across their stores (identical titles at identical prices), the same brushing buyers and
+same catalogue copied across their stores (identical titles at identical prices; edited titles and whole price
+lists in :mod:`marketguard.detect.catalogue_copies`, whose rows are selected here), the same brushing buyers and
 review accounts, parcels from the same factory, settlements forwarded to the same first mule or payee. Each of
 these is an artifact of a store's owner account, weighted like the environment's (by kind, and by how few
 accounts share it) and combined with them as independent evidence, so that several weak kinds agreeing can link
@@ -24,7 +25,7 @@ __all__ = [
     "COMMERCE_KINDS",
     "customer_uses_sql",
     "listing_uses_sql",
-    "money_uses_sql",
+    "made_uses_sql",
     "site_table",
     "site_uses_sql",
     "title_sql",
@@ -38,6 +39,10 @@ COMMERCE_KINDS: dict[str, str] = {
     "payee": "a party paid from the owner's settlement account: the same first mule, payee or withdrawal account",
     "destination": "a party two or more transfers from the owner's settlement account that got a material share "
     "of its money: the same collector or deeper mule (trace.owner_money)",
+    "listing_text": "a group of near-duplicate listings at one price, two title variants or more: the same "
+    "catalogue copied with edited titles (detect.catalogue_copies)",
+    "price_list": "a group of owners with near-identical lists of distinct prices: the same catalogue repriced "
+    "alike (detect.catalogue_copies)",
 }
 
 #: Store to owner, as every part below starts from it.
@@ -101,7 +106,8 @@ def site_uses_sql(sites: str) -> str:
     )
 
 
-def money_uses_sql(uses: str, kind: str) -> str:
-    """Per (owner, payee or money destination): the rows of kind ``kind`` of table ``uses``, as
-    :func:`marketguard.trace.owner_money.owner_money_uses` makes it."""
+def made_uses_sql(uses: str, kind: str) -> str:
+    """Per (owner, artifact): the rows of kind ``kind`` of table ``uses``, evidence rows made in Python: payees
+    and money destinations (:func:`marketguard.trace.owner_money.owner_money_uses`), copied catalogues
+    (:mod:`marketguard.detect.catalogue_copies`)."""
     return f"SELECT account_id, kind, artifact, n_events, first_seen, last_seen FROM {uses} WHERE kind = '{kind}'"

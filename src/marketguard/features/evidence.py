@@ -27,6 +27,10 @@ LOGIN_ARTIFACT_KINDS: tuple[str, ...] = ("device", "wifi", "ip", "ip_net")
 #: Kinds whose evidence fades with the time between two accounts' use of it: a router, an address or a mule
 #: changes hands (identity attributes, catalogues and sites do not).
 TIMED_KINDS: tuple[str, ...] = (*LOGIN_ARTIFACT_KINDS, "destination")
+#: Kinds weighed per account pair as a whole, against the overlap chance gives the pair (one shared customer
+#: says nothing; only an overlap too large for two stores of their popularity does): their evidence rows are
+#: made by :mod:`marketguard.features.customer_overlap`, not by the per-artifact formula.
+OVERLAP_KINDS: tuple[str, ...] = ("customer",)
 ACCOUNT_KINDS: dict[str, str] = {
     "id_document": "id_document",
     "phone": "phone",
@@ -62,11 +66,23 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
     # building, a supplier, a product's catalogue title or a few regular buyers by chance, so one such kind
     # never links alone; two kinds agreeing, or several artifacts of one, do. Caps by the same 0.05 rule.
     "listing": KindWeight(0.35, 2.0, 14),
-    "customer": KindWeight(0.15, 1.0, 4),
+    # weighed per pair against chance (features.customer_overlap). ``weight`` is what an overlap no chance
+    # explains says: a copied listing's, since it too is either one operator (its brushing accounts) or a
+    # service several hire (a review farm, as a catalogue is copied from one supplier). ``half_degree`` as for
+    # the other kinds of what stores do (a customer of five owners counts half), its cap the same 0.05 rule.
+    "customer": KindWeight(0.35, 3.0, 59),
     "site": KindWeight(0.4, 3.0, 23),
     "payee": KindWeight(0.45, 3.0, 26),
     # where the money pools through mules (trace.owner_money): as telling as a payee, one hop deeper.
     "destination": KindWeight(0.45, 3.0, 26),
+    # edited copies of a listing at its price (detect.catalogue_copies): less than an exact copy, since two
+    # honest titles of one product can be near-duplicates, and little enough that a verbatim copy, which both
+    # listing kinds see, stays below the link strength: 1 - (1 - 0.35) x (1 - 0.2) = 0.48. Four such copies
+    # shared by two stores alone link them (0.59).
+    "listing_text": KindWeight(0.2, 2.0, 8),
+    # a near-identical list of 8 prices or more (detect.catalogue_copies): one fact about a whole catalogue,
+    # weaker than a payee since a brand's resellers at its advertised prices share lists too (then as a hub).
+    "price_list": KindWeight(0.3, 2.0, 12),
 }
 
 
@@ -257,8 +273,20 @@ def shared_artifacts_sql() -> list[Step]:
     ]
 
 
+def gap_days_sql(a: str, b: str) -> str:
+    """Days between two uses' periods (rows ``a`` and ``b`` with first_seen and last_seen): 0 when they
+    overlap."""
+    return (
+        f"greatest(0, (epoch_us(greatest({a}.first_seen, {b}.first_seen)) "
+        f"- epoch_us(least({a}.last_seen, {b}.last_seen))) / 86400000000.0)"
+    )
+
+
 def pair_rows_sql(
-    min_share: float, pairs: str | None = None, weights: dict[str, KindWeight] = KIND_WEIGHTS
+    min_share: float,
+    pairs: str | None = None,
+    weights: dict[str, KindWeight] = KIND_WEIGHTS,
+    overlaps: str | None = None,
 ) -> str:
     """Account pairs sharing a non-hub artifact, one row per (pair, artifact), with the evidence weight; only
     the pairs listed in table ``pairs`` (account_a, account_b) when given.
@@ -267,11 +295,11 @@ def pair_rows_sql(
     engagement = min(1, smaller of the two accounts' shares of logins on it / ``min_share``) (an artifact one
     account touched once says little), and time = 1 when both used it in overlapping periods, decaying to 0.3
     a year apart, for :data:`TIMED_KINDS` (identity attributes, catalogues and sites are timeless).
+
+    The kinds of :data:`OVERLAP_KINDS` are weighed per pair, not per artifact: their rows come from table
+    ``overlaps`` (in these columns, as :func:`marketguard.features.customer_overlap.customer_evidence_sql`
+    makes them), never from the join here.
     """
-    gap_days = (
-        "greatest(0, (epoch_us(greatest(a.first_seen, b.first_seen)) "
-        "- epoch_us(least(a.last_seen, b.last_seen))) / 86400000000.0)"
-    )
     same = "b.artifact_key = a.artifact_key AND b.kind = a.kind AND b.artifact = a.artifact"
     source = (
         f"shared_artifacts a JOIN shared_artifacts b ON {same} AND a.code < b.code"
@@ -280,7 +308,7 @@ def pair_rows_sql(
         f"JOIN shared_artifacts b ON b.account_id = p.account_b AND {same}"
     )
     net = f"CASE a.kind WHEN 'ip' THEN {ip_network_sql('a.artifact')} WHEN 'ip_net' THEN a.artifact END"
-    return (
+    rows = (
         "SELECT a.account_id AS account_a, b.account_id AS account_b, a.code AS code_a, b.code AS code_b, "
         f"a.kind, a.artifact, a.n_accounts, {net} AS net, "
         "least(a.first_seen, b.first_seen) AS first_seen, greatest(a.last_seen, b.last_seen) AS last_seen, "
@@ -288,15 +316,33 @@ def pair_rows_sql(
         "kw.weight / (1 + (a.n_accounts - 2) / kw.half_degree) "
         f"* least(1.0, least(a.share, b.share) / CAST({min_share} AS DOUBLE)) "
         f"* CASE WHEN a.kind NOT IN ({', '.join(repr(k) for k in TIMED_KINDS)}) THEN 1.0 "
-        f"ELSE greatest(0.3, 1.0 - {gap_days} / 365.0) END AS weight "
-        f"FROM {source} JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind"
+        f"ELSE greatest(0.3, 1.0 - {gap_days_sql('a', 'b')} / 365.0) END AS weight "
+        f"FROM {source} JOIN {_kind_table_sql(weights)} ON a.kind = kw.kind "
+        f"WHERE a.kind NOT IN ({', '.join(repr(k) for k in OVERLAP_KINDS)})"
     )
+    if overlaps is None:
+        return rows
+    columns = (
+        "o.account_a, o.account_b, o.code_a, o.code_b, o.kind, o.artifact, o.n_accounts, o.net, o.first_seen, "
+        "o.last_seen, o.n_events, o.weight"
+    )
+    chosen = (
+        f"SELECT {columns} FROM {overlaps} o"
+        if pairs is None
+        else f"SELECT {columns} FROM {overlaps} o JOIN {pairs} p "
+        "ON o.account_a = p.account_a AND o.account_b = p.account_b"
+    )
+    return f"{rows} UNION ALL {chosen}"
 
 
-def pair_evidence_sql(min_share: float, weights: dict[str, KindWeight] = KIND_WEIGHTS) -> Step:
+def pair_evidence_sql(
+    min_share: float, weights: dict[str, KindWeight] = KIND_WEIGHTS, overlaps: str | None = None
+) -> Step:
     """Every pair's evidence rows (see :func:`pair_rows_sql`): a view, aggregated once into strengths; the
     evidence of the pairs that end up linked is computed again, for those pairs only."""
-    return Step("pair_evidence", pair_rows_sql(min_share, weights=weights), materialize=False)
+    return Step(
+        "pair_evidence", pair_rows_sql(min_share, weights=weights, overlaps=overlaps), materialize=False
+    )
 
 
 #: Log-evidence is summed as integers in units of 1e-12: float sums depend on the order rows arrive in (which

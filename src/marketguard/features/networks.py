@@ -27,6 +27,8 @@ SHARED_COUNTS: dict[str, str] = {
     "site": "n_shared_sites",
     "payee": "n_shared_payees",
     "destination": "n_shared_destinations",
+    "listing_text": "n_shared_listing_texts",
+    "price_list": "n_shared_price_lists",
 }
 #: The kinds of the internet environment: a network tied by none of them says so ("no shared device").
 ENVIRONMENT_COUNTS = ("n_shared_devices", "n_shared_wifi", "n_shared_ips", "n_shared_ip_networks")
@@ -116,5 +118,7 @@ SHARED_WORDS = {
     "n_shared_destinations": "onward money destination",
     "n_shared_sites": "ship-from site",
     "n_shared_listings": "copied listing",
-    "n_shared_customers": "customer",
+    "n_shared_price_lists": "price list",
+    "n_shared_listing_texts": "near-duplicate listing",
+    "n_shared_customers": "likely brushing customer",  # shared beyond chance, in the same weeks
 }

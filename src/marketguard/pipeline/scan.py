@@ -59,6 +59,7 @@ class ScanConfig:
     model: str | None = None  # a store risk model saved by ``marketguard train``; None: fit on this data
     revenue_window_days: int = 90
     max_money_hops: int = 6  # follow_money's default: four mule layers, the collector, its supplier
+    link_kinds: tuple[str, ...] | None = None  # the linker's evidence kinds beyond logins and identities
     validation: ValidationSettings = field(default_factory=ValidationSettings)
 
 
@@ -199,10 +200,14 @@ def _write(
 
 def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, pa.Table]:
     with stages.stage("link") as st:
-        linker = OperatorLinker(min_link_strength=config.min_link_strength).fit(tables)
+        linker = OperatorLinker(min_link_strength=config.min_link_strength, kinds=config.link_kinds).fit(
+            tables
+        )
         linker.release(tables)
         st.rows_out = linker.assignments_.num_rows
-        st.details = evidence_by_kind(linker.links_, config.min_link_strength)
+        st.details = {"kinds_read": list(linker.kinds_)} | evidence_by_kind(
+            linker.links_, config.min_link_strength
+        )
         st.notes = [
             f"{linker.hubs_.num_rows} hub artifacts (shared by too many accounts) not linked through",
             _kind_note(st.details),

@@ -29,6 +29,8 @@ KIND_ORDER: tuple[str, ...] = (
     "destination",
     "site",
     "listing",
+    "price_list",
+    "listing_text",
     "customer",
 )
 
@@ -45,6 +47,8 @@ KIND_LABELS: dict[str, str] = {
     "destination": "money destination",
     "site": "ship-from site",
     "listing": "copied listing",
+    "price_list": "price list",
+    "listing_text": "near-duplicate listing",
     "customer": "customer",
 }
 

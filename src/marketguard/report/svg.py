@@ -28,6 +28,8 @@ COLOURS: dict[str, str] = {
     "payee": "#2b8a3e",  # a party of the money trail, in its colour
     "destination": "#2b8a3e",
     "listing": "#e7298a",
+    "listing_text": "#e7298a",  # a copied listing, edited
+    "price_list": "#e7298a",
     "customer": "#66a61e",
     "network": "#1f3b57",
 }
