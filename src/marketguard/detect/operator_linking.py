@@ -26,7 +26,7 @@ from marketguard.detect.networks import (
     environment_groups,
     strongest_link,
 )
-from marketguard.engine.base import Step
+from marketguard.engine.base import Step, round12
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
 from marketguard.features.commerce_evidence import (
@@ -524,12 +524,6 @@ def _naming_steps() -> list[Step]:
     ]
 
 
-def _round12(column: str) -> str:
-    """``column`` to 12 decimals by double arithmetic, identical on every engine: SQL ``round`` breaks a tie in
-    the 13th decimal by the decimal digits on Spark and by the binary value on DuckDB."""
-    return f"floor(CAST({column} AS DOUBLE) * 1e12 + 0.5) / 1e12"
-
-
 def _links_steps(min_share: float, overlaps: str | None) -> list[Step]:
     """Evidence rows of the strong pairs whose two accounts ended in the same network."""
     return [
@@ -541,9 +535,9 @@ def _links_steps(min_share: float, overlaps: str | None) -> list[Step]:
         ),
         Step(
             "links",
-            f"SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, {_round12('e.weight')} AS weight, "
+            f"SELECT e.account_a, e.account_b, p.network_id, e.kind, e.artifact, {round12('e.weight')} AS weight, "
             "e.n_accounts AS n_sharing, e.n_events, e.first_seen, e.last_seen, "
-            f"{_round12('p.strength')} AS pair_strength "  # engines differ in the last bit of exp/ln
+            f"{round12('p.strength')} AS pair_strength "  # engines differ in the last bit of exp/ln
             f"FROM ({pair_rows_sql(min_share, 'linked_pairs', overlaps=overlaps)}) e "
             "JOIN linked_pairs p ON e.account_a = p.account_a AND e.account_b = p.account_b",
         ),

@@ -42,6 +42,14 @@ class Step:
     materialize: bool = True
 
 
+def round12(expr: str) -> str:
+    """SQL: ``expr`` to 12 decimals by double arithmetic, identical on every engine and thread count. Float sums,
+    averages and exp/ln differ in the last bits with the order rows arrive in (threads, engines), enough to move a
+    tree's split; SQL ``round`` breaks a tie in the 13th decimal by the decimal digits on Spark and by the binary
+    value on DuckDB."""
+    return f"floor(CAST({expr} AS DOUBLE) * 1e12 + 0.5) / 1e12"
+
+
 def with_row_numbers(table: pa.Table) -> pa.Table:
     """Prepend the 1-based :data:`ROW` column to an Arrow table read in file order."""
     return table.add_column(0, ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
