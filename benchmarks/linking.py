@@ -2,7 +2,7 @@
 
 Timed in the same run on the same marketplace:
 - ``linking_all_kinds``: ``OperatorLinker().fit`` with its default evidence kinds (the internet environment and
-  identities, and what the stores do: copied listings, customers shared beyond chance, ship-from sites,
+  identities, and what the stores do: copied listings, ship-from sites,
   payees, money destinations through mules), against the environment-only fit below: the evasion issue's bar
   is 1.5x the normal-data link time before those kinds (run with ``--difficulty normal`` and
   ``--difficulty adversarial``);

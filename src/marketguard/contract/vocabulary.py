@@ -245,7 +245,16 @@ def canonical_sql(raw: str, words: Mapping[str, str]) -> str:
     if not words:
         return raw
     cases = " ".join(f"WHEN {_literal(w)} THEN {_literal(v)}" for w, v in sorted(words.items()))
-    return f"CASE lower(trim({raw})) {cases} ELSE {raw} END"
+    # Most values are identifiers longer than any word that begin and end in printable ASCII (not blank, so
+    # trimming keeps them whole): they cannot match, since lower-casing never shortens a text. Skipping their
+    # lower-casing and trimming, which DuckDB evaluates once per word, more than halves the cost of reading the
+    # column (5.2M transfers: 2.0-2.5 s to 0.9-1.0 s for the whole table).
+    longest = max(len(w) for w in words)
+    could = (
+        f"(length({raw}) <= {longest} OR NOT (left({raw}, 1) BETWEEN '!' AND '~' "
+        f"AND right({raw}, 1) BETWEEN '!' AND '~'))"
+    )
+    return f"CASE WHEN {could} THEN CASE lower(trim({raw})) {cases} ELSE {raw} END ELSE {raw} END"
 
 
 def _literal(text: str) -> str:
