@@ -50,8 +50,16 @@ _OWNER = "JOIN listings l ON {alias}.listing_id = l.listing_id JOIN stores s ON 
 
 
 def title_sql(column: str) -> str:
-    """A title as copies of it meet: lower case, runs of white space as one space, trimmed."""
-    return f"trim(regexp_replace(lower({column}), '\\s+', ' ', 'g'))"
+    """A title as copies of it meet: lower case, runs of white space as one space, trimmed.
+
+    The regular expression, most of the cost on a million titles, runs only where it can change something: a
+    double space, or a tab, newline, vertical tab, form feed or carriage return (``\\s`` of RE2 and of Java's
+    regular expressions are these and the space)."""
+    lowered = f"lower({column})"
+    blanks = " OR ".join(
+        [f"contains({column}, '  ')", *(f"contains({column}, chr({c}))" for c in range(9, 14))]
+    )
+    return f"trim(CASE WHEN {blanks} THEN regexp_replace({lowered}, '\\s+', ' ', 'g') ELSE {lowered} END)"
 
 
 def listing_uses_sql() -> str:
