@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.engine.tables import Tables
+from marketguard.features.commerce_evidence import USES_SCHEMA
 from marketguard.graph.components import encode, encode_sorted
 from marketguard.text.near_duplicates import near_duplicate_groups, near_duplicate_sets
 
@@ -49,17 +50,6 @@ PRICE_LIST_SIMILARITY = 0.5
 #: gave 24 pairs of different operators at Jaccard 0.5 (3 of one operator); with 5 or more, one at 0.4; with 8
 #: or more, none even at 0.3.
 MIN_PRICES = 8
-
-USES_SCHEMA = pa.schema(
-    [
-        ("account_id", pa.string()),
-        ("kind", pa.string()),
-        ("artifact", pa.string()),
-        ("n_events", pa.int64()),
-        ("first_seen", pa.timestamp("us", tz="UTC")),
-        ("last_seen", pa.timestamp("us", tz="UTC")),
-    ]
-)
 
 
 def catalogue_uses(tables: Tables, kinds: Sequence[str]) -> pa.Table:

@@ -36,17 +36,16 @@ from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
     ACCOUNT_KINDS,
     KIND_WEIGHTS,
+    LOG_UNITS,
     LOGIN_ARTIFACT_KINDS,
     OVERLAP_KINDS,
     ip_network,
+    log_evidence_sql,
 )
 from marketguard.graph import encode
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.components import connected_components
 
-_LOG_UNITS = 10**12
-#: A weight's log-evidence in integer units, as ``pair_strength_sql`` rounds it.
-_LOG_SQL = f"CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT)"
 _US_PER_DAY = 86_400_000_000.0
 _KINDS = tuple(KIND_WEIGHTS)
 _KIND_CODE = {kind: i for i, kind in enumerate(_KINDS)}
@@ -149,7 +148,7 @@ class OperatorIndex:
         index._load(accounts, uses, totals, owners, pairs)
         if "customer" in linker.kinds_:
             overlaps = tables.fetch(
-                f"SELECT account_a, account_b, sum({_LOG_SQL}) AS l FROM customer_evidence "
+                f"SELECT account_a, account_b, sum({log_evidence_sql()}) AS l FROM customer_evidence "
                 "GROUP BY account_a, account_b ORDER BY account_a, account_b",
                 "index: shared customers",
             )
@@ -441,7 +440,7 @@ class OperatorIndex:
             if users is None:
                 continue
             weight = self._weight(artifact, users, a, b)
-            logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * _LOG_UNITS)))
+            logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * LOG_UNITS)))
         total, strongest = self._overlaps.get((min(a, b), max(a, b)), 0), dict[str, int]()
         for art, log in logs:
             kind, value = _KINDS[self._art_kind[art]], self._art.keys[art][1:]
@@ -451,7 +450,7 @@ class OperatorIndex:
             else:
                 strongest[net] = min(log, strongest.get(net, 0))
         total += sum(strongest.values())
-        return 1.0 - math.exp(float(total) / _LOG_UNITS)
+        return 1.0 - math.exp(float(total) / LOG_UNITS)
 
     def _weight(self, artifact: int, users: dict[int, _Use], a: int, b: int) -> float:
         """Kind weight x specificity x engagement x time, in the batch SQL's order of operations."""

@@ -113,6 +113,10 @@ WORKING_TABLES = (
     "component_sizes",
     "component_parts",
     "account_groups",
+    "customer_totals",
+    "customer_pair_rows",
+    "customer_pairs",
+    "customer_evidence",
 )
 #: The kinds read by default. Left out, each for its cost or its risk against what it found (measured on the
 #: simulator, 10k stores at every difficulty and 100k adversarial):

@@ -23,6 +23,7 @@ from marketguard.features.addresses import address_keys
 
 __all__ = [
     "COMMERCE_KINDS",
+    "USES_SCHEMA",
     "customer_uses_sql",
     "listing_uses_sql",
     "made_uses_sql",
@@ -44,6 +45,19 @@ COMMERCE_KINDS: dict[str, str] = {
     "price_list": "a group of owners with near-identical lists of distinct prices: the same catalogue repriced "
     "alike (detect.catalogue_copies)",
 }
+
+#: The rows of every part, and of the evidence tables made in Python (payees and money destinations in
+#: ``trace.owner_money``, copied catalogues in ``detect.catalogue_copies``) that :func:`made_uses_sql` selects.
+USES_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("kind", pa.string()),
+        ("artifact", pa.string()),
+        ("n_events", pa.int64()),
+        ("first_seen", pa.timestamp("us", tz="UTC")),
+        ("last_seen", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 #: Store to owner, as every part below starts from it.
 _OWNER = "JOIN listings l ON {alias}.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id"

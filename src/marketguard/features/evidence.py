@@ -347,7 +347,12 @@ def pair_evidence_sql(
 
 #: Log-evidence is summed as integers in units of 1e-12: float sums depend on the order rows arrive in (which
 #: varies with threads and engines); integer sums do not, so strengths are reproducible to the last bit.
-_LOG_UNITS = 10**12
+LOG_UNITS = 10**12
+
+
+def log_evidence_sql(weight: str = "weight") -> str:
+    """A weight's log-evidence, ``ln(1 - weight)`` in integer :data:`LOG_UNITS` (weights capped at 0.999)."""
+    return f"CAST(round(ln(1.0 - least({weight}, 0.999)) * {LOG_UNITS}) AS BIGINT)"
 
 
 def pair_strength_sql(min_strength: float) -> Step:
@@ -358,9 +363,9 @@ def pair_strength_sql(min_strength: float) -> Step:
     network, and the addresses a provider hands out in turn (a household's dynamic IP, a proxy pool's exits)
     come from one network. Everything two accounts share inside one network counts as its strongest piece.
     """
-    log = f"CAST(round(ln(1.0 - least(weight, 0.999)) * {_LOG_UNITS}) AS BIGINT)"
+    log = log_evidence_sql()
     log_sum = "sum(l)"
-    strength = f"1.0 - exp(CAST({log_sum} AS DOUBLE) / {_LOG_UNITS})"
+    strength = f"1.0 - exp(CAST({log_sum} AS DOUBLE) / {LOG_UNITS})"
     per_net = (
         "SELECT code_a, code_b, CASE WHEN net IS NULL THEN sum(l) ELSE min(l) END AS l, count(*) AS n FROM "
         f"(SELECT code_a, code_b, net, {log} AS l FROM pair_evidence) e GROUP BY code_a, code_b, net"

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from marketguard.features.commerce_evidence import USES_SCHEMA
 from marketguard.trace.money import replay
 from marketguard.trace.money_ledger import Ledger, Seeds, explode, read_ledger, read_seeds
 
@@ -36,17 +37,7 @@ __all__ = ["MIN_SHARE", "USES_SCHEMA", "owner_money_uses"]
 #: who runs the store.
 MIN_SHARE = 0.05
 
-_TS = pa.timestamp("us", tz="UTC")
-USES_SCHEMA = pa.schema(
-    [
-        ("account_id", pa.string()),
-        ("kind", pa.string()),
-        ("artifact", pa.string()),
-        ("n_events", pa.int64()),
-        ("first_seen", _TS),
-        ("last_seen", _TS),
-    ]
-)
+_TS = USES_SCHEMA.field("first_seen").type
 
 
 def owner_money_uses(
