@@ -5,7 +5,7 @@ Timed in the same run on the same marketplace:
   identities, and what the stores do: copied listings, ship-from sites,
   payees, money destinations through mules), against the environment-only fit below: the evasion issue's bar
   is 1.5x the normal-data link time before those kinds (run with ``--difficulty normal`` and
-  ``--difficulty adversarial``);
+  ``--difficulty adversarial``); the two fits run three times, interleaved, and each one's fastest is printed;
 - ``linking``: ``OperatorLinker(kinds=()).fit`` on validated tables (views over the Parquet files), the evidence
   the references compute (environment, identities, sender phones): artifacts, degrees, weighted pairs,
   strengths, components, Leiden, links;
@@ -33,6 +33,7 @@ Prints JSON lines with seconds, edges/s, peak memory and the ratios the linking 
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import numpy as np
@@ -56,15 +57,20 @@ def main() -> None:
         tables, report = validate(backend, data)
         n_logins = report.tables["logins"].rows_accepted
         n_accounts = report.tables["accounts"].rows_accepted
-        start = time.perf_counter()
-        OperatorLinker().fit(tables)
-        all_kinds = time.perf_counter() - start
-        peak_all_kinds = peak_mb()
-        # the evidence the references below compute: the environment, identities and sender phones
-        start = time.perf_counter()
-        linker = OperatorLinker(kinds=()).fit(tables)
-        linking = time.perf_counter() - start
-        peak_linking = peak_mb()
+        # each fit three times, interleaved, the fastest kept: the first fit of a process also pays for loading
+        # the compiled replay and for cold reads of the files, which would be charged to whichever ran first, and
+        # one run of each varies by a second or more on a 2-core machine
+        all_kinds = linking = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            OperatorLinker().fit(tables)
+            all_kinds = min(all_kinds, time.perf_counter() - start)
+            peak_all_kinds = peak_mb()
+            # the evidence the references below compute: the environment, identities and sender phones
+            start = time.perf_counter()
+            linker = OperatorLinker(kinds=()).fit(tables)
+            linking = min(linking, time.perf_counter() - start)
+            peak_linking = peak_mb()
         floor = aggregation_floor(backend)
         edges = backend.fetch(
             "SELECT account_id, kind || ':' || artifact AS artifact FROM shared_artifacts", "benchmark edges"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import ClassVar
 
 import numpy as np
@@ -65,7 +66,7 @@ from marketguard.features.evidence import (
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.label_propagation import component_labels
-from marketguard.trace.money_ledger import Ledger, fetch_ledger
+from marketguard.trace.money_ledger import Coded, Ledger, coded_ledger, fetch_coded
 from marketguard.trace.owner_money import owner_money_uses
 
 #: Reason code per artifact kind in ``explain``.
@@ -199,15 +200,16 @@ class OperatorLinker(Detector):
         self._check_tables(tables)
         self.kinds_ = self._commerce_kinds(tables)
         self.ledger_: Ledger | None = None
-        if tables.has("shipments", "orders", "listings"):
-            tables.run(owner_parcels_sql())
-        commerce = self._commerce_tables(tables)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="commerce") as pool:
+            # the commerce tables are made in Python (the ledger replay, address keys) while the engine reads
+            # the parcels and the logins: 23.5 s to 20.8 s for the 100k-store adversarial fit on 2 cores
+            made = self._commerce_tables(tables, pool)
+            tables.run([login_artifacts_sql(), login_totals_sql()])
+            commerce = {name: future.result() for name, future in made.items()}
         for name, table in commerce.items():
             tables.backend.register_arrow(name, table)
         tables.run(
             [
-                login_artifacts_sql(),
-                login_totals_sql(),
                 other_uses_sql(
                     tables.has("shipments", "orders", "listings"), more=self._commerce_parts(tables)
                 ),
@@ -264,32 +266,42 @@ class OperatorLinker(Detector):
             usable.remove("customer")
         return tuple(usable)
 
-    def _commerce_tables(self, tables: Tables) -> dict[str, pa.Table]:
-        """The tables the commerce kinds in use read, made in Python: the owners' payees and money destinations
-        from the ledger (kept as ``ledger_``), the address key of each ship-from address, the copied
-        catalogues' evidence rows."""
-        out = {}
+    def _commerce_tables(self, tables: Tables, pool: Executor) -> dict[str, Future[pa.Table]]:
+        """The tables the commerce kinds in use read, being made on ``pool`` from what the engine gives on this
+        thread: the owners' payees and money destinations from the ledger (kept as ``ledger_``), the address key
+        of each ship-from address, the copied catalogues' evidence rows. Also runs ``owner_parcels`` (which the
+        sender phones read too) once the ledger is read, so the engine makes it while the ledger is replayed."""
+        out: dict[str, Future[pa.Table]] = {}
         copies = [k for k in ("listing_text", "price_list") if k in self.kinds_]
         if copies:
-            out["catalogue_copies"] = catalogue_uses(tables, copies)
+            out["catalogue_copies"] = done = Future()  # made here: it reads the engine throughout
+            done.set_result(catalogue_uses(tables, copies))
         if "payee" in self.kinds_ or "destination" in self.kinds_:
-            self.ledger_ = fetch_ledger(tables)
+            coded = fetch_coded(tables)
             owners = tables.fetch(
                 "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
                 "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
                 "store owners' settlement accounts",
             )
-            out["owner_money_uses"] = owner_money_uses(
-                self.ledger_, owners, payees="payee" in self.kinds_, destinations="destination" in self.kinds_
-            )
+            out["owner_money_uses"] = pool.submit(self._money_uses, coded, owners)
+        if tables.has("shipments", "orders", "listings"):
+            tables.run(owner_parcels_sql())
         if "site" in self.kinds_:
             origins = tables.fetch(
                 "SELECT DISTINCT origin_address FROM owner_parcels WHERE origin_address IS NOT NULL "
                 "ORDER BY origin_address",
                 "ship-from addresses",
             ).column(0)
-            out["origin_sites"] = site_table(origins.combine_chunks())
+            out["origin_sites"] = pool.submit(site_table, origins.combine_chunks())
         return out
+
+    def _money_uses(self, coded: Coded, owners: pa.Table) -> pa.Table:
+        """The owners' payees and money destinations, from the ledger the engine read (made into arrays here,
+        off the engine's thread, and kept as ``ledger_``)."""
+        ledger = self.ledger_ = coded_ledger(coded)
+        return owner_money_uses(
+            ledger, owners, payees="payee" in self.kinds_, destinations="destination" in self.kinds_
+        )
 
     def _commerce_parts(self, tables: Tables) -> dict[str, str]:
         """The SQL of each commerce kind in use (over the tables :meth:`_commerce_tables` made)."""

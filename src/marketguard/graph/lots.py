@@ -37,7 +37,8 @@ looks at no more than ``n_match`` lots from each end of the queue, and every lot
 consumed once, so the pass is O(T * n_match + L) for L lots and parts. Carries of one transfer with the same seed
 and hop count are merged (their departure times by amount-weighted mean, their path by the largest), so a
 collector paying out of fifty lots of one store's money makes one record, not fifty. Deterministic: no hashing,
-no randomness, ties broken by queue order.
+no randomness, ties broken by queue order. Compiled without the GIL: the operator linker replays while the engine
+reads the logins.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ from marketguard.graph.lot_queues import (
 __all__ = ["follow_lots"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limits):
     """Replay the ledger (transfers in time order, parties as codes) following each seed account's money.
 
@@ -218,7 +219,7 @@ def _receive(
     traced money, queue them at ``d`` as one lot of amount ``a``. Returns the record count."""
     now, n_cy, max_hops = here
     lot_i, lot_f, part_i, part_f = pools[0], pools[1], pools[3], pools[4]
-    order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+    order = _carry_order(cy_i, n_cy, max_hops)
     lot, traced, i = -1, 0.0, 0
     while i < n_cy:
         seed, hops = cy_i[order[i], SEED], cy_i[order[i], HOPS]
@@ -253,6 +254,22 @@ def _receive(
     else:
         pf[d, OWN] += a
     return n_rec
+
+
+@numba.njit(cache=True)
+def _carry_order(cy_i, n_cy, max_hops):
+    """The carries in (seed, hops) order, ties in buffer order. Most transfers carry one or a few parts, where
+    an insertion sort costs less than allocating for ``np.argsort``."""
+    if n_cy > 16:
+        return np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+    order = np.empty(n_cy, np.int64)
+    for i in range(n_cy):
+        key, j = cy_i[i, SEED] * (max_hops + 2) + cy_i[i, HOPS], i
+        while j > 0 and cy_i[order[j - 1], SEED] * (max_hops + 2) + cy_i[order[j - 1], HOPS] > key:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+    return order
 
 
 @numba.njit(cache=True)

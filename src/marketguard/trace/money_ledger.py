@@ -28,11 +28,14 @@ from marketguard.graph.taint import fifo_passed
 
 __all__ = [
     "NON_PARTIES",
+    "Coded",
     "Departures",
     "Ledger",
     "Seeds",
+    "coded_ledger",
     "departures",
     "explode",
+    "fetch_coded",
     "fetch_ledger",
     "kind_nouns",
     "member",
@@ -122,23 +125,43 @@ def fetch_ledger(tables: Tables) -> Ledger:
     """The ledger of ``tables`` as :func:`read_ledger` makes it, coded by the engine: the same rows in the same
     order and the same party order, every store owner's settlement account among the parties (the money trail's
     seeds and the linker's owners). Half the time of fetching names and coding them here, on millions."""
+    return coded_ledger(fetch_coded(tables))
+
+
+class Coded(NamedTuple):
+    """The ledger as the engine gives it (:func:`fetch_coded`), not yet arrays."""
+
+    transfers: pa.Table
+    names: pa.ChunkedArray
+    currencies: pa.ChunkedArray
+
+
+def fetch_coded(tables: Tables) -> Coded:
+    """The engine's part of :func:`fetch_ledger`: the coded transfers, party names and currencies."""
     tables.run([Step("ledger_rows", LEDGER_ROWS), Step("ledger_parties", LEDGER_PARTIES)])
     names = tables.fetch("SELECT party FROM ledger_parties ORDER BY code", "ledger parties").column(0)
     kinds = {PAYMENT: KIND_PAYMENT, FEE: KIND_FEE, SETTLEMENT: KIND_SETTLEMENT}
     coded = tables.fetch(coded_transfers_sql(kinds), "coded transfers")
-    currency = tables.fetch(LEDGER_CURRENCIES, "currencies").column(0)
+    currencies = tables.fetch(LEDGER_CURRENCIES, "currencies").column(0)
     for name in ("ledger_rows", "ledger_parties"):  # a few hundred MB on millions of transfers, read once
         tables.backend.drop(name)
-    names = names.combine_chunks().cast(pa.string())
+    return Coded(coded, names, currencies)
+
+
+def coded_ledger(coded: Coded) -> Ledger:
+    """The :class:`Ledger` of what :func:`fetch_coded` read (no engine needed: the linker makes it on another
+    thread while the engine goes on)."""
+    names = coded.names.combine_chunks().cast(pa.string())
+    t = coded.transfers
     return Ledger(
-        ts=_column(coded, "ts", np.int64),
-        src=_column(coded, "src", np.int64),
-        dst=_column(coded, "dst", np.int64),
-        amount=_column(coded, "amount", np.float64),
-        kind=_column(coded, "kind", np.int8),
+        ts=_column(t, "ts", np.int64),
+        src=_column(t, "src", np.int64),
+        dst=_column(t, "dst", np.int64),
+        amount=_column(t, "amount", np.float64),
+        kind=_column(t, "kind", np.int8),
         names=names,
         is_party=_is_party(names),
-        currency=_the_currency(currency),
+        currency=_the_currency(coded.currencies),
     )
 
 
