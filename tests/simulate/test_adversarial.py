@@ -61,8 +61,19 @@ def test_adversarial_is_hard_plus_the_tactics() -> None:
         *("antidetect_profiles", "office_wifi_leak_rate", "boss_slip_rate", "bought_store_rate"),
         *("kept_listing_share", "copy_catalog_rate", "popular_model_rate", "mule_layers", "collector_months"),
         *("n_operator_3pl", "front_own_contact_rate", "forwarder_rate"),
+        # issue 16: premium replicas, careful customs fronts, farms and labels
+        *(
+            "near_reference_rate",
+            "basic_template_rate",
+            "tell_word_rate",
+            "undervalue",
+            "hs_inconsistent_rate",
+        ),
+        *("burst_days", "camouflage_rate", "grey_store_share", "crowd_farms"),
+        *("label_share", "label_noise", "sloppy_labels"),
     }
     assert adv.shared_3pl_rate == 0.5
+    assert (adv.near_reference_rate, adv.basic_template_rate, adv.undervalue) == (0.5, 0.5, (0.3, 0.6))
 
 
 def test_adversarial_output_is_deterministic() -> None:
@@ -137,7 +148,9 @@ def test_half_the_counterfeit_parcels_leave_shared_3pl_warehouses(con) -> None: 
                                group by 1)""",
     )[0]
     assert 0.4 < cf_share < 0.6
-    assert honest_stores >= 10  # every warehouse a counterfeit operator uses also ships for honest stores
+    assert (
+        honest_stores >= 5
+    )  # every warehouse a counterfeit operator uses also ships for several honest stores
     # the factory ships the rest under phones shared by the operator's stores
     shared_phone = one(
         con,

@@ -155,6 +155,23 @@ class SimulationConfig:
     forwarder_rate
         Share of front-company declarations filed through freight forwarders, who often put their own phone
         and warehouse address on them; half the legitimate exporters file through the same forwarders.
+
+    The knobs below are the ``adversarial`` tactics against store risk, review fraud and customs (issue 16).
+
+    grey_store_share
+        Share of stores run by grey-market sellers: genuine goods sold without the brand's authorisation, below
+        the authorised channel's price, shipped from bonded warehouses, some sellers running several stores from
+        one small office. Not counterfeit; brands report them anyway.
+    crowd_farms
+        Review farms are crowd-sourced workers: aged accounts of their own, their own phones at home, fake
+        reviews spread over weeks with varied, longer texts, and real purchases and reviews on honest stores.
+    label_share
+        Share of stores carrying an investigation label.
+    label_noise
+        Share of store labels that are wrong (a counterfeit store cleared, an honest one marked).
+    sloppy_labels
+        Labelled counterfeit stores are the sloppiest ones (cheapest prices, most tell words): investigations
+        start from what is easy to see.
     """
 
     name: str
@@ -194,6 +211,11 @@ class SimulationConfig:
     n_operator_3pl: tuple[int, int] = (0, 0)
     front_own_contact_rate: float = 0.0
     forwarder_rate: float = 0.0
+    grey_store_share: float = 0.0
+    crowd_farms: bool = False
+    label_share: float = STORE_LABEL_SHARE
+    label_noise: float = 0.0
+    sloppy_labels: bool = False
 
 
 DIFFICULTIES: dict[str, SimulationConfig] = {
@@ -280,7 +302,7 @@ DIFFICULTIES: dict[str, SimulationConfig] = {
     ),
 }
 
-#: ``hard`` plus the tactics of professional evaders (issue 15); later tactics join as further knobs here.
+#: ``hard`` plus the tactics of professional evaders (issues 15 and 16).
 DIFFICULTIES["adversarial"] = replace(
     DIFFICULTIES["hard"],
     name="adversarial",
@@ -297,4 +319,19 @@ DIFFICULTIES["adversarial"] = replace(
     n_operator_3pl=(1, 2),
     front_own_contact_rate=0.9,
     forwarder_rate=0.9,
+    # issue 16: premium replicas (half the counterfeit listings at 70-95% of reference, half the stores on a
+    # paid template, almost no tell words), customs fronts declaring 30-60% of reference under the right HS
+    # code, grey-market sellers, crowd-sourced review farms spreading their work over weeks, scarce biased labels
+    near_reference_rate=0.5,
+    basic_template_rate=0.5,
+    tell_word_rate=0.01,
+    undervalue=(0.3, 0.6),
+    hs_inconsistent_rate=0.0,
+    burst_days=21.0,
+    camouflage_rate=1.0,
+    grey_store_share=0.04,
+    crowd_farms=True,
+    label_share=0.04,
+    label_noise=0.05,
+    sloppy_labels=True,
 )

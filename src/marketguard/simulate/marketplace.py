@@ -57,6 +57,9 @@ TACTIC_STREAMS = {
     "mules": 16,
     "people": 17,
     "forwarders": 18,
+    "grey_market": 19,
+    "crowd_farms": 20,
+    "labels": 21,
 }
 
 

@@ -28,10 +28,11 @@ from .config import (
 from .geography import CITIES, city_arrays
 from .timeline import ceil_jitter, floor_jitter
 
-__all__ = ["AGENCY", "COUNTERFEIT", "INDEPENDENT", "ROLES", "Population", "build_population"]
+__all__ = ["AGENCY", "COUNTERFEIT", "GREY", "INDEPENDENT", "ROLES", "Population", "build_population"]
 
-COUNTERFEIT, AGENCY, INDEPENDENT = 0, 1, 2
-OPERATOR_KINDS = ("counterfeit", "agency", "independent")
+#: Operator kinds; ``GREY`` (grey-market sellers) exist only where ``grey_store_share`` asks for them.
+COUNTERFEIT, AGENCY, INDEPENDENT, GREY = 0, 1, 2, 3
+OPERATOR_KINDS = ("counterfeit", "agency", "independent", "grey_market")
 ROLES = ("counterfeit_seller", "agency_seller", "independent_seller", "buyer", "review_farm")
 ROLE_BUYER, ROLE_FARM = 3, 4
 _DAY = US_PER_DAY
