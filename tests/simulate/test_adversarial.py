@@ -296,3 +296,30 @@ def test_older_presets_have_no_tactic_traces(markets_by_difficulty, difficulty: 
     assert set(mp.truth["hubs"]["kind"].to_pylist()) == {"3pl_warehouse"}
     hops = np.array(mp.truth["parties"].filter(np.array(mp.truth["parties"]["role"]) == "collector")["hops"])
     assert hops.max() <= 3
+
+
+def test_store_labels_are_scarce_noisy_and_favour_the_sloppiest_counterfeit_stores(con) -> None:  # type: ignore[no-untyped-def]
+    con.execute("""
+        create or replace view store_labels as
+        select l.label, t.is_counterfeit, t.store_id from labels l join truth_stores t on t.store_id = l.entity_id
+        where l.entity_type = 'store'
+    """)
+    con.execute("""
+        create or replace view discount as  -- per counterfeit store, the mean discount of its branded listings
+        select l.store_id, avg(greatest(0, 1 - l.price / b.reference_price)) as d
+        from listings l join brands b using (brand) join cf using (store_id) group by 1
+    """)
+    share, wrong = one(
+        con,
+        """select count(*)::double / (select count(*) from stores),
+                  avg((label = 1 and not is_counterfeit or label = 0 and is_counterfeit)::int)
+           from store_labels""",
+    )
+    labelled, unlabelled = one(
+        con,
+        """select avg(d) filter (where store_id in (select store_id from store_labels)),
+                  avg(d) filter (where store_id not in (select store_id from store_labels)) from discount""",
+    )
+    assert 0.03 < share < 0.05
+    assert 0 < wrong < 0.15  # 5% flipped (60 labels here), plus the grey-market takedowns (labelled 1)
+    assert labelled > unlabelled + 0.1  # the labelled counterfeit stores are the cheapest ones

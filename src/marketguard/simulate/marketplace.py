@@ -288,6 +288,9 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         _ts_numpy(reviews["ts"]),
         decl_truth,
         _ts_numpy(declarations["filed_at"]),
+        cat=cat,
+        cfg=cfg,
+        tactic_rng=tactic["labels"],
     )
     tables = {
         "accounts": _accounts_table(pop, ids),
