@@ -11,7 +11,8 @@ from tests.evaluate.conftest import labels_table, write_truth
 
 def test_truth_lines(results: Path, tmp_path: Path) -> None:
     assert metric_lines(evaluate(results, truth=write_truth(tmp_path / "m"))) == [
-        "stores: ROC-AUC 0.875, average precision 0.887, precision@k 0.750 (k=4), agency share of top k 0.000",
+        "stores: ROC-AUC 0.875, average precision 0.887, precision@k 0.750 (k=4), agency share of top k 0.000, "
+        "grey-market share 0.000",
         "networks: 3 found; 0 merge two or more true counterfeit/agency operators; 2 hold stores of two or more "
         "true operators of any kind, 1 of them with counterfeit stores",
         "networks (all stores): pairwise precision 0.333, recall 0.333, F1 0.333",

@@ -51,6 +51,8 @@ __all__ = ["SKIPPED", "evaluate_labels", "label_network_metrics", "labelled_rank
 #: Figures of a truth evaluation that labels cannot support, and why.
 SKIPPED = {
     "stores.agency_share_top_k": "labels do not say which stores an agency (a legitimate multi-store operator) runs",
+    "stores.grey_market_share_top_k": "labels do not say which stores sell genuine goods without the brand's "
+    "authorisation",
     "networks.pairwise": "pairwise precision and recall need the operator behind every store; labels only say "
     "counterfeit or not, so a network merging two counterfeit operators, or one operator split in two, is unseen",
     "reviews.farms": "labels do not say which farm wrote a fake review",

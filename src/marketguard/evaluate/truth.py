@@ -73,6 +73,7 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
     order = top_k_order(score)
     k = max(int(is_fake.sum()), 1)
     stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())
+    stores["grey_market_share_top_k"] = float((kind[order[:k]] == "grey_market").mean())
     stores.update({"n_stores": joined.num_rows, "n_counterfeit": int(is_fake.sum()), "n_missing": n_missing})
     out: dict[str, Any] = {
         "against": "truth",
