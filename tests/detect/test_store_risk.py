@@ -86,10 +86,36 @@ def test_the_same_data_gives_the_same_scores(supervised, market) -> None:
     assert again.equals(supervised[1])
 
 
+def test_labels_dated_after_the_data_are_not_learned_from(supervised, market, tmp_path) -> None:
+    """Every third store label moved past the data's last login (2025), not as far as the validator's future,
+    and turned wrong: the model scores as if those labels did not exist (and without them the scores change)."""
+    labels = pq.read_table(market / "labels.parquet")
+    is_store = np.array([t == "store" for t in labels.column("entity_type").to_pylist()])
+    moved = is_store & (np.cumsum(is_store) % 3 == 0)
+    future = pa.array(
+        np.where(moved, np.datetime64("2026-06-01", "us"), labels.column("labeled_at").to_numpy())
+    )
+    label = labels.column("label").to_numpy()
+    shifted = labels.set_column(
+        labels.schema.get_field_index("labeled_at"),
+        "labeled_at",
+        future.cast(labels.schema.field("labeled_at").type),
+    ).set_column(labels.schema.get_field_index("label"), "label", pa.array(np.where(moved, 1 - label, label)))
+    runs = {}
+    for name, table in (("shifted", shifted), ("dropped", labels.filter(pa.array(~moved)))):
+        data = tmp_path / name
+        shutil.copytree(market, data)
+        pq.write_table(table, data / "labels.parquet")
+        runs[name] = _fit(data, min_labels=10)[1]
+    assert runs["shifted"].equals(runs["dropped"])
+    assert not runs["dropped"].equals(supervised[1])
+
+
 def test_supervised_mode_refuses_to_run_without_labels_of_both_kinds(tiny) -> None:
     with pytest.raises(
         ParameterError,
-        match="needs at least 30 labelled stores of each kind; the labels hold 1 counterfeit and 1 legitimate",
+        match="needs at least 30 labelled stores of each kind; the labels hold 0 counterfeit and 0 legitimate "
+        r"stores \(2 more are dated after the data's last login",
     ):
         _fit(tiny(), mode="supervised")
 

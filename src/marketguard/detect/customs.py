@@ -36,6 +36,7 @@ from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
     entity_labels,
+    labels_after_now,
     oriented_percentiles,
     strongest,
     value_sentence,
@@ -144,7 +145,13 @@ class CustomsScreener(Detector):
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
         self._remember(tables)
         y = entity_labels(tables, "declaration", self.features_.column("declaration_id"))
-        self.mode_ = choose_mode(self.mode, y, self.min_labels, ("declarations", "counterfeit", "legitimate"))
+        self.mode_ = choose_mode(
+            self.mode,
+            y,
+            self.min_labels,
+            ("declarations", "counterfeit", "legitimate"),
+            labels_after_now(tables, "declaration"),
+        )
         X = self._matrix(self.features_)
         if self.mode_ == "supervised":
             fitted = cross_fit(

@@ -33,6 +33,7 @@ from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
     entity_labels,
+    labels_after_now,
     oriented_percentiles,
     strongest,
     value_sentence,
@@ -148,7 +149,9 @@ class ReviewFraudDetector(Detector):
         self.available_: list[Signal] = available
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
         y = entity_labels(tables, "review", self.features_.column("review_id"))
-        self.mode_ = choose_mode(self.mode, y, self.min_labels, ("reviews", "fake", "genuine"))
+        self.mode_ = choose_mode(
+            self.mode, y, self.min_labels, ("reviews", "fake", "genuine"), labels_after_now(tables, "review")
+        )
         self.n_labels_ = {"fake": int(np.sum(y == 1)), "genuine": int(np.sum(y == 0))}
         if self.mode_ == "supervised":
             self._fit_supervised(tables, y)

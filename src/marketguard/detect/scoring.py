@@ -19,16 +19,20 @@ from scipy.stats import rankdata
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
 from marketguard.features.signals import Signal
+from marketguard.features.signals.catalogue import AS_OF_SQL
 
 
 def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.ndarray:
     """1 / 0 / NaN (unlabelled) per id of ``ids`` from the ``labels`` table; an entity labelled both ways
-    counts as 1."""
+    counts as 1. A label dated after the data's "now" (its last login, as the signals read it) was not known
+    when the data was cut and is left out: a model must not learn from the future. Undated labels are kept
+    (nothing says when they were made)."""
     y = np.full(len(ids), np.nan)
     if not tables.has("labels"):
         return y
+    known = f"AND (labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL}))" if tables.has("logins") else ""
     labels = tables.fetch(
-        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' "
+        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' {known} "
         "GROUP BY entity_id",
         f"{entity_type} labels",
     )
@@ -39,20 +43,38 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
     return y
 
 
-def choose_mode(mode: str, y: np.ndarray, min_labels: int, what: tuple[str, str, str]) -> str:
+def labels_after_now(tables: Tables, entity_type: str) -> int:
+    """How many ``entity_type`` labels :func:`entity_labels` leaves out as dated after the data's "now"."""
+    if not (tables.has("labels") and tables.has("logins")):
+        return 0
+    later = tables.fetch(
+        f"SELECT count(*) AS n FROM labels WHERE entity_type = '{entity_type}' AND labeled_at > ({AS_OF_SQL})",
+        f"{entity_type} labels after the data",
+    )
+    return int(later.column("n")[0].as_py())
+
+
+def choose_mode(mode: str, y: np.ndarray, min_labels: int, what: tuple[str, str, str], later: int = 0) -> str:
     """``"supervised"`` or ``"unsupervised"`` for a detector's ``mode`` and labels ``y`` (1 / 0 / NaN).
 
     ``"auto"`` trains when each class has ``min_labels`` labels; ``"supervised"`` insists on it (fewer give a
     model whose cross-fitted metrics mean little). ``what`` names the entities and both classes for the error,
-    e.g. ("stores", "counterfeit", "legitimate")."""
+    e.g. ("stores", "counterfeit", "legitimate"); ``later`` counts the labels left out as dated after the data
+    (:func:`labels_after_now`), which the error names."""
     n_pos, n_neg = int(np.sum(y == 1)), int(np.sum(y == 0))
     enough = n_pos >= min_labels and n_neg >= min_labels
     if mode == "supervised" and not enough:
         entities, positive, negative = what
         raise ParameterError(
             f"supervised scoring needs at least {min_labels} labelled {entities} of each kind; the labels "
-            f"hold {n_pos} {positive} and {n_neg} {negative} {entities}. Label more {entities}, or lower "
-            "min_labels knowingly"
+            f"hold {n_pos} {positive} and {n_neg} {negative} {entities}"
+            + (
+                f" ({later} more are dated after the data's last login, when they were not known yet, and are "
+                "not learned from)"
+                if later
+                else ""
+            )
+            + f". Label more {entities}, or lower min_labels knowingly"
         )
     return "supervised" if mode == "supervised" or (mode == "auto" and enough) else "unsupervised"
 

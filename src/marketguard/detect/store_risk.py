@@ -33,6 +33,7 @@ from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
     entity_labels,
+    labels_after_now,
     oriented_percentiles,
     strongest,
     value_sentence,
@@ -119,7 +120,13 @@ class StoreRiskModel(Detector):
             self._fit_saved(available, self._saved)
             return self
         y = entity_labels(tables, "store", self.signals_.column("store_id"))
-        self.mode_ = choose_mode(self.mode, y, self.min_labels, ("stores", "counterfeit", "legitimate"))
+        self.mode_ = choose_mode(
+            self.mode,
+            y,
+            self.min_labels,
+            ("stores", "counterfeit", "legitimate"),
+            labels_after_now(tables, "store"),
+        )
         self.n_labels_ = {"counterfeit": int(np.sum(y == 1)), "legitimate": int(np.sum(y == 0))}
         if self.mode_ == "supervised":
             self._fit_supervised(available, y)

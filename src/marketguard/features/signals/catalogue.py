@@ -79,10 +79,15 @@ class MissingSignal(str):
         return line
 
 
+#: The data's "now": the last login. Ages are measured to it, so a rerun on the same data gives the same values
+#: whatever the clock says; labels dated after it are not learned from (:func:`~marketguard.detect.scoring.
+#: entity_labels`).
+AS_OF_SQL = "SELECT max(ts) AS as_of FROM logins"
+
+
 def as_of_step() -> Step:
-    """The data's "now": the last login. Ages are measured to it, so a rerun on the same data gives the same
-    values whatever the clock says."""
-    return Step("signals_as_of", "SELECT max(ts) AS as_of FROM logins")
+    """The data's "now" (:data:`AS_OF_SQL`) as the table ``signals_as_of``."""
+    return Step("signals_as_of", AS_OF_SQL)
 
 
 def signal_steps(
