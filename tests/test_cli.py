@@ -110,6 +110,7 @@ def test_train_saves_a_model_that_scan_uses_and_a_tiny_dataset_cannot_train(
     trained = CliRunner().invoke(main, ["train", str(market), "--out", str(model)])
     assert trained.exit_code == 0, trained.output
     assert "counterfeit and" in trained.output and "cross-fitted ROC-AUC" in trained.output
+    assert "labelled stores:" in trained.output and "unlabelled:" in trained.output  # the selection check
     scanned = CliRunner().invoke(
         main, ["scan", str(small_market), "--out", str(tmp_path / "r"), "--model", str(model)]
     )

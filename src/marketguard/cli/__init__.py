@@ -225,6 +225,7 @@ def customs(
 @debug_option
 def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -> None:
     """Train the store risk model on DATASET's labelled stores and save it to OUT."""
+    from marketguard.detect.label_bias import selection_line
     from marketguard.pipeline.train import train_model
 
     with errors(debug):
@@ -236,6 +237,7 @@ def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -
         f"average precision {metrics['cross_fitted_average_precision']:.3f}",
         markup=False,
     )
+    console.print(selection_line(metrics["selection"]), markup=False)
     console.print(f"wrote {out}", markup=False)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +29,7 @@ from scipy.special import expit
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.label_bias import selection_check
 from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
@@ -45,6 +46,8 @@ from marketguard.features.signals import GROUPS, Signal, signal_steps
 
 #: The score an unknown signal value contributes (the middle of the percentile scale).
 NEUTRAL = 0.5
+#: A calibrated score at or above this is a store the model calls more likely counterfeit than not.
+FLAGGED = 0.5
 #: The saved model file's format; a file of another format is refused.
 MODEL_FORMAT = "marketguard-store-risk/1"
 
@@ -156,7 +159,20 @@ class StoreRiskModel(Detector):
         fitted = cross_fit(X, y, self.feature_names_, n_folds=self.n_folds, random_state=self.random_state)
         self.booster_, self.calibration_ = fitted.booster, fitted.calibration
         self.metrics_ = {"labelled_stores": fitted.n_labelled, **fitted.metrics}
+        self.y_ = y
         self._apply(X, fitted.raw)
+
+    def check_selection(self) -> dict[str, Any]:
+        """Label selection bias (:func:`~marketguard.detect.label_bias.selection_check`): how unlike the other
+        stores the labelled ones are, and the two populations scored separately; kept in ``metrics_`` (and so in
+        a saved model) as ``selection``. Supervised fits only."""
+        self._check_fitted()
+        if self.mode_ != "supervised":
+            raise ModelError("the selection check needs a model trained on labels (mode 'supervised')")
+        self.metrics_["selection"] = selection_check(
+            self.X_, self.y_, self.scores_, self.feature_names_, random_state=self.random_state, flag=FLAGGED
+        )
+        return self.metrics_["selection"]
 
     def _apply(self, X: np.ndarray, raw: np.ndarray) -> None:
         """Calibrated scores and per-feature contributions from the booster's raw scores."""

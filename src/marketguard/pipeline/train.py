@@ -24,7 +24,8 @@ def train_model(
 ) -> dict[str, Any]:
     """Validate ``dataset``, link operators, train on its store labels and write the model file ``out``.
 
-    Returns the training summary saved with the model (signals, training size, cross-fitted metrics).
+    Returns the training summary saved with the model (signals, training size, cross-fitted metrics, and the
+    label selection check: how unlike the other stores the labelled ones are).
     Raises :class:`~marketguard.errors.ParameterError` when the labels hold fewer than the model's
     ``min_labels`` stores of either outcome, and :class:`~marketguard.errors.OutputError` (before any work)
     when ``out`` cannot be written.
@@ -34,6 +35,7 @@ def train_model(
         tables, _ = validate(backend, Path(dataset), settings=settings)
         OperatorLinker(min_link_strength=min_link_strength).fit(tables)
         model = StoreRiskModel(mode="supervised").fit(tables)
+    model.check_selection()
     model.save(out)
     return {
         "model": str(out),
