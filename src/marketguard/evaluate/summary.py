@@ -48,7 +48,8 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
         )
     lines = [
         f"stores: {_ranking(s)}, agency share of top k {fmt(s['agency_share_top_k'])}, "
-        f"grey-market share {fmt(s.get('grey_market_share_top_k', 0.0))}",
+        f"grey-market share {fmt(s.get('grey_market_share_top_k', 0.0))}"
+        + (f"; unlabelled stores only: {_ranking(s['unlabelled'])}" if "unlabelled" in s else ""),
         f"networks: {networks['n_networks']} found; {networks['networks_merging_operators']} merge two or more "
         f"true counterfeit/agency operators{merges}",
     ]

@@ -42,6 +42,18 @@ __all__ = ["declaration_metrics", "evaluate_truth", "merged_networks", "review_m
 MULTI_STORE_KINDS = ("counterfeit", "agency")
 
 
+def _unlabelled_stores(dataset: Path, store_ids: pa.ChunkedArray) -> np.ndarray | None:
+    """Per store, whether the dataset's labels leave it unlabelled (None: no labels file beside the truth). A
+    model trained on labels chosen by what is easy to see scores the labelled stores well; these are the
+    stores it has to find."""
+    path = dataset / "labels.parquet"
+    if not path.is_file():
+        return None
+    labels = pq.read_table(path, columns=["entity_type", "entity_id"])
+    stores = labels.filter(pc.equal(labels.column("entity_type"), "store")).column("entity_id")
+    return ~pc.is_in(store_ids, value_set=pc.unique(stores).cast(pa.string())).to_numpy(zero_copy_only=False)
+
+
 def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
     """Store ranking metrics and network pairwise scores of ``results`` against the simulator's ``truth``.
 
@@ -75,6 +87,11 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
     stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())
     stores["grey_market_share_top_k"] = float((kind[order[:k]] == "grey_market").mean())
     stores.update({"n_stores": joined.num_rows, "n_counterfeit": int(is_fake.sum()), "n_missing": n_missing})
+    unlabelled = _unlabelled_stores(truth.parent, joined.column("store_id"))
+    if unlabelled is not None and unlabelled.any() and not unlabelled.all():
+        stores["unlabelled"] = ranking_metrics(is_fake[unlabelled], score[unlabelled]) | {
+            "n_stores": int(unlabelled.sum())
+        }
     out: dict[str, Any] = {
         "against": "truth",
         "stores": stores,
