@@ -264,6 +264,8 @@ EXPECTED = {
     "S1": {
         "account_age_at_open_days": 10,
         "network_accounts": 2,
+        "commerce_tie_strength": 0.8,
+        "environment_tie_strength": 0.5,
         "network_stores": 2,
         "network_id_documents": 2,
         "network_counterfeit_stores": 1,
@@ -312,6 +314,8 @@ EXPECTED = {
     "S2": {
         "account_age_at_open_days": 366,
         "network_accounts": 1,
+        "commerce_tie_strength": 0.0,
+        "environment_tie_strength": 0.0,
         "network_stores": 1,
         "network_id_documents": 1,
         "network_counterfeit_stores": 0,
@@ -360,6 +364,8 @@ EXPECTED = {
     "S3": {
         "account_age_at_open_days": 12,
         "network_accounts": 2,
+        "commerce_tie_strength": 0.8,
+        "environment_tie_strength": 0.5,
         "network_stores": 2,
         "network_id_documents": 2,
         "network_counterfeit_stores": 0,  # its own label does not count
@@ -423,6 +429,17 @@ def _features(engine: str, path) -> tuple[list[dict], list, list[str]]:
         assert report.n_quarantined == 0
         backend.register_arrow(
             "account_networks", pa.table({"account_id": ["U1", "U3"], "network_id": ["N-U1", "N-U1"]})
+        )
+        backend.register_arrow(  # as the linker would: U1 and U3 share an office, a collector, a site, a payee
+            "links",
+            pa.table(
+                {
+                    "account_a": ["U1"] * 4,
+                    "account_b": ["U3"] * 4,
+                    "kind": ["device", "destination", "site", "payee"],
+                    "weight": [0.5, 0.6, 0.5, 0.9],
+                }
+            ),
         )
         backend.register_arrow(  # as the review fraud detector would: R1 inside a ring, R3 by a ring member
             "review_fraud_scores",

@@ -10,12 +10,14 @@ from marketguard.features.signals import (
     review_fraud,
     reviews,
     storefront,
+    ties,
 )
 from marketguard.features.signals.catalogue import Signal, SignalGroup, catalogue_markdown, signal_steps
 
 #: Every signal group, in the order of ``store_features``'s columns.
 GROUPS: tuple[SignalGroup, ...] = (
     identity.GROUP,
+    ties.GROUP,
     environment.GROUP,
     storefront.GROUP,
     listings.GROUP,

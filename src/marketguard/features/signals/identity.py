@@ -1,19 +1,20 @@
 """Identity signals: who stands behind the store, as the operator network sees it.
 
 One operator opening many stores with borrowed identities shows as a network with many identity documents;
-a store whose network holds stores already found counterfeit is suspect by association.
+a store whose network holds stores already found counterfeit is suspect by association (labels dated after the
+data's "now" were not known then and are not counted).
 """
 
 from __future__ import annotations
 
 from marketguard.engine.tables import Tables
-from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup
+from marketguard.features.signals.catalogue import AS_OF_SQL, US_PER_DAY, Signal, SignalGroup
 
 
 def _sql(tables: Tables) -> str:
     labelled = (
         "SELECT entity_id AS store_id, max(label) AS label FROM labels WHERE entity_type = 'store' "
-        "GROUP BY entity_id"
+        f"AND (labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL})) GROUP BY entity_id"
         if tables.has("labels")
         else "SELECT CAST(NULL AS VARCHAR) AS store_id, 0 AS label WHERE 1 = 0"
     )
