@@ -3,19 +3,21 @@
 Variants of one site: the canonical Chinese form; abbreviated without province and without the 市/区
 suffixes; full-width digits; floor/room noise ("3楼301室", "3F-301"); a Latin/pinyin form; and a colloquial
 form naming the building type. Matching sites from free-text addresses has to see through all of these.
+A site in a bonded zone names the zone between its district and its road, as such labels do.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .geography import CITIES, ROADS
+from .geography import CITIES, ROADS, City
 
-__all__ = ["N_VARIANTS", "site_addresses", "site_coordinates"]
+__all__ = ["N_VARIANTS", "address_forms", "site_addresses", "site_coordinates"]
 
 N_VARIANTS = 7
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_KIND_ZH = ("厂房", "仓库", "档口")
+#: The building type named by the colloquial form, per site kind (factory, warehouse, shop, bonded warehouse).
+_KIND_ZH = ("厂房", "仓库", "档口", "保税仓")
 _SUFFIXES = ("街道", "市", "区", "镇")
 
 
@@ -30,15 +32,32 @@ def _variants(
     city: int, district: int, road: int, number: int, building: int, floor: int, room: int, kind: int
 ) -> list[str]:
     c = CITIES[city]
-    d_zh, d_py = c.districts[district]
-    r_zh, r_py = ROADS[road]
+    return address_forms(c, c.districts[district], ROADS[road], (number, building, floor, room), kind)
+
+
+def address_forms(
+    c: City,
+    district: tuple[str, str],
+    road: tuple[str, str],
+    place: tuple[int, int, int, int],
+    kind: int,
+    zone: tuple[str, str] = ("", ""),
+) -> list[str]:
+    """The ``N_VARIANTS`` written forms of one site, canonical first: ``place`` is (house number, building (-1:
+    none), floor, room), ``kind`` a site kind (:data:`_KIND_ZH`), ``zone`` a zone named between district and
+    road (Chinese, pinyin; empty: none)."""
+    number, building, floor, room = place
+    d_zh, d_py = district
+    r_zh, r_py = road
+    z_zh, z_py = zone
     bld = f"{chr(65 + building)}栋" if building >= 0 else ""
     prov = "" if c.province_zh == c.zh else c.province_zh
-    canonical = f"{prov}{c.zh}{d_zh}{r_zh}{number}号{bld}"
-    pinyin = f"No.{number} {r_py}, {d_py}, {c.py}" + ("" if not prov else f", {c.province_py}")
+    canonical = f"{prov}{c.zh}{d_zh}{z_zh}{r_zh}{number}号{bld}"
+    pinyin = f"No.{number} {r_py}, " + (f"{z_py}, " if z_py else "") + f"{d_py}, {c.py}"
+    pinyin += "" if not prov else f", {c.province_py}"
     return [
         canonical,
-        f"{_short(c.zh)}{_short(d_zh)}{r_zh}{number}号{bld}",
+        f"{_short(c.zh)}{_short(d_zh)}{z_zh}{r_zh}{number}号{bld}",
         canonical.translate(_FULL_WIDTH),
         f"{canonical}{floor}楼{room}室",
         f"{c.zh}{d_zh}{r_zh}{number}号 {floor}F-{room}",

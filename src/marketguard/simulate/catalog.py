@@ -6,7 +6,9 @@ tell-words in a share of titles; honest stores list branded goods near reference
 Brands authorise flagship stores, many agency stores and some independent resellers; never counterfeiters.
 On ``adversarial``, bought stores keep some of their previous owners' listings (:mod:`.acquisitions`) and operators
 copy one master catalogue into all their stores, among honest resellers of the same hit products
-(:mod:`.copies`).
+(:mod:`.copies`). Grey-market sellers list genuine goods of many brands, authorised for none of them, at 55-85%
+of the reference price; like honest cross-border stores, they name the version they import ("港版",
+"International Version") in some titles.
 """
 
 from __future__ import annotations
@@ -31,13 +33,26 @@ from .config import (
 )
 from .copies import HitProducts, copy_catalogs, hit_products
 from .ids import decimal_ids, take_strings
-from .population import AGENCY, COUNTERFEIT, INDEPENDENT, Population
+from .population import AGENCY, COUNTERFEIT, GREY, INDEPENDENT, Population
 from .timeline import ceil_jitter, floor_jitter
 
 __all__ = ["Catalog", "build_catalog"]
 
 N_BRANDS = 60
 FLAGSHIP = 3
+#: Grey-market stores' listings: the share that is branded (importing brands is the business), the share in the
+#: store's main category (the rest across categories: many brands), and the brand-popularity exponent (the
+#: brands worth importing are the popular ones).
+GREY_BRANDED_SHARE = 0.9
+GREY_MAIN_CATEGORY_SHARE = 0.5
+GREY_BRAND_POWER = 1.3
+#: Range of a grey-market listing's price over the brand's reference: under the authorised channel's price (no
+#: local distributor's margin, no local warranty), not the deep discount of a fake.
+GREY_DISCOUNT = (0.55, 0.85)
+#: Share of titles naming an imported version: grey-market and honest cross-border stores' branded listings,
+#: and a few branded listings of everyone else (a Japanese-market model, a counterfeiter posing as an importer).
+VERSION_WORD_RATE = 0.3
+VERSION_WORD_OTHER_RATE = 0.01
 
 
 @dataclass
@@ -76,7 +91,8 @@ def _brands(rng: np.random.Generator) -> tuple[list[str], list[str], np.ndarray,
 
 
 def _listing_counts(rng: np.random.Generator, pop: Population) -> np.ndarray:
-    mean = np.where(pop.store_kind == COUNTERFEIT, 1.2, 1.0) * LISTINGS_PER_STORE
+    """Counterfeit and grey-market stores list a little more than honest ones (a wide range of brands)."""
+    mean = np.where((pop.store_kind == COUNTERFEIT) | (pop.store_kind == GREY), 1.2, 1.0) * LISTINGS_PER_STORE
     sigma = 0.9
     return np.maximum(1, np.round(mean * rng.lognormal(-(sigma**2) / 2, sigma, pop.n_stores))).astype(
         np.int64
@@ -186,6 +202,60 @@ def _titles(
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(title, r"\s{2,}", " "))
 
 
+def _grey_assortment(
+    rng: np.random.Generator,
+    pop: Population,
+    lst_store: np.ndarray,
+    category: np.ndarray,
+    brand: np.ndarray,
+    brand_category: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Category and brand of grey-market listings redrawn: mostly branded, across categories and brands."""
+    rows = np.flatnonzero(pop.store_kind[lst_store] == GREY)
+    n = rows.size
+    cat = np.where(
+        rng.random(n) < GREY_MAIN_CATEGORY_SHARE,
+        pop.store_category[lst_store[rows]],
+        rng.integers(0, len(CATEGORIES), n),
+    )
+    chosen = _choose_brands(rng, cat, brand_category, np.full(n, GREY_BRAND_POWER))
+    category, brand = category.copy(), brand.copy()
+    brand[rows] = np.where(rng.random(n) < GREY_BRANDED_SHARE, chosen, -1)
+    category[rows] = np.where(brand[rows] >= 0, brand_category[np.maximum(brand[rows], 0)], cat)
+    return category, brand
+
+
+def _grey_prices_and_versions(
+    rng: np.random.Generator,
+    pop: Population,
+    lst_store: np.ndarray,
+    brand: np.ndarray,
+    brand_ref: np.ndarray,
+    price: np.ndarray,
+    title: pa.ChunkedArray,
+) -> tuple[np.ndarray, pa.ChunkedArray]:
+    """Grey-market branded listings priced in :data:`GREY_DISCOUNT` of reference; version words ("港版",
+    "International Version") in titles of grey-market and cross-border stores, and a few others."""
+    n = brand.size
+    ref = brand_ref[np.maximum(brand, 0)]
+    lo, hi = GREY_DISCOUNT
+    raw = ref * rng.uniform(lo, hi, n)
+    grey = (pop.store_kind[lst_store] == GREY) & (brand >= 0)
+    rounded = np.where(raw > 20, np.round(raw) - 0.1, np.round(raw, 2))
+    rounded = np.clip(rounded, np.ceil(lo * ref * 100) / 100, np.floor(hi * ref * 100) / 100)
+    price = np.where(grey, rounded, price)
+    importer = (pop.store_kind == GREY) | pop.store_cross_border
+    rate = np.where(importer[lst_store], VERSION_WORD_RATE, VERSION_WORD_OTHER_RATE)
+    tagged = (brand >= 0) & (rng.random(n) < rate)
+    zh = pc.match_substring_regex(title, "[\u4e00-\u9fff]")
+    word_zh = take_strings([f"【{w}】" for w in vocab.VERSION_ZH], rng.integers(0, len(vocab.VERSION_ZH), n))
+    word_en = take_strings(vocab.VERSION_EN, rng.integers(0, len(vocab.VERSION_EN), n))
+    with_zh = pc.binary_join_element_wise(word_zh, title, "")
+    with_en = pc.binary_join_element_wise(title, word_en, " ")
+    tagged_title = pc.if_else(zh, with_zh, with_en)
+    return price, pc.if_else(pa.chunked_array([pa.array(tagged)]), tagged_title, title)
+
+
 def _listed_at(
     rng: np.random.Generator, pop: Population, lst_store: np.ndarray, fast: np.ndarray, kept: np.ndarray
 ) -> np.ndarray:
@@ -212,7 +282,8 @@ def _authorized(
     lst_brand: np.ndarray,
     flagship_brand: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(brand, store) pairs: flagships, 60% of agency stores and 15% of independents with branded goods."""
+    """(brand, store) pairs: flagships, 60% of agency stores and 15% of independents with branded goods; never a
+    counterfeit or grey-market store (the default 0 of the selection below)."""
     first = np.full(pop.n_stores, -1, dtype=np.int64)
     branded = np.flatnonzero(lst_brand >= 0)
     store_of = np.searchsorted(store_ptr, branded, side="right") - 1
@@ -232,11 +303,13 @@ def build_catalog(
     store_ids: pa.Array,
     bought_rng: np.random.Generator | None = None,
     copy_rng: np.random.Generator | None = None,
+    grey_rng: np.random.Generator | None = None,
 ) -> Catalog:
     """Brands, listings (ids ordered by listing time) and authorised sellers.
 
     ``bought_rng`` draws which listings bought stores kept from their previous owners, ``copy_rng`` the hit
-    products and copied catalogues: their own streams, used only by presets with those tactics.
+    products and copied catalogues, ``grey_rng`` the grey-market sellers' goods, prices and version words: their
+    own streams, used only by presets with those tactics. Grey-market stores are authorised for no brand.
     """
     brand_en, brand_zh, brand_category, brand_ref = _brands(rng)
     counts = _listing_counts(rng, pop)
@@ -263,6 +336,9 @@ def build_catalog(
     flag_rows = flagship_brand[lst_store] >= 0
     brand = np.where(flag_rows, flagship_brand[lst_store], brand)
     category = np.where(brand >= 0, brand_category[np.maximum(brand, 0)], category)
+    has_grey = grey_rng is not None and bool((pop.store_kind == GREY).any())
+    if grey_rng is not None and has_grey:
+        category, brand = _grey_assortment(grey_rng, pop, lst_store, category, brand, brand_category)
     second_hand = (pop.store_kind == INDEPENDENT) & (rng.random(pop.n_stores) < SECOND_HAND_STORE_SHARE)
     p_cheap = np.where(second_hand[lst_store], SECOND_HAND_CHEAP_SHARE, HONEST_CHEAP_BRANDED_SHARE)
     hits = None
@@ -272,6 +348,8 @@ def build_catalog(
     title = _titles(rng, is_cf, brand, category, brand_en, brand_zh, cfg, hits)
     if hits is not None:
         price = np.where(hits.at_map, brand_ref[np.maximum(brand, 0)], price)
+    if grey_rng is not None and has_grey:
+        price, title = _grey_prices_and_versions(grey_rng, pop, lst_store, brand, brand_ref, price, title)
     if copy_rng is not None and cfg.copy_catalog_rate > 0:
         copies = copy_catalogs(copy_rng, cfg, pop, lst_store, is_cf, brand, category, price, title)
         brand, category, price, title = copies.brand, copies.category, copies.price, copies.title

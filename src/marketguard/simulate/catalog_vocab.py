@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CATEGORIES", "COUNTERFEIT_CATEGORY_WEIGHT", "SYLLABLES", "TEMPLATES", "Category"]
+__all__ = [
+    "CATEGORIES",
+    "COUNTERFEIT_CATEGORY_WEIGHT",
+    "GREY_CATEGORY_WEIGHT",
+    "SYLLABLES",
+    "TEMPLATES",
+    "Category",
+]
 
 TEMPLATES: tuple[str, ...] = ("basic", "custom", "premium", "brand_flagship")
 
@@ -94,6 +101,10 @@ CATEGORIES: tuple[Category, ...] = (
 #: Relative weight of each category among counterfeit stores (luxury and sportswear dominate).
 COUNTERFEIT_CATEGORY_WEIGHT: tuple[float, ...] = (5, 4, 2.5, 2, 1.5, 1.5, 1.5, 1, 1, 0.5, 0.1)
 
+#: Relative weight of each category among grey-market stores: imported cosmetics, perfume and electronics lead
+#: parallel imports (the daigou trade), then luxury bags and watches; apparel and accessories are rarely worth it.
+GREY_CATEGORY_WEIGHT: tuple[float, ...] = (1.5, 2, 0.5, 2, 4, 3, 4, 1, 0.5, 1, 1)
+
 #: Syllables of fictional brand names (Latin, Chinese transliteration).
 SYLLABLES: tuple[tuple[str, str], ...] = (
     ("Ve", "维"),
@@ -147,6 +158,30 @@ TELL_ZH: tuple[str, ...] = ("高仿", "原单", "复刻", "1:1", "顶级版", "�
 #: Words honest sellers (and counterfeiters pretending) use.
 CLAIM_EN: tuple[str, ...] = ("Authentic", "Official", "Genuine", "100% Original", "New")
 CLAIM_ZH: tuple[str, ...] = ("正品", "官方正品", "专柜正品", "旗舰店", "保证正品")
+#: Versions and origins that importers name in titles (Hong Kong, international, overseas, Japanese, US and EU
+#: versions; imported; shipped from a bonded warehouse; cross-border direct mail; duty-free).
+VERSION_ZH: tuple[str, ...] = (
+    "港版",
+    "国际版",
+    "海外版",
+    "日版",
+    "美版",
+    "欧版",
+    "原装进口",
+    "保税直发",
+    "跨境直邮",
+    "免税",
+)
+VERSION_EN: tuple[str, ...] = (
+    "HK Version",
+    "International Version",
+    "Overseas Version",
+    "Japan Version",
+    "US Version",
+    "EU Version",
+    "Imported",
+    "Global Version",
+)
 ADJ_EN: tuple[str, ...] = (
     "Men's",
     "Women's",

@@ -51,6 +51,8 @@ def listing_window(pop: Population, cat: Catalog) -> tuple[np.ndarray, np.ndarra
 def genuine_orders(rng: np.random.Generator, pop: Population, cat: Catalog) -> Orders:
     """Real purchases by buyers, ``ORDERS_PER_STORE`` per store on average."""
     n_stores = pop.n_stores
+    # counterfeit stores push volume and agencies run established shops; independents and grey-market sellers
+    # (genuine goods, normal demand; their lower prices already sell a little more below) take the default
     store_pop = rng.lognormal(0, 1.3, n_stores) * np.select(
         [pop.store_kind == COUNTERFEIT, pop.store_kind == AGENCY], [1.6, 1.5], 1.0
     )

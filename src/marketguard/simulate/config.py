@@ -3,8 +3,10 @@
 Every knob that changes how hard the simulated marketplace is lives in :class:`SimulationConfig`; the presets in
 :data:`DIFFICULTIES` differ only in camouflage, never in whether evidence exists. ``adversarial`` is ``hard`` plus
 the tactics of professional evaders (anti-detect browsers on residential proxies, bought stores, layered mules and
-rotating collectors, shared 3PL warehouses, forwarder-filed exports, copied catalogues): its knobs default to "off",
-so the three older presets produce exactly what they always did. Population ratios (buyers per store, listings per
+rotating collectors, shared 3PL warehouses, forwarder-filed exports, copied catalogues, premium replicas) and the
+hardest honest look-alike, grey-market sellers (genuine goods sold without the brand's authorisation at 55-85% of
+reference, shipped from bonded warehouses; ``grey_store_share``): its knobs default to "off", so the three older
+presets produce exactly what they always did. Population ratios (buyers per store, listings per
 store, ...) are module constants so that everything scales linearly with ``n_stores``.
 """
 
@@ -159,9 +161,12 @@ class SimulationConfig:
     The knobs below are the ``adversarial`` tactics against store risk, review fraud and customs (issue 16).
 
     grey_store_share
-        Share of stores run by grey-market sellers: genuine goods sold without the brand's authorisation, below
-        the authorised channel's price, shipped from bonded warehouses, some sellers running several stores from
-        one small office. Not counterfeit; brands report them anyway.
+        Share of stores run by grey-market sellers: genuine goods of many brands sold without the brands'
+        authorisation at 55-85% of reference, often on the basic template, shipped mostly from bonded
+        warehouses (which ship for honest cross-border stores too), reviewed for their warranty and foreign
+        versions, not as fakes; most run one or two stores, some several from one small office whose shared
+        environment rightly links them. Not counterfeit (``truth/stores.operator_kind`` ``grey_market``);
+        brands report them anyway. Also makes a share of honest stores cross-border sellers, their look-alikes.
     crowd_farms
         Review farms are crowd-sourced workers: aged accounts of their own, their own phones at home, fake
         reviews spread over weeks with varied, longer texts, and real purchases and reviews on honest stores.

@@ -7,7 +7,8 @@ share a router and often a tablet; everybody shares carrier-grade NAT pools, pub
 few factory-default "hub" devices. Every counterfeit account's first (registration) login is made from its
 office, so even on ``hard`` each operator leaves a shared-environment path between its accounts. On
 ``adversarial`` no such path is planted: each store has its own anti-detect profile on residential proxies
-(:mod:`.evasion`), and only staff phones and the boss's slips tie stores together.
+(:mod:`.evasion`), and only staff phones and the boss's slips tie stores together. Grey-market sellers hide
+nothing from the platform: each works from one small office, as an agency does.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from .networks import (
     NetworkBook,
     NetworkLayout,
 )
-from .population import AGENCY, COUNTERFEIT, INDEPENDENT, ROLE_BUYER, ROLE_FARM, Population
+from .population import AGENCY, COUNTERFEIT, GREY, INDEPENDENT, ROLE_BUYER, ROLE_FARM, ROLE_GREY, Population
 from .timeline import day_weights, sample_times
 
 __all__ = ["build_logins"]
@@ -163,10 +164,15 @@ class World:
 
 
 def _offices(
-    world: World, keys: np.ndarray, n_dev: np.ndarray, n_wifi: np.ndarray
+    world: World,
+    keys: np.ndarray,
+    n_dev: np.ndarray,
+    n_wifi: np.ndarray,
+    rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Office per key: device and access-point ranges (pointers) and one static-IP network."""
-    rng = world.rng
+    """Office per key: device and access-point ranges (pointers) and one static-IP network; drawn from ``rng``
+    (default: the world's stream)."""
+    rng = world.rng if rng is None else rng
     dev_ptr = np.concatenate([[0], np.cumsum(n_dev)]) + world.book.n_devices
     n = int(n_dev.sum())
     world.book.devices(np.where(rng.random(n) < 0.5, rng.integers(0, N_PHONE_UA, n), rng.choice(PC_UA, n)))
@@ -227,6 +233,27 @@ def _agencies(world: World) -> None:
     world.personal(accs, 0.25)
 
 
+def _grey_sellers(world: World, rng: np.random.Generator) -> None:
+    """Grey-market sellers are not hiding from the platform: each operator's stores are worked from its one
+    small office (a device per two stores and one more, its Wi-Fi, its static IP; every store's first login of
+    the year is made there), as agency staff work, so a linker rightly groups a multi-store seller, while a
+    single-store seller looks like an independent with a shop. Each store also has a staff phone on mobile data, and the
+    owner checks it from home now and then. Drawn from ``rng``, the grey-market stream."""
+    pop = world.pop
+    accs = np.flatnonzero(pop.store_kind == GREY)
+    keys, cell = np.unique(pop.store_op[accs], return_inverse=True)
+    n_dev = 1 + (np.bincount(cell) + 1) // 2
+    dev_ptr, wifi_ptr, ip, _ = _offices(world, keys, n_dev, np.ones(keys.size, dtype=np.int64), rng)
+    world.ctx.add(accs, _pick(rng, dev_ptr, cell), wifi_ptr[cell], ip[cell], 0.5, forced=True)
+    world.ctx.add(accs, _pick(rng, dev_ptr, cell), wifi_ptr[cell], ip[cell], 0.25)
+    phone = world.book.devices(rng.integers(0, N_PHONE_UA, accs.size))
+    city = pop.op_city[pop.store_op[accs]]
+    world.ctx.add(accs, phone, -1, world.mobile[rng.integers(0, 3, accs.size) * len(CITIES) + city], 0.2)
+    home = world.home[accs]
+    has = home >= 0
+    world.ctx.add(accs[has], phone[has], home[has], home[has], 0.05)
+
+
 def _independents(world: World) -> None:
     """Independent owners: personal environment, and for half of them a shop PC on the shop's Wi-Fi."""
     pop, rng = world.pop, world.rng
@@ -282,7 +309,7 @@ def _farms(world: World) -> None:
 
 def _login_counts(rng: np.random.Generator, pop: Population) -> np.ndarray:
     role = pop.acc_role
-    seller = role < ROLE_BUYER
+    seller = (role < ROLE_BUYER) | (role == ROLE_GREY)
     mean = np.where(
         seller, SELLER_LOGINS_MEAN, np.where(role == ROLE_FARM, FARM_LOGINS_MEAN, BUYER_LOGINS_MEAN)
     )
@@ -335,12 +362,14 @@ def build_logins(
     acc_ids: pa.Array,
     salt: int,
     evasion_rng: np.random.Generator | None = None,
+    grey_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Contexts for every population, then ~``SELLER_LOGINS_MEAN`` logins per seller, fewer per buyer.
 
     With ``antidetect_profiles`` the counterfeit contexts come from :func:`.evasion.antidetect`, drawn from
-    ``evasion_rng``. Returns the ``logins`` table and the residential-proxy exits as hub rows (``hub_id``,
-    ``kind``, ``field``, ``value``; empty without the tactic).
+    ``evasion_rng``; grey-market sellers' contexts are drawn from ``grey_rng``. Returns the ``logins`` table and
+    the residential-proxy exits as hub rows (``hub_id``, ``kind``, ``field``, ``value``; empty without the
+    tactic).
     """
     world = World(rng, pop)
     exits = np.zeros(0, dtype=np.int64)
@@ -353,6 +382,8 @@ def build_logins(
     _farms(world)
     world.personal(pop.buyer_accounts, 1.0)
     world.families()
+    if grey_rng is not None and (pop.store_kind == GREY).any():
+        _grey_sellers(world, grey_rng)
     layout = world.book.finish()
     ctx = world.ctx.arrays()
     counts = _login_counts(rng, pop)

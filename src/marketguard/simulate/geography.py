@@ -2,7 +2,8 @@
 
 Regions of accounts, origin sites of shipments and exporter addresses are drawn from this table, so
 addresses written in different ways (Chinese, abbreviated, pinyin) still refer to real-looking places with
-consistent coordinates. Coordinates are approximate city centres; district offsets are synthetic.
+consistent coordinates. Coordinates are approximate city centres; district offsets are synthetic. The bonded
+zones (:data:`BONDED_ZONES`) are real ones, with approximate centres and roads of their own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CITIES", "PORTS", "ROADS", "City", "city_arrays", "region_names"]
+__all__ = [
+    "BONDED_ZONES",
+    "CITIES",
+    "PORTS",
+    "ROADS",
+    "BondedZone",
+    "City",
+    "bonded_cities",
+    "city_arrays",
+    "region_names",
+]
 
 
 @dataclass(frozen=True)
@@ -287,6 +298,114 @@ ROADS: tuple[tuple[str, str], ...] = (
 
 #: Export ports (UN/LOCODE).
 PORTS: tuple[str, ...] = ("CNYTN", "CNNSA", "CNSHA", "CNNGB", "CNXMN", "CNTAO", "CNTXG", "CNSHK")
+
+
+@dataclass(frozen=True)
+class BondedZone:
+    """A customs bonded zone (综合保税区, 保税港区) holding cross-border e-commerce warehouses: its city (as named
+    in :data:`CITIES`), county-level district and name (Chinese, pinyin), a few of its roads, its approximate
+    centre and its relative share of the warehouses (the big import hubs hold most)."""
+
+    city: str
+    district: tuple[str, str]
+    name: tuple[str, str]
+    roads: tuple[tuple[str, str], ...]
+    lat: float
+    lon: float
+    weight: float
+
+
+#: Bonded zones where imported goods wait, duty unpaid, for the buyer's order (cross-border e-commerce and
+#: grey-market imports ship from here).
+BONDED_ZONES: tuple[BondedZone, ...] = (
+    BondedZone(
+        "深圳市",
+        ("南山区", "Nanshan"),
+        ("前海综合保税区", "Qianhai Bonded Zone"),
+        (("临海大道", "Linhai Dadao"), ("前湾一路", "Qianwan Yi Lu"), ("妈湾大道", "Mawan Dadao")),
+        22.522,
+        113.894,
+        3.0,
+    ),
+    BondedZone(
+        "上海市",
+        ("浦东新区", "Pudong"),
+        ("外高桥保税区", "Waigaoqiao Free Trade Zone"),
+        (("基隆路", "Jilong Lu"), ("富特北路", "Fute Bei Lu"), ("日京路", "Rijing Lu")),
+        31.353,
+        121.593,
+        3.0,
+    ),
+    BondedZone(
+        "宁波市",
+        ("北仑区", "Beilun"),
+        ("梅山综合保税区", "Meishan Bonded Port Area"),
+        (("梅山大道", "Meishan Dadao"), ("港城路", "Gangcheng Lu")),
+        29.780,
+        121.960,
+        2.0,
+    ),
+    BondedZone(
+        "广州市",
+        ("南沙区", "Nansha"),
+        ("南沙综合保税区", "Nansha Bonded Zone"),
+        (("港前大道", "Gangqian Dadao"), ("龙穴大道", "Longxue Dadao")),
+        22.700,
+        113.640,
+        2.5,
+    ),
+    BondedZone(
+        "郑州市",
+        ("新郑市", "Xinzheng"),
+        ("新郑综合保税区", "Xinzheng Bonded Zone"),
+        (("新港大道", "Xingang Dadao"), ("航兴路", "Hangxing Lu")),
+        34.520,
+        113.850,
+        2.0,
+    ),
+    BondedZone(
+        "杭州市",
+        ("钱塘区", "Qiantang"),
+        ("下沙综合保税区", "Xiasha Bonded Zone"),
+        (("文泽路", "Wenze Lu"), ("学源街", "Xueyuan Jie")),
+        30.305,
+        120.355,
+        2.0,
+    ),
+    BondedZone(
+        "天津市",
+        ("滨海新区", "Binhai"),
+        ("天津港保税区", "Tianjin Port Free Trade Zone"),
+        (("海滨九路", "Haibin Jiu Lu"), ("跃进路", "Yuejin Lu")),
+        39.000,
+        117.720,
+        1.5,
+    ),
+    BondedZone(
+        "重庆市",
+        ("沙坪坝区", "Shapingba"),
+        ("西永综合保税区", "Xiyong Bonded Zone"),
+        (("西永大道", "Xiyong Dadao"),),
+        29.590,
+        106.300,
+        1.0,
+    ),
+    BondedZone(
+        "厦门市",
+        ("湖里区", "Huli"),
+        ("象屿保税区", "Xiangyu Free Trade Zone"),
+        (("象兴四路", "Xiangxing Si Lu"), ("象屿路", "Xiangyu Lu")),
+        24.510,
+        118.110,
+        1.0,
+    ),
+)
+
+
+def bonded_cities() -> np.ndarray:
+    """Per city code: whether a bonded zone lies in it."""
+    names = {z.city for z in BONDED_ZONES}
+    return np.array([c.zh in names for c in CITIES])
 
 
 def city_arrays() -> dict[str, np.ndarray]:

@@ -1,13 +1,13 @@
 """Hubs of the ground truth (``truth/hubs``): identifiers that honest and counterfeit sellers share by design.
 
-A hub is a third party serving many unrelated sellers: a 3PL warehouse (its address and sender phones on parcels),
-a freight forwarder (its desk phone and warehouse address on declarations), a residential-proxy exit (a
+A hub is a third party serving many unrelated sellers: a 3PL or bonded warehouse (its address and sender phones on
+parcels), a freight forwarder (its desk phone and warehouse address on declarations), a residential-proxy exit (a
 household's home IP in logins). Linking through a hub merges strangers; the truth lists every identifier of
 every hub, one row each, so that an evaluation can tell a merge through a hub from a real link.
 
-Columns: ``hub_id`` (``3pl_0003`` as in ``truth/sites``, ``fwd_0001``, ``exit_000042``), ``kind``
-(``3pl_warehouse``, ``freight_forwarder``, ``proxy_exit``), ``field`` (the contract column the identifier
-appears in, one of :data:`HUB_FIELDS`) and ``value`` (the identifier as written there).
+Columns: ``hub_id`` (``3pl_0003`` or ``bonded_0002`` as in ``truth/sites``, ``fwd_0001``, ``exit_000042``),
+``kind`` (``3pl_warehouse``, ``bonded_warehouse``, ``freight_forwarder``, ``proxy_exit``), ``field`` (the contract
+column the identifier appears in, one of :data:`HUB_FIELDS`) and ``value`` (the identifier as written there).
 """
 
 from __future__ import annotations

@@ -3,13 +3,15 @@
 Counterfeit operators ship all their stores' goods from their own one to three sites, under a few shared
 sender phones, with the origin address written in many ways and coordinates jittered or missing. Honest
 stores ship from their own shop or warehouse under the owner's phone, and many use big shared fulfilment
-(3PL) warehouses, which therefore link hundreds of unrelated stores: a confounder for site linking.
+(3PL) warehouses, which therefore link hundreds of unrelated stores: a confounder for site linking. Grey-market
+sellers ship most parcels from bonded warehouses (:mod:`.bonded`), the rest from their office, as honest
+cross-border stores ship part of theirs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -19,11 +21,12 @@ from .commerce import Orders
 from .config import US_PER_HOUR, SimulationConfig
 from .geography import CITIES, city_arrays
 from .ids import decimal_ids, take_strings
-from .population import AGENCY, COUNTERFEIT, INDEPENDENT, Population
+from .population import AGENCY, COUNTERFEIT, GREY, INDEPENDENT, Population
 
-__all__ = ["CARRIERS", "SITE_KINDS", "Sites", "build_shipments", "build_sites"]
+__all__ = ["BONDED_WAREHOUSE", "CARRIERS", "SITE_KINDS", "Sites", "build_shipments", "build_sites"]
 
-SITE_KINDS = ("factory", "warehouse", "shop")
+SITE_KINDS = ("factory", "warehouse", "shop", "bonded_warehouse")
+BONDED_WAREHOUSE = 3
 CARRIERS = ("SF Express", "ZTO Express", "YTO Express", "STO Express", "Yunda Express", "JD Logistics", "EMS")
 
 
@@ -43,14 +46,20 @@ class Sites:
     op_phone_base: int
     tpl_phone_base: int
     op_n_phones: np.ndarray
+    #: Per store: its bonded warehouse (site code, -1: none) and the share of its parcels leaving from there, and
+    #: the phone code of the first bonded warehouse's first phone (:mod:`.bonded`; empty without them).
+    store_bonded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    bonded_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bonded_phone_base: int = 0
 
 
 def _operator_sites(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(operator, kind, city) of owned sites: 1-3 per counterfeit operator, one for 65% of independents."""
+    """(operator, kind, city) of owned sites: 1-3 per counterfeit operator, one for 65% of independents and for
+    every grey-market seller (its office keeps some stock)."""
     n_ops = pop.op_kind.size
     cf = pop.op_kind == COUNTERFEIT
     n = np.where(cf, 1 + rng.binomial(2, 0.5, n_ops), 0)
-    n = np.where((pop.op_kind == INDEPENDENT) & (rng.random(n_ops) < 0.65), 1, n)
+    n = np.where(((pop.op_kind == INDEPENDENT) & (rng.random(n_ops) < 0.65)) | (pop.op_kind == GREY), 1, n)
     op = np.repeat(np.arange(n_ops), n)
     first = np.r_[True, op[1:] != op[:-1]] if op.size else np.zeros(0, bool)
     kind = np.where(cf[op], np.where(first & (rng.random(op.size) < 0.7), 0, 1), rng.integers(1, 3, op.size))
@@ -119,6 +128,22 @@ def _store_slots(
     return slots
 
 
+def _bonded_parcels(
+    rng: np.random.Generator, sites: Sites, store: np.ndarray, site: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parcels leaving their store's bonded warehouse (``bonded_share`` of them) under one of its two phones, as
+    a 3PL's; returns the origin sites and the phone codes (-1: not from a bonded warehouse)."""
+    wh = sites.store_bonded[store]
+    rows = np.flatnonzero(wh >= 0)
+    rows = rows[rng.random(rows.size) < sites.bonded_share[store[rows]]]
+    site = site.copy()
+    site[rows] = wh[rows]
+    first = int(np.argmax(sites.kind == BONDED_WAREHOUSE))
+    phone = np.full(site.size, -1, dtype=np.int64)
+    phone[rows] = sites.bonded_phone_base + (wh[rows] - first) * 2 + rng.integers(0, 2, rows.size)
+    return site, phone
+
+
 def build_shipments(
     rng: np.random.Generator,
     pop: Population,
@@ -127,22 +152,28 @@ def build_shipments(
     store: np.ndarray,
     cfg: SimulationConfig,
     phone_text: Callable[[np.ndarray], pa.Array],
+    bonded_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """One shipment per order, and the ``sites`` ground truth."""
+    """One shipment per order, and the ``sites`` ground truth; ``bonded_rng`` (the grey-market stream) draws
+    which parcels of stores with a bonded warehouse leave from it."""
     n = store.size
     u = rng.random(n)
     slot = np.where(u < 0.6, 0, np.where(u < 0.9, 1, 2))
     site = sites.slots[store, slot]
     cf = pop.store_kind[store] == COUNTERFEIT
     site = np.where(cf & (rng.random(n) < cfg.shared_3pl_rate), sites.store_3pl[store], site)
+    bonded_phone = np.full(n, -1, dtype=np.int64)
+    if bonded_rng is not None and sites.store_bonded.size:
+        site, bonded_phone = _bonded_parcels(bonded_rng, sites, store, site)
     is3 = sites.is_3pl[site]
     noisy = cf & ~is3
-    noise = np.where(noisy, cfg.address_noise, np.where(is3, 0.05, 0.1))
+    noise = np.where(noisy, cfg.address_noise, np.where(is3 | (bonded_phone >= 0), 0.05, 0.1))
     variant = np.where(rng.random(n) < noise, rng.integers(1, N_VARIANTS, n), 0)
     op = pop.store_op[store]
     op_phone = sites.op_phone_base + op * 4 + (rng.random(n) * sites.op_n_phones[op]).astype(np.int64)
     tpl_phone = sites.tpl_phone_base + (site - int(np.argmax(sites.is_3pl))) * 2 + rng.integers(0, 2, n)
     phone = np.where(is3, tpl_phone, np.where(cf, op_phone, pop.acc_phone[store]))
+    phone = np.where(bonded_phone >= 0, bonded_phone, phone)
     missing = rng.random(n) < np.where(noisy, cfg.missing_latlon, 0.03)
     jitter = rng.normal(0, 100 / 111_000, (2, n))
     lat = sites.lat[site] + jitter[0]

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from marketguard.contract.spec import LOAD_ORDER
 
 from .acquisitions import buy_stores
+from .bonded import add_bonded_warehouses, bonded_hubs
 from .catalog import Catalog, build_catalog
 from .catalog_vocab import CATEGORIES, TEMPLATES
 from .commerce import finalize_orders, genuine_orders, orders_table
@@ -34,7 +35,7 @@ from .ids import decimal_ids, hash_ids, mix64, take_strings
 from .labels import build_labels
 from .logistics import build_shipments, build_sites
 from .money import build_transfers
-from .population import COUNTERFEIT, OPERATOR_KINDS, ROLES, Population, build_population
+from .population import COUNTERFEIT, GREY, OPERATOR_KINDS, ROLES, Population, build_population
 from .reviews import build_reviews, farm_work
 
 __all__ = ["MIN_STORES", "Marketplace", "simulate", "write_marketplace"]
@@ -98,15 +99,16 @@ class _Identifiers:
 
 
 def _identifiers(rng: np.random.Generator, pop: Population, seed: int) -> _Identifiers:
-    """Opaque store/account ids from random permutations; operator ids by kind (truth only)."""
+    """Opaque store/account ids from random permutations; operator ids by kind (truth only): ``op_c``,
+    ``op_a``, ``op_i`` and ``op_g`` (grey-market) followed by the operator's rank among its kind."""
     salt = int(mix64(np.array([seed]), 0x5EED)[0] >> np.uint64(1))
     store = decimal_ids("S", 1_000_000 + rng.permutation(pop.n_stores), 8)
     account = decimal_ids("U", 10_000_000 + rng.permutation(pop.n_accounts), 9)
     kind = pop.op_kind
     rank = np.zeros(kind.size, dtype=np.int64)
-    for k in range(3):
+    for k in range(len(OPERATOR_KINDS)):
         rank[kind == k] = np.arange(int((kind == k).sum()))
-    prefixes = pa.array(["op_c", "op_a", "op_i"])
+    prefixes = pa.array(["op_c", "op_a", "op_i", "op_g"])
     operator = pc.binary_join_element_wise(prefixes.take(pa.array(kind)), decimal_ids("", rank, 6), "")
     return _Identifiers(salt=salt, store=store, account=account, operator=operator)
 
@@ -165,7 +167,8 @@ def _truth_population(pop: Population, ids: _Identifiers) -> dict[str, pa.Table]
 
     ``bought_at`` is when the operator bought the store (null: it opened it); ``is_aged_account`` says the store's
     account was created at least a year before its operator started running it (bought or rented accounts,
-    bought stores), hiding the young-account tell.
+    bought stores), hiding the young-account tell. Grey-market stores are not counterfeit (``operator_kind``
+    ``grey_market``, role ``grey_market_seller``): their goods are genuine.
     """
     cf = pop.store_kind == COUNTERFEIT
     aged = cf & (pop.store_active - pop.acc_created[: pop.n_stores] >= AGED_DAYS * US_PER_DAY)
@@ -178,7 +181,7 @@ def _truth_population(pop: Population, ids: _Identifiers) -> dict[str, pa.Table]
         "stores": pa.table(
             {
                 "store_id": ids.store,
-                "is_counterfeit": pa.array(pop.store_kind == 0),
+                "is_counterfeit": pa.array(pop.store_kind == COUNTERFEIT),
                 "operator_id": ids.operator.take(pa.array(pop.store_op)),
                 "operator_kind": take_strings(OPERATOR_KINDS, pop.store_kind),
                 "bought_at": pa.array(pop.store_bought, mask=pop.store_bought < 0, type=_TS),
@@ -232,8 +235,10 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         ``"easy"``, ``"normal"``, ``"hard"`` or ``"adversarial"``: how well counterfeit operators camouflage
         (see :data:`DIFFICULTIES`). Evidence exists at every level; only its strength and kind change:
         ``adversarial`` leaves almost no shared environment (anti-detect profiles on residential proxies), so its
-        operators are found through parcels, money pooling, copied catalogues and review farms instead. The
-        older presets' output is pinned: the same ``(n_stores, seed)`` gives the same tables it always did.
+        operators are found through parcels, money pooling, copied catalogues and review farms instead, among
+        grey-market sellers (genuine goods below the authorised price, shipped from bonded warehouses), the
+        hardest honest look-alike. The older presets' output is pinned: the same ``(n_stores, seed)`` gives
+        the same tables it always did.
     """
     cfg = _check(n_stores, seed, difficulty)
     children = np.random.SeedSequence(int(seed)).spawn(N_STREAMS)
@@ -249,25 +254,35 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         log.debug("simulate: %s took %.2fs", stage, now - clock)
         clock = now
 
-    pop = build_population(streams[0], int(n_stores), cfg)
+    grey = tactic["grey_market"]
+    pop = build_population(streams[0], int(n_stores), cfg, grey)
+    has_grey = bool((pop.store_kind == GREY).any())
     buy_stores(tactic["bought_stores"], pop, cfg)
     ids = _identifiers(streams[1], pop, int(seed))
     lap("population")
-    logins, exit_hubs = build_logins(streams[2], pop, cfg, ids.account, ids.salt + 4, tactic["evasion"])
+    logins, exit_hubs = build_logins(
+        streams[2], pop, cfg, ids.account, ids.salt + 4, tactic["evasion"], grey_rng=grey
+    )
     lap("logins")
-    cat = build_catalog(streams[3], pop, cfg, ids.store, tactic["bought_stores"], tactic["catalog_copies"])
+    cat = build_catalog(
+        streams[3], pop, cfg, ids.store, tactic["bought_stores"], tactic["catalog_copies"], grey_rng=grey
+    )
     lap("catalog")
     genuine = genuine_orders(streams[4], pop, cat)
     work = farm_work(streams[5], pop, cat, cfg, genuine)
     orders, position = finalize_orders([genuine, work.brushing])
     reviews, review_truth = build_reviews(
-        streams[5], pop, cat, cfg, orders, work, position[genuine.ts.size :], ids.account
+        streams[5], pop, cat, cfg, orders, work, position[genuine.ts.size :], ids.account, grey_rng=grey
     )
     lap("orders_reviews")
     order_store = cat.lst_store[orders.listing]
     sites = build_sites(streams[6], pop, ids.operator)
     contract_3pl(tactic["warehouses"], pop, sites, cfg)
-    shipments, site_truth = build_shipments(streams[6], pop, sites, orders, order_store, cfg, ids.phone)
+    if has_grey:
+        add_bonded_warehouses(grey, pop, sites)
+    shipments, site_truth = build_shipments(
+        streams[6], pop, sites, orders, order_store, cfg, ids.phone, bonded_rng=grey if has_grey else None
+    )
     lap("logistics")
     transfers, parties = build_transfers(
         *(streams[7], pop, cfg, order_store, orders.ts, orders.amount, ids.bank, ids.operator),
@@ -304,7 +319,12 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         "declarations": declarations,
         "labels": labels,
     }
-    hubs = [warehouse_hubs(sites, ids.phone), *([fwd_hubs] if fwd_hubs is not None else []), exit_hubs]
+    hubs = [
+        warehouse_hubs(sites, ids.phone),
+        *([bonded_hubs(sites, ids.phone)] if has_grey else []),
+        *([fwd_hubs] if fwd_hubs is not None else []),
+        exit_hubs,
+    ]
     truth = {
         **_truth_population(pop, ids),
         "reviews": review_truth,

@@ -7,7 +7,9 @@ operator's suppliers and withdraw cash. Honest owners pay popular wholesale supp
 stores), move money to their own personal account or withdraw it; agency clients pay the agency a monthly
 fee, so an agency account receives money from many stores: a fan-in that is not a collector. On ``adversarial``
 the counterfeit money takes two to four layers of batching mules to collectors replaced every few months
-(:mod:`.mules`), and the mules carry honest money like their look-alikes (:mod:`.people`).
+(:mod:`.mules`), and the mules carry honest money like their look-alikes (:mod:`.people`). Grey-market sellers
+are honest businesses here: each store's settlements stay in its company's own account and are spent as an
+independent's are (suppliers, the owner's account, cash), with no mules.
 """
 
 from __future__ import annotations
@@ -202,7 +204,8 @@ def build_transfers(
     bank = pop.acc_identity[: pop.n_stores]
     settled = _settlements(rng, order_store, order_ts, order_amount, pop.n_stores)
     led.add(settled.ts, PLATFORM, bank[settled.store], settled.net, SETTLEMENT)
-    # a bought store's settlements before its purchase were its previous owner's honest money
+    # a bought store's settlements before its purchase were its previous owner's honest money; every other kind
+    # (agency, independent, grey-market) spends as honest stores do
     cf = (pop.store_kind[settled.store] == COUNTERFEIT) & (settled.ts >= pop.store_active[settled.store])
     registry = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     if cfg.mule_layers[1] > 0 and mule_rng is not None and people_rng is not None:

@@ -4,7 +4,10 @@ Internal codes are plain integers (store ``i`` is run through account ``i``); th
 to the tables are assigned later by random permutation, so no id reveals a population. Counterfeit operators
 open stores through borrowed identities (one identity per store account) in batches; agencies run stores for
 many clients, each with the client's own identity; independents are one owner (rarely with a second store
-under the same identity). Buyers and farm accounts complete the account population.
+under the same identity). Where ``grey_store_share`` asks for them, grey-market sellers (honest businesses
+importing genuine goods without the brands' authorisation) run one to six stores each, every store under a
+company registration of its own, opened over the past years; they and a share of the honest stores sell
+cross-border goods (``store_cross_border``). Buyers and farm accounts complete the account population.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .catalog_vocab import CATEGORIES, COUNTERFEIT_CATEGORY_WEIGHT
+from .catalog_vocab import CATEGORIES, COUNTERFEIT_CATEGORY_WEIGHT, GREY_CATEGORY_WEIGHT
 from .config import (
     AGENCY_STORE_SHARE,
     BUYERS_PER_STORE,
@@ -25,7 +28,7 @@ from .config import (
     WINDOW_START_US,
     SimulationConfig,
 )
-from .geography import CITIES, city_arrays
+from .geography import CITIES, bonded_cities, city_arrays
 from .timeline import ceil_jitter, floor_jitter
 
 __all__ = ["AGENCY", "COUNTERFEIT", "GREY", "INDEPENDENT", "ROLES", "Population", "build_population"]
@@ -33,8 +36,28 @@ __all__ = ["AGENCY", "COUNTERFEIT", "GREY", "INDEPENDENT", "ROLES", "Population"
 #: Operator kinds; ``GREY`` (grey-market sellers) exist only where ``grey_store_share`` asks for them.
 COUNTERFEIT, AGENCY, INDEPENDENT, GREY = 0, 1, 2, 3
 OPERATOR_KINDS = ("counterfeit", "agency", "independent", "grey_market")
-ROLES = ("counterfeit_seller", "agency_seller", "independent_seller", "buyer", "review_farm")
-ROLE_BUYER, ROLE_FARM = 3, 4
+#: Account roles. A store account's role is its store's kind, except grey-market stores: their kind code (3) is
+#: the buyers' role, so their accounts take a role of their own, appended so the older codes keep their meaning.
+ROLES = (
+    "counterfeit_seller",
+    "agency_seller",
+    "independent_seller",
+    "buyer",
+    "review_farm",
+    "grey_market_seller",
+)
+ROLE_BUYER, ROLE_FARM, ROLE_GREY = 3, 4, 5
+#: Probability of each size (1..6 stores) of a grey-market operator: most sell through one or two stores, a few
+#: run several from one small office.
+GREY_OPERATOR_SIZE_P = (0.5, 0.22, 0.12, 0.08, 0.05, 0.03)
+#: Templates of grey-market stores (basic, custom, premium): mostly the free default, as for small traders; never
+#: a brand flagship, which belongs to the brand.
+GREY_TEMPLATE_P = (0.6, 0.3, 0.1)
+#: Weight of a city as a grey-market office when a bonded zone is nearby (importers sit near their warehouse).
+GREY_BONDED_CITY_WEIGHT = 3.0
+#: Share of honest stores selling cross-border goods (imports through bonded warehouses, "international
+#: version" titles), by kind: independent parallel importers, and agency-run cross-border stores of foreign brands.
+CROSS_BORDER_SHARE = {INDEPENDENT: 0.05, AGENCY: 0.1}
 _DAY = US_PER_DAY
 
 
@@ -69,6 +92,8 @@ class Population:
     op_farms: list[np.ndarray]
     #: When the current operator bought the store (-1: it opened the store itself); see :mod:`.acquisitions`.
     store_bought: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Honest stores selling cross-border goods beside the grey-market sellers (all False without them).
+    store_cross_border: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def store_active(self) -> np.ndarray:
@@ -104,20 +129,45 @@ def _group_sizes(rng: np.random.Generator, total: int, lo: int, hi: int, mu: flo
     return np.array(sizes, dtype=np.int64)
 
 
-def _operators(rng: np.random.Generator, n_stores: int) -> tuple[np.ndarray, np.ndarray]:
-    """Operator kind per operator and operator code per store (stores grouped by operator)."""
+def _operators(rng: np.random.Generator, n_stores: int, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Operator kind per operator and operator code per store (stores grouped by operator); ``grey`` holds the
+    store counts of the grey-market operators, who come last and take their stores from the independents'."""
     n_cf = max(2, round(COUNTERFEIT_STORE_SHARE * n_stores))
     n_ag = max(5, round(AGENCY_STORE_SHARE * n_stores))
     cf = _group_sizes(rng, n_cf, 2, 12, 0.8)
     ag = _group_sizes(rng, n_ag, 5, 40, 1.8)
-    n_ind = n_stores - n_cf - n_ag
+    n_ind = n_stores - n_cf - n_ag - int(grey.sum())
     multi = rng.random(n_ind) < 0.03
     ind = np.where(multi, 2 + (rng.random(n_ind) < 0.3), 1)
     ind = ind[np.cumsum(ind) <= n_ind]
     ind = np.concatenate([ind, np.ones(n_ind - int(ind.sum()), dtype=np.int64)])
-    sizes = np.concatenate([cf, ag, ind])
-    kinds = np.repeat(np.array([COUNTERFEIT, AGENCY, INDEPENDENT]), [cf.size, ag.size, ind.size])
+    sizes = np.concatenate([cf, ag, ind, grey])
+    kinds = np.repeat(
+        np.array([COUNTERFEIT, AGENCY, INDEPENDENT, GREY]), [cf.size, ag.size, ind.size, grey.size]
+    )
     return kinds, np.repeat(np.arange(sizes.size), sizes)
+
+
+def _grey_operator_sizes(rng: np.random.Generator, n_grey: int) -> np.ndarray:
+    """Store counts of grey-market operators (:data:`GREY_OPERATOR_SIZE_P`) summing exactly to ``n_grey``."""
+    p = np.array(GREY_OPERATOR_SIZE_P)
+    draw = 1 + rng.choice(p.size, n_grey, p=p / p.sum())
+    sizes = draw[np.cumsum(draw) <= n_grey]
+    return np.concatenate([sizes, np.ones(n_grey - int(sizes.sum()), dtype=np.int64)]).astype(np.int64)
+
+
+def _grey_stores(rng: np.random.Generator, st: dict[str, Any]) -> None:
+    """Grey-market operators' offices near bonded zones, their stores' templates and categories (the imported
+    goods: cosmetics, perfume, electronics...), and which honest stores sell cross-border goods; in place."""
+    kind, op_kind = st["store_kind"], st["op_kind"]
+    grey_ops, grey = np.flatnonzero(op_kind == GREY), np.flatnonzero(kind == GREY)
+    w = city_arrays()["weight"] * np.where(bonded_cities(), GREY_BONDED_CITY_WEIGHT, 1.0)
+    st["op_city"][grey_ops] = rng.choice(w.size, grey_ops.size, p=w / w.sum())
+    st["store_template"][grey] = rng.choice(len(GREY_TEMPLATE_P), grey.size, p=GREY_TEMPLATE_P)
+    cat_w = np.array(GREY_CATEGORY_WEIGHT) / sum(GREY_CATEGORY_WEIGHT)
+    st["store_category"][grey] = rng.choice(cat_w.size, grey.size, p=cat_w)
+    share = np.select([kind == k for k in CROSS_BORDER_SHARE], list(CROSS_BORDER_SHARE.values()), 0.0)
+    st["store_cross_border"] = rng.random(kind.size) < share
 
 
 def _counterfeit_dates(
@@ -191,9 +241,14 @@ def _closures(rng: np.random.Generator, opened: np.ndarray, is_cf: np.ndarray) -
     return np.where(closing & (close_lo < WINDOW_END_US - _DAY), when, -1)
 
 
-def _stores(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> dict[str, Any]:
-    """Operators and their stores: cities, cells, dates, templates, categories, owner identities."""
-    op_kind, store_op = _operators(rng, n_stores)
+def _stores(
+    rng: np.random.Generator, n_stores: int, cfg: SimulationConfig, grey: np.ndarray
+) -> dict[str, Any]:
+    """Operators and their stores: cities, cells, dates, templates, categories, owner identities.
+
+    Grey-market stores get the honest draws (an old store on an established account, its own identity) and
+    :func:`_grey_stores` then sets what is theirs."""
+    op_kind, store_op = _operators(rng, n_stores, grey)
     n_ops = op_kind.size
     kind = op_kind[store_op]
     is_cf = kind == COUNTERFEIT
@@ -262,7 +317,7 @@ def _accounts(rng: np.random.Generator, st: dict[str, np.ndarray]) -> dict[str, 
     )
     buyer_created = floor_jitter(rng, buyer_created, _us(2011), 300 * _DAY)
     region = rng.choice(len(CITIES), n_acc, p=city_arrays()["weight"])
-    own_region = (kind == INDEPENDENT) | ((kind == AGENCY) & (rng.random(n_stores) < 0.3))
+    own_region = (kind == INDEPENDENT) | (kind == GREY) | ((kind == AGENCY) & (rng.random(n_stores) < 0.3))
     region[:n_stores] = np.where(own_region, st["op_city"][st["store_op"]], region[:n_stores])
     eligible = np.concatenate([np.flatnonzero(kind == INDEPENDENT), np.arange(n_stores + n_farm, n_acc)])
     household = _households(rng, n_acc, eligible)
@@ -273,7 +328,13 @@ def _accounts(rng: np.random.Generator, st: dict[str, np.ndarray]) -> dict[str, 
         for k in st["op_kind"]
     ]
     return {
-        "acc_role": np.concatenate([kind, np.full(n_farm, ROLE_FARM), np.full(n_buyers, ROLE_BUYER)]),
+        "acc_role": np.concatenate(
+            [
+                np.where(kind == GREY, ROLE_GREY, kind),
+                np.full(n_farm, ROLE_FARM),
+                np.full(n_buyers, ROLE_BUYER),
+            ]
+        ),
         "acc_op": np.concatenate([st["store_op"], np.full(n_farm + n_buyers, -1)]),
         "acc_identity": identity,
         "acc_phone": phone,
@@ -286,9 +347,27 @@ def _accounts(rng: np.random.Generator, st: dict[str, np.ndarray]) -> dict[str, 
     }
 
 
-def build_population(rng: np.random.Generator, n_stores: int, cfg: SimulationConfig) -> Population:
-    """Draw operators, stores and accounts for a marketplace of ``n_stores`` stores."""
-    st = _stores(rng, n_stores, cfg)
+def build_population(
+    rng: np.random.Generator,
+    n_stores: int,
+    cfg: SimulationConfig,
+    grey_rng: np.random.Generator | None = None,
+) -> Population:
+    """Draw operators, stores and accounts for a marketplace of ``n_stores`` stores.
+
+    Grey-market sellers (``grey_store_share``) are drawn from ``grey_rng``, a stream of their own; without them
+    ``rng`` makes exactly the draws it always made.
+    """
+    n_grey = round(cfg.grey_store_share * n_stores) if grey_rng is not None else 0
+    grey = (
+        _grey_operator_sizes(grey_rng, n_grey)
+        if grey_rng is not None and n_grey > 0
+        else np.zeros(0, np.int64)
+    )
+    st = _stores(rng, n_stores, cfg, grey)
+    st["store_cross_border"] = np.zeros(n_stores, dtype=bool)
+    if grey_rng is not None and grey.size:
+        _grey_stores(grey_rng, st)
     acc = _accounts(rng, st)
     del st["created"], st["identity"]
     pop = Population(n_stores=n_stores, **st, **acc)

@@ -2,8 +2,10 @@
 
 Genuine texts are combinations of an opener, a body and a closer chosen by sentiment, so common short texts
 repeat naturally ("好评", "Great quality") while long texts vary. Complaints about fakes appear mostly on
-counterfeit listings but also, occasionally, on honest ones. Each review farm works from a handful of
-templates and perturbs them with punctuation and emoji, producing the near-duplicates farms are known for.
+counterfeit listings but also, occasionally, on honest ones. Complaints about imported goods (no local warranty,
+a foreign version, no Chinese manual, a foreign plug) appear mostly on grey-market stores' listings: genuine
+goods, the wrong channel. Each review farm works from a handful of templates and perturbs them with punctuation
+and emoji, producing the near-duplicates farms are known for.
 """
 
 from __future__ import annotations
@@ -48,6 +50,29 @@ _NEG_EN = (
 )
 _FAKE_ZH = ("假货", "不是正品", "假的，和专柜对比差很多", "做工一看就是高仿", "鉴定是假货")
 _FAKE_EN = ("fake", "not original", "this is a replica, not genuine", "counterfeit, logo is wrong")
+#: Complaints about imported goods: the warranty, the version, the manual, the plug, the invoice.
+_IMPORT_ZH = (
+    "专柜不给保修",
+    "港版不能国内联保",
+    "官方售后说是海外版，不给修",
+    "保修卡是国外的，国内用不了",
+    "是海外版，没有中文说明书",
+    "说明书全是日文",
+    "插头是英标的，还得买转换头",
+    "日版电压不一样，要配变压器",
+    "系统是国际版，没有中文",
+    "东西是正品，就是没有国内保修",
+    "和国行包装不一样，是海外版",
+    "没有发票，售后很麻烦",
+)
+_IMPORT_EN = (
+    "no local warranty",
+    "the brand's service center refused to repair it",
+    "foreign version, no Chinese manual",
+    "came with a UK plug, needed an adapter",
+    "international version, not the local one",
+    "genuine, but the warranty is not valid here",
+)
 
 _FARM_TEMPLATES = (
     "质量非常好，和专柜一模一样，物流很快，五星好评",
@@ -72,10 +97,15 @@ def _compose(rng: np.random.Generator, vocab: tuple[tuple[str, ...], ...], n: in
 
 
 def genuine_texts(
-    rng: np.random.Generator, rating: np.ndarray, complains_fake: np.ndarray
+    rng: np.random.Generator,
+    rating: np.ndarray,
+    complains_fake: np.ndarray,
+    complains_import: np.ndarray | None = None,
+    import_rng: np.random.Generator | None = None,
 ) -> pa.ChunkedArray:
     """Genuine review texts by rating (1-2 negative, 3 neutral, 4-5 positive); ``complains_fake`` adds a
-    counterfeit complaint. 75% are Chinese."""
+    counterfeit complaint, ``complains_import`` a complaint about imported goods (its phrases drawn from
+    ``import_rng``, the grey-market stream). 75% are Chinese."""
     n = rating.size
     zh = rng.random(n) < 0.75
     mask = pa.chunked_array([pa.array(zh)])
@@ -95,7 +125,23 @@ def genuine_texts(
     out = pc.if_else(
         pa.chunked_array([pa.array(complains_fake)]), pc.binary_join_element_wise(fake, out, " "), out
     )
+    if complains_import is not None and import_rng is not None and complains_import.any():
+        out = _import_complaints(import_rng, out, mask, complains_import)
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(out, r"\s{2,}", " "))
+
+
+def _import_complaints(
+    rng: np.random.Generator, text: pa.ChunkedArray, zh: pa.ChunkedArray, complains: np.ndarray
+) -> pa.ChunkedArray:
+    """``text`` with a complaint about imported goods put first where ``complains``, in the review's language."""
+    n = complains.size
+    phrase = pc.if_else(
+        zh,
+        take_strings(_IMPORT_ZH, rng.integers(0, len(_IMPORT_ZH), n)),
+        take_strings(_IMPORT_EN, rng.integers(0, len(_IMPORT_EN), n)),
+    )
+    joined = pc.binary_join_element_wise(phrase, text, " ")
+    return pc.if_else(pa.chunked_array([pa.array(complains)]), joined, text)
 
 
 def farm_texts(rng: np.random.Generator, farm: np.ndarray, n_farms: int) -> pa.ChunkedArray:

@@ -4,7 +4,8 @@ A review farm is a third-party service whose 20-200 accounts share a rack of pho
 store buys *campaigns*: a burst of mostly 5-star, templated reviews on a few of its listings within days,
 some backed by brushing orders, some without any order. To look normal, farm accounts also write
 camouflage reviews on popular honest listings. Genuine reviews follow ~30% of real orders with a J-shaped
-rating distribution; counterfeit goods draw more low ratings and "fake" complaints.
+rating distribution; counterfeit goods draw more low ratings and "fake" complaints. Grey-market goods are
+genuine: their buyers rate them as honest goods, and their complaints are about the warranty and the version.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .config import (
     SimulationConfig,
 )
 from .ids import decimal_ids, take_strings
-from .population import COUNTERFEIT, INDEPENDENT, Population
+from .population import COUNTERFEIT, GREY, INDEPENDENT, Population
 from .review_text import farm_texts, genuine_texts
 from .timeline import floor_jitter
 
@@ -34,6 +35,12 @@ __all__ = ["FarmWork", "build_reviews", "farm_work"]
 
 _HONEST_RATING = np.array([0.08, 0.04, 0.07, 0.16, 0.65])
 _FAKE_GOODS_RATING = np.array([0.22, 0.08, 0.10, 0.15, 0.45])
+#: Chance that a genuine review complains about imported goods (warranty, version, manual, plug), by rating (1..5):
+#: on grey-market stores' listings, on honest cross-border stores' (half as often: most of their goods are
+#: domestic, and their imports come with a cross-border warranty), and rarely elsewhere.
+_IMPORT_COMPLAINT = np.array([0.55, 0.55, 0.35, 0.05, 0.0])
+_CROSS_BORDER_FACTOR = 0.5
+_OTHER_IMPORT_COMPLAINT = 0.003
 
 
 @dataclass
@@ -154,9 +161,29 @@ def farm_work(
     )
 
 
+def _import_complaints(
+    rng: np.random.Generator, pop: Population, store: np.ndarray, rating: np.ndarray
+) -> np.ndarray:
+    """Which genuine reviews complain about imported goods (:data:`_IMPORT_COMPLAINT`), drawn from ``rng``."""
+    p = _IMPORT_COMPLAINT[rating - 1]
+    p = np.select(
+        [pop.store_kind[store] == GREY, pop.store_cross_border[store]],
+        [p, _CROSS_BORDER_FACTOR * p],
+        np.where(rating <= 3, _OTHER_IMPORT_COMPLAINT, 0.0),
+    )
+    return rng.random(store.size) < p
+
+
 def _genuine(
-    rng: np.random.Generator, pop: Population, cat: Catalog, cfg: SimulationConfig, orders: Orders
+    rng: np.random.Generator,
+    pop: Population,
+    cat: Catalog,
+    cfg: SimulationConfig,
+    orders: Orders,
+    grey_rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
+    """Genuine reviews of real orders; grey-market goods are rated as honest ones. With ``grey_rng`` (where
+    grey-market sellers exist) some complain about imported goods instead of fakes (``complains_import``)."""
     store = cat.lst_store[orders.listing]
     is_cf = pop.store_kind[store] == COUNTERFEIT
     rate = np.where(is_cf, HONEST_REVIEW_RATE * 0.8 * cfg.genuine_review_factor, HONEST_REVIEW_RATE)
@@ -175,6 +202,10 @@ def _genuine(
     complains = np.where(
         cf, ((rating <= 2) & (v < 0.6)) | ((rating == 3) & (v < 0.2)), (rating <= 2) & (v < 0.06)
     )
+    complains_import = np.zeros(pick.size, dtype=bool)
+    if grey_rng is not None and (pop.store_kind == GREY).any():
+        complains_import = _import_complaints(grey_rng, pop, store[pick], rating) & ~cf
+        complains &= ~complains_import  # one complaint per review: about the channel, not about fakes
     return {
         "listing": orders.listing[pick],
         "account": orders.buyer[pick],
@@ -182,6 +213,7 @@ def _genuine(
         "ts": ts,
         "rating": rating,
         "complains": complains,
+        "complains_import": complains_import,
     }
 
 
@@ -194,11 +226,13 @@ def build_reviews(
     fw: FarmWork,
     brushing_pos: np.ndarray,
     acc_ids: pa.Array,
+    grey_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The ``reviews`` table and its ground truth (``is_fake``, ``farm_id``), ordered by time."""
+    """The ``reviews`` table and its ground truth (``is_fake``, ``farm_id``), ordered by time; ``grey_rng``
+    draws the complaints about imported goods (:func:`_genuine`)."""
     assert orders.ids is not None
-    g = _genuine(rng, pop, cat, cfg, orders)
-    g_text = genuine_texts(rng, g["rating"], g["complains"])
+    g = _genuine(rng, pop, cat, cfg, orders, grey_rng)
+    g_text = genuine_texts(rng, g["rating"], g["complains"], g["complains_import"], grey_rng)
     cam_text = genuine_texts(rng, fw.rating, np.zeros(fw.rating.size, dtype=bool))
     farm_text = farm_texts(rng, fw.farm, pop.n_farms)
     f_text = pc.if_else(pa.chunked_array([pa.array(fw.is_camouflage)]), cam_text, farm_text)
