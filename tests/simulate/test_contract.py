@@ -21,7 +21,7 @@ TRUTH = {
         **{"bought_at": TS, "is_aged_account": B},
     },
     "accounts": {"account_id": S, "operator_id": S, "role": S},
-    "reviews": {"review_id": S, "is_fake": B, "farm_id": S},
+    "reviews": {"review_id": S, "is_fake": B, "farm_id": S, "campaign_id": S},
     "sites": {"operator_id": S, "site_id": S, "kind": S, "address": S, "lat": F, "lon": F},
     "parties": {
         **{"party": S, "operator_id": S, "role": S, "hops": INT},

@@ -7,8 +7,9 @@ share a router and often a tablet; everybody shares carrier-grade NAT pools, pub
 few factory-default "hub" devices. Every counterfeit account's first (registration) login is made from its
 office, so even on ``hard`` each operator leaves a shared-environment path between its accounts. On
 ``adversarial`` no such path is planted: each store has its own anti-detect profile on residential proxies
-(:mod:`.evasion`), and only staff phones and the boss's slips tie stores together. Grey-market sellers hide
-nothing from the platform: each works from one small office, as an agency does.
+(:mod:`.evasion`), and only staff phones and the boss's slips tie stores together; review-farm workers log in
+from their own homes (:mod:`.crowd_farms`) instead of a farm's phone racks. Grey-market sellers hide nothing
+from the platform: each works from one small office, as an agency does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .config import (
     WINDOW_START_US,
     SimulationConfig,
 )
+from .crowd_farms import CrowdFarms, worker_contexts
 from .evasion import antidetect, exit_hubs
 from .geography import CITIES, city_arrays
 from .ids import ipv4_text, ipv6_text, take_strings
@@ -120,17 +122,23 @@ class World:
         home[has] = nets[inv]
         return home
 
-    def mobile_of(self, city: np.ndarray) -> np.ndarray:
-        return self.mobile[self.rng.integers(0, 3, city.size) * len(CITIES) + city]
+    def mobile_of(self, city: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """A carrier's NAT pool in each city (``rng``: a tactic's stream instead of the world's)."""
+        rng = self.rng if rng is None else rng
+        return self.mobile[rng.integers(0, 3, city.size) * len(CITIES) + city]
 
-    def personal(self, accs: np.ndarray, scale: float) -> np.ndarray:
-        """A person's own phone at home, on mobile data, in hotspots; sometimes a laptop, a VPN, a hub device."""
-        rng, add, n = self.rng, self.ctx.add, accs.size
-        phone = self.book.phones(n)
+    def personal(self, accs: np.ndarray, scale: float, rng: np.random.Generator | None = None) -> np.ndarray:
+        """A person's own phone at home, on mobile data, in hotspots; sometimes a laptop, a VPN, a hub device.
+
+        ``rng``: a tactic's stream instead of the world's, so a tactic adds no draws to the world's stream.
+        """
+        rng = self.rng if rng is None else rng
+        add, n = self.ctx.add, accs.size
+        phone = self.book.devices(rng.integers(0, N_PHONE_UA, n))
         home = self.home[accs]
         has = home >= 0
         add(accs[has], phone[has], home[has], home[has], 0.45 * scale)
-        add(accs, phone, -1, self.mobile_of(self.pop.acc_region[accs]), 0.4 * scale)
+        add(accs, phone, -1, self.mobile_of(self.pop.acc_region[accs], rng), 0.4 * scale)
         hs = rng.random(n) < 0.35
         hot = self.hotspots[rng.choice(self.hotspots.size, int(hs.sum()), p=self.hot_p)]
         add(accs[hs], phone[hs], hot, hot, 0.1 * scale)
@@ -144,7 +152,7 @@ class World:
             accs[hub],
             rng.choice(self.hubs, int(hub.sum())),
             -1,
-            self.mobile_of(self.pop.acc_region[accs[hub]]),
+            self.mobile_of(self.pop.acc_region[accs[hub]], rng),
             0.3 * scale,
         )
         return phone
@@ -362,14 +370,16 @@ def build_logins(
     acc_ids: pa.Array,
     salt: int,
     evasion_rng: np.random.Generator | None = None,
+    crowd: CrowdFarms | None = None,
     grey_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Contexts for every population, then ~``SELLER_LOGINS_MEAN`` logins per seller, fewer per buyer.
 
     With ``antidetect_profiles`` the counterfeit contexts come from :func:`.evasion.antidetect`, drawn from
-    ``evasion_rng``; grey-market sellers' contexts are drawn from ``grey_rng``. Returns the ``logins`` table and
-    the residential-proxy exits as hub rows (``hub_id``, ``kind``, ``field``, ``value``; empty without the
-    tactic).
+    ``evasion_rng``; with ``crowd`` (the ``crowd_farms`` tactic) the farm accounts are workers logging in from
+    home (:func:`.crowd_farms.worker_contexts`), not from a farm's racks; grey-market sellers' contexts are drawn
+    from ``grey_rng``. Returns the ``logins`` table and the residential-proxy exits as hub rows (``hub_id``,
+    ``kind``, ``field``, ``value``; empty without the tactic).
     """
     world = World(rng, pop)
     exits = np.zeros(0, dtype=np.int64)
@@ -379,7 +389,10 @@ def build_logins(
         _counterfeit(world, cfg)
     _agencies(world)
     _independents(world)
-    _farms(world)
+    if crowd is not None:
+        worker_contexts(world, crowd)
+    else:
+        _farms(world)
     world.personal(pop.buyer_accounts, 1.0)
     world.families()
     if grey_rng is not None and (pop.store_kind == GREY).any():

@@ -27,6 +27,7 @@ from .catalog import Catalog, build_catalog
 from .catalog_vocab import CATEGORIES, TEMPLATES
 from .commerce import finalize_orders, genuine_orders, orders_table
 from .config import DIFFICULTIES, US_PER_DAY, SimulationConfig
+from .crowd_farms import crowd_farms, with_worker_orders
 from .customs import build_declarations
 from .environment import build_logins
 from .fulfilment import contract_3pl, warehouse_hubs
@@ -258,10 +259,11 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     pop = build_population(streams[0], int(n_stores), cfg, grey)
     has_grey = bool((pop.store_kind == GREY).any())
     buy_stores(tactic["bought_stores"], pop, cfg)
+    crowd = crowd_farms(tactic["crowd_farms"], pop) if cfg.crowd_farms else None
     ids = _identifiers(streams[1], pop, int(seed))
     lap("population")
     logins, exit_hubs = build_logins(
-        streams[2], pop, cfg, ids.account, ids.salt + 4, tactic["evasion"], grey_rng=grey
+        streams[2], pop, cfg, ids.account, ids.salt + 4, tactic["evasion"], crowd, grey_rng=grey
     )
     lap("logins")
     cat = build_catalog(
@@ -269,7 +271,9 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     )
     lap("catalog")
     genuine = genuine_orders(streams[4], pop, cat)
-    work = farm_work(streams[5], pop, cat, cfg, genuine)
+    if crowd is not None:  # crowd workers shop as buyers do, besides their farm work
+        genuine = with_worker_orders(crowd, pop, genuine)
+    work = farm_work(streams[5], pop, cat, cfg, genuine, crowd)
     orders, position = finalize_orders([genuine, work.brushing])
     reviews, review_truth = build_reviews(
         streams[5], pop, cat, cfg, orders, work, position[genuine.ts.size :], ids.account, grey_rng=grey

@@ -3,9 +3,15 @@
 A review farm is a third-party service whose 20-200 accounts share a rack of phones and SIM cards. A client
 store buys *campaigns*: a burst of mostly 5-star, templated reviews on a few of its listings within days,
 some backed by brushing orders, some without any order. To look normal, farm accounts also write
-camouflage reviews on popular honest listings. Genuine reviews follow ~30% of real orders with a J-shaped
-rating distribution; counterfeit goods draw more low ratings and "fake" complaints. Grey-market goods are
-genuine: their buyers rate them as honest goods, and their complaints are about the warranty and the version.
+camouflage reviews on popular honest listings. With ``crowd_farms`` the farm is a crowd of workers
+(:mod:`.crowd_farms`): distinct workers per campaign, each buying before reviewing (and reviewing after delivery,
+as a buyer does), four and five stars in a realistic mix, long varied texts (:mod:`.crowd_text`). Genuine reviews
+follow ~30% of real orders with a J-shaped rating distribution; counterfeit goods draw more low ratings and
+"fake" complaints. Grey-market goods are genuine: their buyers rate them as honest goods, and their complaints
+are about the warranty and the version.
+
+Truth: every farm review, camouflage included, is ``is_fake`` with its ``farm_id`` (a camouflage review is paid
+farm work, even on an honest store's listing); ``campaign_id`` is set on campaign reviews only.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from .config import (
     WINDOW_START_US,
     SimulationConfig,
 )
+from .crowd_farms import CrowdFarms, campaign_workers, review_delays
+from .crowd_text import crowd_texts
 from .ids import decimal_ids, take_strings
 from .population import COUNTERFEIT, GREY, INDEPENDENT, Population
 from .review_text import farm_texts, genuine_texts
@@ -41,6 +49,15 @@ _FAKE_GOODS_RATING = np.array([0.22, 0.08, 0.10, 0.15, 0.45])
 _IMPORT_COMPLAINT = np.array([0.55, 0.55, 0.35, 0.05, 0.0])
 _CROSS_BORDER_FACTOR = 0.5
 _OTHER_IMPORT_COMPLAINT = 0.003
+#: Share of five-star farm reviews (the rest are fours): a phone-rack farm gives almost only fives; a crowd farm's
+#: brief asks for a buyer-like mix, since accounts giving only fives are what platforms filter first.
+FIVE_STAR_SHARE = 0.88
+CROWD_FIVE_STAR_SHARE = 0.6
+#: Share of (campaign, camouflage) farm reviews backed by an order: racks often skip the purchase; a crowd worker
+#: is paid per verified purchase (refunded for the client's goods), so every crowd review follows an order, as
+#: every genuine review does.
+ORDER_RATE = (0.6, 0.5)
+CROWD_ORDER_RATE = (1.0, 1.0)
 
 
 @dataclass
@@ -55,6 +72,10 @@ class FarmWork:
     order: np.ndarray
     is_camouflage: np.ndarray
     brushing: Orders
+    #: Campaign index per review (-1: camouflage).
+    campaign: np.ndarray
+    #: Campaign review texts written with the farm work (crowd farms); None: templated in :func:`build_reviews`.
+    text: pa.ChunkedArray | None = None
 
 
 def _campaigns(
@@ -83,7 +104,7 @@ def _campaigns(
 
 
 def _campaign_reviews(
-    rng: np.random.Generator, pop: Population, cat: Catalog, cfg: SimulationConfig
+    rng: np.random.Generator, pop: Population, cat: Catalog, cfg: SimulationConfig, crowd: CrowdFarms | None
 ) -> dict[str, np.ndarray]:
     store, farm, start = _campaigns(rng, pop, cfg)
     size = np.maximum(3, np.round(rng.lognormal(np.log(8), 0.6, store.size))).astype(np.int64)
@@ -92,13 +113,16 @@ def _campaign_reviews(
     s, f = store[camp], farm[camp]
     n_lst = np.diff(cat.store_ptr)[s]
     listing = cat.store_ptr[s] + (rng.random(n) ** 2 * n_lst).astype(np.int64)
-    farm_size = np.diff(pop.farm_ptr)[f]
-    account = pop.farm_ptr[f] + (rng.random(n) * farm_size).astype(np.int64) + pop.n_stores
+    if crowd is None:
+        farm_size = np.diff(pop.farm_ptr)[f]
+        account = pop.farm_ptr[f] + (rng.random(n) * farm_size).astype(np.int64) + pop.n_stores
+    else:
+        account = campaign_workers(crowd.reviews_rng, pop, farm, size)
     spread = np.minimum(rng.exponential(cfg.burst_days / 2, n), 3 * cfg.burst_days)
     ts = start[camp] + (spread * US_PER_DAY).astype(np.int64)
     floor = np.maximum(cat.lst_listed[listing] + 12 * US_PER_HOUR, pop.acc_created[account] + US_PER_DAY)
     ts = floor_jitter(rng, ts, floor, cfg.burst_days * US_PER_DAY)
-    return {"listing": listing, "account": account, "ts": ts, "farm": f}
+    return {"listing": listing, "account": account, "ts": ts, "farm": f, "campaign": camp}
 
 
 def _camouflage(
@@ -111,14 +135,25 @@ def _camouflage(
     account = farm_accounts[rng.integers(0, farm_accounts.size, n)]
     ts = orders.ts[picked] + ((1 + rng.random(n) * 9) * US_PER_DAY).astype(np.int64)
     ts = floor_jitter(rng, ts, pop.acc_created[account] + US_PER_DAY, 3 * US_PER_DAY)
-    return {"listing": orders.listing[picked], "account": account, "ts": ts, "farm": pop.acc_farm[account]}
+    return {
+        "listing": orders.listing[picked],
+        "account": account,
+        "ts": ts,
+        "farm": pop.acc_farm[account],
+        "campaign": np.full(n, -1, dtype=np.int64),
+    }
 
 
 def farm_work(
-    rng: np.random.Generator, pop: Population, cat: Catalog, cfg: SimulationConfig, genuine: Orders
+    rng: np.random.Generator,
+    pop: Population,
+    cat: Catalog,
+    cfg: SimulationConfig,
+    genuine: Orders,
+    crowd: CrowdFarms | None = None,
 ) -> FarmWork:
-    """All farm reviews and the brushing orders behind some of them."""
-    camp = _campaign_reviews(rng, pop, cat, cfg)
+    """All farm reviews and the brushing orders behind some of them (``crowd``: the crowd-farm tactic)."""
+    camp = _campaign_reviews(rng, pop, cat, cfg, crowd)
     n_cam = round(cfg.camouflage_rate * camp["ts"].size)
     cam = _camouflage(rng, pop, cat, genuine, n_cam)
     r = {k: np.concatenate([camp[k], cam[k]]) for k in camp}
@@ -128,9 +163,13 @@ def farm_work(
     r = {k: v[keep] for k, v in r.items()}
     is_cam = is_cam[keep]
     n = is_cam.size
-    has_order = rng.random(n) < np.where(is_cam, 0.5, 0.6)
+    camp_rate, cam_rate = ORDER_RATE if crowd is None else CROWD_ORDER_RATE
+    has_order = rng.random(n) < np.where(is_cam, cam_rate, camp_rate)
     lo = np.maximum(cat.lst_listed[r["listing"]], WINDOW_START_US)
-    o_ts = r["ts"] - rng.integers(US_PER_HOUR, 3 * US_PER_DAY, n)
+    if crowd is None:
+        o_ts = r["ts"] - rng.integers(US_PER_HOUR, 3 * US_PER_DAY, n)
+    else:
+        o_ts = r["ts"] - review_delays(crowd.reviews_rng, n)
     early = o_ts < lo  # listing too new for the usual delay: order somewhere between listing and review
     o_ts[early] = lo[early] + (rng.random(int(early.sum())) * np.maximum(r["ts"] - lo, 0)[early]).astype(
         np.int64
@@ -148,7 +187,11 @@ def farm_work(
         region=pop.acc_region[r["account"][rows]],
         is_brushing=np.ones(rows.size, dtype=bool),
     )
-    rating = np.where(rng.random(n) < 0.88, 5, 4)
+    rating = np.where(rng.random(n) < (FIVE_STAR_SHARE if crowd is None else CROWD_FIVE_STAR_SHARE), 5, 4)
+    text = None
+    if crowd is not None:
+        category = cat.lst_category[r["listing"]]
+        text = crowd_texts(crowd.text_rng, r["campaign"], r["farm"], category, rating, pop.n_farms)
     return FarmWork(
         listing=r["listing"],
         account=r["account"],
@@ -158,6 +201,8 @@ def farm_work(
         order=order,
         is_camouflage=is_cam,
         brushing=brushing,
+        campaign=r["campaign"],
+        text=text,
     )
 
 
@@ -228,13 +273,13 @@ def build_reviews(
     acc_ids: pa.Array,
     grey_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """The ``reviews`` table and its ground truth (``is_fake``, ``farm_id``), ordered by time; ``grey_rng``
-    draws the complaints about imported goods (:func:`_genuine`)."""
+    """The ``reviews`` table and its ground truth (``is_fake``, ``farm_id``, ``campaign_id``), ordered by time;
+    ``grey_rng`` draws the complaints about imported goods (:func:`_genuine`)."""
     assert orders.ids is not None
     g = _genuine(rng, pop, cat, cfg, orders, grey_rng)
     g_text = genuine_texts(rng, g["rating"], g["complains"], g["complains_import"], grey_rng)
     cam_text = genuine_texts(rng, fw.rating, np.zeros(fw.rating.size, dtype=bool))
-    farm_text = farm_texts(rng, fw.farm, pop.n_farms)
+    farm_text = farm_texts(rng, fw.farm, pop.n_farms) if fw.text is None else fw.text
     f_text = pc.if_else(pa.chunked_array([pa.array(fw.is_camouflage)]), cam_text, farm_text)
     f_order = np.where(fw.order >= 0, brushing_pos[np.maximum(fw.order, 0)], -1)
     listing = np.concatenate([g["listing"], fw.listing])
@@ -245,6 +290,7 @@ def build_reviews(
     farm = np.concatenate([np.full(g["ts"].size, -1), fw.farm])
     text = pa.chunked_array(g_text.chunks + f_text.chunks, type=pa.string())
     idx = np.argsort(ts, kind="stable")
+    campaign = np.concatenate([np.full(g["ts"].size, -1), fw.campaign])[idx]
     ids = decimal_ids("R", np.arange(1, idx.size + 1), 10)
     reviews = pa.table(
         {
@@ -258,11 +304,13 @@ def build_reviews(
         }
     )
     farm_ids = decimal_ids("farm_", np.arange(max(pop.n_farms, 1)), 4)
+    campaign_ids = decimal_ids("camp_", np.arange(max(int(fw.campaign.max(initial=0)) + 1, 1)), 6)
     truth = pa.table(
         {
             "review_id": ids,
             "is_fake": pa.array(farm[idx] >= 0),
             "farm_id": take_strings(farm_ids, np.maximum(farm[idx], 0), mask=farm[idx] < 0),
+            "campaign_id": take_strings(campaign_ids, np.maximum(campaign, 0), mask=campaign < 0),
         }
     )
     return reviews, truth
