@@ -264,6 +264,10 @@ EXPECTED = {
     "S1": {
         "account_age_at_open_days": 10,
         "network_accounts": 2,
+        "share_parcels_bonded": 0.0,
+        "share_version_titles": 0.0,
+        "n_brands": 1,
+        "share_import_complaints": 0.0,
         "commerce_tie_strength": 0.8,
         "environment_tie_strength": 0.5,
         "network_stores": 2,
@@ -314,6 +318,10 @@ EXPECTED = {
     "S2": {
         "account_age_at_open_days": 366,
         "network_accounts": 1,
+        "share_parcels_bonded": 0.0,
+        "share_version_titles": 0.0,
+        "n_brands": 1,
+        "share_import_complaints": 0.0,
         "commerce_tie_strength": 0.0,
         "environment_tie_strength": 0.0,
         "network_stores": 1,
@@ -364,6 +372,10 @@ EXPECTED = {
     "S3": {
         "account_age_at_open_days": 12,
         "network_accounts": 2,
+        "share_parcels_bonded": 0.0,
+        "share_version_titles": 0.0,
+        "n_brands": 0,
+        "share_import_complaints": 0.0,
         "commerce_tie_strength": 0.8,
         "environment_tie_strength": 0.5,
         "network_stores": 2,

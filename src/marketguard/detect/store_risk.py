@@ -29,6 +29,7 @@ from scipy.special import expit
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.grey_market import GREY_REASON, grey_sentence, looks_imported
 from marketguard.detect.label_bias import selection_check
 from marketguard.detect.scoring import (
     choose_mode,
@@ -118,11 +119,14 @@ class StoreRiskModel(Detector):
             "fetch store features",
         )
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
+        self.imported_ = looks_imported(self.signals_)
         if self._saved is not None:
             self.mode_ = "saved"
             self._fit_saved(available, self._saved)
             return self
         y = entity_labels(tables, "store", self.signals_.column("store_id"))
+        unlearned = (y == 1) & self.imported_  # a brand's takedown of an importer: not learned as counterfeit
+        y = np.where(unlearned, np.nan, y)
         self.mode_ = choose_mode(
             self.mode,
             y,
@@ -130,7 +134,11 @@ class StoreRiskModel(Detector):
             ("stores", "counterfeit", "legitimate"),
             labels_after_now(tables, "store"),
         )
-        self.n_labels_ = {"counterfeit": int(np.sum(y == 1)), "legitimate": int(np.sum(y == 0))}
+        self.n_labels_ = {
+            "counterfeit": int(np.sum(y == 1)),
+            "legitimate": int(np.sum(y == 0)),
+            "counterfeit_on_importers_not_learned": int(unlearned.sum()),
+        }
         if self.mode_ == "supervised":
             self._fit_supervised(available, y)
         else:
@@ -278,6 +286,7 @@ class StoreRiskModel(Detector):
         for i, store in enumerate(store_ids):
             if wanted is not None and store not in wanted:
                 continue
+            self._grey_reason(i, store, out)
             for j in strongest(lift[i], self.n_reasons):
                 signal = self.used_[j]
                 row = (
@@ -290,6 +299,14 @@ class StoreRiskModel(Detector):
                     column.append(item)
         return evidence_table("store_id", *out)
 
+    def _grey_reason(self, i: int, store: str, out: tuple[list, list, list, list]) -> None:
+        """Open the reasons of a store that looks like a genuine importer with "possible grey-market seller"."""
+        if not self.imported_[i]:
+            return
+        row = (store, GREY_REASON, 0.0, grey_sentence(self.signals_, i))
+        for column, item in zip(out, row, strict=True):
+            column.append(item)
+
     def _explain_supervised(self, ids: list[str] | None) -> pa.Table:
         """The features whose contributions raised the store's log-odds most, strongest first."""
         store_ids = self.signals_.column("store_id").to_pylist()
@@ -298,6 +315,7 @@ class StoreRiskModel(Detector):
         for i, store in enumerate(store_ids):
             if wanted is not None and store not in wanted:
                 continue
+            self._grey_reason(i, store, out)
             lift = self.contributions_[i]
             for j in strongest(lift, self.n_reasons):
                 name = self.feature_names_[j]

@@ -3,6 +3,7 @@
 from marketguard.features.signals import (
     environment,
     identity,
+    imports,
     listings,
     logistics,
     money,
@@ -26,6 +27,9 @@ GROUPS: tuple[SignalGroup, ...] = (
     review_fraud.GROUP,
     logistics.GROUP,
     money.GROUP,
+    imports.PARCELS,
+    imports.LISTINGS,
+    imports.REVIEWS,
 )
 
 __all__ = ["GROUPS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]
