@@ -163,7 +163,45 @@ def test_rating_deviation_is_against_the_listings_other_reviews() -> None:
         "duplicate_text_accounts",
         "environment_reviewers",
         "environment_co_reviewers",
+        "reviewer_shared_stores",
     ]
+
+
+def test_accounts_reviewing_the_same_stores_are_coordinated_and_rank_first() -> None:
+    """A and B reviewed the same two stores (S1, S2), weeks apart and one review each: no dense block, but two
+    shared stores are a repeated coincidence; C shares one store with them, D none. The popular store S9 (reviewed
+    by every account but one, the top 5% of stores by reviewers) is left out of co-reviewing."""
+    rows = [("A", "L1"), ("A", "L2"), ("B", "L1"), ("B", "L2"), ("C", "L2"), ("C", "L3"), ("D", "L4")]
+    rows += [(a, "L9") for a in "ABCEFGHIJKLMNOPQRSTUVWXYZ"]
+    rows += [(f"x{k}{a}", f"L{10 + k}") for k in range(40) for a in "abc"]  # forty stores of three strangers
+    n = len(rows)
+    reviews = pa.table({
+        "review_id": [f"R{i}" for i in range(n)],
+        "listing_id": [listing for _, listing in rows],
+        "reviewer_account_id": [account for account, _ in rows],
+        "order_id": pa.array([None] * n, pa.string()),
+        "ts": pa.array([START + timedelta(days=7 * i) for i in range(n)], pa.timestamp("us", "UTC")),
+        "rating": [5] * n,
+        "text": pa.array([None] * n, pa.string()),
+    })  # fmt: skip
+    listings = pa.table({
+        "listing_id": sorted({listing for _, listing in rows}),
+        "store_id": [f"S{listing[1:]}" for listing in sorted({listing for _, listing in rows})],
+    })  # fmt: skip
+    with make_backend("duckdb") as backend:
+        backend.register_arrow("reviews", reviews)
+        backend.register_arrow("listings", listings)
+        tables = Tables(backend, frozenset({"reviews", "listings"}))
+        detector = ReviewFraudDetector().fit(tables)
+        features = detector.features_.select(["review_id", "reviewer_shared_stores"]).to_pydict()
+        scores = dict(zip(detector.features_.column("review_id").to_pylist(), detector.scores_, strict=True))
+    account_of = dict(zip(reviews.column("review_id").to_pylist(), [a for a, _ in rows], strict=True))
+    shared = {account_of[r]: k for r, k in zip(*features.values(), strict=True)}
+    assert (shared["A"], shared["B"], shared["C"], shared["D"]) == (2, 2, 1, 0)
+    by_account: dict[str, list[float]] = {}
+    for (account, _), review in zip(rows, reviews.column("review_id").to_pylist(), strict=True):
+        by_account.setdefault(account, []).append(scores[review])
+    assert min(by_account["A"] + by_account["B"]) >= 0.5 > max(by_account["C"] + by_account["D"])
 
 
 def test_supervised_when_labels_exist() -> None:

@@ -8,7 +8,8 @@ Every review then gets the signals of :mod:`marketguard.features.review_signals`
 store, order, account, near-duplicate text, rings). Unsupervised (no labels): a review by a ring member scores
 in [0.5, 1] and any other in [0, 0.5], by the mean of the oriented percentiles of the signals with a direction
 within each half: ring membership is the one signal that takes coordination to fake, so it ranks first
-(camouflage reviews by ring members included). Supervised, when the ``labels`` table holds ``min_labels`` fake and
+(camouflage reviews by ring members included), and so does a reviewer that reviewed two or more of the same
+less-popular stores as another account (a crowd farm's workers, whose weeks-long campaigns form no dense block). Supervised, when the ``labels`` table holds ``min_labels`` fake and
 ``min_labels`` genuine reviews: LightGBM on every signal, plus the text model's score
 (:class:`~marketguard.text.ReviewTextModel`, cross-fitted) when the reviews have text, scored by k-fold
 cross-fitting as in the store risk model. A reviewer's score is the mean of its reviews' scores.
@@ -47,6 +48,9 @@ from marketguard.features.signals.catalogue import signal_steps
 
 #: The score an unknown signal value contributes.
 NEUTRAL = 0.5
+#: Two accounts that reviewed this many of the same stores (the popular ones aside) have repeated a coincidence
+#: that one shared store is for any two buyers: coordination, like a ring (unsupervised, it ranks first too).
+COREVIEWED_STORES = 2
 
 
 class ReviewFraudDetector(Detector):
@@ -163,8 +167,8 @@ class ReviewFraudDetector(Detector):
             )
             risk = np.where(np.isnan(self.percentiles_), NEUTRAL, self.percentiles_)
             mean = risk.mean(axis=1) if risk.shape[1] else np.full(risk.shape[0], NEUTRAL)
-            in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
-            self.scores_ = 0.5 * mean + 0.5 * in_ring
+            in_ring, coreviewed = self._coordination()
+            self.scores_ = 0.5 * mean + 0.5 * (in_ring | coreviewed)
         self.reviewer_scores_ = self._reviewer_scores(tables)
         tables.backend.register_arrow(
             "review_fraud_scores",
@@ -249,6 +253,16 @@ class ReviewFraudDetector(Detector):
         out[column == ""] = np.nan
         return out
 
+    def _coordination(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per review: whether its reviewer belongs to a ring, and whether it reviewed at least
+        :data:`COREVIEWED_STORES` of the same stores as another account (a farm's workers, spread over weeks and
+        camouflaged, still review the same client stores)."""
+        in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
+        if "reviewer_shared_stores" not in self.features_.column_names:
+            return in_ring, np.zeros_like(in_ring)
+        shared = self.features_.column("reviewer_shared_stores").to_numpy(zero_copy_only=False)
+        return in_ring, np.nan_to_num(np.asarray(shared, np.float64)) >= COREVIEWED_STORES
+
     def _reviewer_scores(self, tables: Tables) -> pa.Table:
         """Per reviewer: mean review score, reviews, and its densest ring."""
         per_review = pa.table(
@@ -297,11 +311,11 @@ class ReviewFraudDetector(Detector):
         else:
             lift = np.where(np.isnan(self.percentiles_[rows]), 0.0, self.percentiles_[rows] - NEUTRAL)
             names = [s.name for s in self.used_]
-            if "reviewer_ring_density" in names:  # ring membership lifts the score by half: it comes first
-                in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(
-                    zero_copy_only=False
-                )
+            in_ring, coreviewed = self._coordination()  # coordination lifts the score by half: it comes first
+            if "reviewer_ring_density" in names:
                 lift[:, names.index("reviewer_ring_density")] += 0.5 * in_ring[rows]
+            if "reviewer_shared_stores" in names:
+                lift[:, names.index("reviewer_shared_stores")] += 0.5 * (coreviewed & ~in_ring)[rows]
             values = np.column_stack([self._values(s)[rows] for s in self.used_]) if self.used_ else lift
         signals = {s.name: s for s in self.available_}
         out: tuple[list, list, list, list] = ([], [], [], [])

@@ -338,6 +338,46 @@ RING = SignalGroup(
     ),
 )
 
+#: Stores reviewed by more accounts than this share of stores are left out of co-reviewing: a popular store's
+#: reviewers share it by chance, and its reviewer pairs cost the square of their number. The top 5% go.
+COREVIEW_STORE_QUANTILE = 0.95
+
+
+def _coreview_sql(tables: Tables) -> str:
+    return (
+        "WITH rs AS (SELECT DISTINCT rv.reviewer_account_id AS account_id, l.store_id FROM reviews rv "
+        "JOIN listings l ON rv.listing_id = l.listing_id WHERE rv.reviewer_account_id IS NOT NULL), "
+        "sdeg AS (SELECT store_id, count(*) AS n FROM rs GROUP BY store_id), "
+        "ranked AS (SELECT n, row_number() OVER (ORDER BY n) AS rk FROM sdeg), "
+        "cap AS (SELECT coalesce(max(n), 0) AS n FROM ranked "
+        f"WHERE rk <= (SELECT {COREVIEW_STORE_QUANTILE} * count(*) FROM sdeg)), "
+        "small AS (SELECT rs.account_id, rs.store_id FROM rs JOIN sdeg ON rs.store_id = sdeg.store_id "
+        "WHERE sdeg.n <= (SELECT n FROM cap)), "
+        "pairs AS (SELECT x.account_id, count(*) AS k FROM small x JOIN small y "
+        "ON x.store_id = y.store_id AND x.account_id <> y.account_id GROUP BY x.account_id, y.account_id), "
+        "most AS (SELECT account_id, max(k) AS k FROM pairs GROUP BY account_id) "
+        "SELECT rv.review_id, most.k AS reviewer_shared_stores FROM reviews rv "
+        "JOIN most ON rv.reviewer_account_id = most.account_id"
+    )
+
+
+COREVIEW = SignalGroup(
+    name="review_coreview",
+    meaning="the reviewer's co-reviewers over the whole data: a farm's workers review the same client stores for "
+    "months, however they spread and camouflage their work",
+    tables=("reviews", "listings"),
+    sql=_coreview_sql,
+    signals=(
+        Signal(
+            "reviewer_shared_stores",
+            "most stores the account reviewed in common with any one other account (popular stores aside)",
+            1,
+            0.0,
+            says="its account reviewed {value:.0f} of the same stores as another account",
+        ),
+    ),
+)
+
 #: Every review signal group, in the order of ``review_features``'s columns.
 REVIEW_GROUPS: tuple[SignalGroup, ...] = (
     RATING,
@@ -348,4 +388,5 @@ REVIEW_GROUPS: tuple[SignalGroup, ...] = (
     TEXT,
     ENVIRONMENT,
     RING,
+    COREVIEW,
 )
