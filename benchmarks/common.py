@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import subprocess
@@ -20,7 +21,12 @@ def ensure_market(stores: int, seed: int, difficulty: str, data: Path | None = N
     process, then reused)."""
     root = Path(os.environ.get("MARKETGUARD_BENCH_DATA", ROOT / "bench-data"))
     data = data or root / f"market-{stores}-{difficulty}-{seed}"
-    if not (data / "logins.parquet").exists():
+    stamp = data / "simulator.txt"  # the simulator's source it came from: a changed simulator simulates again
+    if (
+        not (data / "logins.parquet").exists()
+        or not stamp.exists()
+        or stamp.read_text() != simulator_digest()
+    ):
         subprocess.run(
             [
                 sys.executable,
@@ -38,7 +44,17 @@ def ensure_market(stores: int, seed: int, difficulty: str, data: Path | None = N
             ],
             check=True,
         )
+        stamp.write_text(simulator_digest())
     return data
+
+
+def simulator_digest() -> str:
+    """A digest of the simulator's source files: cached marketplaces made by another version are stale (the
+    adversarial preset's output is not pinned, and changes with it)."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "marketguard" / "simulate").glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def market_parser(doc: str | None, stores: int = 100_000) -> argparse.ArgumentParser:
