@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from .addresses import N_VARIANTS, address_forms
 from .geography import BONDED_ZONES, CITIES
-from .hubs import HUB_FIELDS, hub_rows
+from .hubs import warehouse_rows
 from .ids import decimal_ids
 from .logistics import BONDED_WAREHOUSE, Sites
 from .population import GREY, Population
@@ -102,25 +102,5 @@ def add_bonded_warehouses(rng: np.random.Generator, pop: Population, sites: Site
 def bonded_hubs(sites: Sites, phone_text: Callable[[np.ndarray], pa.Array]) -> pa.Table:
     """Every bonded warehouse with each way its address is written and its sender phones (no rows without them)."""
     wh = np.flatnonzero(sites.kind == BONDED_WAREHOUSE)
-    first = int(wh[0]) if wh.size else 0
-    site = np.repeat(wh, N_VARIANTS)
-    address = site * N_VARIANTS + np.tile(np.arange(N_VARIANTS), wh.size)
-    phone_site = np.repeat(wh, PHONES_PER_WAREHOUSE)
-    phone = (
-        sites.bonded_phone_base
-        + (phone_site - first) * PHONES_PER_WAREHOUSE
-        + np.tile(np.arange(PHONES_PER_WAREHOUSE), wh.size)
-    )
-    return pa.concat_tables(
-        [
-            hub_rows(
-                sites.owner.take(pa.array(site)),
-                "bonded_warehouse",
-                HUB_FIELDS[0],
-                sites.variants.take(pa.array(address)),
-            ),
-            hub_rows(
-                sites.owner.take(pa.array(phone_site)), "bonded_warehouse", HUB_FIELDS[1], phone_text(phone)
-            ),
-        ]
-    )
+    phones = (PHONES_PER_WAREHOUSE, sites.bonded_phone_base, phone_text)
+    return warehouse_rows(sites.owner, sites.variants, "bonded_warehouse", wh, N_VARIANTS, phones)

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .addresses import N_VARIANTS
 from .config import SimulationConfig
-from .hubs import HUB_FIELDS, hub_rows
+from .hubs import warehouse_rows
 from .logistics import Sites
 from .population import COUNTERFEIT, Population
 
@@ -47,21 +47,5 @@ def contract_3pl(rng: np.random.Generator, pop: Population, sites: Sites, cfg: S
 def warehouse_hubs(sites: Sites, phone_text: Callable[[np.ndarray], pa.Array]) -> pa.Table:
     """Every 3PL warehouse with each way its address is written and its sender phones."""
     tpl = np.flatnonzero(sites.is_3pl)
-    first = int(tpl[0]) if tpl.size else 0
-    site = np.repeat(tpl, N_VARIANTS)
-    address = site * N_VARIANTS + np.tile(np.arange(N_VARIANTS), tpl.size)
-    phone_site = np.repeat(tpl, PHONES_PER_3PL)
-    phone = sites.tpl_phone_base + (phone_site - first) * PHONES_PER_3PL + np.tile(np.arange(2), tpl.size)
-    return pa.concat_tables(
-        [
-            hub_rows(
-                sites.owner.take(pa.array(site)),
-                "3pl_warehouse",
-                HUB_FIELDS[0],
-                sites.variants.take(pa.array(address)),
-            ),
-            hub_rows(
-                sites.owner.take(pa.array(phone_site)), "3pl_warehouse", HUB_FIELDS[1], phone_text(phone)
-            ),
-        ]
-    )
+    phones = (PHONES_PER_3PL, sites.tpl_phone_base, phone_text)
+    return warehouse_rows(sites.owner, sites.variants, "3pl_warehouse", tpl, N_VARIANTS, phones)

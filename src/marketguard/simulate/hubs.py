@@ -12,12 +12,14 @@ column the identifier appears in, one of :data:`HUB_FIELDS`) and ``value`` (the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 
 from .ids import take_strings
 
-__all__ = ["HUB_FIELDS", "hub_rows"]
+__all__ = ["HUB_FIELDS", "hub_rows", "warehouse_rows"]
 
 #: Contract columns in which a hub's identifiers appear.
 HUB_FIELDS = (
@@ -42,4 +44,29 @@ def hub_rows(
             "field": take_strings([field], zeros).combine_chunks(),
             "value": value,
         }
+    )
+
+
+def warehouse_rows(
+    owner: pa.Array,
+    variants: pa.Array,
+    kind: str,
+    warehouses: np.ndarray,
+    n_variants: int,
+    phones: tuple[int, int, Callable[[np.ndarray], pa.Array]],
+) -> pa.Table:
+    """The hub rows of ``warehouses`` (site codes, ascending): each way their address is written (``n_variants``
+    each, in ``variants``) and their sender phones, ``phones`` = (per warehouse, the first one's code, how a code
+    is written): the warehouses' phones are consecutive codes from the first warehouse's."""
+    per, base, phone_text = phones
+    first = int(warehouses[0]) if warehouses.size else 0
+    site = np.repeat(warehouses, n_variants)
+    address = site * n_variants + np.tile(np.arange(n_variants), warehouses.size)
+    phone_site = np.repeat(warehouses, per)
+    phone = base + (phone_site - first) * per + np.tile(np.arange(per), warehouses.size)
+    return pa.concat_tables(
+        [
+            hub_rows(owner.take(pa.array(site)), kind, HUB_FIELDS[0], variants.take(pa.array(address))),
+            hub_rows(owner.take(pa.array(phone_site)), kind, HUB_FIELDS[1], phone_text(phone)),
+        ]
     )
