@@ -4,7 +4,8 @@ On a simulated marketplace (linking run first, untimed): the signal catalogue's 
 unsupervised scoring and reasons for every store (timed, the issue's "scoring after features" bar: <= 10 s
 for 100k stores on 2 cores). Quality, unsupervised and supervised (LightGBM on the simulator's
 store labels, about 10%; labelled stores scored by cross-fitting): store ROC-AUC, average precision,
-precision among the top k (k = true counterfeit stores) and the share of agency stores there. Importance: each signal's own ROC-AUC (oriented:
+precision among the top k (k = true counterfeit stores) and the shares of agency and grey-market stores there
+(the evasion issue's bar: 2% each; run with ``--difficulty adversarial``). Importance: each signal's own ROC-AUC (oriented:
 0.5 = useless), the supervised model's top features by share of LightGBM's total gain, and an ablation of
 the unsupervised score: without each group, and with that group alone. Prints JSON lines.
 
@@ -154,6 +155,8 @@ def _quality(y: np.ndarray, kinds: np.ndarray, score: np.ndarray) -> dict[str, f
         "precision_at_k": round(float(y[top].mean()), 4),
         "k": k,
         "agency_share_top_k": round(float(np.mean(kinds[top] == "agency")), 4),
+        "grey_market_share_top_k": round(float(np.mean(kinds[top] == "grey_market")), 4),
+        "share_bar_top_k": 0.02,  # the evasion issue's bar for each honest look-alike
     }
 
 
