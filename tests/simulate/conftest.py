@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from marketguard.simulate import Marketplace, simulate
+
+
+def market_connection(mp: Marketplace) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with every table of ``mp`` registered, and every truth table as ``truth_<name>``."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    for name, table in mp.tables.items():
+        con.register(name, table)
+    for name, table in mp.truth.items():
+        con.register(f"truth_{name}", table)
+    return con
 
 
 @pytest.fixture(scope="session")

@@ -6,18 +6,14 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pytest
+from tests.simulate.conftest import market_connection
 
 from marketguard.simulate import DIFFICULTIES, Marketplace, simulate
 
 
 @pytest.fixture(scope="module")
 def con(adversarial: Marketplace) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    for name, table in adversarial.tables.items():
-        con.register(name, table)
-    for name, table in adversarial.truth.items():
-        con.register(f"truth_{name}", table)
+    con = market_connection(adversarial)
     con.execute("""
         create view seller as
         select s.account_id, s.store_id, t.operator_id, t.operator_kind, t.bought_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.simulate.conftest import market_connection
 
 from marketguard.simulate import simulate
 
@@ -16,12 +17,7 @@ PUBLIC_MIN_ACCOUNTS = 5
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     mp = simulate(n_stores=2000, seed=3, difficulty="adversarial")
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    for name, table in mp.tables.items():
-        con.register(name, table)
-    for name, table in mp.truth.items():
-        con.register(f"truth_{name}", table)
+    con = market_connection(mp)
     con.execute("""
         create view worker as select a.*, t.operator_id as farm_id from accounts a
         join truth_accounts t using (account_id) where t.role = 'review_farm'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.simulate.conftest import market_connection
 
 from marketguard.features.addresses import normalise_address
 from marketguard.simulate import DIFFICULTIES, Marketplace, simulate
@@ -23,12 +24,7 @@ def grey_market() -> Marketplace:
 
 @pytest.fixture(scope="module")
 def con(grey_market: Marketplace) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    for name, table in grey_market.tables.items():
-        con.register(name, table)
-    for name, table in grey_market.truth.items():
-        con.register(f"truth_{name}", table)
+    con = market_connection(grey_market)
     con.execute("""
         create view seller as
         select s.account_id, s.store_id, s.opened_at, s.template, a.created_at, a.bank_account, t.operator_id,

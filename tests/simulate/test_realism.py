@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from tests.simulate.conftest import market_connection
 
 from marketguard.simulate import Marketplace
 
 
 def _con(mp: Marketplace) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    for name, table in mp.tables.items():
-        con.register(name, table)
-    for name, table in mp.truth.items():
-        con.register(f"truth_{name}", table)
+    con = market_connection(mp)
     con.execute("""
         create view env as
         select distinct l.account_id, 'dev:' || l.device_id as token from logins l

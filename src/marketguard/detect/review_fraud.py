@@ -9,10 +9,10 @@ store, order, account, near-duplicate text, rings). Unsupervised (no labels): a 
 in [0.5, 1] and any other in [0, 0.5], by the mean of the oriented percentiles of the signals with a direction
 within each half: ring membership is the one signal that takes coordination to fake, so it ranks first
 (camouflage reviews by ring members included), and so does a reviewer that reviewed two or more of the same
-less-popular stores as another account (a crowd farm's workers, whose weeks-long campaigns form no dense block). Supervised, when the ``labels`` table holds ``min_labels`` fake and
-``min_labels`` genuine reviews: LightGBM on every signal, plus the text model's score
-(:class:`~marketguard.text.ReviewTextModel`, cross-fitted) when the reviews have text, scored by k-fold
-cross-fitting as in the store risk model. A reviewer's score is the mean of its reviews' scores.
+less-popular stores as another account (a crowd farm's workers, whose weeks-long campaigns form no dense
+block). Supervised, when the ``labels`` table holds ``min_labels`` fake and ``min_labels`` genuine reviews:
+LightGBM on every signal, plus the text model's score (:class:`~marketguard.text.ReviewTextModel`,
+cross-fitted) when the reviews have text, scored by k-fold cross-fitting as in the store risk model. A reviewer's score is the mean of its reviews' scores.
 
 ``fit`` registers ``review_fraud_scores`` (review_id, score, ring_id, reviewer_ring_id), from which the store
 signal group ``review_fraud`` feeds the store risk model.

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
 from marketguard.features.signals import Signal
-from marketguard.features.signals.catalogue import AS_OF_SQL
+from marketguard.features.signals.catalogue import known_label_sql
 
 
 def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.ndarray:
@@ -30,9 +30,9 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
     y = np.full(len(ids), np.nan)
     if not tables.has("labels"):
         return y
-    known = f"AND (labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL}))" if tables.has("logins") else ""
     labels = tables.fetch(
-        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' {known} "
+        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' "
+        f"AND {known_label_sql(tables)} "
         "GROUP BY entity_id",
         f"{entity_type} labels",
     )
@@ -45,10 +45,10 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
 
 def labels_after_now(tables: Tables, entity_type: str) -> int:
     """How many ``entity_type`` labels :func:`entity_labels` leaves out as dated after the data's "now"."""
-    if not (tables.has("labels") and tables.has("logins")):
+    if not tables.has("labels"):
         return 0
     later = tables.fetch(
-        f"SELECT count(*) AS n FROM labels WHERE entity_type = '{entity_type}' AND labeled_at > ({AS_OF_SQL})",
+        f"SELECT count(*) AS n FROM labels WHERE entity_type = '{entity_type}' AND NOT {known_label_sql(tables)}",
         f"{entity_type} labels after the data",
     )
     return int(later.column("n")[0].as_py())

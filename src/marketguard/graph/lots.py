@@ -219,7 +219,7 @@ def _receive(
     traced money, queue them at ``d`` as one lot of amount ``a``. Returns the record count."""
     now, n_cy, max_hops = here
     lot_i, lot_f, part_i, part_f = pools[0], pools[1], pools[3], pools[4]
-    order = _carry_order(cy_i, n_cy, max_hops)
+    order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
     lot, traced, i = -1, 0.0, 0
     while i < n_cy:
         seed, hops = cy_i[order[i], SEED], cy_i[order[i], HOPS]
@@ -254,22 +254,6 @@ def _receive(
     else:
         pf[d, OWN] += a
     return n_rec
-
-
-@numba.njit(cache=True)
-def _carry_order(cy_i, n_cy, max_hops):
-    """The carries in (seed, hops) order, ties in buffer order. Most transfers carry one or a few parts, where
-    an insertion sort costs less than allocating for ``np.argsort``."""
-    if n_cy > 16:
-        return np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
-    order = np.empty(n_cy, np.int64)
-    for i in range(n_cy):
-        key, j = cy_i[i, SEED] * (max_hops + 2) + cy_i[i, HOPS], i
-        while j > 0 and cy_i[order[j - 1], SEED] * (max_hops + 2) + cy_i[order[j - 1], HOPS] > key:
-            order[j] = order[j - 1]
-            j -= 1
-        order[j] = i
-    return order
 
 
 @numba.njit(cache=True)

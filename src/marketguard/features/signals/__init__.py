@@ -27,9 +27,7 @@ GROUPS: tuple[SignalGroup, ...] = (
     review_fraud.GROUP,
     logistics.GROUP,
     money.GROUP,
-    imports.PARCELS,
     imports.LISTINGS,
-    imports.REVIEWS,
 )
 
 __all__ = ["GROUPS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]

@@ -85,6 +85,12 @@ class MissingSignal(str):
 AS_OF_SQL = "SELECT max(ts) AS as_of FROM logins"
 
 
+def known_label_sql(tables: Tables) -> str:
+    """SQL: the condition on a ``labels`` row that it was known by the data's "now" (:data:`AS_OF_SQL`); an
+    undated label is kept (nothing says when it was made), and without logins there is no "now" to hold it to."""
+    return f"(labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL}))" if tables.has("logins") else "TRUE"
+
+
 def as_of_step() -> Step:
     """The data's "now" (:data:`AS_OF_SQL`) as the table ``signals_as_of``."""
     return Step("signals_as_of", AS_OF_SQL)

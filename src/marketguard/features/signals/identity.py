@@ -8,13 +8,13 @@ data's "now" were not known then and are not counted).
 from __future__ import annotations
 
 from marketguard.engine.tables import Tables
-from marketguard.features.signals.catalogue import AS_OF_SQL, US_PER_DAY, Signal, SignalGroup
+from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup, known_label_sql
 
 
 def _sql(tables: Tables) -> str:
     labelled = (
         "SELECT entity_id AS store_id, max(label) AS label FROM labels WHERE entity_type = 'store' "
-        f"AND (labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL})) GROUP BY entity_id"
+        f"AND {known_label_sql(tables)} GROUP BY entity_id"
         if tables.has("labels")
         else "SELECT CAST(NULL AS VARCHAR) AS store_id, 0 AS label WHERE 1 = 0"
     )

@@ -5,7 +5,9 @@ price, often the basic template, brands reporting them. What sets them apart is 
 parcels leave bonded (free-trade) zones where imports wait for customs, titles name the version ("HK version",
 港版, 水货), and buyers complain about the warranty, the manual or the plug, not about fakes. These signals are
 context (direction 0): they say "genuine import", which is not a risk, and a learnt model and the grey-market
-reasons read them (:mod:`marketguard.detect.grey_market`).
+reasons read them (:mod:`marketguard.detect.grey_market`). The listings' signals are a group of their own here; the
+parcels' and the reviews' are read in the passes over those tables that the logistics and review groups already
+make (``share_parcels_bonded``, ``share_import_complaints``), with the words below.
 
 The words are the trade's own, in Chinese and English (how importers, customs zones and buyers name these
 things), matched in lower case; a platform with other words extends them here.
@@ -32,50 +34,19 @@ IMPORT_COMPLAINT_WORDS = (
 )
 
 
-def _pattern(words: tuple[str, ...]) -> str:
-    return "|".join(words)
-
-
-def _parcels_sql(tables: Tables) -> str:
-    return (
-        "SELECT l.store_id, avg(CASE WHEN regexp_matches(lower(coalesce(sh.origin_address, '')), "
-        f"'{_pattern(BONDED_WORDS)}') THEN 1 ELSE 0 END) AS share_parcels_bonded "
-        "FROM shipments sh JOIN orders o ON sh.order_id = o.order_id JOIN listings l ON o.listing_id = l.listing_id "
-        "GROUP BY l.store_id"
-    )
+BONDED_PATTERN = "|".join(BONDED_WORDS)
+VERSION_PATTERN = "|".join(VERSION_WORDS)
+IMPORT_COMPLAINT_PATTERN = "|".join(IMPORT_COMPLAINT_WORDS)
 
 
 def _listings_sql(tables: Tables) -> str:
     return (
         "SELECT store_id, avg(CASE WHEN regexp_matches(lower(coalesce(title, '')), "
-        f"'{_pattern(VERSION_WORDS)}') THEN 1 ELSE 0 END) AS share_version_titles, "
+        f"'{VERSION_PATTERN}') THEN 1 ELSE 0 END) AS share_version_titles, "
         "count(DISTINCT brand) AS n_brands FROM listings GROUP BY store_id"
     )
 
 
-def _reviews_sql(tables: Tables) -> str:
-    return (
-        "SELECT l.store_id, avg(CASE WHEN regexp_matches(lower(coalesce(r.text, '')), "
-        f"'{_pattern(IMPORT_COMPLAINT_WORDS)}') THEN 1 ELSE 0 END) AS share_import_complaints "
-        "FROM reviews r JOIN listings l ON r.listing_id = l.listing_id GROUP BY l.store_id"
-    )
-
-
-PARCELS = SignalGroup(
-    name="import_parcels",
-    meaning="parcels sent from bonded zones, where imports wait for customs",
-    tables=("stores", "listings", "orders", "shipments"),
-    sql=_parcels_sql,
-    signals=(
-        Signal(
-            "share_parcels_bonded",
-            "share of the store's parcels sent from a bonded or free-trade zone (保税区, FTZ...)",
-            0,
-            0.0,
-            says="{value:.0%} of its parcels leave bonded zones (imports)",
-        ),
-    ),
-)
 LISTINGS = SignalGroup(
     name="import_listings",
     meaning="listings that name the import version, and how many brands the store carries",
@@ -90,20 +61,5 @@ LISTINGS = SignalGroup(
             says="{value:.0%} of its titles name an import version",
         ),
         Signal("n_brands", "distinct brands the store lists (importers carry many)", 0, 0.0),
-    ),
-)
-REVIEWS = SignalGroup(
-    name="import_reviews",
-    meaning="reviews about what imported goods lack: the local warranty, manual or plug",
-    tables=("stores", "listings", "reviews"),
-    sql=_reviews_sql,
-    signals=(
-        Signal(
-            "share_import_complaints",
-            "share of reviews about the warranty, version, manual or plug of imported goods (保修, 国行, warranty...)",
-            0,
-            0.0,
-            says="{value:.0%} of its reviews are about the warranty or version of imported goods",
-        ),
     ),
 )

@@ -1,13 +1,15 @@
 """Logistics signals: where the store's parcels leave from.
 
 Counterfeit networks ship from a few factory or warehouse addresses, often far from the region the owner's
-identity was registered in, and sometimes from the same warehouse as other networks.
+identity was registered in, and sometimes from the same warehouse as other networks. Genuine imports leave from
+bonded zones (:mod:`~marketguard.features.signals.imports`): context, the grey-market seller's look.
 """
 
 from __future__ import annotations
 
 from marketguard.engine.tables import Tables
 from marketguard.features.signals.catalogue import Signal, SignalGroup
+from marketguard.features.signals.imports import BONDED_PATTERN
 
 #: The owner's registered city, as the contract documents ``accounts.region``: for a Chinese administrative name
 #: the name before 市, after the province or autonomous region (江苏省南京市 -> 南京, 新疆维吾尔自治区乌鲁木齐市 -> 乌鲁木齐);
@@ -44,7 +46,10 @@ def _sql(tables: Tables) -> str:
         "JOIN owners w ON so.store_id = w.store_id GROUP BY so.origin_address) "
         "SELECT so.store_id, sum(so.n) AS n_shipments, count(so.origin_address) AS n_origins, "
         "CAST(sum(so.n_outside) AS DOUBLE) / nullif(sum(so.n_known), 0) AS share_origin_outside_region, "
-        "max(sh.n_owners) - 1 AS origin_other_networks FROM store_origins so "
+        "max(sh.n_owners) - 1 AS origin_other_networks, "
+        # a regular expression per (store, origin), not per parcel
+        f"CAST(sum(CASE WHEN regexp_matches(lower(so.origin_address), '{BONDED_PATTERN}') THEN so.n ELSE 0 END) "
+        "AS DOUBLE) / sum(so.n) AS share_parcels_bonded FROM store_origins so "
         "JOIN shared sh ON so.origin_address = sh.origin_address GROUP BY so.store_id"
     )
 
@@ -70,6 +75,13 @@ GROUP = SignalGroup(
             1,
             0.0,
             says="ships from an address {value:.0f} other networks also ship from",
+        ),
+        Signal(
+            "share_parcels_bonded",
+            "share of the store's parcels sent from a bonded or free-trade zone (保税区, FTZ...)",
+            0,
+            0.0,
+            says="{value:.0%} of its parcels leave bonded zones (imports)",
         ),
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marketguard.engine.tables import Tables
 from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup
+from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
 
 #: Complaint words in review texts (matched in lower case).
 COMPLAINT_WORDS = ("fake", "counterfeit", "not genuine", "not original", "假货", "假的", "仿品", "不是正品")
@@ -20,7 +21,9 @@ def _sql(tables: Tables) -> str:
         "AS share_five_star, avg(CAST(r.rating AS DOUBLE)) AS mean_rating, "
         "max(b.n_busiest) / CAST(count(*) AS DOUBLE) AS busiest_day_share, "
         f"avg(CASE WHEN regexp_matches(lower(coalesce(r.text, '')), '{COMPLAINT_PATTERN}') THEN 1 ELSE 0 END) "
-        "AS share_complaints, avg(CASE WHEN r.order_id IS NULL THEN 1 ELSE 0 END) AS share_without_order "
+        "AS share_complaints, avg(CASE WHEN r.order_id IS NULL THEN 1 ELSE 0 END) AS share_without_order, "
+        f"avg(CASE WHEN regexp_matches(lower(coalesce(r.text, '')), '{IMPORT_COMPLAINT_PATTERN}') THEN 1 ELSE 0 END) "
+        "AS share_import_complaints "
         "FROM r JOIN busiest b ON r.store_id = b.store_id GROUP BY r.store_id"
     )
 
@@ -60,6 +63,13 @@ GROUP = SignalGroup(
             1,
             None,
             says="{value:.0%} of its reviews have no matching order",
+        ),
+        Signal(
+            "share_import_complaints",
+            "share of reviews about the warranty, version, manual or plug of imported goods (保修, 国行, warranty...)",
+            0,
+            0.0,
+            says="{value:.0%} of its reviews are about the warranty or version of imported goods",
         ),
     ),
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from marketguard.engine.base import round12
 from marketguard.engine.tables import Tables
+from marketguard.features.evidence import LOG_UNITS, log_evidence_sql
 from marketguard.features.signals.catalogue import Signal, SignalGroup
 
 #: Link kinds that say the stores are one business's goods and money: money pooled at the same destinations
@@ -23,15 +24,16 @@ COMMERCE_KINDS = ("destination", "site", "listing", "listing_text", "price_list"
 #: Link kinds of the internet environment (shared by an office of any kind: an agency's, a family's, an
 #: operator's).
 ENVIRONMENT_KINDS = ("device", "wifi", "ip", "ip_net")
-#: A single link's weight is capped below 1 before its logarithm, as the linker caps it.
-MAX_WEIGHT = 0.999
 
 
 def _strength(kinds: tuple[str, ...]) -> str:
-    """SQL: the combined weight ``1 - prod(1 - w)`` of an owner's links of ``kinds`` (0 without any)."""
+    """SQL: the combined weight ``1 - prod(1 - w)`` of an owner's links of ``kinds`` (0 without any), from the
+    linker's own log-evidence (integer units: the same sum in any order, on any engine)."""
     listed = ", ".join(f"'{k}'" for k in kinds)
-    logs = f"sum(CASE WHEN e.kind IN ({listed}) THEN ln(1 - least(e.weight, {MAX_WEIGHT})) ELSE 0 END)"
-    return round12(f"1 - exp(coalesce({logs}, 0))")
+    logs = f"sum(CASE WHEN e.kind IN ({listed}) THEN {log_evidence_sql('e.weight')} ELSE 0 END)"
+    return round12(
+        f"1 - exp(CAST(coalesce({logs}, 0) AS DOUBLE) / {LOG_UNITS})"
+    )  # engines differ in exp's last bit
 
 
 def _sql(tables: Tables) -> str:
