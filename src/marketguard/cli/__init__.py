@@ -129,8 +129,8 @@ def _link_kinds(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=None,
     callback=_link_kinds,
     help="Evidence the operator linker reads beyond logins and identities, comma-separated ('' for none), "
-    "from: listing, listing_text, price_list, customer, site, payee, destination. Default: listing, site, "
-    "payee, destination. listing_text (near-duplicate listings, MinHash) adds about 13 s per 100k stores.",
+    "from: listing, listing_text, price_list, customer, site, payee, destination, office. Default: listing, "
+    "site, payee, destination, office. listing_text (near-duplicate listings, MinHash) adds about 13 s per 100k stores.",
 )
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
 @click.option(

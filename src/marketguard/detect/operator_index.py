@@ -115,8 +115,9 @@ class OperatorIndex:
         # hydrated accounts: their artifacts as dict keys (a dict of ints is untracked by the collector; a set is not)
         self._uses: dict[int, dict[int, None]] = {}
         self._edges: dict[int, dict[int, float]] = {}
-        # per pair (smaller code first), the batch's log-evidence of the kinds weighed per pair (shared customers):
-        # no event changes it (orders and reviews are not events), so it is read once and added as it is
+        # per pair (smaller code first), the batch's log-evidence of the kinds weighed per pair (shared customers,
+        # one office): read once and added as it is. No event changes the customers' (orders and reviews are not
+        # events); logins can change who uses an office's router, which the index leaves to the next batch run
         self._overlaps: dict[tuple[int, int], int] = {}
         self._component: dict[int, int] = {}
         self._members: dict[int, set[int]] = {}
@@ -146,11 +147,11 @@ class OperatorIndex:
             "index: strong pairs",
         )
         index._load(accounts, uses, totals, owners, pairs)
-        if "customer" in linker.kinds_:
+        if set(OVERLAP_KINDS) & set(linker.kinds_):
             overlaps = tables.fetch(
-                f"SELECT account_a, account_b, sum({log_evidence_sql()}) AS l FROM customer_evidence "
+                f"SELECT account_a, account_b, sum({log_evidence_sql()}) AS l FROM overlap_evidence "
                 "GROUP BY account_a, account_b ORDER BY account_a, account_b",
-                "index: shared customers",
+                "index: evidence weighed per pair",
             )
             index._load_overlaps(overlaps)
         return index

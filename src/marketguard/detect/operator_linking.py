@@ -63,6 +63,7 @@ from marketguard.features.evidence import (
     pair_strength_sql,
     shared_artifacts_sql,
 )
+from marketguard.features.shared_office import office_evidence_sql
 from marketguard.graph import encode_sorted
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.label_propagation import component_labels
@@ -86,6 +87,7 @@ REASON_CODES = {
     "destination": "SHARED_MONEY_DESTINATION",
     "listing_text": "NEAR_DUPLICATE_LISTING",
     "price_list": "SAME_PRICE_LIST",
+    "office": "SAME_OFFICE_AND_PURSE",
 }
 #: The kinds read from tables beyond accounts, stores and logins, and the tables each needs.
 COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
@@ -96,6 +98,7 @@ COMMERCE_TABLES: dict[str, tuple[str, ...]] = {
     "destination": ("transfers",),
     "listing_text": ("listings",),
     "price_list": ("listings",),
+    "office": ("transfers",),  # and a money kind in use: payee or destination
 }
 #: What :meth:`OperatorLinker.release` drops, views before the tables they read.
 WORKING_TABLES = (
@@ -118,6 +121,8 @@ WORKING_TABLES = (
     "customer_pair_rows",
     "customer_pairs",
     "customer_evidence",
+    "office_evidence",
+    "overlap_evidence",
 )
 #: The kinds read by default. Left out, each for its cost or its risk against what it found (measured on the
 #: simulator, 10k stores at every difficulty and 100k adversarial):
@@ -131,7 +136,7 @@ WORKING_TABLES = (
 #:   changed no figure on any of the four 10k-store simulations (the same-operator pairs missed share almost no
 #:   customer; a review farm hired by several operators ties stores of different operators, pair precision
 #:   about 0.3) and costs 8-12 s at 100k stores.
-DEFAULT_KINDS = ("listing", "site", "payee", "destination")
+DEFAULT_KINDS = ("listing", "site", "payee", "destination", "office")
 #: A shared customer counts only when its activity at the two stores comes within this many days: a brushing
 #: campaign orders and reviews within days to weeks, so one operator's brushing at its stores falls in one
 #: month, while a buyer who happens to shop at two stores does so at any two times (chance is credited with the
@@ -220,7 +225,7 @@ class OperatorLinker(Detector):
                 *shared_artifacts_sql(),
             ]
         )
-        overlaps = self._customer_overlaps(tables)
+        overlaps = self._overlaps(tables)
         tables.run(
             [pair_evidence_sql(self.min_share, overlaps=overlaps), pair_strength_sql(self.min_link_strength)]
         )
@@ -264,6 +269,8 @@ class OperatorLinker(Detector):
         usable = [k for k in asked if tables.has(*COMMERCE_TABLES[k])]
         if "customer" in usable and not (tables.has("orders") or tables.has("reviews")):
             usable.remove("customer")
+        if "office" in usable and not {"payee", "destination"} & set(usable):
+            usable.remove("office")  # its purse is a payee's or a money destination's users
         return tuple(usable)
 
     def _commerce_tables(self, tables: Tables, pool: Executor) -> dict[str, Future[pa.Table]]:
@@ -319,6 +326,25 @@ class OperatorLinker(Detector):
         if "site" in self.kinds_:
             parts["site"] = site_uses_sql("origin_sites")
         return parts
+
+    def _overlaps(self, tables: Tables) -> str | None:
+        """The evidence rows weighed per pair (the kinds of :data:`~marketguard.features.evidence.OVERLAP_KINDS`
+        in use): the name of a view of them all, or None when no such kind is in use."""
+        made = [self._customer_overlaps(tables)]
+        if "office" in self.kinds_:
+            tables.run(office_evidence_sql(KIND_WEIGHTS["office"]))
+            made.append("office_evidence")
+        names = [name for name in made if name is not None]
+        if not names:
+            return None
+        tables.run(
+            Step(
+                "overlap_evidence",
+                " UNION ALL ".join(f"SELECT * FROM {name}" for name in names),
+                materialize=False,
+            )
+        )
+        return "overlap_evidence"
 
     def _customer_overlaps(self, tables: Tables) -> str | None:
         """The shared customers' evidence rows, weighed per pair against chance (:mod:`~marketguard.features.

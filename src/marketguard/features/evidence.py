@@ -27,10 +27,11 @@ LOGIN_ARTIFACT_KINDS: tuple[str, ...] = ("device", "wifi", "ip", "ip_net")
 #: Kinds whose evidence fades with the time between two accounts' use of it: a router, an address or a mule
 #: changes hands (identity attributes, catalogues and sites do not).
 TIMED_KINDS: tuple[str, ...] = (*LOGIN_ARTIFACT_KINDS, "destination")
-#: Kinds weighed per account pair as a whole, against the overlap chance gives the pair (one shared customer
-#: says nothing; only an overlap too large for two stores of their popularity does): their evidence rows are
-#: made by :mod:`marketguard.features.customer_overlap`, not by the per-artifact formula.
-OVERLAP_KINDS: tuple[str, ...] = ("customer",)
+#: Kinds weighed per account pair as a whole, not by the per-artifact formula: shared customers against the
+#: overlap chance gives the pair (one shared customer says nothing; only an overlap too large for two stores of
+#: their popularity does: :mod:`marketguard.features.customer_overlap`), and one office's place and purse by how
+#: exactly their users coincide (:mod:`marketguard.features.shared_office`).
+OVERLAP_KINDS: tuple[str, ...] = ("customer", "office")
 ACCOUNT_KINDS: dict[str, str] = {
     "id_document": "id_document",
     "phone": "phone",
@@ -83,6 +84,12 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
     # a near-identical list of 8 prices or more (detect.catalogue_copies): one fact about a whole catalogue,
     # weaker than a payee since a brand's resellers at its advertised prices share lists too (then as a hub).
     "price_list": KindWeight(0.3, 2.0, 12),
+    # the coincidence of a place's and a money account's users (features.shared_office): when the two sets are
+    # one, as telling as a payee two accounts share, and below the link strength alone; an agency's store that
+    # shares only its office's router, network and fee account with a dozen mates (0.47 combined) is tied by
+    # it. Weighed by the coincidence, not by degree: ``half_degree`` and the cap are the payee's, whose users
+    # bound the sets.
+    "office": KindWeight(0.45, 3.0, 26),
 }
 
 

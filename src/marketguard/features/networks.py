@@ -29,6 +29,7 @@ SHARED_COUNTS: dict[str, str] = {
     "destination": "n_shared_destinations",
     "listing_text": "n_shared_listing_texts",
     "price_list": "n_shared_price_lists",
+    "office": "n_shared_offices",
 }
 #: The kinds of the internet environment: a network tied by none of them says so ("no shared device").
 ENVIRONMENT_COUNTS = ("n_shared_devices", "n_shared_wifi", "n_shared_ips", "n_shared_ip_networks")
@@ -121,4 +122,5 @@ SHARED_WORDS = {
     "n_shared_price_lists": "price list",
     "n_shared_listing_texts": "near-duplicate listing",
     "n_shared_customers": "likely brushing customer",  # shared beyond chance, in the same weeks
+    "n_shared_offices": "office-and-purse match",  # a place and a money account only its members use
 }

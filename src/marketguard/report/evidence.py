@@ -32,6 +32,7 @@ KIND_ORDER: tuple[str, ...] = (
     "price_list",
     "listing_text",
     "customer",
+    "office",
 )
 
 KIND_LABELS: dict[str, str] = {
@@ -50,6 +51,7 @@ KIND_LABELS: dict[str, str] = {
     "price_list": "price list",
     "listing_text": "near-duplicate listing",
     "customer": "customer",
+    "office": "office and purse",
 }
 
 

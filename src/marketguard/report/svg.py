@@ -31,6 +31,7 @@ COLOURS: dict[str, str] = {
     "listing_text": "#e7298a",  # a copied listing, edited
     "price_list": "#e7298a",
     "customer": "#66a61e",
+    "office": "#0072b2",  # a place and a purse: in the router's colour
     "network": "#1f3b57",
 }
 OTHER_COLOUR = "#666666"
