@@ -3,7 +3,7 @@
 Timed in the same run on the same marketplace:
 - ``linking_all_kinds``: ``OperatorLinker().fit`` with its default evidence kinds (the internet environment and
   identities, and what the stores do: copied listings, ship-from sites,
-  payees, money destinations through mules), against the environment-only fit below: the evasion issue's bar
+  payees, money destinations through mules, offices), against the environment-only fit below: the evasion issue's bar
   is 1.5x the normal-data link time before those kinds (run with ``--difficulty normal`` and
   ``--difficulty adversarial``); the two fits run three times, interleaved: the fastest of each and the medians are printed;
 - ``linking``: ``OperatorLinker(kinds=()).fit`` on validated tables (views over the Parquet files), the evidence
@@ -136,7 +136,7 @@ def main() -> None:
             {
                 **common,
                 "name": "linking_all_kinds",
-                "kinds": "default (listings, sites, payees, money destinations)",
+                "kinds": "default (listings, sites, payees, money destinations, offices)",
                 "seconds": round(all_kinds, 2),
                 "peak_rss_mb": peak_all_kinds,
                 "ratio_over_environment_only": round(all_kinds / linking, 2),

@@ -23,6 +23,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "review_scores.parquet",
         "reviewer_scores.parquet",
         "review_rings.parquet",
+        "ring_networks.parquet",
         "network_revenue.parquet",
         "sites.parquet",
         "money.parquet",

@@ -12,7 +12,7 @@ import pytest
 from marketguard.errors import MarketguardError
 from marketguard.pipeline.results import RESULT_SCHEMAS
 from marketguard.report import ResultsDirError, UnknownNetworkError, build_case, render_json
-from tests.report.conftest import MANIFEST, PHONE, TABLES, WriteResults
+from tests.report.conftest import MANIFEST, PHONE, TABLES, WriteResults, ts
 
 
 def test_summary_is_read_from_the_networks_row(results: Path) -> None:
@@ -194,3 +194,59 @@ def test_a_directory_that_is_not_results_is_refused(tmp_path: Path) -> None:
         ResultsDirError, match=r"is not a scan's results directory: it has no networks\.parquet"
     ):
         build_case(tmp_path, "N-A1")
+
+
+def _ring_network(ring: str, network: str, n_reviews: int, lift: float) -> dict:
+    return {
+        "ring_id": ring,
+        "network_id": network,
+        "n_reviews": n_reviews,
+        "n_reviewers": 5,
+        "n_stores": 2,
+        "share_of_ring": 0.5,
+        "lift": lift,
+        "share_of_network": 0.25,
+        "first_review": ts("2025-02-01"),
+        "last_review": ts("2025-03-01"),
+    }
+
+
+def test_the_review_rings_serving_the_network_come_most_reviews_first_with_their_own_size(
+    make_results: WriteResults,
+) -> None:
+    from marketguard.report import render_html
+
+    rings = [
+        {"ring_id": f"ring_000{i}", "density": 2.0, "n_reviewers": 10 * i, "n_targets": 3, "n_reviews": 40,
+         "evidence": "dense_block"}
+        for i in (1, 2)
+    ]  # fmt: skip
+    served = [
+        _ring_network("ring_0001", "N-A1", 12, 62.4),
+        _ring_network("ring_0002", "N-A1", 30, 8.0),
+        _ring_network("ring_0002", "N-OTHER", 99, 3.0),
+    ]
+    case = build_case(make_results(review_rings=rings, ring_networks=served), "N-A1")
+    assert [
+        (r["ring_id"], r["n_reviews"], r["ring_reviewers"], r["ring_evidence"]) for r in case["review_rings"]
+    ] == [
+        ("ring_0002", 30, 20, "dense_block"),
+        ("ring_0001", 12, 10, "dense_block"),
+    ]
+    page = render_html(case)
+    assert 'id="review-rings"' in page and "5 of 10" in page and "50% (62x its share of all reviews)" in page
+    assert case["notes"] == []
+
+
+def test_a_network_no_ring_serves_says_so_and_old_results_say_why_they_lack_rings(
+    make_results: WriteResults,
+) -> None:
+    from marketguard.report import render_html
+
+    case = build_case(make_results(review_rings=[], ring_networks=[]), "N-A1")
+    assert case["review_rings"] == []
+    assert "No review ring's members reviewed this network's stores" in render_html(case)
+    scored = [{"review_id": "R1", "score": 0.9, "rank": 1, "ring_id": None, "reasons": []}]
+    old = build_case(make_results(review_scores=scored), "N-A1")
+    assert old["review_rings"] is None
+    assert old["notes"] == ["the results have no ring_networks table (a scan from before it was written)"]

@@ -75,6 +75,15 @@ def _truth_lines(metrics: dict[str, Any]) -> list[str]:
             f"reviews: ROC-AUC {fmt(r['roc_auc'])}, average precision {fmt(r['average_precision'])}; "
             f"{r['farms_recovered']} of {r['n_farms']} review farms recovered as rings "
             f"(recall {fmt(r['farm_recall'])}) among {r['n_rings']} rings"
+            + (
+                f"; {r['ring_network_rows_true']} of {r['ring_network_rows']} ring-network rows name a farm and an "
+                f"operator it served (precision {fmt(r['ring_network_precision'])}; "
+                f"{fmt(r['ring_network_precision_of_farm_rings'])} over the rows of rings one farm dominates), "
+                f"{r['farm_clients_found']} of {r['farm_clients_of_recovered_farms']} clients of the recovered farms "
+                f"found ({r['farm_clients']} clients of all farms)"
+                if "ring_network_rows" in r
+                else ""
+            )
         )
     if "sites" in metrics:
         t = metrics["sites"]

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from marketguard.evaluate.farm_clients import farm_client_metrics
 from marketguard.evaluate.inputs import (
     Results,
     check_truth,
@@ -105,6 +106,9 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
             found.read("review_scores", ["review_id", "score", "ring_id"]),
             pq.read_table(truth / "reviews.parquet"),
         )
+        clients = _farm_clients(found, truth, joined)
+        if clients is not None:
+            out["reviews"].update(clients)
     out.update(_tracing(found, truth, true, scores))
     if found.has("declaration_scores") and (truth / "declarations.parquet").is_file():
         out["declarations"] = declaration_metrics(
@@ -124,6 +128,29 @@ def _hub_ties(found: Results, truth: Path, true: pa.Table, owners: pa.Table) -> 
     hubs = set(pq.read_table(truth / "hubs.parquet", columns=["value"]).column(0).to_pylist())
     links = found.read("links", ["account_a", "account_b", "network_id", "kind", "artifact"])
     return hub_ties(links, operator_of, hubs)
+
+
+def _farm_clients(found: Results, truth: Path, joined: pa.Table) -> dict[str, Any] | None:
+    """Which farms serve which operators (:mod:`marketguard.evaluate.farm_clients`), when the results have the
+    rings' networks and the dataset beside the truth has its reviews and listings."""
+    dataset = truth.parent
+    if not found.has("ring_networks") or not all(
+        (dataset / f"{t}.parquet").is_file() for t in ("reviews", "listings")
+    ):
+        return None
+    scored = found.read("review_scores", ["review_id", "ring_id"])
+    reviews = pq.read_table(
+        dataset / "reviews.parquet", columns=["review_id", "listing_id", "reviewer_account_id"]
+    )
+    listings = pq.read_table(dataset / "listings.parquet", columns=["listing_id", "store_id"])
+    return farm_client_metrics(
+        found.read("ring_networks", ["ring_id", "network_id"]),
+        scored.filter(pc.is_valid(scored.column("ring_id"))),
+        pq.read_table(truth / "reviews.parquet", columns=["review_id", "is_fake", "farm_id"]),
+        reviews.join(listings, "listing_id").select(["review_id", "store_id", "reviewer_account_id"]),
+        joined.select(["store_id", "operator_id", "operator_kind", "network_id"]),
+        purity=RING_PURITY,
+    )
 
 
 def _dataset_owners(dataset: Path) -> pa.Table | None:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from marketguard.detect.review_rings import RING_SCHEMA
+from marketguard.detect.ring_clients import RING_NETWORK_SCHEMA
 from marketguard.features.networks import SHARED_COUNTS, SHARED_WORDS
 from marketguard.trace.money import MONEY_SCHEMA
 from marketguard.trace.sites import SITES_SCHEMA
@@ -90,6 +91,7 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "review_rings": RING_SCHEMA,
+    "ring_networks": RING_NETWORK_SCHEMA,
     "sites": SITES_SCHEMA,
     "money": MONEY_SCHEMA,
     "declaration_scores": pa.schema(
@@ -118,6 +120,7 @@ OPTIONAL_RESULTS = (
     "review_scores",
     "reviewer_scores",
     "review_rings",
+    "ring_networks",
     "sites",
     "money",
     "network_revenue",

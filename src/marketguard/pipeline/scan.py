@@ -27,6 +27,7 @@ from marketguard.contract.vocabulary import PLATFORM, SETTLEMENT
 from marketguard.detect.customs import CustomsScreener
 from marketguard.detect.operator_linking import OperatorLinker, evidence_by_kind
 from marketguard.detect.review_fraud import ReviewFraudDetector
+from marketguard.detect.ring_clients import ring_networks_sql
 from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.errors import ResultsError
@@ -335,15 +336,21 @@ def _score_reviews(tables: Tables, stages: StageLog) -> dict[str, pa.Table]:
             scores.append_column("ring_id", detector.features_.column("ring_id")), evidence, "review_id"
         )
         st.rows_out = review_scores.num_rows
+        tables.run(ring_networks_sql())
+        ring_networks = tables.fetch(
+            "SELECT * FROM ring_networks ORDER BY ring_id, n_reviews DESC, network_id", "rings' networks"
+        )
+        served = len(set(ring_networks.column("network_id").to_pylist()))
         st.notes = [
             f"{detector.mode_} scoring on {len(detector.feature_names_ if detector.mode_ == 'supervised' else detector.used_)} "
-            f"signals; {detector.rings_.num_rows} review rings",
+            f"signals; {detector.rings_.num_rows} review rings, serving {served} networks",
             *_skipped_signals(detector.missing_),
         ]
     return {
         "review_scores": review_scores,
         "reviewer_scores": detector.reviewer_scores_,
         "review_rings": detector.rings_,
+        "ring_networks": ring_networks,
     }
 
 

@@ -58,6 +58,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
     sites = _ranked(_optional(rd, "sites", network_id, manifest, notes))
     money = _ranked(_optional(rd, "money", network_id, manifest, notes))
     declarations = _ranked(_optional(rd, "declaration_scores", network_id, manifest, notes))
+    rings = _review_rings(rd, network_id, notes)
     notes += _coverage_notes(network, accounts, stores)
     return {
         "network_id": network_id,
@@ -77,6 +78,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
         "money": money,
         "money_chain": main_chain(money),
         "declarations": declarations,
+        "review_rings": rings,
         "notes": notes,
         "scan": _scan_facts(rd.path, manifest),
     }
@@ -134,6 +136,29 @@ def _optional(
     elif not rows:
         notes.append(f"no {name.replace('_', ' ')} rows for this network in the results: {lacking}")
     return rows
+
+
+def _review_rings(rd: ResultsDir, network_id: str, notes: list[str]) -> list[Row] | None:
+    """The review rings whose members reviewed the network's stores (``ring_networks``), most reviews first,
+    each with the ring's own size and evidence (``review_rings``); None when the scan wrote no such table."""
+    rows = rd.read("ring_networks", network_id)
+    if rows is None:
+        if rd.has("review_scores"):
+            notes.append("the results have no ring_networks table (a scan from before it was written)")
+        return None
+    rings = {r["ring_id"]: r for r in rd.read("review_rings") or []}
+    out = []
+    for row in sorted(rows, key=lambda r: (-r["n_reviews"], r["ring_id"])):
+        ring = rings.get(row["ring_id"], {})
+        out.append(
+            {k: v for k, v in row.items() if k != "network_id"}
+            | {
+                "ring_reviewers": ring.get("n_reviewers"),
+                "ring_density": ring.get("density"),
+                "ring_evidence": ring.get("evidence"),
+            }
+        )
+    return out
 
 
 def _summary(network: Row) -> dict[str, Any]:

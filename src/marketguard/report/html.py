@@ -243,6 +243,46 @@ def _declarations(case: dict[str, Any]) -> str:
     )
 
 
+def _review_rings(case: dict[str, Any]) -> str:
+    rings = case.get("review_rings")
+    if rings is None:
+        return ""
+    if not rings:
+        return (
+            '<section id="review-rings"><h2>Review rings</h2><p class="muted">No review ring\'s members reviewed '
+            "this network's stores.</p></section>"
+        )
+    rows: list[list[Cell]] = [
+        [
+            r["ring_id"],
+            f"{fmt.integer(r['n_reviewers'])} of {fmt.integer(r['ring_reviewers'])}",
+            fmt.integer(r["n_reviews"]),
+            fmt.integer(r["n_stores"]),
+            fmt.percent(r["share_of_ring"])
+            + (f" ({r['lift']:,.0f}x its share of all reviews)" if r.get("lift") is not None else ""),
+            fmt.percent(r["share_of_network"]),
+            f"{fmt.day(r['first_review'])} to {fmt.day(r['last_review'])}",
+            (r.get("ring_evidence") or fmt.DASH).replace("_", " "),
+        ]
+        for r in rings
+    ]
+    columns = [
+        ("Ring", "id"),
+        ("Its reviewers here", "num"),
+        ("Reviews", "num"),
+        ("Stores", "num"),
+        ("Of the ring's reviews", "num"),
+        ("Of the network's reviews", "num"),
+        ("When", ""),
+        ("Found as", ""),
+    ]
+    caption = (
+        "Review rings (farms) whose members reviewed this network's stores: a farm working for this network puts "
+        "most of its reviews here; a network living on one farm gets much of its reviews from it."
+    )
+    return f'<section id="review-rings"><h2>Review rings ({len(rows)})</h2>{_table(columns, rows, caption)}</section>'
+
+
 def _stores(case: dict[str, Any]) -> str:
     rows: list[list[Cell]] = [
         [
@@ -344,6 +384,7 @@ def render_html(case: dict[str, Any]) -> str:
         + _sites(case)
         + _money(case)
         + _declarations(case)
+        + _review_rings(case)
         + _stores(case)
         + _evidence(case)
         + _footer(case)
