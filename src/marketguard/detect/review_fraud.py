@@ -5,12 +5,13 @@ week) graph found by Fraudar's greedy peeling, and groups of accounts the operat
 (``environment_groups``) that review together.
 
 Every review then gets the signals of :mod:`marketguard.features.review_signals` (rating, reviewer history,
-store, order, account, near-duplicate text, rings). Unsupervised (no labels): a review by a ring member scores
-in [0.5, 1] and any other in [0, 0.5], by the mean of the oriented percentiles of the signals with a direction
-within each half: ring membership is the one signal that takes coordination to fake, so it ranks first
-(camouflage reviews by ring members included), and so does a reviewer that reviewed two or more of the same
-less-popular stores as another account (a crowd farm's workers, whose weeks-long campaigns form no dense
-block). Supervised, when the ``labels`` table holds ``min_labels`` fake and ``min_labels`` genuine reviews:
+store, order, account, near-duplicate text, rings, the operator network). Unsupervised (no labels): a coordinated
+review scores in [0.5, 1] and any other in [0, 0.5], by the mean of the oriented percentiles of the signals with
+a direction within each part. Coordination is what takes more than one account to fake, so it ranks first:
+ring membership (camouflage reviews by ring members included) or a reviewer that reviewed two or more of the
+same less-popular stores as another account (a crowd farm's workers, whose weeks-long campaigns form no dense
+block) is one fact; a reviewer that reviewed two or more stores of one operator network (stores that look
+unrelated to buyers; all its reviews, as a ring member's) is another. One fact scores in [0.5, 0.75], both in [0.75, 1]. Supervised, when the ``labels`` table holds ``min_labels`` fake and ``min_labels`` genuine reviews:
 LightGBM on every signal, plus the text model's score (:class:`~marketguard.text.ReviewTextModel`,
 cross-fitted) when the reviews have text, scored by k-fold cross-fitting as in the store risk model. A reviewer's score is the mean of its reviews' scores.
 
@@ -51,6 +52,10 @@ NEUTRAL = 0.5
 #: Two accounts that reviewed this many of the same stores (the popular ones aside) have repeated a coincidence
 #: that one shared store is for any two buyers: coordination, like a ring (unsupervised, it ranks first too).
 COREVIEWED_STORES = 2
+#: An account that reviewed this many stores of one operator network was sent there: the network's stores look
+#: unrelated to buyers (other names, templates and owners), so reaching two of them is the operator's traffic or
+#: a farm it hired, the same repeated coincidence as two shared stores.
+NETWORK_STORES = 2
 
 
 class ReviewFraudDetector(Detector):
@@ -167,8 +172,9 @@ class ReviewFraudDetector(Detector):
             )
             risk = np.where(np.isnan(self.percentiles_), NEUTRAL, self.percentiles_)
             mean = risk.mean(axis=1) if risk.shape[1] else np.full(risk.shape[0], NEUTRAL)
-            in_ring, coreviewed = self._coordination()
-            self.scores_ = 0.5 * mean + 0.5 * (in_ring | coreviewed)
+            in_ring, coreviewed, concentrated = self._coordination()
+            level = (in_ring | coreviewed).astype(np.int64) + concentrated
+            self.scores_ = np.where(level == 0, 0.5 * mean, 0.5 + 0.25 * (level - 1) + 0.25 * mean)
         self.reviewer_scores_ = self._reviewer_scores(tables)
         tables.backend.register_arrow(
             "review_fraud_scores",
@@ -253,15 +259,24 @@ class ReviewFraudDetector(Detector):
         out[column == ""] = np.nan
         return out
 
-    def _coordination(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per review: whether its reviewer belongs to a ring, and whether it reviewed at least
+    def _coordination(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per review: whether its reviewer belongs to a ring, whether it reviewed at least
         :data:`COREVIEWED_STORES` of the same stores as another account (a farm's workers, spread over weeks and
-        camouflaged, still review the same client stores)."""
+        camouflaged, still review the same client stores), and whether it reviewed at least
+        :data:`NETWORK_STORES` stores of one operator network."""
         in_ring = pc.is_valid(self.features_.column("reviewer_ring_id")).to_numpy(zero_copy_only=False)
-        if "reviewer_shared_stores" not in self.features_.column_names:
-            return in_ring, np.zeros_like(in_ring)
-        shared = self.features_.column("reviewer_shared_stores").to_numpy(zero_copy_only=False)
-        return in_ring, np.nan_to_num(np.asarray(shared, np.float64)) >= COREVIEWED_STORES
+        return (
+            in_ring,
+            self._at_least("reviewer_shared_stores", COREVIEWED_STORES),
+            self._at_least("reviewer_network_stores", NETWORK_STORES),
+        )
+
+    def _at_least(self, name: str, threshold: int) -> np.ndarray:
+        """Whether each review's signal ``name`` is at least ``threshold`` (False where it was not computed)."""
+        if name not in self.features_.column_names:
+            return np.zeros(self.features_.num_rows, dtype=bool)
+        values = self.features_.column(name).to_numpy(zero_copy_only=False)
+        return np.nan_to_num(np.asarray(values, np.float64)) >= threshold
 
     def _reviewer_scores(self, tables: Tables) -> pa.Table:
         """Per reviewer: mean review score, reviews, and its densest ring."""
@@ -311,11 +326,17 @@ class ReviewFraudDetector(Detector):
         else:
             lift = np.where(np.isnan(self.percentiles_[rows]), 0.0, self.percentiles_[rows] - NEUTRAL)
             names = [s.name for s in self.used_]
-            in_ring, coreviewed = self._coordination()  # coordination lifts the score by half: it comes first
+            # coordination lifts the score by half (a second kind of it by a quarter more): it comes first
+            in_ring, coreviewed, concentrated = self._coordination()
             if "reviewer_ring_density" in names:
                 lift[:, names.index("reviewer_ring_density")] += 0.5 * in_ring[rows]
             if "reviewer_shared_stores" in names:
                 lift[:, names.index("reviewer_shared_stores")] += 0.5 * (coreviewed & ~in_ring)[rows]
+            if "reviewer_network_stores" in names:
+                second = (in_ring | coreviewed)[rows]
+                lift[:, names.index("reviewer_network_stores")] += (
+                    np.where(second, 0.25, 0.5) * concentrated[rows]
+                )
             values = np.column_stack([self._values(s)[rows] for s in self.used_]) if self.used_ else lift
         signals = {s.name: s for s in self.available_}
         out: tuple[list, list, list, list] = ([], [], [], [])

@@ -378,6 +378,40 @@ COREVIEW = SignalGroup(
     ),
 )
 
+
+def _network_stores_sql(tables: Tables) -> str:
+    at_network = (
+        "FROM reviews rv JOIN listings l ON rv.listing_id = l.listing_id JOIN stores s ON l.store_id = s.store_id "
+        "JOIN account_networks an ON s.account_id = an.account_id"
+    )
+    return (
+        "WITH per AS (SELECT rv.reviewer_account_id AS account_id, an.network_id, "
+        f"count(DISTINCT l.store_id) AS n {at_network} GROUP BY rv.reviewer_account_id, an.network_id), "
+        "most AS (SELECT account_id, max(n) AS n FROM per GROUP BY account_id) "
+        "SELECT rv.review_id, most.n AS reviewer_network_stores FROM reviews rv "
+        "JOIN most ON rv.reviewer_account_id = most.account_id"
+    )
+
+
+NETWORK = SignalGroup(
+    name="review_network",
+    meaning="the reviewer's reviews of operator networks: a network's stores look unrelated to buyers, so an "
+    "account reviewing two or more of them was sent there (a farm's worker, a brushing account), and every review "
+    "it writes is suspect, its camouflage included",
+    tables=("reviews", "listings", "stores"),
+    needs=("account_networks",),
+    sql=_network_stores_sql,
+    signals=(
+        Signal(
+            "reviewer_network_stores",
+            "most stores of any one operator network the account reviewed (0: none in a network)",
+            1,
+            0.0,
+            says="its account reviewed {value:.0f} stores of one operator network",
+        ),
+    ),
+)
+
 #: Every review signal group, in the order of ``review_features``'s columns.
 REVIEW_GROUPS: tuple[SignalGroup, ...] = (
     RATING,
@@ -389,4 +423,5 @@ REVIEW_GROUPS: tuple[SignalGroup, ...] = (
     ENVIRONMENT,
     RING,
     COREVIEW,
+    NETWORK,
 )
