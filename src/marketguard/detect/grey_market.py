@@ -39,11 +39,20 @@ def looks_imported(signals: pa.Table) -> np.ndarray:
     return (bonded > MOSTLY) | ((imports > 0) & (imports > fakes))
 
 
+def _value(signals: pa.Table, name: str, row: int) -> float:
+    """One row's value of ``name`` (0 when missing or NaN): read alone, not through its whole column, since a
+    scan explains every store (the column per call took 6.5 s for 5,800 importers among 100k stores)."""
+    if name not in signals.column_names:
+        return 0.0
+    value = signals.column(name)[row].as_py()
+    return 0.0 if value is None or value != value else float(value)
+
+
 def grey_sentence(signals: pa.Table, row: int) -> str:
     """The reason that opens a possible grey-market seller's explanation, with its figures."""
-    bonded = _column(signals, "share_parcels_bonded")[row]
-    imports = _column(signals, "share_import_complaints")[row]
-    fakes = _column(signals, "share_complaints")[row]
+    bonded = _value(signals, "share_parcels_bonded", row)
+    imports = _value(signals, "share_import_complaints", row)
+    fakes = _value(signals, "share_complaints", row)
     return (
         f"possible grey-market seller (genuine imports outside the brand's channel), not necessarily counterfeit: "
         f"{bonded:.0%} of its parcels leave bonded zones; {imports:.0%} of its reviews are about the warranty or "
