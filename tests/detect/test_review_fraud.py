@@ -168,49 +168,12 @@ def test_rating_deviation_is_against_the_listings_other_reviews() -> None:
     ]
 
 
-def test_accounts_reviewing_the_same_stores_are_coordinated_and_rank_first() -> None:
-    """A and B reviewed the same two stores (S1, S2), weeks apart and one review each: no dense block, but two
-    shared stores are a repeated coincidence; C shares one store with them, D none. The popular store S9 (reviewed
-    by every account but one, the top 5% of stores by reviewers) is left out of co-reviewing."""
-    rows = [("A", "L1"), ("A", "L2"), ("B", "L1"), ("B", "L2"), ("C", "L2"), ("C", "L3"), ("D", "L4")]
-    rows += [(a, "L9") for a in "ABCEFGHIJKLMNOPQRSTUVWXYZ"]
-    rows += [(f"x{k}{a}", f"L{10 + k}") for k in range(40) for a in "abc"]  # forty stores of three strangers
-    n = len(rows)
-    reviews = pa.table({
-        "review_id": [f"R{i}" for i in range(n)],
-        "listing_id": [listing for _, listing in rows],
-        "reviewer_account_id": [account for account, _ in rows],
-        "order_id": pa.array([None] * n, pa.string()),
-        "ts": pa.array([START + timedelta(days=7 * i) for i in range(n)], pa.timestamp("us", "UTC")),
-        "rating": [5] * n,
-        "text": pa.array([None] * n, pa.string()),
-    })  # fmt: skip
-    listings = pa.table({
-        "listing_id": sorted({listing for _, listing in rows}),
-        "store_id": [f"S{listing[1:]}" for listing in sorted({listing for _, listing in rows})],
-    })  # fmt: skip
-    with make_backend("duckdb") as backend:
-        backend.register_arrow("reviews", reviews)
-        backend.register_arrow("listings", listings)
-        tables = Tables(backend, frozenset({"reviews", "listings"}))
-        detector = ReviewFraudDetector().fit(tables)
-        features = detector.features_.select(["review_id", "reviewer_shared_stores"]).to_pydict()
-        scores = dict(zip(detector.features_.column("review_id").to_pylist(), detector.scores_, strict=True))
-    account_of = dict(zip(reviews.column("review_id").to_pylist(), [a for a, _ in rows], strict=True))
-    shared = {account_of[r]: k for r, k in zip(*features.values(), strict=True)}
-    assert (shared["A"], shared["B"], shared["C"], shared["D"]) == (2, 2, 1, 0)
-    by_account: dict[str, list[float]] = {}
-    for (account, _), review in zip(rows, reviews.column("review_id").to_pylist(), strict=True):
-        by_account.setdefault(account, []).append(scores[review])
-    assert min(by_account["A"] + by_account["B"]) >= 0.5 > max(by_account["C"] + by_account["D"])
-
-
-def test_an_account_reviewing_two_stores_of_one_network_is_coordinated_with_all_its_reviews() -> None:
-    """S1 and S2 are one operator's (network N-O1), the other stores in no network. A reviewed S1 and S2 weeks apart
-    and S3 (camouflage); B reviewed S1 and S4: one store of the network is any buyer's luck. A is sent to the
-    network: its three reviews rank with coordinated ones, B's do not."""
-    rows = [("A", "L1"), ("A", "L2"), ("A", "L3"), ("B", "L1"), ("B", "L4")]
-    rows += [(f"x{k}{a}", f"L{10 + k}") for k in range(40) for a in "abc"]  # forty stores of three strangers
+def _by_account(
+    rows: list[tuple[str, str]], networks: dict[str, str] | None = None, signal: str = "", explain: str = ""
+) -> tuple[dict[str, float], dict[str, list[float]], list[dict]]:
+    """Fit the detector on one 5-star review per (account, listing) row, a week apart, each listing its own store
+    S<n> of owner O<n> (``networks``: owner -> network); returns per account its ``signal`` value and its reviews'
+    scores, and the reasons of review ``explain``."""
     n = len(rows)
     reviews = pa.table({
         "review_id": [f"R{i}" for i in range(n)],
@@ -223,26 +186,50 @@ def test_an_account_reviewing_two_stores_of_one_network_is_coordinated_with_all_
     })  # fmt: skip
     listing_ids = sorted({listing for _, listing in rows})
     store_ids = [f"S{listing[1:]}" for listing in listing_ids]
-    data = {
-        "reviews": reviews,
-        "listings": pa.table({"listing_id": listing_ids, "store_id": store_ids}),
-        "stores": pa.table({"store_id": store_ids, "account_id": [f"O{s[1:]}" for s in store_ids]}),
-        "account_networks": pa.table({"account_id": ["O1", "O2"], "network_id": ["N-O1", "N-O1"]}),
-    }
+    data = {"reviews": reviews, "listings": pa.table({"listing_id": listing_ids, "store_id": store_ids})}
+    if networks is not None:
+        data["stores"] = pa.table({"store_id": store_ids, "account_id": [f"O{s[1:]}" for s in store_ids]})
+        data["account_networks"] = pa.table(
+            {"account_id": list(networks), "network_id": list(networks.values())}
+        )
     with make_backend("duckdb") as backend:
         for name, table in data.items():
             backend.register_arrow(name, table)
-        tables = Tables(backend, frozenset({"reviews", "listings", "stores"}))
+        tables = Tables(backend, frozenset(data) - {"account_networks"})
         detector = ReviewFraudDetector().fit(tables)
-        features = detector.features_.select(["review_id", "reviewer_network_stores"]).to_pydict()
+        features = detector.features_.select(["review_id", signal]).to_pydict()
         scores = dict(zip(detector.features_.column("review_id").to_pylist(), detector.scores_, strict=True))
-        reasons = detector.explain(tables, ["R0"]).to_pylist()
+        reasons = detector.explain(tables, [explain]).to_pylist() if explain else []
     account_of = dict(zip(reviews.column("review_id").to_pylist(), [a for a, _ in rows], strict=True))
-    stores = {account_of[r]: k for r, k in zip(*features.values(), strict=True)}
-    assert (stores["A"], stores["B"]) == (2, 1)
+    values = {account_of[r]: k for r, k in zip(*features.values(), strict=True)}
     by_account: dict[str, list[float]] = {}
     for (account, _), review in zip(rows, reviews.column("review_id").to_pylist(), strict=True):
         by_account.setdefault(account, []).append(scores[review])
+    return values, by_account, reasons
+
+
+def test_accounts_reviewing_the_same_stores_are_coordinated_and_rank_first() -> None:
+    """A and B reviewed the same two stores (S1, S2), weeks apart and one review each: no dense block, but two
+    shared stores are a repeated coincidence; C shares one store with them, D none. The popular store S9 (reviewed
+    by every account but one, the top 5% of stores by reviewers) is left out of co-reviewing."""
+    rows = [("A", "L1"), ("A", "L2"), ("B", "L1"), ("B", "L2"), ("C", "L2"), ("C", "L3"), ("D", "L4")]
+    rows += [(a, "L9") for a in "ABCEFGHIJKLMNOPQRSTUVWXYZ"]
+    rows += [(f"x{k}{a}", f"L{10 + k}") for k in range(40) for a in "abc"]  # forty stores of three strangers
+    shared, by_account, _ = _by_account(rows, signal="reviewer_shared_stores")
+    assert (shared["A"], shared["B"], shared["C"], shared["D"]) == (2, 2, 1, 0)
+    assert min(by_account["A"] + by_account["B"]) >= 0.5 > max(by_account["C"] + by_account["D"])
+
+
+def test_an_account_reviewing_two_stores_of_one_network_is_coordinated_with_all_its_reviews() -> None:
+    """S1 and S2 are one operator's (network N-O1), the other stores in no network. A reviewed S1 and S2 weeks apart
+    and S3 (camouflage); B reviewed S1 and S4: one store of the network is any buyer's luck. A is sent to the
+    network: its three reviews rank with coordinated ones, B's do not."""
+    rows = [("A", "L1"), ("A", "L2"), ("A", "L3"), ("B", "L1"), ("B", "L4")]
+    rows += [(f"x{k}{a}", f"L{10 + k}") for k in range(40) for a in "abc"]  # forty stores of three strangers
+    stores, by_account, reasons = _by_account(
+        rows, {"O1": "N-O1", "O2": "N-O1"}, signal="reviewer_network_stores", explain="R0"
+    )
+    assert (stores["A"], stores["B"]) == (2, 1)
     assert min(by_account["A"]) >= 0.5 > max(by_account["B"])
     assert max(by_account["A"]) < 0.75  # one kind of coordination: no ring, no co-reviewer
     assert reasons[0]["reason"] == "REVIEWER_NETWORK_STORES"

@@ -330,11 +330,7 @@ class OperatorLinker(Detector):
     def _overlaps(self, tables: Tables) -> str | None:
         """The evidence rows weighed per pair (the kinds of :data:`~marketguard.features.evidence.OVERLAP_KINDS`
         in use): the name of a view of them all, or None when no such kind is in use."""
-        made = [self._customer_overlaps(tables)]
-        if "office" in self.kinds_:
-            tables.run(office_evidence_sql(KIND_WEIGHTS["office"]))
-            made.append("office_evidence")
-        names = [name for name in made if name is not None]
+        names = [name for name in (self._customer_overlaps(tables), self._offices(tables)) if name]
         if not names:
             return None
         tables.run(
@@ -345,6 +341,14 @@ class OperatorLinker(Detector):
             )
         )
         return "overlap_evidence"
+
+    def _offices(self, tables: Tables) -> str | None:
+        """The offices' evidence rows (:mod:`~marketguard.features.shared_office`): the name of their table, or
+        None when the kind is not in use."""
+        if "office" not in self.kinds_:
+            return None
+        tables.run(office_evidence_sql(KIND_WEIGHTS["office"]))
+        return "office_evidence"
 
     def _customer_overlaps(self, tables: Tables) -> str | None:
         """The shared customers' evidence rows, weighed per pair against chance (:mod:`~marketguard.features.

@@ -17,22 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["farm_client_metrics"]
+from marketguard.evaluate.metrics import dominant_values
 
+__all__ = ["MIN_ACCOUNTS", "farm_client_metrics"]
 
-def _dominant(keys: pa.Array, values: pa.Array, min_share: float = 0.0) -> dict[str, str]:
-    """Per key, its most frequent value (ties: the smallest value) when that holds at least ``min_share`` of the
-    key's rows."""
-    t = pa.table({"k": keys, "v": values}).filter(pc.and_(pc.is_valid(keys), pc.is_valid(values)))
-    counts = t.group_by(["k", "v"], use_threads=False).aggregate([("v", "count")])
-    best: dict[str, str] = {}
-    total: dict[str, int] = {}
-    top: dict[str, int] = {}
-    for k, v, n in sorted(zip(*counts.to_pydict().values(), strict=True), key=lambda r: (r[0], -r[2], r[1])):
-        total[k] = total.get(k, 0) + n
-        if k not in best:
-            best[k], top[k] = v, n
-    return {k: v for k, v in best.items() if top[k] >= min_share * total[k]}
+#: A farm's accounts that faked reviews at an operator's stores for the operator to be its client: the results'
+#: rule for a ring serving a network (``detect.ring_clients.MIN_REVIEWERS``), which evaluate does not import.
+MIN_ACCOUNTS = 2
 
 
 def farm_client_metrics(
@@ -47,13 +38,10 @@ def farm_client_metrics(
     """``ring_networks`` (ring_id, network_id) from the results; ``review_rings`` (review_id, ring_id) the
     results' review rings; ``truth_reviews`` (review_id, is_fake, farm_id); ``reviews`` (review_id, store_id,
     reviewer_account_id) of the dataset; ``store_operators`` (store_id, operator_id, operator_kind, network_id)."""
-    rr = review_rings.join(truth_reviews.select(["review_id", "farm_id"]), "review_id").sort_by("review_id")
-    farm_of_ring = _dominant(
-        rr.column("ring_id").combine_chunks(), rr.column("farm_id").combine_chunks(), purity
-    )
-    so = store_operators.sort_by("store_id")
-    operator_of_network = _dominant(
-        so.column("network_id").combine_chunks(), so.column("operator_id").combine_chunks()
+    rr = review_rings.join(truth_reviews.select(["review_id", "farm_id"]), "review_id")
+    farm_of_ring = dominant_values(rr.column("ring_id"), rr.column("farm_id"), purity)
+    operator_of_network = dominant_values(
+        store_operators.column("network_id"), store_operators.column("operator_id")
     )
     fake = truth_reviews.filter(pc.equal(truth_reviews.column("is_fake"), True))
     at = fake.join(reviews, "review_id").join(
@@ -63,32 +51,20 @@ def farm_client_metrics(
         [("reviewer_account_id", "count_distinct")]
     )
     served = {
-        (f, o) for f, o, n in zip(*clients.to_pydict().values(), strict=True) if f is not None and n >= 2
+        (f, o)
+        for f, o, n in zip(*clients.to_pydict().values(), strict=True)
+        if f is not None and n >= MIN_ACCOUNTS
     }
-    claims = {
+    rings = ring_networks.column("ring_id").to_pylist()
+    claims = [
         (farm_of_ring.get(r), operator_of_network.get(n))
-        for r, n in zip(
-            ring_networks.column("ring_id").to_pylist(),
-            ring_networks.column("network_id").to_pylist(),
-            strict=True,
-        )
-    }
-    rows_true = [
-        (farm_of_ring.get(r), operator_of_network.get(n)) in served
-        for r, n in zip(
-            ring_networks.column("ring_id").to_pylist(),
-            ring_networks.column("network_id").to_pylist(),
-            strict=True,
-        )
+        for r, n in zip(rings, ring_networks.column("network_id").to_pylist(), strict=True)
     ]
-    of_farm_rings = [
-        ok
-        for ok, r in zip(rows_true, ring_networks.column("ring_id").to_pylist(), strict=True)
-        if r in farm_of_ring
-    ]
+    rows_true = [claim in served for claim in claims]
+    of_farm_rings = [ok for ok, r in zip(rows_true, rings, strict=True) if r in farm_of_ring]
     recovered = set(farm_of_ring.values())
     of_recovered = {p for p in served if p[0] in recovered}
-    found = served & claims
+    found = served & set(claims)
     return {
         "ring_network_rows": ring_networks.num_rows,
         "ring_network_rows_true": int(np.sum(rows_true)),

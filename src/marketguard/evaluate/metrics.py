@@ -76,3 +76,21 @@ def value_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         column = column.combine_chunks()
     encoded = pc.dictionary_encode(column)
     return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def dominant_values(
+    keys: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray, min_share: float = 0.0
+) -> dict[str, str]:
+    """Per key, its most frequent value (ties: the smallest value) when that holds at least ``min_share`` of the
+    key's rows; rows missing either side are left out (e.g. a ring's farm, a network's operator)."""
+    t = pa.table({"k": keys, "v": values})
+    t = t.filter(pc.and_(pc.is_valid(t.column("k")), pc.is_valid(t.column("v"))))
+    counts = t.group_by(["k", "v"], use_threads=False).aggregate([("v", "count")])
+    best: dict[str, str] = {}
+    total: dict[str, int] = {}
+    top: dict[str, int] = {}
+    for k, v, n in sorted(zip(*counts.to_pydict().values(), strict=True), key=lambda r: (r[0], -r[2], r[1])):
+        total[k] = total.get(k, 0) + n
+        if k not in best:
+            best[k], top[k] = v, n
+    return {k: v for k, v in best.items() if top[k] >= min_share * total[k]}

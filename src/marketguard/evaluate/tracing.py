@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from marketguard.evaluate.metrics import dominant_values
+
 SITE_TOP, SITE_KM, MONEY_TOP = 5, 2.0, 3
 EARTH_KM = 6371.0088
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -28,14 +30,7 @@ def operator_networks(true_stores: pa.Table, store_networks: pa.Table) -> dict[s
     joined = true_stores.filter(pc.equal(true_stores.column("operator_kind"), "counterfeit")).join(
         store_networks.select(["store_id", "network_id"]), "store_id", join_type="inner"
     )
-    joined = joined.filter(pc.is_valid(joined.column("network_id")))
-    counts = joined.group_by(["operator_id", "network_id"]).aggregate([("store_id", "count")])
-    best: dict[str, tuple[int, str]] = {}
-    for r in counts.to_pylist():
-        key = (-r["store_id_count"], r["network_id"])
-        if r["operator_id"] not in best or key < best[r["operator_id"]]:
-            best[r["operator_id"]] = key
-    return {op: network for op, (_, network) in best.items()}
+    return dominant_values(joined.column("operator_id"), joined.column("network_id"))
 
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
