@@ -41,6 +41,7 @@ from marketguard.detect.scoring import (
     strongest,
     value_sentence,
 )
+from marketguard.engine.base import significant
 from marketguard.engine.tables import Tables
 from marketguard.features import trace_inputs
 from marketguard.features.declaration_lookup import DeclarationLookup
@@ -331,7 +332,7 @@ class CustomsScreener(Detector):
         fitted = self.sorted_[signal.name]
         if np.isnan(value) or fitted.size == 0:
             return math.nan
-        v = round(float(value), 9)
+        v = float(np.round(value, 9))  # as the fitted values were: the two break a tie differently
         below, upto = bisect.bisect_left(fitted, v), bisect.bisect_right(fitted, v)
         if signal.direction < 0:
             below, upto = fitted.size - upto, fitted.size - below
@@ -379,7 +380,9 @@ class CustomsScreener(Detector):
     def _signals_of(self, d: Mapping[str, Any]) -> tuple[dict[str, float], str | None, list[str]]:
         """The declaration signals of one declaration, in Python (the SQL's twins; a test pins them), its
         network and the tie's evidence."""
-        out = self.lookup_.signals(d, {s.name for s in self.available_})
+        out = {
+            k: significant(v) for k, v in self.lookup_.signals(d, {s.name for s in self.available_}).items()
+        }
         network, evidence = None, []
         if self.index_ is not None:
             link = self.index_.link_one(d)

@@ -64,7 +64,7 @@ from marketguard.features.evidence import (
     shared_artifacts_sql,
 )
 from marketguard.features.shared_office import office_evidence_sql
-from marketguard.graph import encode_sorted
+from marketguard.graph import encode_sorted, unique
 from marketguard.graph.communities import weighted_networks
 from marketguard.graph.label_propagation import component_labels
 from marketguard.trace.money_ledger import Coded, Ledger, coded_ledger, fetch_coded
@@ -275,22 +275,15 @@ class OperatorLinker(Detector):
 
     def _commerce_tables(self, tables: Tables, pool: Executor) -> dict[str, Future[pa.Table]]:
         """The tables the commerce kinds in use read, being made on ``pool`` from what the engine gives on this
-        thread: the owners' payees and money destinations from the ledger (kept as ``ledger_``), the address key
-        of each ship-from address, the copied catalogues' evidence rows. Also runs ``owner_parcels`` (which the
-        sender phones read too) once the ledger is read, so the engine makes it while the ledger is replayed."""
+        thread: the address key of each ship-from address, the owners' payees and money destinations from the
+        ledger (kept as ``ledger_``), the copied catalogues' evidence rows. Runs ``owner_parcels`` (which the
+        sender phones read too) first, so that the addresses are keyed while the engine reads the ledger, and
+        the ledger replayed while it reads the logins: the pool is never idle waiting for the engine."""
         out: dict[str, Future[pa.Table]] = {}
         copies = [k for k in ("listing_text", "price_list") if k in self.kinds_]
         if copies:
             out["catalogue_copies"] = done = Future()  # made here: it reads the engine throughout
             done.set_result(catalogue_uses(tables, copies))
-        if "payee" in self.kinds_ or "destination" in self.kinds_:
-            coded = fetch_coded(tables)
-            owners = tables.fetch(
-                "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
-                "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
-                "store owners' settlement accounts",
-            )
-            out["owner_money_uses"] = pool.submit(self._money_uses, coded, owners)
         if tables.has("shipments", "orders", "listings"):
             tables.run(owner_parcels_sql())
         if "site" in self.kinds_:
@@ -300,6 +293,14 @@ class OperatorLinker(Detector):
                 "ship-from addresses",
             ).column(0)
             out["origin_sites"] = pool.submit(site_table, origins.combine_chunks())
+        if "payee" in self.kinds_ or "destination" in self.kinds_:
+            coded = fetch_coded(tables)
+            owners = tables.fetch(
+                "SELECT DISTINCT a.account_id, a.bank_account FROM accounts a "
+                "JOIN stores s ON a.account_id = s.account_id ORDER BY a.account_id",
+                "store owners' settlement accounts",
+            )
+            out["owner_money_uses"] = pool.submit(self._money_uses, coded, owners)
         return out
 
     def _money_uses(self, coded: Coded, owners: pa.Table) -> pa.Table:
@@ -488,7 +489,7 @@ def evidence_by_kind(links: pa.Table, min_strength: float = 0.5) -> dict[str, ob
     joined = pc.binary_join_element_wise(links.column("account_a"), links.column("account_b"), "\x1f")
     pair = np.asarray(joined.combine_chunks().dictionary_encode().indices, np.int64)
     n_pairs = int(pair.max()) + 1
-    held = np.unique(pair * len(names) + kind)
+    held = unique(pair * len(names) + kind)
     counts = np.bincount(held % len(names), minlength=len(names))
     env = np.zeros(n_pairs, bool)
     # the internet environment is what logins show: a pair tied by none of it was tied by identities or trade
@@ -520,7 +521,7 @@ def _decided_by(
     out = {}
     for k in range(n_kinds):
         mine = kind == k
-        holding = np.unique(pair[mine])
+        holding = unique(pair[mine])
         rest = ~mine & np.isin(pair, holding)
         keys, logs, pairs = key[rest], log[rest], pair[rest]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else np.zeros(0, np.int64)

@@ -7,6 +7,7 @@ any engine error with the step name and the SQL (in the manner of Splink's datab
 from __future__ import annotations
 
 import logging
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +49,26 @@ def round12(expr: str) -> str:
     tree's split; SQL ``round`` breaks a tie in the 13th decimal by the decimal digits on Spark and by the binary
     value on DuckDB."""
     return f"floor(CAST({expr} AS DOUBLE) * 1e12 + 0.5) / 1e12"
+
+
+def round_significant(expr: str, digits: int = 12) -> str:
+    """SQL: ``expr`` to ``digits`` significant digits by double arithmetic (zero, infinities and NaN as they
+    are). :func:`round12`'s reason for values of any size: a float sum of millions of amounts differs in its
+    last bits with the order the threads add them, which moved a displayed mean across a cent between two runs of
+    one scan. A value rounded so often ends in 5 one digit further: round it again with one function only
+    (``np.round`` and Python's ``round`` break such a tie differently)."""
+    x = f"CAST({expr} AS DOUBLE)"
+    scale = f"pow(10.0, {digits} - ceil(log10(abs({x}))))"
+    return f"CASE WHEN {x} = 0 OR NOT abs({x}) < 1e300 THEN {x} ELSE floor({x} * {scale} + 0.5) / {scale} END"
+
+
+def significant(value: float, digits: int = 12) -> float:
+    """:func:`round_significant` in Python, for the signals computed one row at a time (their twins in SQL
+    are rounded so)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    scale = 10.0 ** (digits - math.ceil(math.log10(abs(value))))
+    return math.floor(value * scale + 0.5) / scale
 
 
 def with_row_numbers(table: pa.Table) -> pa.Table:

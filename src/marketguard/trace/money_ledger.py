@@ -23,7 +23,7 @@ from marketguard.features.trace_inputs import (
     LEDGER_ROWS,
     coded_transfers_sql,
 )
-from marketguard.graph import encode_sorted
+from marketguard.graph import encode_sorted, unique
 from marketguard.graph.taint import fifo_passed
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "seed_outflow",
     "store_accounts",
     "store_senders",
-    "unique",
 ]
 
 #: Ledger ends that are not parties: the platform pays settlements, cash is where withdrawals go (the
@@ -79,13 +78,6 @@ class Seeds(NamedTuple):
     ptr: np.ndarray
     net: np.ndarray
     network_ids: pa.Array
-
-
-def unique(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values: by sorting, which on integer keys is many times faster than ``np.unique``'s
-    hashing (0.6 s against 0.005 s for 600k keys with numpy 2.4)."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
 def read_ledger(transfers: pa.Table, seeds: pa.Table) -> Ledger:

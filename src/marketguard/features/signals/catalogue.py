@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from marketguard.engine.base import Step
+from marketguard.engine.base import Step, round_significant
 from marketguard.engine.tables import Tables
 
 #: Microseconds per day, for day counts from ``epoch_us`` differences (engines disagree on date_diff).
@@ -119,9 +119,9 @@ def signal_steps(
             else:
                 available.append((group, s))
     columns = ", ".join(
-        f"CAST(coalesce({g.name}.{s.name}, {s.default}) AS DOUBLE) AS {s.name}"
+        f"{round_significant(f'coalesce({g.name}.{s.name}, {s.default})')} AS {s.name}"
         if s.default is not None
-        else f"CAST({g.name}.{s.name} AS DOUBLE) AS {s.name}"
+        else f"{round_significant(f'{g.name}.{s.name}')} AS {s.name}"
         for g, s in available
     )
     joins = " ".join(
