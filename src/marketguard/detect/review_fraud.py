@@ -46,7 +46,6 @@ from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.review_signals import RATING, REVIEW, REVIEW_GROUPS
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import signal_steps
-from marketguard.graph import encode
 
 #: The score an unknown signal value contributes.
 NEUTRAL = 0.5
@@ -242,16 +241,13 @@ class ReviewFraudDetector(Detector):
             "ORDER BY f.review_id",
             "review texts for the text model",
         )
-        # each distinct text scored once: reviews repeat short texts ("good", a farm's template), and the
-        # character n-grams of every review were most of this stage (1.16M reviews, 118k distinct texts)
-        codes, distinct = encode(pc.fill_null(texts.column("text"), ""))
-        column = np.asarray(distinct.to_pylist(), dtype=object)[codes]
+        column = np.array([t or "" for t in texts.column("text").to_pylist()], dtype=object)
         labelled = np.flatnonzero(~np.isnan(y) & (column != ""))
         target = y[labelled].astype(np.int64) if labelled.size else np.empty(0, np.int64)
         if labelled.size == 0 or min(np.bincount(target, minlength=2)) < self.min_labels:
             return None
         model = ReviewTextModel().fit(column[labelled].tolist(), target.tolist())
-        out = model.predict_proba(distinct.to_pylist())[:, 1][codes]
+        out = model.predict_proba(column.tolist())[:, 1]
         folds = StratifiedKFold(
             n_splits=min(self.n_folds, int(np.bincount(target).min())),
             shuffle=True,

@@ -38,6 +38,8 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Self
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import expit
@@ -267,8 +269,11 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
         and featurising is what costs (a million reviews of a few thousand texts take seconds, not minutes)."""
         if not texts:
             return np.empty(0, np.float64)
-        distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        return self.svm_.decision_function(self.features_.transform(distinct.tolist()))[inverse]
+        # hashed, not sorted: np.unique compares Python strings (2.3 s for 1.16M reviews of 118k texts)
+        column = pa.array(texts, pa.string())
+        distinct = pc.unique(column)
+        inverse = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
+        return self.svm_.decision_function(self.features_.transform(distinct.to_pylist()))[inverse]
 
 
 def _sequence(values: Any, name: str, owner: str, what: str) -> Any:
