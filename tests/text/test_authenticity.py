@@ -95,10 +95,10 @@ def test_fit_is_deterministic_and_scoring_does_not_change_the_model() -> None:
 
 def test_naive_bayes_block_is_in_the_features_only_when_asked() -> None:
     texts, labels = GENUINE + FAKE, [0] * 4 + [1] * 4
-    names = [name for name, _ in ReviewTextModel().fit(texts, labels).features_.transformer_list]
-    assert names == ["words", "chars", "naive_bayes"]
+    assert ReviewTextModel().fit(texts, labels).features_.names == ("words", "chars", "naive_bayes")
     fitted = ReviewTextModel(chars=False, naive_bayes=False).fit(texts, labels)
-    assert [name for name, _ in fitted.features_.transformer_list] == ["words"]
+    assert fitted.features_.names == ("words",)
+    assert fitted.vocabulary_[1] is None and "husband" in fitted.vocabulary_[0]
 
 
 def test_naive_bayes_ratio_is_the_smoothed_log_count_ratio() -> None:
@@ -294,11 +294,42 @@ def test_sample_weight_of_one_changes_nothing_and_weight_pulls_towards_its_class
 
 
 def test_repeated_texts_become_one_row_carrying_their_total_weight() -> None:
-    texts, y = ["a", "b", "a", "a"], np.array([0, 1, 0, 1])  # ("a", 1) is another row than ("a", 0)
-    first, weight = _distinct_rows(texts, y, None)
-    assert first.tolist() == [0, 1, 3] and weight.tolist() == [2.0, 1.0, 1.0]
-    first, weight = _distinct_rows(texts, y, np.array([1.0, 2.0, 3.0, 4.0]))
+    texts, y = np.array([7, 2, 7, 7]), np.array([0, 1, 0, 1])  # (7, 1) is another row than (7, 0)
+    first, weight, group = _distinct_rows(texts, y, None)
+    assert (
+        first.tolist() == [0, 1, 3] and weight.tolist() == [2.0, 1.0, 1.0] and group.tolist() == [0, 1, 0, 2]
+    )
+    first, weight, _ = _distinct_rows(texts, y, np.array([1.0, 2.0, 3.0, 4.0]))
     assert first.tolist() == [0, 1, 3] and weight.tolist() == [4.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("params", [{}, {"chars": False}, {"naive_bayes": False}])
+def test_a_fit_on_a_corpus_rows_is_the_fit_on_those_texts(params: dict) -> None:
+    # the corpus holds terms the training rows lack (NEW, a repeat): they must count as absent, not as columns
+    # that shift the IDF, the norms or the naive-Bayes sums
+    texts, labels = corpus(12)
+    everything = [*NEW, *texts, texts[0], *GENUINE]
+    rows = np.arange(2, 2 + len(texts) + 1)
+    y = [*labels.tolist(), labels[0]]
+    model = ReviewTextModel(**params)
+    counted = model.count(everything)
+    model.fit_corpus(counted, rows, y)
+    learned = ReviewTextModel(**params).count(everything, learn=rows)  # terms of the training texts only
+    assert learned.words.shape[1] < counted.words.shape[1]
+    alike = ReviewTextModel(**params).fit_corpus(learned, rows, y)
+    np.testing.assert_allclose(alike.corpus_proba(learned), model.corpus_proba(counted), rtol=0, atol=1e-12)
+    with pytest.raises(ParameterError, match=r"'rows' parameter .* 1 other text instead, at position 0;"):
+        ReviewTextModel(**params).fit_corpus(learned, [0, *rows], [1, *y])
+    plain = ReviewTextModel(**params).fit([everything[i] for i in rows], y)
+    np.testing.assert_allclose(model.corpus_proba(counted, [0, 1]), p_fake(plain, NEW), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        model.corpus_proba(counted)[rows], p_fake(plain, texts + texts[:1]), atol=1e-12
+    )
+    np.testing.assert_allclose(p_fake(model, GENUINE), p_fake(plain, GENUINE), atol=1e-12)
+    margin = model.corpus_decision(counted, rows)
+    assert ((margin > 0) == (plain.predict(texts + texts[:1]) == 1)).all()
+    with pytest.raises(NotFittedError, match=r"call fit_corpus\(corpus, rows, y\) before scoring its corpus"):
+        ReviewTextModel().corpus_proba(counted)
 
 
 def test_unfitted_model_says_so_in_both_vocabularies() -> None:

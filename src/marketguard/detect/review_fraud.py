@@ -246,16 +246,18 @@ class ReviewFraudDetector(Detector):
         target = y[labelled].astype(np.int64) if labelled.size else np.empty(0, np.int64)
         if labelled.size == 0 or min(np.bincount(target, minlength=2)) < self.min_labels:
             return None
-        model = ReviewTextModel().fit(column[labelled].tolist(), target.tolist())
-        out = model.predict_proba(column.tolist())[:, 1]
+        # the texts are read once (word and character counts, the terms of the labelled ones: no model is fitted
+        # on the others); the model and each fold weigh their rows' counts
+        corpus = ReviewTextModel().count(column.tolist(), learn=labelled)
+        out = ReviewTextModel().fit_corpus(corpus, labelled, target).corpus_proba(corpus)
         folds = StratifiedKFold(
             n_splits=min(self.n_folds, int(np.bincount(target).min())),
             shuffle=True,
             random_state=self.random_state,
         )
         for fit_rows, test_rows in folds.split(labelled, target):
-            model = ReviewTextModel().fit(column[labelled[fit_rows]].tolist(), target[fit_rows].tolist())
-            out[labelled[test_rows]] = model.predict_proba(column[labelled[test_rows]].tolist())[:, 1]
+            model = ReviewTextModel().fit_corpus(corpus, labelled[fit_rows], target[fit_rows])
+            out[labelled[test_rows]] = model.corpus_proba(corpus, labelled[test_rows])
         out[column == ""] = np.nan
         return out
 

@@ -24,6 +24,10 @@ A linear SVM's margin, squashed by a logistic fitted on the training margins, is
 Nothing is shipped pre-trained: the model is fitted on the platform's own labelled reviews (the Ott corpus is
 for evaluation only; its licence is non-commercial).
 
+The blocks are weighed from term counts made once per distinct text (:mod:`marketguard.text.feature_blocks`):
+:meth:`ReviewTextModel.count` then :meth:`~ReviewTextModel.fit_corpus` per fold reads a cross-fit's texts once
+(the same models as ``fit`` on each fold's texts, a sixth of the reading for five folds).
+
 It is a scikit-learn classifier (``clone``, ``cross_val_score``, ``GridSearchCV``, ``Pipeline`` take it) that
 checks its own inputs: scikit-learn's validation (``check_array``) is for numbers, not texts.
 """
@@ -38,25 +42,19 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Self
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import Normalizer
 from sklearn.svm import LinearSVC
 
 from marketguard.errors import ParameterError
-from marketguard.graph.components import encode
+from marketguard.text.feature_blocks import FeatureBlocks, TextCorpus, naive_bayes_ratio
 
 __all__ = ["MAX_TEXT_CHARS", "NaiveBayesScaler", "NotFittedError", "ReviewTextModel"]
 
-#: Words, plus the punctuation marks that carry tone.
-TOKENS = r"(?u)\b\w+\b|[!?.,$]"
 #: Positions and classes shown in an error message before "...".
 SHOWN = 5
 #: A review is read to this many characters. The longest review of the Ott corpus has 4,159; a pasted megabyte
@@ -90,9 +88,9 @@ class NaiveBayesScaler(TransformerMixin, BaseEstimator):
     def fit(self, X: sp.spmatrix, y: Sequence[int]) -> NaiveBayesScaler:
         labels = np.asarray(y)
         present = sp.csr_matrix(X) > 0
-        fake = self.alpha + np.asarray(present[labels == 1].sum(axis=0)).ravel()
-        genuine = self.alpha + np.asarray(present[labels == 0].sum(axis=0)).ravel()
-        self.ratio_ = np.log(fake / fake.sum()) - np.log(genuine / genuine.sum())
+        fake = np.asarray(present[labels == 1].sum(axis=0), np.float64).ravel()
+        genuine = np.asarray(present[labels == 0].sum(axis=0), np.float64).ravel()
+        self.ratio_ = naive_bayes_ratio(fake, genuine, self.alpha)
         return self
 
     def transform(self, X: sp.spmatrix) -> sp.csr_matrix:
@@ -119,8 +117,11 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
     classes_
         The two labels seen in ``fit``, sorted; ``classes_[1]`` is the positive class (the one a positive
         ``decision_function`` and ``predict_proba[:, 1]`` speak for), which is 1 (fake) for 0/1 labels.
+    vocabulary_
+        The terms of the texts fitted on (word n-grams, character n-grams or None), the columns of the counts.
     features_
-        The fitted feature union (word, character and naive-Bayes blocks).
+        The weighting of the blocks learned from the training texts
+        (:class:`~marketguard.text.feature_blocks.FeatureBlocks`; ``features_.names`` lists the blocks).
     svm_
         The linear SVM on those features, fitted on labels coded 0/1 in ``classes_`` order.
     scale_
@@ -173,12 +174,53 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
         self._validate_params()
         owner = f"{type(self).__name__}.fit"
         texts = _check_texts(X, owner)
-        classes, y = _encode_labels(y, len(texts), owner)
-        weight = _check_weights(sample_weight, y, owner)
-        self.classes_ = classes
-        self.features_ = self._features()
+        return self._fit(self._count(texts, owner, None), np.arange(len(texts)), y, sample_weight, owner)
+
+    def count(self, X: Iterable[str], learn: ArrayLike | None = None) -> TextCorpus:
+        """The texts' term counts (:class:`~marketguard.text.feature_blocks.TextCorpus`), for
+        :meth:`fit_corpus` and :meth:`corpus_proba`: a cross-fit reads its texts once, not once per fold. The
+        terms are learned from the texts ``learn`` (positions; default all), the only ones a model can then be
+        fitted on: give the labelled texts when the rest are only to be scored."""
+        self._validate_params()
+        owner = f"{type(self).__name__}.count"
+        texts = _check_texts(X, owner)
+        return self._count(texts, owner, None if learn is None else np.asarray(learn, np.int64))
+
+    def fit_corpus(
+        self, corpus: TextCorpus, rows: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
+        """:meth:`fit` on the texts ``rows`` (positions in the texts ``corpus`` counted, repeats allowed): the
+        same model as ``fit`` on those texts, from counts made once. Score the corpus's texts with
+        :meth:`corpus_proba` or :meth:`corpus_decision`."""
+        self._validate_params()
+        owner, rows = f"{type(self).__name__}.fit_corpus", np.asarray(rows, np.int64)
+        outside = np.flatnonzero(~corpus.learned[corpus.inverse[rows]])
+        if outside.size:
+            raise ParameterError(
+                f"The 'rows' parameter of {owner} must be texts the corpus learned its terms from. Got "
+                f"{_count(outside.size, 'other text')} instead, at {_positions(outside.tolist())}; count the "
+                "corpus with learn= covering every text a model is fitted on."
+            )
+        return self._fit(corpus, rows, y, sample_weight, owner)
+
+    def corpus_proba(self, corpus: TextCorpus, rows: ArrayLike | None = None) -> np.ndarray:
+        """P(``classes_[1]``) of the texts ``rows`` (default: all) of the corpus this model was fitted on."""
+        return self._proba(self.corpus_decision(corpus, rows))
+
+    def corpus_decision(self, corpus: TextCorpus, rows: ArrayLike | None = None) -> np.ndarray:
+        """The SVM's margin for the texts ``rows`` (default: all) of the corpus this model was fitted on."""
+        if not hasattr(self, "svm_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit_corpus(corpus, rows, y) before "
+                "scoring its corpus."
+            )
+        distinct = corpus.inverse if rows is None else corpus.inverse[np.asarray(rows, np.int64)]
+        ids, back = np.unique(distinct, return_inverse=True)
+        return self.svm_.decision_function(self.features_.transform(corpus, ids))[back]
+
+    def _count(self, texts: list[str], owner: str, learn: np.ndarray | None) -> TextCorpus:
         try:
-            x = self.features_.fit_transform(texts, y)
+            return TextCorpus.count(texts, chars=self.chars, learn=learn)
         except ValueError as error:
             if "empty vocabulary" not in str(error):
                 raise
@@ -186,13 +228,24 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
                 f"The 'X' parameter of {owner} must hold some words. Got {len(texts)} texts without "
                 "any word or punctuation instead."
             ) from error
+
+    def _fit(
+        self, corpus: TextCorpus, rows: np.ndarray, y: ArrayLike, sample_weight: ArrayLike | None, owner: str
+    ) -> Self:
+        classes, y = _encode_labels(y, rows.size, owner)
+        weight = _check_weights(sample_weight, y, owner)
+        self.classes_ = classes
+        self.vocabulary_ = corpus.terms
+        self.features_ = FeatureBlocks.fit(corpus, rows, y, chars=self.chars, naive_bayes=self.naive_bayes)
         # a labelled text repeated k times is one row weighing k: the same objective, and bought reviews repeat
         # templates (15,246 labelled reviews, 847 texts at 1M reviews: the SVM fits in 0.1 s, not 2.6 s)
-        first, row_weight = _distinct_rows(texts, y, weight)
+        distinct = corpus.inverse[rows]
+        first, row_weight, group = _distinct_rows(distinct, y, weight)
+        x = self.features_.transform(corpus, distinct[first])
         self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
-            x[first], y[first], sample_weight=row_weight
+            x, y[first], sample_weight=row_weight
         )
-        margin = self.svm_.decision_function(x).reshape(-1, 1)
+        margin = self.svm_.decision_function(x)[group].reshape(-1, 1)
         self.scale_ = LogisticRegression().fit(margin, y, sample_weight=weight)
         return self
 
@@ -211,8 +264,7 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
         The margin through a logistic fitted on the training margins (Platt-style, on the training set
         itself: cheap, and the ranking, which the detectors use, does not depend on it).
         """
-        margin = self._margin(self._check_ready(X, "predict_proba"))
-        positive = expit(self.scale_.coef_[0, 0] * margin + self.scale_.intercept_[0])
+        positive = self._proba(self._margin(self._check_ready(X, "predict_proba")))
         return np.column_stack([1.0 - positive, positive])
 
     def score(
@@ -251,27 +303,17 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
             )
         return _check_texts(X, f"{type(self).__name__}.{method}")
 
-    def _features(self) -> FeatureUnion:
-        words = {"ngram_range": (1, 2), "token_pattern": TOKENS}
-        parts = [("words", TfidfVectorizer(sublinear_tf=True, **words))]
-        if self.chars:
-            chars = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=False
-            )
-            parts.append(("chars", chars))
-        if self.naive_bayes:
-            nb = make_pipeline(CountVectorizer(binary=True, **words), Normalizer(), NaiveBayesScaler())
-            parts.append(("naive_bayes", nb))
-        return FeatureUnion(parts)
+    def _proba(self, margin: np.ndarray) -> np.ndarray:
+        return expit(self.scale_.coef_[0, 0] * margin + self.scale_.intercept_[0])
 
     def _margin(self, texts: list[str]) -> np.ndarray:
-        """The SVM's margin per text, each distinct text featurised once: bought reviews repeat templates,
-        and featurising is what costs (a million reviews of a few thousand texts take seconds, not minutes)."""
+        """The SVM's margin per text, each distinct text read once: bought reviews repeat templates, and
+        reading is what costs (a million reviews of a few thousand texts take seconds, not minutes)."""
         if not texts:
             return np.empty(0, np.float64)
-        # hashed, not sorted: np.unique compares Python strings (2.3 s for 1.16M reviews of 118k texts)
-        inverse, distinct = encode(pa.array(texts, pa.string()))
-        return self.svm_.decision_function(self.features_.transform(distinct.to_pylist()))[inverse]
+        corpus = TextCorpus.count(texts, chars=self.chars, terms=self.vocabulary_)
+        ids = np.arange(corpus.words.shape[0])
+        return self.svm_.decision_function(self.features_.transform(corpus, ids))[corpus.inverse]
 
 
 def _sequence(values: Any, name: str, owner: str, what: str) -> Any:
@@ -380,16 +422,17 @@ def _check_weights(sample_weight: ArrayLike | None, y: np.ndarray, owner: str) -
 
 
 def _distinct_rows(
-    texts: list[str], y: np.ndarray, weight: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The first row of each distinct (text, label), in input order, and the total weight it stands for."""
-    keys = np.array(
-        [f"{label}\x00{text}" for text, label in zip(texts, y.tolist(), strict=True)], dtype=object
-    )
+    texts: np.ndarray, y: np.ndarray, weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct (text code, label), in order of first appearance: its first row and the total weight it
+    stands for; and per row, which of them it is."""
+    keys = texts.astype(np.int64) * 2 + y
     _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
     total = counts.astype(np.float64) if weight is None else np.bincount(inverse, weights=weight)
     order = np.argsort(first)
-    return first[order], total[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order], total[order], rank[inverse]
 
 
 def _missing_positions(labels: np.ndarray) -> list[int]:
