@@ -9,6 +9,7 @@ from datasketch import MinHash
 
 from marketguard.errors import ParameterError
 from marketguard.simulate.review_text import farm_texts
+from marketguard.text import minhash_lsh
 from marketguard.text.minhash_lsh import signatures
 from marketguard.text.near_duplicates import (
     MAX_TEXT_CHARS,
@@ -162,3 +163,20 @@ def test_sets_group_at_the_exact_jaccard_and_small_sets_never() -> None:
         ParameterError, match=r"The 'min_size' parameter of near_duplicate_sets must be an int"
     ):
         near_duplicate_sets([[1]], min_size=0)
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.9, 1.0])
+def test_the_exact_check_stops_early_only_when_the_threshold_is_out_of_reach(threshold: float) -> None:
+    # sets of every overlap, sizes and at the boundary (Jaccard exactly t): the early stop must never refuse a
+    # pair the full merge walk accepts
+    rng = np.random.default_rng(int(threshold * 10))
+    sets = [np.unique(rng.integers(0, 40, rng.integers(1, 30))) for _ in range(300)]
+    sets += [np.arange(10), np.arange(3, 10), np.arange(7), np.arange(10, 17)]  # J = 0.7 and 0.0
+    values = np.concatenate(sets).astype(np.uint64)
+    starts = np.concatenate([[0], np.cumsum([s.size for s in sets])]).astype(np.int64)
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            a, b = set(sets[i].tolist()), set(sets[j].tolist())
+            jaccard = len(a & b) / len(a | b)
+            expected = len(a & b) >= threshold * len(a | b) - 1e-9
+            assert minhash_lsh._is_similar(values, starts, i, j, threshold) == expected, (i, j, jaccard)

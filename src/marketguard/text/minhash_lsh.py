@@ -162,13 +162,19 @@ def _roots(parent: np.ndarray) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _is_similar(values: np.ndarray, starts: np.ndarray, i: int, j: int, threshold: float) -> bool:
-    """Exact Jaccard of two sorted shingle sets >= threshold, by a merge walk."""
+    """Exact Jaccard of two sorted shingle sets >= threshold, by a merge walk that stops as soon as the rest of
+    the shorter side could no longer bring the shared count up to the threshold: Jaccard >= t exactly when
+    shared >= t (|A| + |B|) / (1 + t), and nearly all candidates from the buckets fall far short (12M checks,
+    14k links at 100k adversarial stores), so most walks stop after a few mismatches."""
     p, p_end, q, q_end = starts[i], starts[i + 1], starts[j], starts[j + 1]
     small, large = min(p_end - p, q_end - q), max(p_end - p, q_end - q)
     if small < threshold * large - 1e-9:  # Jaccard <= small / large
         return False
+    needed = threshold * (small + large) / (1.0 + threshold) - 1e-9
     shared = 0
     while p < p_end and q < q_end:
+        if shared + min(p_end - p, q_end - q) < needed:
+            return False
         if values[p] == values[q]:
             shared += 1
             p += 1
