@@ -216,7 +216,7 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
             )
         distinct = corpus.inverse if rows is None else corpus.inverse[np.asarray(rows, np.int64)]
         ids, back = np.unique(distinct, return_inverse=True)
-        return self.svm_.decision_function(self.features_.transform(corpus, ids))[back]
+        return self.features_.margins(corpus, ids, self.svm_.coef_[0], self.svm_.intercept_[0])[back]
 
     def _count(self, texts: list[str], owner: str, learn: np.ndarray | None) -> TextCorpus:
         try:

@@ -250,7 +250,8 @@ def char_wb_counts(
         table = np.full(1 << 17, -1, np.int64)
     source = (points, starts, spaces, min_n, max_n)
     nothing = (np.zeros(1, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
-    if terms is None and not learn.all():  # learn first, then count every text against what was learned
+    subset = terms is None and not learn.all()
+    if subset:  # learn first, then count every text against what was learned
         order = np.flatnonzero(learn).astype(np.int64)
         _, n_terms, table, v_hi, v_lo = _count(
             source, order, learn, False, n_terms, table, v_hi, v_lo, *nothing
@@ -271,9 +272,12 @@ def char_wb_counts(
     order = np.lexsort((lo, hi))  # Python's string order (see the module notes)
     rank = np.empty(n_terms, np.int64)
     rank[order] = np.arange(n_terms)
-    # scikit-learn's layout after a fit, to the bit: each row's columns in the order the terms were first met
-    # (the numbering during the count), renumbered in term order afterwards without sorting again
-    matrix = _csr(indptr, indices[:used], data[:used], n_terms)
+    # a fit's counts in scikit-learn's layout, to the bit: each row's columns in the order the terms were first
+    # met (the numbering during the count), renumbered in term order afterwards without sorting again. Counts
+    # against terms learned from a subset promise no layout (0.8 s of sorting at 118k texts saved)
+    matrix = sp.csr_matrix((data[:used], indices[:used], indptr), shape=(n, n_terms))
+    if not subset:
+        matrix.sort_indices()
     matrix.indices = rank[matrix.indices].astype(matrix.indices.dtype)
     matrix.has_sorted_indices = False
     return matrix, _terms_of(hi[order], lo[order])
