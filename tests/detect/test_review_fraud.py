@@ -258,6 +258,7 @@ def test_supervised_when_labels_exist() -> None:
     assert detector.n_labels_ == {"fake": 36, "genuine": 150}
     assert detector.feature_names_[-1] == "text_score"
     assert detector.metrics_["cross_fitted_roc_auc"] > 0.95
+    assert detector.metrics_["text_model_fits_at_iteration_limit"] == 0  # the model and its folds converged
     assert evidence.num_rows >= 1 and set(evidence.column("review_id").to_pylist()) == {"R0000"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 import warnings
 from collections.abc import Callable
@@ -441,3 +442,15 @@ def test_a_review_is_read_to_its_first_characters() -> None:
     long_ones = [head[:MAX_TEXT_CHARS] + tail for tail in ("", "!!! amazing " * 100_000, "x" * 1_000_000)]
     scores = model.predict_proba(long_ones)[:, 1]
     assert scores[0] == scores[1] == scores[2]
+
+
+def test_a_solver_stopped_at_its_iteration_limit_is_reported_not_printed(monkeypatch) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may be printed at a fit
+        assert ReviewTextModel().fit(TEXTS, LABELS).converged_
+        from marketguard.text import authenticity
+
+        monkeypatch.setattr(authenticity, "LinearSVC", functools.partial(authenticity.LinearSVC, max_iter=1))
+        stopped = ReviewTextModel().fit(*corpus(20))
+    assert not stopped.converged_
+    assert np.isfinite(p_fake(stopped, NEW)).all()

@@ -221,17 +221,20 @@ class ReviewFraudDetector(Detector):
         names = [s.name for s in self.available_] + [f"listing_mean_{s.name}" for s in self.available_]
         text = self._text_scores(tables, y)
         if text is not None:
-            X, names = np.column_stack([X, text]), [*names, "text_score"]
+            X, names = np.column_stack([X, text[0]]), [*names, "text_score"]
         self.feature_names_ = names
         fitted = cross_fit(X, y, names, n_folds=self.n_folds, random_state=self.random_state)
         self.booster_ = fitted.booster
         self.metrics_ = {"labelled_reviews": fitted.n_labelled, **fitted.metrics}
+        if text is not None:
+            self.metrics_["text_model_fits_at_iteration_limit"] = text[1]
         slope, intercept = fitted.calibration
         self.scores_ = expit(slope * fitted.raw + intercept)
         self.X_ = X
 
-    def _text_scores(self, tables: Tables, y: np.ndarray) -> np.ndarray | None:
-        """The text model's P(fake) per review, cross-fitted for labelled reviews; None without texts."""
+    def _text_scores(self, tables: Tables, y: np.ndarray) -> tuple[np.ndarray, int] | None:
+        """The text model's P(fake) per review, cross-fitted for labelled reviews, and how many of its fits
+        stopped at the solver's iteration limit; None without texts."""
         from sklearn.model_selection import StratifiedKFold
 
         from marketguard.text import ReviewTextModel
@@ -249,7 +252,8 @@ class ReviewFraudDetector(Detector):
         # the texts are read once (word and character counts, the terms of the labelled ones: no model is fitted
         # on the others); the model and each fold weigh their rows' counts
         corpus = ReviewTextModel().count(column.tolist(), learn=labelled)
-        out = ReviewTextModel().fit_corpus(corpus, labelled, target).corpus_proba(corpus)
+        model = ReviewTextModel().fit_corpus(corpus, labelled, target)
+        out, unconverged = model.corpus_proba(corpus), int(not model.converged_)
         folds = StratifiedKFold(
             n_splits=min(self.n_folds, int(np.bincount(target).min())),
             shuffle=True,
@@ -258,8 +262,9 @@ class ReviewFraudDetector(Detector):
         for fit_rows, test_rows in folds.split(labelled, target):
             model = ReviewTextModel().fit_corpus(corpus, labelled[fit_rows], target[fit_rows])
             out[labelled[test_rows]] = model.corpus_proba(corpus, labelled[test_rows])
+            unconverged += int(not model.converged_)
         out[column == ""] = np.nan
-        return out
+        return out, unconverged
 
     def _coordination(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per review: whether its reviewer belongs to a ring, whether it reviewed at least

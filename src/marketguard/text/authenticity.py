@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, Self
@@ -46,6 +47,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
@@ -124,6 +126,9 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
         (:class:`~marketguard.text.feature_blocks.FeatureBlocks`; ``features_.names`` lists the blocks).
     svm_
         The linear SVM on those features, fitted on labels coded 0/1 in ``classes_`` order.
+    converged_
+        False when the SVM's solver stopped at its iteration limit before its tolerance (scikit-learn's
+        ``ConvergenceWarning``, kept here instead of printed): the margins are then an approximate optimum.
     scale_
         The logistic regression that maps the SVM's margin to ``predict_proba``.
 
@@ -242,9 +247,14 @@ class ReviewTextModel(ClassifierMixin, BaseEstimator):
         distinct = corpus.inverse[rows]
         first, row_weight, group = _distinct_rows(distinct, y, weight)
         x = self.features_.transform(corpus, distinct[first])
-        self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
-            x, y[first], sample_weight=row_weight
-        )
+        with warnings.catch_warnings():
+            # said once, as an attribute, not printed at every fit: liblinear stops at its iteration limit on
+            # large, noisy labelled sets (six times in a 100k-store scan), and the margins still rank
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.svm_ = LinearSVC(C=self.C, random_state=0).fit(  # liblinear shuffles: seed it
+                x, y[first], sample_weight=row_weight
+            )
+        self.converged_ = bool(np.max(self.svm_.n_iter_) < self.svm_.max_iter)
         margin = self.svm_.decision_function(x)[group].reshape(-1, 1)
         self.scale_ = LogisticRegression().fit(margin, y, sample_weight=weight)
         return self
