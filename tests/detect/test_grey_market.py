@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from marketguard.detect.grey_market import grey_sentence, looks_imported
+from marketguard.detect.grey_market import grey_figures, grey_sentence, looks_imported
 
 
 def test_importers_are_those_whose_parcels_or_reviews_say_so() -> None:
@@ -26,7 +26,7 @@ def test_the_reason_gives_the_figures() -> None:
     signals = pa.table(
         {"share_parcels_bonded": [0.75], "share_import_complaints": [0.1], "share_complaints": [0.0]}
     )
-    text = grey_sentence(signals, 0)
+    text = grey_sentence(grey_figures(signals), 0)
     assert (
         text.startswith("possible grey-market seller")
         and "75% of its parcels" in text

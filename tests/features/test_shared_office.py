@@ -83,7 +83,9 @@ def test_an_office_router_and_fee_account_used_by_the_same_ten_accounts_tie_them
     assert {r["n_sharing"] for r in office} == {10}
     # the router (0.7 / (1 + 8 / 8)) and the fee account (0.45 / (1 + 8 / 3)) alone: 0.43, under the link
     # strength; with the office's 0.45
-    assert sorted({r["pair_strength"] for r in links}) == pytest.approx([1 - 0.65 * (1 - 0.45 / (11 / 3)) * 0.55])
+    assert sorted({r["pair_strength"] for r in links}) == pytest.approx(
+        [1 - 0.65 * (1 - 0.45 / (11 / 3)) * 0.55]
+    )
 
 
 def test_without_the_office_kind_the_same_accounts_stay_apart(tmp_path) -> None:
@@ -102,7 +104,9 @@ def test_a_park_router_and_a_wholesaler_with_customers_elsewhere_count_for_littl
     with make_backend("duckdb") as backend:
         tables, _ = validate(backend, write_tiny(tmp_path / "p", "parquet", tables=_market(park, payees)))
         OperatorLinker().fit(tables)
-        rows = tables.fetch("SELECT DISTINCT artifact, weight FROM office_evidence", "office rows").to_pylist()
+        rows = tables.fetch(
+            "SELECT DISTINCT artifact, weight FROM office_evidence", "office rows"
+        ).to_pylist()
     assert rows == [{"artifact": "wifi:park-ap & payee:wholesaler", "weight": pytest.approx(0.05)}]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["GREY_REASON", "MOSTLY", "grey_sentence", "looks_imported"]
+__all__ = ["GREY_REASON", "MOSTLY", "grey_figures", "grey_sentence", "looks_imported"]
 
 #: "Most of its parcels": more than half leave bonded zones (a store that only sometimes ships an import is an
 #: ordinary seller with a cross-border line).
@@ -39,20 +39,21 @@ def looks_imported(signals: pa.Table) -> np.ndarray:
     return (bonded > MOSTLY) | ((imports > 0) & (imports > fakes))
 
 
-def _value(signals: pa.Table, name: str, row: int) -> float:
-    """One row's value of ``name`` (0 when missing or NaN): read alone, not through its whole column, since a
-    scan explains every store (the column per call took 6.5 s for 5,800 importers among 100k stores)."""
-    if name not in signals.column_names:
-        return 0.0
-    value = signals.column(name)[row].as_py()
-    return 0.0 if value is None or value != value else float(value)
+def grey_figures(signals: pa.Table) -> np.ndarray:
+    """Per row of the store ``signals``: the figures its grey-market reason quotes (bonded parcels, import
+    complaints, fake complaints; 0 when missing), read once for every store a scan explains."""
+    return np.column_stack(
+        [
+            _column(signals, name)
+            for name in ("share_parcels_bonded", "share_import_complaints", "share_complaints")
+        ]
+    )
 
 
-def grey_sentence(signals: pa.Table, row: int) -> str:
-    """The reason that opens a possible grey-market seller's explanation, with its figures."""
-    bonded = _value(signals, "share_parcels_bonded", row)
-    imports = _value(signals, "share_import_complaints", row)
-    fakes = _value(signals, "share_complaints", row)
+def grey_sentence(figures: np.ndarray, row: int) -> str:
+    """The reason that opens a possible grey-market seller's explanation, with its figures
+    (:func:`grey_figures`)."""
+    bonded, imports, fakes = figures[row].tolist()
     return (
         f"possible grey-market seller (genuine imports outside the brand's channel), not necessarily counterfeit: "
         f"{bonded:.0%} of its parcels leave bonded zones; {imports:.0%} of its reviews are about the warranty or "

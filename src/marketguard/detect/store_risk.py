@@ -29,7 +29,7 @@ from scipy.special import expit
 
 from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.grey_market import GREY_REASON, grey_sentence, looks_imported
+from marketguard.detect.grey_market import GREY_REASON, grey_figures, grey_sentence, looks_imported
 from marketguard.detect.label_bias import selection_check
 from marketguard.detect.scoring import (
     choose_mode,
@@ -121,6 +121,7 @@ class StoreRiskModel(Detector):
         )
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
         self.imported_ = looks_imported(self.signals_)
+        self.grey_figures_ = grey_figures(self.signals_)
         if self._saved is not None:
             self.mode_ = "saved"
             self._fit_saved(available, self._saved)
@@ -306,7 +307,7 @@ class StoreRiskModel(Detector):
         """Open the reasons of a store that looks like a genuine importer with "possible grey-market seller"."""
         if not self.imported_[i]:
             return
-        row = (store, GREY_REASON, 0.0, grey_sentence(self.signals_, i))
+        row = (store, GREY_REASON, 0.0, grey_sentence(self.grey_figures_, i))
         for column, item in zip(out, row, strict=True):
             column.append(item)
 
