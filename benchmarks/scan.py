@@ -99,11 +99,12 @@ def main() -> None:
         )
     )
     if args.against:
-        compare_stages(manifest, args.against, args)
+        compare_stages(manifest, args)
 
 
-def compare_stages(manifest: dict, against: str, args: argparse.Namespace) -> None:
-    """Scan the ``against`` marketplace and print every stage's time over its time there."""
+def compare_stages(manifest: dict, args: argparse.Namespace) -> None:
+    """Scan the ``--against`` marketplace and print every stage's time over its time there."""
+    against = args.against
     other = ensure_market(args.stores, args.seed, against)
     base = run_scan(other, other.parent / f"{other.name}-results-{args.engine}", args.engine)
     seconds = {s["name"]: s["seconds"] for s in base["stages"]}

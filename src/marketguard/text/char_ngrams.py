@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["MAX_N", "char_wb_counts"]
+__all__ = ["MAX_N", "char_wb_counts", "code_points"]
 
 #: The longest n-gram held exactly in the two keys (three plus two code points of 21 bits).
 MAX_N = 5
@@ -38,7 +38,7 @@ def _spaces() -> np.ndarray:
     return mask
 
 
-def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """All texts' code points in one array, and where each text starts (one more entry: the end)."""
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     starts = np.zeros(len(texts) + 1, np.int64)
@@ -195,7 +195,7 @@ def _count(
 def _keys_of(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (hi, lo) keys of terms (strings of at most :data:`MAX_N` characters)."""
     texts = [str(t) for t in terms]
-    points, starts = _code_points(texts)
+    points, starts = code_points(texts)
     width = np.diff(starts)
     grid = np.zeros((len(texts), MAX_N), np.uint64)
     rows = np.repeat(np.arange(len(texts)), width)
@@ -236,7 +236,7 @@ def char_wb_counts(
     min_n, max_n = ngram_range
     if not 1 <= min_n <= max_n <= MAX_N:
         raise ValueError(f"ngram_range must lie within (1, {MAX_N}); got {ngram_range}")
-    points, starts = _code_points(texts)
+    points, starts = code_points(texts)
     n = len(texts)
     learn = np.ones(n, np.bool_) if learned is None else np.asarray(learned, np.bool_)
     spaces = _spaces()

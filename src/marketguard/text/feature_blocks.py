@@ -23,7 +23,6 @@ they would in the vectorisers; they are counted once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
@@ -87,7 +86,7 @@ class TextCorpus:
             learned[:] = terms is None
         else:
             learned[inverse[np.asarray(learn, np.int64)]] = True
-        words, word_terms = _counts(_word_counter, unique_texts, learned, None if terms is None else terms[0])
+        words, word_terms = _word_counts(unique_texts, learned, None if terms is None else terms[0])
         char_matrix, char_terms = None, None
         if chars:  # compiled: scikit-learn's char_wb counts, exactly (:mod:`marketguard.text.char_ngrams`)
             char_matrix, char_terms = char_wb_counts(
@@ -103,19 +102,16 @@ class TextCorpus:
         return self.word_terms, self.char_terms
 
 
-def _counts(
-    counter: Callable[[np.ndarray | None], CountVectorizer],
-    texts: list[str],
-    learned: np.ndarray,
-    terms: np.ndarray | None,
+def _word_counts(
+    texts: list[str], learned: np.ndarray, terms: np.ndarray | None
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Term counts of ``texts`` (rows in their order) and the terms: ``terms``, or those of the texts
+    """Word counts of ``texts`` (rows in their order) and the terms: ``terms``, or those of the texts
     ``learned``, the others counted against them."""
     if terms is not None or learned.all():
-        vectoriser = counter(terms)
+        vectoriser = _word_counter(terms)
         return sp.csr_matrix(vectoriser.fit_transform(texts)), vectoriser.get_feature_names_out()
     first, rest = np.flatnonzero(learned), np.flatnonzero(~learned)
-    vectoriser = counter(None)
+    vectoriser = _word_counter(None)
     head = vectoriser.fit_transform([texts[i] for i in first])
     tail = vectoriser.transform([texts[i] for i in rest])
     order = np.empty(len(texts), np.int64)
@@ -205,29 +201,34 @@ class FeatureBlocks:
         n_words = self.word_idf.size
         out = np.full(distinct.size, float(intercept))
         words = corpus.words
-        _tfidf_margins(words.indptr, words.indices, words.data, distinct, self.word_idf, coef[:n_words], out)
+        _block_margins(words, distinct, self.word_idf, coef[:n_words], False, out)
         at = n_words
         if self.char_idf is not None and corpus.chars is not None:
-            chars, n_chars = corpus.chars, self.char_idf.size
-            _tfidf_margins(
-                chars.indptr, chars.indices, chars.data, distinct, self.char_idf, coef[at : at + n_chars], out
-            )
+            n_chars = self.char_idf.size
+            _block_margins(corpus.chars, distinct, self.char_idf, coef[at : at + n_chars], False, out)
             at += n_chars
         if self.ratio is not None:
-            _presence_margins(
-                words.indptr,
-                words.indices,
-                distinct,
-                self.word_idf,
-                self.ratio * coef[at : at + n_words],
-                out,
-            )
+            _block_margins(words, distinct, self.word_idf, self.ratio * coef[at : at + n_words], True, out)
         return out
 
 
+def _block_margins(
+    counts: sp.csr_matrix,
+    rows: np.ndarray,
+    idf: np.ndarray,
+    coef: np.ndarray,
+    presence: bool,
+    out: np.ndarray,
+) -> None:
+    """Add one block's share of the margin of ``rows`` to ``out`` (see :func:`_row_margins`)."""
+    _row_margins(counts.indptr, counts.indices, counts.data, rows, idf, coef, presence, out)
+
+
 @numba.njit(cache=True)
-def _tfidf_margins(indptr, indices, counts, rows, idf, coef, out):  # pragma: no cover - compiled
-    """Per row: the L2-normalised sublinear TF x IDF of its terms, dotted with ``coef``, added to ``out``."""
+def _row_margins(indptr, indices, counts, rows, idf, coef, presence, out):  # pragma: no cover - compiled
+    """Per row: its terms with an IDF (the training texts held them), weighed by sublinear TF x IDF, or by 1
+    when ``presence`` (the naive-Bayes block, whose ``coef`` carries the ratios), L2-normalised, dotted with
+    ``coef`` and added to ``out``."""
     for r in range(rows.size):
         row = rows[r]
         squares = 0.0
@@ -236,28 +237,11 @@ def _tfidf_margins(indptr, indices, counts, rows, idf, coef, out):  # pragma: no
             j = indices[k]
             if idf[j] == 0.0:
                 continue
-            value = (np.log(counts[k]) + 1.0) * idf[j]
+            value = 1.0 if presence else (np.log(counts[k]) + 1.0) * idf[j]
             squares += value * value
             dot += value * coef[j]
         if squares > 0.0:
             out[r] += dot / np.sqrt(squares)
-
-
-@numba.njit(cache=True)
-def _presence_margins(indptr, indices, rows, idf, scaled, out):  # pragma: no cover - compiled
-    """Per row: its known terms present or absent, L2-normalised, dotted with ``scaled`` (ratio x coef)."""
-    for r in range(rows.size):
-        row = rows[r]
-        held = 0
-        dot = 0.0
-        for k in range(indptr[row], indptr[row + 1]):
-            j = indices[k]
-            if idf[j] == 0.0:
-                continue
-            held += 1
-            dot += scaled[j]
-        if held > 0:
-            out[r] += dot / np.sqrt(held)
 
 
 def _idf(df: np.ndarray, n: float) -> np.ndarray:

@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 from marketguard.errors import ParameterError
 from marketguard.graph.components import encode
 from marketguard.params import Interval
+from marketguard.text.char_ngrams import code_points
 from marketguard.text.minhash_lsh import MULTIPLIER, components, grouped_ids
 
 __all__ = ["MAX_TEXT_CHARS", "group_sizes", "near_duplicate_groups", "near_duplicate_sets", "normalise_texts"]
@@ -233,10 +234,8 @@ def _shingles(docs: list[str | None], k: int) -> tuple[np.ndarray, np.ndarray]:
 
     Code points are read in one UTF-32 pass; each k-gram is folded polynomially (mod 2^64) in numba.
     """
-    texts = [d or "" for d in docs]
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    points = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32).astype(np.uint64)
-    first = np.cumsum(lengths) - lengths
+    points, text_starts = code_points([d or "" for d in docs])
+    points, first, lengths = points.astype(np.uint64), text_starts[:-1], np.diff(text_starts)
     values = np.empty(int(np.maximum(lengths - k + 1, 0).sum()), np.uint64)
     counts = np.zeros(len(docs), np.int64)
     n = _fold_shingles(points, first, lengths, k, MULTIPLIER, values, counts)
