@@ -17,6 +17,7 @@ import click
 from rich.table import Table
 
 from marketguard import __version__
+from marketguard.cli.cases import cases as cases_group
 from marketguard.cli.terminal import (
     Progress,
     console,
@@ -342,3 +343,6 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
         for line in metric_lines(run_evaluate(results, data / "truth")):
             console.print(line, markup=False)
         write_top_case(results, workdir)
+
+
+main.add_command(cases_group, "cases")

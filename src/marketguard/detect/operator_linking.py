@@ -282,7 +282,7 @@ class OperatorLinker(Detector):
         out: dict[str, Future[pa.Table]] = {}
         copies = [k for k in ("listing_text", "price_list") if k in self.kinds_]
         if copies:
-            out["catalogue_copies"] = done = Future()  # made here: it reads the engine throughout
+            out["catalogue_copies"] = done = Future[pa.Table]()  # made here: it reads the engine throughout
             done.set_result(catalogue_uses(tables, copies))
         if tables.has("shipments", "orders", "listings"):
             tables.run(owner_parcels_sql())

@@ -168,7 +168,7 @@ class StoreRiskModel(Detector):
         self.feature_signals_ = {s.name: s for s in available}
         fitted = cross_fit(X, y, self.feature_names_, n_folds=self.n_folds, random_state=self.random_state)
         self.booster_, self.calibration_ = fitted.booster, fitted.calibration
-        self.metrics_ = {"labelled_stores": fitted.n_labelled, **fitted.metrics}
+        self.metrics_: dict[str, Any] = {"labelled_stores": fitted.n_labelled, **fitted.metrics}
         self.y_ = y
         self._apply(X, fitted.raw)
 

@@ -82,7 +82,7 @@ def evaluate_truth(results: Path | str, truth: Path | str) -> dict[str, Any]:
     score = pc.fill_null(joined.column("score"), 0.0).to_numpy()
     is_fake = joined.column("is_counterfeit").to_numpy(zero_copy_only=False).astype(bool)
     kind = joined.column("operator_kind").to_numpy(zero_copy_only=False)
-    stores = ranking_metrics(is_fake, score)
+    stores: dict[str, Any] = dict(ranking_metrics(is_fake, score))
     order = top_k_order(score)
     k = max(int(is_fake.sum()), 1)
     stores["agency_share_top_k"] = float((kind[order[:k]] == "agency").mean())

@@ -1,0 +1,526 @@
+"""The case store: registers scans, follows their networks as cases, and records what people decide.
+
+Embedded default: a SQLite file in WAL mode (readers never wait for the writer; a write is on disk when its
+transaction commits). Teams point it at PostgreSQL (``postgresql+psycopg://...``). Either way the schema is
+Alembic's head revision, applied when the store opens.
+
+Every change to a case is one transaction that also appends its audit entry, so the log and the case never
+disagree. Writers say which version of the case they saw: a stale write (someone else changed the case since) is
+refused with :class:`StaleCase`, not silently applied over the other person's decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy.orm import Session
+
+from marketguard.cases.matching import match_networks
+from marketguard.cases.schema import AuditEntry, Case, CaseScan, Decision, Note, Scan, ScanStore
+from marketguard.cases.statuses import DISMISS_REASONS, LABEL_OF_STATUS, STATUSES
+from marketguard.errors import MarketguardError
+
+__all__ = [
+    "CaseError",
+    "CaseStore",
+    "StaleCase",
+    "database_url",
+]
+
+_NETWORK_COLUMNS = ("network_id", "score", "n_stores", "n_accounts", "revenue", "currency", "reasons")
+_INSERT_BATCH = 10_000
+_READ_ONLY = "marketguard_read_only"
+_MIGRATING = threading.Lock()
+#: The PostgreSQL advisory lock key held while migrating (any fixed number: "mgcases" in ASCII).
+_MIGRATION_LOCK = 0x6D6763617365
+
+
+class CaseError(MarketguardError):
+    """A request the case store cannot carry out (an unknown case, status or reason, a results directory
+    without networks)."""
+
+
+class StaleCase(CaseError):
+    """The case changed since the writer read it: reload it and decide again."""
+
+
+def database_url(db: str | Path) -> str:
+    """A SQLAlchemy URL from ``db``: a URL as it is, a file path as a SQLite URL."""
+    text = str(db)
+    return text if "://" in text else f"sqlite:///{Path(text).resolve()}"
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What registering a scan did: its id, whether it was registered before, and the changes counted."""
+
+    scan_id: int
+    already: bool
+    changes: dict[str, int]
+
+
+class CaseStore:
+    """Cases over a database at ``url`` (see :func:`database_url`), migrated to the head revision on opening."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        _migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back when it raises. On SQLite a writing one
+        takes the database's write lock when it begins (``BEGIN IMMEDIATE``), so two writers queue instead of
+        one failing when it upgrades a read lock; a reading one takes none."""
+        bind = self.engine if write else self.engine.execution_options(**{_READ_ONLY: True})
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # -- scans ----------------------------------------------------------------------------------------------
+    def register_scan(self, results: Path, actor: str = "system") -> Registered:
+        """Register the scan in ``results`` (its ``networks`` and ``store_scores``) and follow its networks: each
+        previous case's network is matched to today's by their stores (:func:`~marketguard.cases.matching.
+        match_networks`); a case keeps its status, notes and decisions, and today's networks without a
+        predecessor open new cases. Registering the same results again changes nothing."""
+        networks, stores = _read_results(Path(results))
+        digest = _digest(networks, stores)
+        now = datetime.now(UTC)
+        with self.session() as s:
+            known = s.scalar(select(Scan.id).where(Scan.digest == digest))
+            if known is not None:
+                return Registered(known, True, {})
+            previous_scan = s.scalar(select(func.max(Scan.id)))
+            scan = Scan(
+                path=str(Path(results).resolve()),
+                digest=digest,
+                registered_at=now,
+                n_networks=networks.num_rows,
+                n_stores=stores.num_rows,
+            )
+            s.add(scan)
+            s.flush()
+            members = _members(stores)
+            rows = [
+                {"scan_id": scan.id, "store_id": store, "network_id": network}
+                for network, ids in members.items()
+                for store in ids
+            ]
+            for start in range(0, len(rows), _INSERT_BATCH):
+                s.execute(insert(ScanStore), rows[start : start + _INSERT_BATCH])
+            previous = self._previous_members(s, previous_scan)
+            figures = {row["network_id"]: row for row in networks.select(_NETWORK_COLUMNS).to_pylist()}
+            current = {n: members.get(n, []) for n in figures}
+            changes: dict[str, int] = {}
+            cases = {
+                c.key: c
+                for c in s.scalars(
+                    select(Case)
+                    .join(CaseScan, CaseScan.case_id == Case.id)
+                    .where(CaseScan.scan_id == previous_scan)
+                )
+            }
+            next_number = (s.scalar(select(func.max(Case.id))) or 0) + 1
+            case_scans = []
+            for match in match_networks(previous, current):
+                changes[match.change] = changes.get(match.change, 0) + 1
+                if match.case is None:
+                    case = Case(
+                        key=f"C-{next_number:06d}",
+                        status="new",
+                        opened_scan_id=scan.id,
+                        last_scan_id=scan.id,
+                        network_id=match.network,
+                        created_at=now,
+                        updated_at=now,
+                        version=1,
+                    )
+                    next_number += 1
+                    s.add(case)
+                    s.flush()
+                else:
+                    case = cases[match.case]
+                    if match.network is not None:
+                        case.last_scan_id, case.network_id = scan.id, match.network
+                figure = figures.get(match.network or "", {})
+                case_scans.append(
+                    {
+                        "case_id": case.id,
+                        "scan_id": scan.id,
+                        "network_id": match.network,
+                        "change": match.change,
+                        "related_case": match.related,
+                        "added": match.added,
+                        "removed": match.removed,
+                        **{k: figure.get(k) for k in _NETWORK_COLUMNS if k != "network_id"},
+                    }
+                )
+            for start in range(0, len(case_scans), _INSERT_BATCH):
+                s.execute(insert(CaseScan), case_scans[start : start + _INSERT_BATCH])
+            s.add(
+                AuditEntry(
+                    case_id=None,
+                    actor=actor,
+                    action="register_scan",
+                    before=None,
+                    after={"scan_id": scan.id, "path": scan.path, "changes": changes},
+                    at=now,
+                )
+            )
+            return Registered(scan.id, False, changes)
+
+    def _previous_members(self, s: Session, scan_id: int | None) -> dict[str, list[str]]:
+        """Case key -> its network's stores at ``scan_id``, for the cases whose network that scan held."""
+        if scan_id is None:
+            return {}
+        rows = s.execute(
+            select(Case.key, ScanStore.store_id)
+            .join(CaseScan, CaseScan.case_id == Case.id)
+            .join(
+                ScanStore,
+                (ScanStore.scan_id == CaseScan.scan_id) & (ScanStore.network_id == CaseScan.network_id),
+            )
+            .where(CaseScan.scan_id == scan_id)
+        )
+        out: dict[str, list[str]] = {}
+        for key, store in rows:
+            out.setdefault(key, []).append(store)
+        return out
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def latest_scan(self) -> int | None:
+        with self.session(write=False) as s:
+            return s.scalar(select(func.max(Scan.id)))
+
+    def queue(
+        self, status: str | None = None, min_score: float | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """The latest scan's cases (gone and merged ones included, with their change), highest score first,
+        ties by case key."""
+        with self.session(write=False) as s:
+            scan = s.scalar(select(func.max(Scan.id)))
+            if scan is None:
+                return []
+            query = (
+                select(Case, CaseScan)
+                .join(CaseScan, CaseScan.case_id == Case.id)
+                .where(CaseScan.scan_id == scan)
+                .order_by(CaseScan.score.desc().nulls_last(), Case.key)
+                .limit(limit)
+            )
+            if status is not None:
+                _check_status(status)
+                query = query.where(Case.status == status)
+            if min_score is not None:
+                query = query.where(CaseScan.score >= min_score)
+            return [_queue_row(case, at) for case, at in s.execute(query)]
+
+    def case(self, key: str) -> dict[str, Any]:
+        """One case: its state, its network at every scan, notes, decisions and audit log, oldest first."""
+        with self.session(write=False) as s:
+            case = _get(s, key)
+            history = s.scalars(
+                select(CaseScan).where(CaseScan.case_id == case.id).order_by(CaseScan.scan_id)
+            )
+            notes = s.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id))
+            decisions = s.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+            audit = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id))
+            return {
+                **_state(case),
+                "history": [_columns(h) for h in history],
+                "notes": [_columns(n) for n in notes],
+                "decisions": [_columns(d) for d in decisions],
+                "audit": [_columns(a) for a in audit],
+            }
+
+    # -- case work ------------------------------------------------------------------------------------------
+    def decide(
+        self,
+        key: str,
+        status: str,
+        actor: str,
+        reason: str | None = None,
+        note: str | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Set a case's status (a dismissal needs one of :data:`DISMISS_REASONS`), with a snapshot of the
+        evidence: the network's figures and reasons and its stores at the case's last scan. ``version``: the
+        version the decider saw (:class:`StaleCase` when the case moved on since)."""
+        _check_status(status)
+        if status == "dismissed" and reason not in DISMISS_REASONS:
+            raise CaseError(
+                f"A dismissal needs a reason, one of {', '.join(DISMISS_REASONS)}; got {reason!r}."
+            )
+        if status != "dismissed" and reason is not None:
+            raise CaseError(f"Only a dismissal takes a reason; {status!r} got {reason!r}.")
+        with self.session() as s:
+            case = _get(s, key, version)
+            before = _state(case)
+            at = s.get(CaseScan, (case.id, case.last_scan_id))
+            stores = s.scalars(
+                select(ScanStore.store_id)
+                .where(ScanStore.scan_id == case.last_scan_id, ScanStore.network_id == case.network_id)
+                .order_by(ScanStore.store_id)
+            ).all()
+            evidence = {"scan_id": case.last_scan_id, **(_columns(at) if at else {}), "stores": list(stores)}
+            now = datetime.now(UTC)
+            case.status, case.reason = status, reason
+            _touch(case, now)
+            s.add(
+                Decision(
+                    case_id=case.id,
+                    scan_id=case.last_scan_id,
+                    status=status,
+                    reason=reason,
+                    actor=actor,
+                    decided_at=now,
+                    evidence=evidence,
+                )
+            )
+            s.add(
+                AuditEntry(
+                    case_id=case.id, actor=actor, action="decide", before=before, after=_state(case), at=now
+                )
+            )
+            if note:
+                self._note(s, case, actor, note, now)
+            return _state(case)
+
+    def assign(
+        self, key: str, assignee: str | None, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Give the case to ``assignee`` (None: to nobody); a new case goes into review."""
+        with self.session() as s:
+            case = _get(s, key, version)
+            before = _state(case)
+            now = datetime.now(UTC)
+            case.assignee = assignee
+            if case.status == "new" and assignee is not None:
+                case.status = "in_review"
+            _touch(case, now)
+            s.add(
+                AuditEntry(
+                    case_id=case.id, actor=actor, action="assign", before=before, after=_state(case), at=now
+                )
+            )
+            return _state(case)
+
+    def add_note(self, key: str, author: str, text: str) -> dict[str, Any]:
+        """Append a note (notes are never edited: a correction is another note)."""
+        if not text.strip():
+            raise CaseError("A note needs text.")
+        with self.session() as s:
+            case = _get(s, key)
+            note = self._note(s, case, author, text, datetime.now(UTC))
+            return _columns(note)
+
+    def _note(self, s: Session, case: Case, author: str, text: str, now: datetime) -> Note:
+        note = Note(case_id=case.id, author=author, text=text, created_at=now)
+        s.add(note)
+        s.flush()
+        s.add(
+            AuditEntry(
+                case_id=case.id, actor=author, action="note", before=None, after={"note_id": note.id}, at=now
+            )
+        )
+        return note
+
+    # -- feedback -------------------------------------------------------------------------------------------
+    def labels(self) -> pa.Table:
+        """The decisions as the contract's ``labels`` table: every store of a decided case's network at the
+        scan it was decided on, labelled by :data:`LABEL_OF_STATUS` (the case's current status: a reversed
+        decision relabels), ``source`` the case and status, ``labeled_at`` the decision's time. A store in two
+        decided cases keeps the counterfeit label (the contract's rule for a store labelled both ways)."""
+        rows: dict[str, dict[str, Any]] = {}
+        with self.session(write=False) as s:
+            latest = (
+                select(Decision.case_id, func.max(Decision.id).label("id"))
+                .group_by(Decision.case_id)
+                .subquery()
+            )
+            decided = s.execute(
+                select(Case.key, Case.status, Decision)
+                .join(latest, latest.c.id == Decision.id)
+                .join(Case, Case.id == Decision.case_id)
+                .order_by(Case.key)
+            )
+            for key, status, decision in decided:
+                label = LABEL_OF_STATUS.get(status)
+                if label is None:
+                    continue
+                stores: list[str] = decision.evidence.get("stores", [])  # type: ignore[assignment]
+                for store in stores:
+                    old = rows.get(store)
+                    if old is None or label > old["label"]:
+                        rows[store] = {
+                            "entity_type": "store",
+                            "entity_id": store,
+                            "label": label,
+                            "source": f"case {key}: {status}",
+                            "labeled_at": decision.decided_at,
+                        }
+        ordered = [rows[k] for k in sorted(rows)]
+        return pa.Table.from_pylist(ordered, schema=LABELS_SCHEMA)
+
+
+LABELS_SCHEMA = pa.schema(
+    [
+        ("entity_type", pa.string()),
+        ("entity_id", pa.string()),
+        ("label", pa.int64()),
+        ("source", pa.string()),
+        ("labeled_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    # a writer waits up to 30 s for another's transaction (ours last milliseconds) before giving up
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _: object) -> None:
+        connection.isolation_level = None  # the driver opens no transaction of its own: _begin does
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
+        cursor.execute("PRAGMA synchronous=FULL")  # a committed decision survives a power cut
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        read = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
+    """Bring the database to Alembic's head revision (the scripts ship inside the package).
+
+    Alembic keeps its running migration in module globals: one migration at a time in this process. Across
+    processes the transaction serialises them (SQLite's write lock at BEGIN; a PostgreSQL advisory lock), so two
+    servers starting on a new database do not both create its tables.
+    """
+    from alembic import command  # a fifth of a second to import: only when a store opens
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("marketguard.cases") / "migrations"))
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _read_results(results: Path) -> tuple[pa.Table, pa.Table]:
+    """The scan's networks and its stores' networks (stores outside any network left out)."""
+    missing = [n for n in ("networks", "store_scores") if not (results / f"{n}.parquet").is_file()]
+    if missing:
+        raise CaseError(
+            f"{results} is not a scan's results directory: {', '.join(f'{m}.parquet' for m in missing)} missing. "
+            "Run `marketguard scan DATASET --out RESULTS` first."
+        )
+    networks = pq.read_table(results / "networks.parquet")
+    absent = [c for c in _NETWORK_COLUMNS if c not in networks.column_names]
+    if absent:
+        raise CaseError(f"{results}/networks.parquet lacks the columns {', '.join(absent)}.")
+    stores = pq.read_table(results / "store_scores.parquet", columns=["store_id", "network_id"])
+    stores = stores.filter(pc.is_valid(stores.column("network_id")))
+    return networks.select(_NETWORK_COLUMNS).sort_by("network_id"), stores.sort_by("store_id")
+
+
+def _digest(networks: pa.Table, stores: pa.Table) -> str:
+    """A fingerprint of the scan's networks (ids, scores) and their stores: the same results register once."""
+    h = hashlib.sha256()
+    for table in (networks.select(["network_id", "score"]), stores):
+        for column in table.columns:
+            h.update(json.dumps(column.to_pylist(), default=str).encode())
+    return h.hexdigest()
+
+
+def _members(stores: pa.Table) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for store, network in zip(
+        stores.column("store_id").to_pylist(), stores.column("network_id").to_pylist(), strict=True
+    ):
+        out.setdefault(network, []).append(store)
+    return out
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise CaseError(f"Unknown case status {status!r}; one of {', '.join(STATUSES)}.")
+
+
+def _get(s: Session, key: str, version: int | None = None) -> Case:
+    case = s.scalar(select(Case).where(Case.key == key).with_for_update())
+    if case is None:
+        raise CaseError(f"No case {key!r}.")
+    if version is not None and case.version != version:
+        raise StaleCase(
+            f"Case {key} is at version {case.version}, not {version}: it changed since it was read."
+        )
+    return case
+
+
+def _touch(case: Case, now: datetime) -> None:
+    case.updated_at, case.version = now, case.version + 1
+
+
+def _state(case: Case) -> dict[str, Any]:
+    return {
+        "key": case.key,
+        "status": case.status,
+        "reason": case.reason,
+        "assignee": case.assignee,
+        "network_id": case.network_id,
+        "last_scan_id": case.last_scan_id,
+        "version": case.version,
+    }
+
+
+def _queue_row(case: Case, at: CaseScan) -> dict[str, Any]:
+    return {
+        **_state(case),
+        "network_id": at.network_id,  # None when gone or merged; the case's last one stays in last_network_id
+        "last_network_id": case.network_id,
+        "change": at.change,
+        "related_case": at.related_case,
+        "score": at.score,
+        "n_stores": at.n_stores,
+        "n_accounts": at.n_accounts,
+        "revenue": at.revenue,
+        "currency": at.currency,
+        "added": at.added,
+        "removed": at.removed,
+    }
+
+
+def _columns(row: object) -> dict[str, Any]:
+    table = row.__table__  # type: ignore[attr-defined]
+    return {c.name: getattr(row, c.name) for c in table.columns}
