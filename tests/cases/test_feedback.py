@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from marketguard.cases import CaseStore, database_url
+from marketguard.cases import CaseStore, QueueQuery, database_url
 from marketguard.pipeline.scan import ScanConfig, scan
 from marketguard.pipeline.train import train_model
 from marketguard.simulate import simulate, write_marketplace
@@ -36,7 +36,7 @@ def test_confirming_and_dismissing_cases_moves_the_next_scans_scores(tmp_path: P
         # the investigator works the queue from the top, and (here) knows the truth: the 2025 marketplace has
         # 18 counterfeit store labels, too few to train on; confirmed cases bring it past the model's 30
         confirmed, dismissed, n_confirmed = [], [], 0
-        for row in store.queue(limit=1000):
+        for row in store.queue(QueueQuery(limit=1000)).rows:
             members = _stores(first, row["network_id"])
             kinds = {kind_of[s] for s in members}
             if kinds == {"counterfeit"} and n_confirmed < 24:

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from marketguard.cases import CaseError, CaseStore, StaleCase
+from marketguard.cases import CaseError, CaseStore, QueueQuery, StaleCase
 from marketguard.contract.spec import TABLES
+from tests.cases.conftest import write_scan
 
 
 @pytest.fixture
@@ -28,14 +29,14 @@ def test_a_scan_opens_a_case_per_network_ranked_by_score(store: CaseStore, scans
     first, _ = scans
     registered = store.register_scan(first)
     assert registered.changes == {"new": 3} and not registered.already
-    queue = store.queue()
+    queue = store.queue().rows
     assert [(r["key"], r["network_id"], r["score"], r["status"]) for r in queue] == [
         ("C-000001", "N-1", 0.9, "new"),
         ("C-000002", "N-2", 0.5, "new"),
         ("C-000003", "N-3", 0.2, "new"),
     ]
     assert store.register_scan(first).already  # the same results register once
-    assert len(store.queue()) == 3
+    assert len(store.queue().rows) == 3
 
 
 def test_cases_and_their_decisions_follow_the_networks_into_the_next_scan(store: CaseStore, scans) -> None:
@@ -45,7 +46,7 @@ def test_cases_and_their_decisions_follow_the_networks_into_the_next_scan(store:
     store.decide("C-000003", "dismissed", "ana", reason="family")
     registered = store.register_scan(second)
     assert registered.changes == {"grown": 1, "shrunk": 1, "gone": 1, "split": 1, "new": 1}
-    queue = _by_network(store.queue())
+    queue = _by_network(store.queue().rows)
     renamed = queue["N-0"]
     assert (renamed["key"], renamed["status"], renamed["change"], renamed["added"]) == (
         "C-000001",
@@ -177,7 +178,7 @@ def test_decisions_come_back_as_the_contracts_labels(store: CaseStore, scans) ->
 
 def test_the_store_opens_at_the_head_revision(store: CaseStore) -> None:
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         if store.engine.dialect.name == "sqlite":
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     CaseStore(store.url).close()  # opening again migrates nothing and fails on nothing
@@ -202,3 +203,29 @@ def test_concurrent_writers_queue_and_none_is_lost(case_url: str, scans) -> None
         (f"w{w}", f"note {i}") for w in range(6) for i in range(10)
     )
     assert second["version"] == 61 and len(second["decisions"]) == 60 and len(second["audit"]) == 60
+
+
+def test_the_queue_filters_sorts_and_pages_without_repeats(store: CaseStore, tmp_path: Path) -> None:
+    networks = {
+        f"N-{i:02d}": (round(0.05 * (i % 7), 2), [f"s{i}-{j}" for j in range(1 + i % 4)]) for i in range(20)
+    }
+    store.register_scan(write_scan(tmp_path / "scan", networks))
+    seen, cursor = [], None
+    while True:
+        page = store.queue(QueueQuery(limit=6, cursor=cursor))
+        seen += [(r["score"], r["key"]) for r in page.rows]
+        store.decide(page.rows[0]["key"], "in_review", "ana")  # work between pages moves nothing
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    assert len(seen) == 20 and seen == sorted(seen, key=lambda p: (-p[0], p[1]))
+    big = store.queue(QueueQuery(sort="n_stores", min_stores=3, min_score=0.1, limit=100)).rows
+    assert [r["n_stores"] for r in big] == [4] * 3 + [3] * 4
+    assert all(r["score"] >= 0.1 and r["n_stores"] >= 3 for r in big)
+    assert {r["key"] for r in store.queue(QueueQuery(status="in_review", limit=100)).rows} == {
+        k for _, k in seen[::6]
+    }
+    with pytest.raises(CaseError, match="Not a queue cursor"):
+        store.queue(QueueQuery(cursor="bm9wZQ=="))
+    with pytest.raises(CaseError, match="Unknown sort 'age'"):
+        store.queue(QueueQuery(sort="age"))

@@ -24,11 +24,22 @@ __all__ = [
     "CaseError",
     "CaseStore",
     "Match",
+    "QueuePage",
+    "QueueQuery",
     "StaleCase",
+    "UnknownCase",
     "database_url",
     "match_networks",
 ]
-_STORE_NAMES = ("CaseError", "CaseStore", "StaleCase", "database_url")
+_STORE_NAMES = (
+    "CaseError",
+    "CaseStore",
+    "QueuePage",
+    "QueueQuery",
+    "StaleCase",
+    "UnknownCase",
+    "database_url",
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,18 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditEntry", "Base", "Case", "CaseScan", "Decision", "Note", "Scan", "ScanStore"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CaseScan",
+    "Decision",
+    "Note",
+    "Scan",
+    "ScanStore",
+    "User",
+]
 
 #: Ids, keys and names: the data contract's identifier length.
 ID = 256
@@ -80,6 +91,7 @@ class CaseScan(Base):
     score: Mapped[float | None] = mapped_column(Float)
     n_stores: Mapped[int | None] = mapped_column(Integer)
     n_accounts: Mapped[int | None] = mapped_column(Integer)
+    n_declarations: Mapped[int] = mapped_column(Integer, default=0)  # customs declarations tied to it
     revenue: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(8))
     reasons: Mapped[list[str] | None] = mapped_column(JSON)
@@ -121,3 +133,29 @@ class AuditEntry(Base):
     before: Mapped[dict[str, object] | None] = mapped_column(JSON)
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    """Someone (or a machine) who uses the server: a role, and for a brand's analysts the brands they see."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(ID), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    brands: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A bearer token, kept as its SHA-256 only: the token itself is shown once, when it is issued."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(ID))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

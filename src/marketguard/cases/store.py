@@ -11,6 +11,7 @@ refused with :class:`StaleCase`, not silently applied over the other person's de
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -36,12 +37,18 @@ from marketguard.errors import MarketguardError
 __all__ = [
     "CaseError",
     "CaseStore",
+    "QueuePage",
+    "QueueQuery",
     "StaleCase",
+    "UnknownCase",
     "database_url",
 ]
 
 _NETWORK_COLUMNS = ("network_id", "score", "n_stores", "n_accounts", "revenue", "currency", "reasons")
 _INSERT_BATCH = 10_000
+_SORTS = {"score": CaseScan.score, "revenue": CaseScan.revenue, "n_stores": CaseScan.n_stores}
+#: Below every figure (scores, revenues and counts are never negative): where cases without one sort.
+_MISSING = -1.0
 _READ_ONLY = "marketguard_read_only"
 _MIGRATING = threading.Lock()
 #: The PostgreSQL advisory lock key held while migrating (any fixed number: "mgcases" in ASCII).
@@ -53,6 +60,13 @@ class CaseError(MarketguardError):
     without networks)."""
 
 
+class UnknownCase(CaseError, LookupError):
+    """No case has that key."""
+
+    def __str__(self) -> str:  # LookupError would quote the message like a dict key
+        return str(self.args[0])
+
+
 class StaleCase(CaseError):
     """The case changed since the writer read it: reload it and decide again."""
 
@@ -61,6 +75,32 @@ def database_url(db: str | Path) -> str:
     """A SQLAlchemy URL from ``db``: a URL as it is, a file path as a SQLite URL."""
     text = str(db)
     return text if "://" in text else f"sqlite:///{Path(text).resolve()}"
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue shows: filters (None: any), the figure it is sorted by (highest first), a page size and
+    the cursor of the page before."""
+
+    status: str | None = None
+    change: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    min_stores: int | None = None
+    min_revenue: float | None = None
+    assignee: str | None = None
+    new_since: int | None = None  # cases opened by a scan after this one
+    with_declarations: bool = False  # only networks with customs declarations tied to them
+    sort: str = "score"
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[dict[str, Any]]
+    cursor: str | None  # None on the last page
+    scan_id: int | None
 
 
 @dataclass(frozen=True)
@@ -104,7 +144,7 @@ class CaseStore:
         previous case's network is matched to today's by their stores (:func:`~marketguard.cases.matching.
         match_networks`); a case keeps its status, notes and decisions, and today's networks without a
         predecessor open new cases. Registering the same results again changes nothing."""
-        networks, stores = _read_results(Path(results))
+        networks, stores, declarations = _read_results(Path(results))
         digest = _digest(networks, stores)
         now = datetime.now(UTC)
         with self.session() as s:
@@ -174,6 +214,7 @@ class CaseStore:
                         "added": match.added,
                         "removed": match.removed,
                         **{k: figure.get(k) for k in _NETWORK_COLUMNS if k != "network_id"},
+                        "n_declarations": declarations.get(match.network or "", 0),
                     }
                 )
             for start in range(0, len(case_scans), _INSERT_BATCH):
@@ -213,28 +254,74 @@ class CaseStore:
         with self.session(write=False) as s:
             return s.scalar(select(func.max(Scan.id)))
 
-    def queue(
-        self, status: str | None = None, min_score: float | None = None, limit: int = 50
-    ) -> list[dict[str, Any]]:
-        """The latest scan's cases (gone and merged ones included, with their change), highest score first,
-        ties by case key."""
+    def scans(self) -> list[dict[str, Any]]:
+        """The registered scans, oldest first."""
+        with self.session(write=False) as s:
+            return [_columns(scan) for scan in s.scalars(select(Scan).order_by(Scan.id))]
+
+    def scan(self, scan_id: int | None = None) -> dict[str, Any] | None:
+        """One scan (the latest when ``scan_id`` is None); None when there is no such scan."""
+        with self.session(write=False) as s:
+            scan_id = scan_id if scan_id is not None else s.scalar(select(func.max(Scan.id)))
+            found = s.get(Scan, scan_id) if scan_id is not None else None
+            return _columns(found) if found is not None else None
+
+    def case_of_network(self, scan_id: int, network_id: str) -> dict[str, Any] | None:
+        """The case following ``network_id`` at scan ``scan_id``, with the network's figures then."""
+        with self.session(write=False) as s:
+            row = s.execute(
+                select(Case, CaseScan)
+                .join(CaseScan, CaseScan.case_id == Case.id)
+                .where(CaseScan.scan_id == scan_id, CaseScan.network_id == network_id)
+            ).first()
+            return _queue_row(row[0], row[1]) if row is not None else None
+
+    def queue(self, query: QueueQuery | None = None) -> QueuePage:
+        """A page of the latest scan's cases (gone and merged ones included, with their change), filtered and
+        sorted as ``query`` says, highest first, ties by case key (cases without the figure last). Keyset paging:
+        the page's ``cursor`` starts the next page after its last row, so a case decided meanwhile neither
+        repeats nor goes missing."""
+        q = query or QueueQuery()
+        if q.status is not None:
+            _check_status(q.status)
+        column = _SORTS.get(q.sort)
+        if column is None:
+            raise CaseError(f"Unknown sort {q.sort!r}; one of {', '.join(_SORTS)}.")
+        value = func.coalesce(column, _MISSING)  # no figure (a gone network) sorts last
         with self.session(write=False) as s:
             scan = s.scalar(select(func.max(Scan.id)))
             if scan is None:
-                return []
-            query = (
-                select(Case, CaseScan)
+                return QueuePage([], None, None)
+            stmt = (
+                select(Case, CaseScan, value.label("v"))
                 .join(CaseScan, CaseScan.case_id == Case.id)
                 .where(CaseScan.scan_id == scan)
-                .order_by(CaseScan.score.desc().nulls_last(), Case.key)
-                .limit(limit)
+                .order_by(value.desc(), Case.key)
+                .limit(q.limit + 1)
             )
-            if status is not None:
-                _check_status(status)
-                query = query.where(Case.status == status)
-            if min_score is not None:
-                query = query.where(CaseScan.score >= min_score)
-            return [_queue_row(case, at) for case, at in s.execute(query)]
+            filters = [
+                (q.status, Case.status.__eq__),
+                (q.change, CaseScan.change.__eq__),
+                (q.min_score, CaseScan.score.__ge__),
+                (q.max_score, CaseScan.score.__le__),
+                (q.min_stores, CaseScan.n_stores.__ge__),
+                (q.min_revenue, CaseScan.revenue.__ge__),
+                (q.assignee, Case.assignee.__eq__),
+                (q.new_since, Case.opened_scan_id.__gt__),
+            ]
+            for given, condition in filters:
+                if given is not None:
+                    stmt = stmt.where(condition(given))
+            if q.with_declarations:
+                stmt = stmt.where(CaseScan.n_declarations > 0)
+            if q.cursor is not None:
+                after_value, after_key = _read_cursor(q.cursor)
+                stmt = stmt.where((value < after_value) | ((value == after_value) & (Case.key > after_key)))
+            rows = s.execute(stmt).all()
+            page = [_queue_row(case, at) for case, at, _ in rows[: q.limit]]
+            more = len(rows) > q.limit
+            cursor = _write_cursor(rows[q.limit - 1].v, rows[q.limit - 1][0].key) if more else None
+            return QueuePage(page, cursor, scan)
 
     def case(self, key: str) -> dict[str, Any]:
         """One case: its state, its network at every scan, notes, decisions and audit log, oldest first."""
@@ -437,8 +524,9 @@ def _migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _read_results(results: Path) -> tuple[pa.Table, pa.Table]:
-    """The scan's networks and its stores' networks (stores outside any network left out)."""
+def _read_results(results: Path) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+    """The scan's networks, its stores' networks (stores outside any network left out) and the number of
+    declarations tied to each network (none when the scan screened no declarations)."""
     missing = [n for n in ("networks", "store_scores") if not (results / f"{n}.parquet").is_file()]
     if missing:
         raise CaseError(
@@ -451,7 +539,12 @@ def _read_results(results: Path) -> tuple[pa.Table, pa.Table]:
         raise CaseError(f"{results}/networks.parquet lacks the columns {', '.join(absent)}.")
     stores = pq.read_table(results / "store_scores.parquet", columns=["store_id", "network_id"])
     stores = stores.filter(pc.is_valid(stores.column("network_id")))
-    return networks.select(_NETWORK_COLUMNS).sort_by("network_id"), stores.sort_by("store_id")
+    declarations: dict[str, int] = {}
+    if (results / "declaration_scores.parquet").is_file():
+        tied = pq.read_table(results / "declaration_scores.parquet", columns=["network_id"]).column(0)
+        counts = pc.value_counts(pc.drop_null(tied)).to_pylist()
+        declarations = {c["values"]: c["counts"] for c in counts}
+    return networks.select(_NETWORK_COLUMNS).sort_by("network_id"), stores.sort_by("store_id"), declarations
 
 
 def _digest(networks: pa.Table, stores: pa.Table) -> str:
@@ -472,6 +565,20 @@ def _members(stores: pa.Table) -> dict[str, list[str]]:
     return out
 
 
+def _write_cursor(value: float, key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([value, key]).encode()).decode()
+
+
+def _read_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        value, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(key, str):
+            raise ValueError(cursor)
+    except ValueError as exc:  # binascii.Error and json's errors are ValueErrors
+        raise CaseError(f"Not a queue cursor: {cursor[:40]!r}. Pass the cursor of the page before.") from exc
+    return float(value), key
+
+
 def _check_status(status: str) -> None:
     if status not in STATUSES:
         raise CaseError(f"Unknown case status {status!r}; one of {', '.join(STATUSES)}.")
@@ -480,7 +587,7 @@ def _check_status(status: str) -> None:
 def _get(s: Session, key: str, version: int | None = None) -> Case:
     case = s.scalar(select(Case).where(Case.key == key).with_for_update())
     if case is None:
-        raise CaseError(f"No case {key!r}.")
+        raise UnknownCase(f"No case {key!r}.")
     if version is not None and case.version != version:
         raise StaleCase(
             f"Case {key} is at version {case.version}, not {version}: it changed since it was read."
@@ -518,6 +625,7 @@ def _queue_row(case: Case, at: CaseScan) -> dict[str, Any]:
         "currency": at.currency,
         "added": at.added,
         "removed": at.removed,
+        "n_declarations": at.n_declarations,
     }
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from marketguard import __version__
 from marketguard.cli.cases import cases as cases_group
+from marketguard.cli.serve import serve, users
 from marketguard.cli.terminal import (
     Progress,
     console,
@@ -346,3 +347,5 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
 
 
 main.add_command(cases_group, "cases")
+main.add_command(serve)
+main.add_command(users)

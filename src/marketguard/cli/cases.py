@@ -18,7 +18,7 @@ from marketguard.cli.terminal import console, debug_option, errors
 DB_VARIABLE = "MARKETGUARD_CASES_DB"
 
 
-def _db_option(f: Any) -> Any:
+def db_option(f: Any) -> Any:
     return click.option(
         "--db",
         envvar=DB_VARIABLE,
@@ -26,7 +26,7 @@ def _db_option(f: Any) -> Any:
     )(f)
 
 
-def _open(db: str | None, beside: Path | None = None) -> Any:
+def open_store(db: str | None, beside: Path | None = None) -> Any:
     from marketguard.cases import CaseStore, database_url
     from marketguard.errors import ParameterError
 
@@ -50,13 +50,13 @@ def cases() -> None:
 @click.argument(
     "results", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
-@_db_option
+@db_option
 @debug_option
 def import_(results: tuple[Path, ...], db: str | None, debug: bool) -> None:
     """Register the scans in RESULTS (oldest first) and match their networks to the cases of the scan before.
 
     Without --db the store is cases.sqlite beside the first RESULTS directory."""
-    with errors(debug), _open(db, results[0]) as store:
+    with errors(debug), open_store(db, results[0]) as store:
         console.print(f"case store: {store.url}", markup=False)
         for path in results:
             done = store.register_scan(path)
@@ -68,7 +68,7 @@ def import_(results: tuple[Path, ...], db: str | None, debug: bool) -> None:
 
 
 @cases.command("list")
-@_db_option
+@db_option
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--min-score", type=click.FloatRange(0, 1))
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
@@ -78,8 +78,10 @@ def list_(
     db: str | None, status: str | None, min_score: float | None, limit: int, as_json: bool, debug: bool
 ) -> None:
     """The latest scan's cases, highest score first."""
-    with errors(debug), _open(db) as store:
-        rows = store.queue(status=status, min_score=min_score, limit=limit)
+    from marketguard.cases import QueueQuery
+
+    with errors(debug), open_store(db) as store:
+        rows = store.queue(QueueQuery(status=status, min_score=min_score, limit=limit)).rows
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))
@@ -97,11 +99,11 @@ def list_(
 
 @cases.command()
 @click.argument("case")
-@_db_option
+@db_option
 @debug_option
 def show(case: str, db: str | None, debug: bool) -> None:
     """One case as JSON: its state, its network at every scan, notes, decisions and audit log."""
-    with errors(debug), _open(db) as store:
+    with errors(debug), open_store(db) as store:
         click.echo(json.dumps(store.case(case), default=str, indent=2))
 
 
@@ -112,7 +114,7 @@ def show(case: str, db: str | None, debug: bool) -> None:
 @click.option("--note", help="A note recorded with the decision.")
 @click.option("--by", help="Who decides (default: $USER).")
 @click.option("--version", type=int, help="The case version you read: refused if it changed since.")
-@_db_option
+@db_option
 @debug_option
 def decide(
     case: str,
@@ -125,7 +127,7 @@ def decide(
     debug: bool,
 ) -> None:
     """Set CASE's status; the evidence it is decided on is kept with the decision."""
-    with errors(debug), _open(db) as store:
+    with errors(debug), open_store(db) as store:
         state = store.decide(case, status, _actor(by), reason=reason, note=note, version=version)
     click.echo(f"{case}: {state['status']}" + (f" ({state['reason']})" if state["reason"] else ""))
 
@@ -134,11 +136,11 @@ def decide(
 @click.argument("case")
 @click.argument("assignee")
 @click.option("--by", help="Who assigns (default: $USER).")
-@_db_option
+@db_option
 @debug_option
 def assign(case: str, assignee: str, by: str | None, db: str | None, debug: bool) -> None:
     """Give CASE to ASSIGNEE (a new case goes into review)."""
-    with errors(debug), _open(db) as store:
+    with errors(debug), open_store(db) as store:
         state = store.assign(case, assignee, _actor(by))
     click.echo(f"{case}: {state['status']}, assigned to {assignee}")
 
@@ -147,11 +149,11 @@ def assign(case: str, assignee: str, by: str | None, db: str | None, debug: bool
 @click.argument("case")
 @click.argument("text")
 @click.option("--by", help="Who writes (default: $USER).")
-@_db_option
+@db_option
 @debug_option
 def note(case: str, text: str, by: str | None, db: str | None, debug: bool) -> None:
     """Append a note to CASE."""
-    with errors(debug), _open(db) as store:
+    with errors(debug), open_store(db) as store:
         store.add_note(case, _actor(by), text)
     click.echo(f"{case}: note added")
 
@@ -160,13 +162,13 @@ def note(case: str, text: str, by: str | None, db: str | None, debug: bool) -> N
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory to write."
 )
-@_db_option
+@db_option
 @debug_option
 def labels(out: Path, db: str | None, debug: bool) -> None:
     """Write the decisions as the contract's labels table (OUT/labels.parquet) for `marketguard train`."""
     import pyarrow.parquet as pq
 
-    with errors(debug), _open(db) as store:
+    with errors(debug), open_store(db) as store:
         table = store.labels()
         out.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, out / "labels.parquet")

@@ -31,8 +31,8 @@ _OPTIONAL: dict[str, tuple[str, str]] = {
 }
 
 
-def build_case(results: Path, network_id: str) -> dict[str, Any]:
-    """The case of ``network_id`` read from the results directory ``results``.
+def build_case(results: Path | ResultsDir, network_id: str) -> dict[str, Any]:
+    """The case of ``network_id`` read from the results directory ``results`` (a path, or a reader of one).
 
     Raises
     ------
@@ -41,7 +41,7 @@ def build_case(results: Path, network_id: str) -> dict[str, Any]:
     ResultsDirError
         ``results`` is not a scan's results directory.
     """
-    rd = ResultsDir(results)
+    rd = results if isinstance(results, ResultsDir) else ResultsDir(results)
     network = _network_row(rd, network_id)
     notes: list[str] = []
     manifest = rd.manifest()

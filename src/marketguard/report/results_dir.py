@@ -51,12 +51,18 @@ class ResultsDir:
     def read(self, name: str, network_id: str | None = None) -> list[Row] | None:
         """Rows of result ``name`` (of one network when given), every documented column present (null if the
         scan predates it); ``None`` when the table was not written at all."""
+        table = self.table(name, network_id)
+        if table is None:
+            return None
+        return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
+
+    def table(self, name: str, network_id: str | None = None) -> pa.Table | None:
+        """Result ``name`` as written (of one network when given); ``None`` when the table was not written.
+        The one place rows are read: a server that indexes the results overrides it."""
         if not self.has(name):
             return None
-        file = self.path / f"{name}.parquet"
         filters = None if network_id is None else [("network_id", "=", network_id)]
-        table = pq.read_table(file, filters=filters)
-        return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
+        return pq.read_table(self.path / f"{name}.parquet", filters=filters)
 
     def column(self, name: str, column: str) -> pa.ChunkedArray | None:
         """One column of a whole result, for cheap global facts (the data's last month); ``None`` if absent."""

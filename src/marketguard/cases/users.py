@@ -1,0 +1,169 @@
+"""Who may use the server: users with a role, API tokens, and console passwords, in the case store.
+
+A token is 32 random bytes (``mg_`` and URL-safe base64), shown once when issued and kept only as its SHA-256:
+a copy of the database lets nobody in. Random tokens need no slow hash (nothing to guess); passwords do, so they
+are kept as scrypt hashes with their own salt. A token can expire and be revoked; a disabled user's tokens all
+stop working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from marketguard.cases.schema import ApiToken, AuditEntry, User
+from marketguard.cases.store import CaseError, CaseStore
+
+__all__ = ["ROLES", "Principal", "add_user", "authenticate", "check_password", "issue_token", "revoke_tokens"]
+
+#: admin: everything, users included; investigator: every case; brand: the networks selling its brands, personal
+#: identifiers masked, no customs data; customs: declarations and the networks tied to them; service: machines.
+ROLES = ("admin", "investigator", "brand", "customs", "service")
+_TOKEN_PREFIX = "mg_"
+#: scrypt's cost (n = 2^14, r = 8: 16 MiB and tens of milliseconds per check, the library's interactive setting).
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user as the server sees it."""
+
+    name: str
+    role: str
+    brands: tuple[str, ...] = ()
+
+
+def add_user(
+    store: CaseStore,
+    name: str,
+    role: str,
+    brands: tuple[str, ...] = (),
+    password: str | None = None,
+    actor: str = "system",
+) -> Principal:
+    """A new user; a brand user names the brands they may see (at least one), other roles none."""
+    if role not in ROLES:
+        raise CaseError(f"Unknown role {role!r}; one of {', '.join(ROLES)}.")
+    if (role == "brand") != bool(brands):
+        raise CaseError("A brand user needs --brand (one or more); other roles take none.")
+    if not name.strip():
+        raise CaseError("A user needs a name.")
+    now = datetime.now(UTC)
+    with store.session() as s:
+        if s.scalar(select(User.id).where(User.name == name)) is not None:
+            raise CaseError(f"There is already a user {name!r}.")
+        s.add(
+            User(
+                name=name,
+                role=role,
+                brands=sorted(set(brands)),
+                password_hash=_hash_password(password) if password else None,
+                created_at=now,
+            )
+        )
+        s.add(
+            AuditEntry(
+                actor=actor, action="add_user", before=None, after={"user": name, "role": role}, at=now
+            )
+        )
+    return Principal(name, role, tuple(sorted(set(brands))))
+
+
+def issue_token(store: CaseStore, name: str, label: str = "api", expires_in: timedelta | None = None) -> str:
+    """A new API token for user ``name``: returned once, stored as its hash."""
+    token = _TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name, User.disabled_at.is_(None)))
+        if user is None:
+            raise CaseError(f"No active user {name!r}.")
+        s.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=_token_hash(token),
+                label=label,
+                created_at=now,
+                expires_at=now + expires_in if expires_in is not None else None,
+            )
+        )
+        s.add(AuditEntry(actor=name, action="issue_token", before=None, after={"label": label}, at=now))
+    return token
+
+
+def revoke_tokens(store: CaseStore, name: str, label: str | None = None, actor: str = "system") -> int:
+    """Revoke user ``name``'s tokens (those with ``label`` only, when given); how many were live."""
+    now = datetime.now(UTC)
+    with store.session() as s:
+        user_id = s.scalar(select(User.id).where(User.name == name))
+        if user_id is None:
+            raise CaseError(f"No user {name!r}.")
+        stmt = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        if label is not None:
+            stmt = stmt.where(ApiToken.label == label)
+        n = s.execute(stmt.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]
+        s.add(
+            AuditEntry(actor=actor, action="revoke_tokens", before=None, after={"user": name, "n": n}, at=now)
+        )
+    return int(n)
+
+
+def authenticate(store: CaseStore, token: str) -> Principal | None:
+    """The user a bearer token belongs to, or None (unknown, expired or revoked token; disabled user)."""
+    if not token.startswith(_TOKEN_PREFIX) or len(token) > 100:
+        return None
+    now = datetime.now(UTC)
+    with store.session(write=False) as s:
+        row = s.execute(
+            select(User, ApiToken)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == _token_hash(token))
+        ).first()
+    if row is None:
+        return None
+    user, api_token = row
+    if user.disabled_at is not None or api_token.revoked_at is not None:
+        return None
+    if api_token.expires_at is not None and _aware(api_token.expires_at) <= now:
+        return None
+    return Principal(user.name, user.role, tuple(user.brands))
+
+
+def check_password(store: CaseStore, name: str, password: str) -> Principal | None:
+    """The user when ``password`` is theirs, else None (the same work either way: no timing tells which)."""
+    with store.session(write=False) as s:
+        user = s.scalar(select(User).where(User.name == name, User.disabled_at.is_(None)))
+    stored = user.password_hash if user is not None and user.password_hash else _DECOY
+    ok = _verify_password(password, stored)
+    if user is None or not ok or not user.password_hash:
+        return None
+    return Principal(user.name, user.role, tuple(user.brands))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def _verify_password(password: str, stored: str) -> bool:
+    _, n, r, p, salt, digest = stored.split("$")
+    again = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(again.hex(), digest)
+
+
+def _aware(ts: datetime) -> datetime:
+    """SQLite gives back naive times (stored as UTC); PostgreSQL aware ones."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+#: Checked when the user does not exist, so that an unknown name costs as long as a wrong password.
+_DECOY = _hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,89 @@
+"""``marketguard serve`` (the workbench's HTTP API on uvicorn) and ``marketguard users`` (who may use it)."""
+
+from __future__ import annotations
+
+__all__ = ["serve", "users"]
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from marketguard.cli.cases import db_option, open_store
+from marketguard.cli.terminal import console, debug_option, errors
+
+#: Roles (marketguard.cases.users.ROLES), listed here so that `--help` does not import the database layer.
+_ROLES = ("admin", "investigator", "brand", "customs", "service")
+
+
+@click.command()
+@click.argument("results", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@debug_option
+def serve(results: tuple[Path, ...], db: str | None, host: str, port: int, debug: bool) -> None:
+    """Serve the API (docs at /v1/docs) over the case store, registering the scans in RESULTS first (oldest
+    first). Without --db the store is cases.sqlite beside the first RESULTS directory."""
+    import uvicorn
+
+    from marketguard.server import create_app
+
+    with errors(debug):
+        store = open_store(db, results[0] if results else None)
+        url = store.url
+        store.close()
+        app = create_app(url, list(results))
+        console.print(f"case store: {url}; API docs at http://{host}:{port}/v1/docs", markup=False)
+        uvicorn.run(app, host=host, port=port, log_level="info" if debug else "warning")
+
+
+@click.group()
+def users() -> None:
+    """Add users, issue and revoke their API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(_ROLES), required=True)
+@click.option("--brand", "brands", multiple=True, help="A brand a brand user may see (repeat for several).")
+@click.option("--password", is_flag=True, help="Ask for a console password.")
+@db_option
+@debug_option
+def add(name: str, role: str, brands: tuple[str, ...], password: bool, db: str | None, debug: bool) -> None:
+    """Add user NAME with a role."""
+    from marketguard.cases.users import add_user
+
+    secret = click.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    with errors(debug), open_store(db) as store:
+        add_user(store, name, role, brands, password=secret)
+    click.echo(f"added {name} ({role})")
+
+
+@users.command()
+@click.argument("name")
+@click.option("--label", default="api", show_default=True, help="What the token is for (to revoke it by).")
+@click.option("--expires-days", type=click.IntRange(1), help="Days until it stops working (default: never).")
+@db_option
+@debug_option
+def token(name: str, label: str, expires_days: int | None, db: str | None, debug: bool) -> None:
+    """Issue an API token for NAME: printed once, kept only as a hash."""
+    from marketguard.cases.users import issue_token
+
+    expires = timedelta(days=expires_days) if expires_days else None
+    with errors(debug), open_store(db) as store:
+        click.echo(issue_token(store, name, label, expires))
+
+
+@users.command()
+@click.argument("name")
+@click.option("--label", help="Only the tokens with this label (default: all of NAME's).")
+@db_option
+@debug_option
+def revoke(name: str, label: str | None, db: str | None, debug: bool) -> None:
+    """Revoke NAME's tokens."""
+    from marketguard.cases.users import revoke_tokens
+
+    with errors(debug), open_store(db) as store:
+        n = revoke_tokens(store, name, label)
+    click.echo(f"revoked {n} token(s) of {name}")

@@ -1,0 +1,107 @@
+"""``create_app``: the investigator workbench's HTTP API (FastAPI) over a case store and the scans it registered.
+
+The server reads results and the case store; it never recomputes a score. Every endpoint needs a bearer token
+(``marketguard users token``) and checks the caller's role (:mod:`marketguard.server.access`) before it reads
+anything; what a role may not see is absent from the answer, not hidden by the client. Every error has one JSON
+shape: ``{"error": {"status": 404, "code": "not_found", "message": "..."}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from marketguard import __version__
+from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
+from marketguard.report import ResultsDirError, UnknownNetworkError
+from marketguard.server.results import ResultsCache
+from marketguard.server.routes import router
+
+__all__ = ["create_app"]
+
+
+def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
+    """The API over the case store at ``db_url``; ``results`` are registered first (oldest first), as
+    ``marketguard cases import`` would."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = CaseStore(db_url)
+        for path in results or []:
+            store.register_scan(path)
+        app.state.store = store
+        app.state.results = ResultsCache()
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="marketguard",
+        version=__version__,
+        summary="Counterfeit-seller networks: the queue, the evidence, and the decisions investigators make.",
+        lifespan=lifespan,
+        docs_url="/v1/docs",
+        openapi_url="/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.include_router(router, prefix="/v1")
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(CaseError, _case_error)
+    app.add_exception_handler(UnknownNetworkError, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(ResultsDirError, _results_gone)  # type: ignore[arg-type]
+    return app
+
+
+def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+    """The one error shape."""
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=_HEADERS.get(status))
+
+
+_HEADERS = {401: {"WWW-Authenticate": "Bearer"}}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    return error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
+
+
+async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [
+        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+    return error(422, "invalid_request", "The request does not match the API's schema.", problems=problems)
+
+
+async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
+    if isinstance(exc, StaleCase):
+        return error(409, "stale_case", str(exc))
+    if isinstance(exc, UnknownCase):
+        return error(404, "not_found", str(exc))
+    return error(400, "bad_request", str(exc))
+
+
+async def _not_found(_: Request, exc: UnknownNetworkError) -> JSONResponse:
+    return error(404, "not_found", str(exc))
+
+
+async def _results_gone(_: Request, exc: ResultsDirError) -> JSONResponse:
+    return error(503, "results_unavailable", str(exc))

@@ -1,0 +1,264 @@
+"""The ``/v1`` endpoints: the queue, a network's evidence, cases and the decisions on them, stores, declarations,
+search. Thin: each reads the case store or a scan's results (:mod:`marketguard.server.results`) and shapes JSON;
+the role checks are :mod:`marketguard.server.access`'s."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
+from marketguard.cases.users import Principal
+from marketguard.report import build_case
+from marketguard.server.access import allow
+from marketguard.server.results import IndexedResults
+
+router = APIRouter()
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Reason = Literal[DISMISS_REASONS]  # type: ignore[valid-type]
+#: Longest free text accepted in a note (a page of text; longer is pasted data, not a note).
+NOTE_LENGTH = 20_000
+#: Most rows a search answers with.
+SEARCH_LIMIT = 50
+
+
+class DecisionIn(BaseModel):
+    status: Status
+    reason: Reason | None = None
+    note: str | None = Field(None, max_length=NOTE_LENGTH)
+    version: int | None = Field(None, description="The case version you read: refused (409) if it changed.")
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=NOTE_LENGTH)
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = Field(None, max_length=256)
+    version: int | None = None
+
+
+def _store(request: Request) -> CaseStore:
+    store: CaseStore = request.app.state.store
+    return store
+
+
+def _results(request: Request, scan_id: int | None = None) -> tuple[dict[str, Any], IndexedResults]:
+    scan = _store(request).scan(scan_id)
+    if scan is None:
+        raise HTTPException(404, "No scan registered yet." if scan_id is None else f"No scan {scan_id}.")
+    return scan, request.app.state.results.get(scan["path"])
+
+
+def _may_see_network(caller: Principal, results: IndexedResults, network_id: str) -> bool:
+    """Whether the caller's role lets them see the network at all (see :mod:`marketguard.server.access`)."""
+    if caller.role == "brand":
+        return False  # the scans do not record a network's brands yet: no brand sees any network
+    if caller.role == "customs":
+        return results.has("declaration_scores") and bool(
+            results.query("SELECT 1 FROM declaration_scores WHERE network_id = ? LIMIT 1", [network_id])
+        )
+    return True
+
+
+def _unknown_network(network_id: str) -> HTTPException:
+    return HTTPException(404, f"No network {network_id!r} in this scan.")
+
+
+@router.get("/me")
+def me(caller: Annotated[Principal, allow("me")]) -> dict[str, Any]:
+    """Who the token belongs to."""
+    return {"name": caller.name, "role": caller.role, "brands": list(caller.brands)}
+
+
+@router.get("/scans")
+def scans(request: Request, caller: Annotated[Principal, allow("scans")]) -> list[dict[str, Any]]:
+    """The registered scans, oldest first."""
+    return [{k: v for k, v in s.items() if k != "path"} for s in _store(request).scans()]
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    caller: Annotated[Principal, allow("queue")],
+    status: Status | None = None,
+    change: Literal[CHANGES] | None = None,  # type: ignore[valid-type]
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    min_stores: Annotated[int | None, Query(ge=0)] = None,
+    min_revenue: Annotated[float | None, Query(ge=0)] = None,
+    assignee: str | None = None,
+    new_since: Annotated[
+        int | None, Query(description="Only cases opened by scans after this scan id.")
+    ] = None,
+    sort: Literal["score", "revenue", "n_stores"] = "score",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The latest scan's cases, highest first; ``next`` is the cursor of the next page (null on the last)."""
+    if caller.role == "brand":
+        return {"scan_id": _store(request).latest_scan(), "cases": [], "next": None}
+    query = QueueQuery(
+        status=status,
+        change=change,
+        min_score=min_score,
+        max_score=max_score,
+        min_stores=min_stores,
+        min_revenue=min_revenue,
+        assignee=assignee,
+        new_since=new_since,
+        with_declarations=caller.role == "customs",
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = _store(request).queue(query)
+    return {"scan_id": page.scan_id, "cases": page.rows, "next": page.cursor}
+
+
+@router.get("/networks/{network_id}")
+def network(
+    request: Request,
+    network_id: str,
+    caller: Annotated[Principal, allow("network")],
+    scan: Annotated[int | None, Query(description="A registered scan id; the latest by default.")] = None,
+) -> dict[str, Any]:
+    """One network's evidence as the scan found it (the case report's content) and the case following it."""
+    found, results = _results(request, scan)
+    if not _may_see_network(caller, results, network_id) or not results.query(
+        "SELECT 1 FROM networks WHERE network_id = ?", [network_id]
+    ):
+        raise _unknown_network(network_id)
+    evidence = build_case(results, network_id)
+    evidence["scan"] = {k: v for k, v in evidence["scan"].items() if k not in ("path", "dataset")}
+    return {
+        "scan_id": found["id"],
+        "case": _store(request).case_of_network(found["id"], network_id),
+        **evidence,
+    }
+
+
+@router.get("/cases/{key}")
+def case(request: Request, key: str, caller: Annotated[Principal, allow("case")]) -> dict[str, Any]:
+    """A case: its state, its network at every scan, notes, decisions (with their evidence) and audit log."""
+    found = _store(request).case(key)
+    _check_case_access(request, caller, found)
+    return found
+
+
+@router.post("/cases/{key}/decisions")
+def decide(
+    request: Request, key: str, body: DecisionIn, caller: Annotated[Principal, allow("decide")]
+) -> dict[str, Any]:
+    """Set the case's status (a dismissal needs a reason); the evidence it was decided on is kept with it."""
+    return _store(request).decide(
+        key, body.status, caller.name, reason=body.reason, note=body.note, version=body.version
+    )
+
+
+@router.post("/cases/{key}/assignee")
+def assign(
+    request: Request, key: str, body: AssignIn, caller: Annotated[Principal, allow("assign")]
+) -> dict[str, Any]:
+    """Give the case to someone (null: to nobody)."""
+    return _store(request).assign(key, body.assignee, caller.name, version=body.version)
+
+
+@router.post("/cases/{key}/notes", status_code=201)
+def note(
+    request: Request, key: str, body: NoteIn, caller: Annotated[Principal, allow("note")]
+) -> dict[str, Any]:
+    """Append a note to the case."""
+    store = _store(request)
+    _check_case_access(request, caller, store.case(key))
+    return store.add_note(key, caller.name, body.text)
+
+
+@router.get("/stores/{store_id}")
+def store(request: Request, store_id: str, caller: Annotated[Principal, allow("store")]) -> dict[str, Any]:
+    """A store's score, rank, reasons and network in the latest scan."""
+    found, results = _results(request)
+    rows = results.query("SELECT * FROM store_scores WHERE store_id = ?", [store_id])
+    if not rows:
+        raise HTTPException(404, f"No store {store_id!r} in this scan.")
+    return {"scan_id": found["id"], **rows[0]}
+
+
+@router.get("/declarations/{declaration_id}")
+def declaration(
+    request: Request, declaration_id: str, caller: Annotated[Principal, allow("declaration")]
+) -> dict[str, Any]:
+    """A customs declaration's score, reasons and the network it is tied to, in the latest scan."""
+    found, results = _results(request)
+    if not results.has("declaration_scores"):
+        raise HTTPException(404, "This scan screened no declarations.")
+    rows = results.query("SELECT * FROM declaration_scores WHERE declaration_id = ?", [declaration_id])
+    if not rows:
+        raise HTTPException(404, f"No declaration {declaration_id!r} in this scan.")
+    return {"scan_id": found["id"], **rows[0]}
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    caller: Annotated[Principal, allow("search")],
+    q: Annotated[str, Query(min_length=1, max_length=256, description="An id or an artifact, exactly.")],
+) -> dict[str, Any]:
+    """Everything in the latest scan named exactly ``q``: a store, an account, a network, a declaration, or an
+    artifact the linker found shared (a phone, device, Wi-Fi, IP, address, bank account...), with its network."""
+    found, results = _results(request)
+    queries = _SEARCH_CUSTOMS if caller.role == "customs" else _SEARCH
+    hits: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for tables, sql in queries:
+        if all(results.has(t) for t in tables):
+            for hit in results.query(sql, [q]):
+                if caller.role != "customs" or hit["network_id"] is not None or hit["kind"] == "declaration":
+                    hits.setdefault((hit["kind"], hit["id"], hit["network_id"]), hit)
+    return {"scan_id": found["id"], "query": q, "hits": list(hits.values())[:SEARCH_LIMIT]}
+
+
+_SEARCH: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("store_scores",),
+        "SELECT 'store' AS kind, store_id AS id, network_id FROM store_scores WHERE store_id = ?",
+    ),
+    (
+        ("store_scores",),
+        "SELECT 'account' AS kind, account_id AS id, min(network_id) AS network_id FROM store_scores "
+        "WHERE account_id = ? GROUP BY account_id",
+    ),
+    (
+        ("networks",),
+        "SELECT 'network' AS kind, network_id AS id, network_id FROM networks WHERE network_id = ?",
+    ),
+    (
+        ("declaration_scores",),
+        "SELECT 'declaration' AS kind, declaration_id AS id, network_id FROM declaration_scores "
+        "WHERE declaration_id = ?",
+    ),
+    (
+        ("links",),
+        "SELECT DISTINCT 'account' AS kind, account AS id, network_id FROM (SELECT account_a AS account, "
+        "network_id FROM links UNION ALL SELECT account_b, network_id FROM links) x WHERE account = ? "
+        "ORDER BY network_id",
+    ),
+    (
+        ("links",),
+        "SELECT DISTINCT kind AS kind, artifact AS id, network_id FROM links WHERE artifact = ? "
+        "ORDER BY network_id, kind LIMIT 50",
+    ),
+]
+_SEARCH_CUSTOMS = [q for q in _SEARCH if "declaration_scores" in q[0]]
+
+
+def _check_case_access(request: Request, caller: Principal, found: dict[str, Any]) -> None:
+    """A brand or customs caller sees a case only when they may see its network (else the same 404)."""
+    if caller.role not in ("brand", "customs"):
+        return
+    _, results = _results(request, found["last_scan_id"])
+    network_id = found["network_id"]
+    if network_id is None or not _may_see_network(caller, results, network_id):
+        raise HTTPException(404, f"No case {found['key']!r}.")

@@ -1,0 +1,122 @@
+"""Every endpoint against every role (the expected table is written out here, not read from the code), tokens
+that are missing, unknown, expired or revoked, and data a role may not see answered as absent."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketguard.cases import CaseStore
+from marketguard.cases.users import revoke_tokens
+from marketguard.server.access import ALLOWED
+from tests.server.conftest import auth
+
+A, INV, B, C, S = "admin", "investigator", "brand", "customs", "service"
+#: endpoint -> (method, path, body, the roles allowed)
+EXPECTED = {
+    "me": ("GET", "/v1/me", None, {A, INV, B, C, S}),
+    "scans": ("GET", "/v1/scans", None, {A, INV, C, S}),
+    "queue": ("GET", "/v1/queue", None, {A, INV, B, C, S}),
+    "network": ("GET", "/v1/networks/{network}", None, {A, INV, B, C, S}),
+    "case": ("GET", "/v1/cases/{case}", None, {A, INV, B, C}),
+    "decide": ("POST", "/v1/cases/{case}/decisions", {"status": "in_review"}, {A, INV}),
+    "assign": ("POST", "/v1/cases/{case}/assignee", {"assignee": "ana"}, {A, INV}),
+    "note": ("POST", "/v1/cases/{case}/notes", {"text": "seen"}, {A, INV, C}),
+    "store": ("GET", "/v1/stores/{store}", None, {A, INV, S}),
+    "declaration": ("GET", "/v1/declarations/{declaration}", None, {A, INV, C, S}),
+    "search": ("GET", "/v1/search?q={store}", None, {A, INV, C}),
+}
+
+
+def test_the_table_covers_every_endpoint(served) -> None:
+    client, _, _ = served
+    assert set(EXPECTED) == set(ALLOWED)
+    assert {name: roles for name, (*_, roles) in EXPECTED.items()} == {n: set(r) for n, r in ALLOWED.items()}
+    paths = {p for p in client.get("/v1/openapi.json").json()["paths"] if p != "/v1/docs"}
+    assert len(paths) == len({e[1].split("?")[0] for e in EXPECTED.values()})
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+@pytest.mark.parametrize("role", [A, INV, B, C, S])
+def test_each_role_is_let_through_or_refused(served, endpoint: str, role: str) -> None:
+    client, tokens, _ = served
+    names = _names(client, tokens)
+    method, path, body, roles = EXPECTED[endpoint]
+    response = client.request(method, path.format(**names), json=body, headers=auth(tokens[role]))
+    if role in roles:
+        assert response.status_code not in (401, 403), response.json()
+    else:
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+
+
+def test_a_brand_user_reaches_no_other_brands_network(served) -> None:
+    client, tokens, _ = served
+    names = _names(client, tokens)
+    brand = auth(tokens[B])
+    assert client.get("/v1/queue", headers=brand).json()["cases"] == []
+    for path in ("/v1/networks/{network}", "/v1/cases/{case}"):
+        hidden = client.get(path.format(**names), headers=brand).json()["error"]
+        missing = client.get(path.format(network="N-none", case="C-none"), headers=brand).json()["error"]
+        # the same answer as for an id that does not exist, but for the id itself
+        assert (
+            (hidden["status"], hidden["code"]) == (missing["status"], missing["code"]) == (404, "not_found")
+        )
+        for key in ("network", "case"):
+            hidden["message"] = hidden["message"].replace(names[key], "ID")
+            missing["message"] = missing["message"].replace(
+                {"network": "N-none", "case": "C-none"}[key], "ID"
+            )
+        assert hidden["message"] == missing["message"]
+
+
+def test_customs_sees_only_networks_with_declarations(served) -> None:
+    client, tokens, _ = served
+    customs, inv = auth(tokens[C]), auth(tokens[INV])
+    everything = client.get("/v1/queue", params={"limit": 500}, headers=inv).json()["cases"]
+    theirs = client.get("/v1/queue", params={"limit": 500}, headers=customs).json()["cases"]
+    assert theirs and all(c["n_declarations"] > 0 for c in theirs)
+    untied = next(c for c in everything if c["n_declarations"] == 0 and c["network_id"])
+    assert client.get(f"/v1/networks/{untied['network_id']}", headers=customs).status_code == 404
+    assert client.get(f"/v1/networks/{theirs[0]['network_id']}", headers=customs).status_code == 200
+    assert (
+        client.post(f"/v1/cases/{untied['key']}/notes", json={"text": "x"}, headers=customs).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {},
+        {"Authorization": "Bearer mg_not-a-token"},
+        {"Authorization": "Bearer " + "mg_" + "a" * 5000},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "mg_no-scheme"},
+    ],
+)
+def test_requests_without_a_valid_token_are_refused(served, header) -> None:
+    client, _, _ = served
+    answer = client.get("/v1/queue", headers=header)
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_expired_and_revoked_tokens_stop_working(served) -> None:
+    client, tokens, url = served
+    assert client.get("/v1/me", headers=auth(tokens["expired"])).status_code == 401
+    assert client.get("/v1/me", headers=auth(tokens[INV])).json()["name"] == "investigator"
+    with CaseStore(url) as store:
+        assert revoke_tokens(store, "investigator") == 1
+    assert client.get("/v1/me", headers=auth(tokens[INV])).status_code == 401
+
+
+def _names(client, tokens) -> dict[str, str]:
+    admin = auth(tokens[A])
+    top = client.get("/v1/queue", params={"limit": 500}, headers=admin).json()["cases"]
+    tied = next(c for c in top if c["n_declarations"])
+    network = client.get(f"/v1/networks/{tied['network_id']}", headers=admin).json()
+    return {
+        "network": tied["network_id"],
+        "case": tied["key"],
+        "store": network["stores"][0]["store_id"],
+        "declaration": network["declarations"][0]["declaration_id"],
+    }

@@ -1,0 +1,118 @@
+"""The /v1 API on a real scan: the queue, a network's evidence, decisions, search, and one error shape."""
+
+from __future__ import annotations
+
+from tests.server.conftest import auth
+
+
+def test_the_queue_pages_through_every_case_highest_first(served) -> None:
+    client, tokens, _ = served
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/queue", params=params, headers=auth(tokens["investigator"])).json()
+        seen += page["cases"]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    scores = [c["score"] for c in seen]
+    assert len(seen) > 20 and scores == sorted(scores, reverse=True)
+    assert len({c["key"] for c in seen}) == len(seen)
+    big = client.get("/v1/queue", params={"min_stores": 4, "sort": "n_stores"}, headers=auth(tokens["admin"]))
+    assert all(c["n_stores"] >= 4 for c in big.json()["cases"]) and big.json()["cases"]
+
+
+def test_a_networks_evidence_and_its_case(served) -> None:
+    client, tokens, _ = served
+    top = client.get("/v1/queue", params={"limit": 1}, headers=auth(tokens["investigator"])).json()["cases"][
+        0
+    ]
+    body = client.get(f"/v1/networks/{top['network_id']}", headers=auth(tokens["investigator"])).json()
+    assert body["network_id"] == top["network_id"] and body["score"] == top["score"]
+    assert body["case"]["key"] == top["key"]
+    assert len(body["stores"]) == top["n_stores"] and body["links"] and body["accounts"]
+    assert "path" not in body["scan"] and "dataset" not in body["scan"]  # no server paths leak
+    store = body["stores"][0]["store_id"]
+    assert (
+        client.get(f"/v1/stores/{store}", headers=auth(tokens["investigator"])).json()["network_id"]
+        == (top["network_id"])
+    )
+
+
+def test_deciding_through_the_api_is_kept_with_its_evidence(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    top = client.get("/v1/queue", params={"limit": 1}, headers=inv).json()["cases"][0]
+    key = top["key"]
+    done = client.post(
+        f"/v1/cases/{key}/decisions",
+        json={
+            "status": "confirmed_counterfeit",
+            "note": "<script>alert(1)</script>",
+            "version": top["version"],
+        },
+        headers=inv,
+    )
+    assert done.status_code == 200 and done.json()["status"] == "confirmed_counterfeit"
+    stale = client.post(
+        f"/v1/cases/{key}/decisions", json={"status": "new", "version": top["version"]}, headers=inv
+    )
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_case"
+    case = client.get(f"/v1/cases/{key}", headers=inv).json()
+    assert case["decisions"][0]["actor"] == "investigator"
+    assert case["decisions"][0]["evidence"]["n_stores"] == top["n_stores"]
+    assert case["notes"][0]["text"] == "<script>alert(1)</script>"  # kept as written; JSON carries it inert
+    confirmed = client.get("/v1/queue", params={"status": "confirmed_counterfeit"}, headers=inv).json()[
+        "cases"
+    ]
+    assert [c["key"] for c in confirmed] == [key]
+
+
+def test_search_finds_stores_accounts_networks_and_shared_artifacts(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    top = client.get("/v1/queue", params={"limit": 1}, headers=inv).json()["cases"][0]
+    body = client.get(f"/v1/networks/{top['network_id']}", headers=inv).json()
+    link = body["links"][0]
+    for q, kind in [
+        (body["stores"][0]["store_id"], "store"),
+        (link["account_a"], "account"),
+        (top["network_id"], "network"),
+        (link["artifact"], link["kind"]),
+    ]:
+        hits = client.get("/v1/search", params={"q": q}, headers=inv).json()["hits"]
+        assert {"kind": kind, "id": q, "network_id": top["network_id"]} in hits, (q, hits)
+    for hostile in ["' OR 1=1 --", "%", "*", "x'); DROP TABLE links; --"]:
+        answer = client.get("/v1/search", params={"q": hostile}, headers=inv)
+        assert answer.status_code == 200 and answer.json()["hits"] == []
+    assert client.get("/v1/search", params={"q": link["artifact"]}, headers=inv).json()["hits"]  # still there
+
+
+def test_every_error_has_one_shape(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    cases = [
+        (client.get("/v1/queue"), 401, "unauthorized"),
+        (client.get("/v1/networks/N-nope", headers=inv), 404, "not_found"),
+        (client.get("/v1/cases/C-999999", headers=inv), 404, "not_found"),
+        (client.get("/v1/queue", params={"min_score": 2}, headers=inv), 422, "invalid_request"),
+        (client.get("/v1/queue", params={"cursor": "garbage"}, headers=inv), 400, "bad_request"),
+        (
+            client.post("/v1/cases/C-000001/decisions", json={"status": "dismissed"}, headers=inv),
+            400,
+            "bad_request",
+        ),
+        (
+            client.post("/v1/cases/C-000001/decisions", json={"status": "closed"}, headers=inv),
+            422,
+            "invalid_request",
+        ),
+        (client.get("/v1/nowhere", headers=inv), 404, "not_found"),
+    ]
+    for response, status, code in cases:
+        body = response.json()
+        assert response.status_code == status and body["error"]["code"] == code, (status, body)
+        assert body["error"]["status"] == status and body["error"]["message"]
+    unknown = client.get("/v1/networks/N-nope", headers=inv).json()["error"]["message"]
+    assert "N-" not in unknown.replace("'N-nope'", "")  # no other network id is suggested
+    assert client.get("/v1/openapi.json").status_code == 200

@@ -1,0 +1,58 @@
+"""``marketguard serve`` for real: uvicorn in its own process, a user and token made with ``marketguard users``,
+the API answered over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "marketguard.cli", *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_serve_answers_over_http(scanned: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.sqlite")
+    _cli("users", "add", "ana", "--role", "investigator", "--db", db)
+    token = _cli("users", "token", "ana", "--db", db).strip()
+    assert token.startswith("mg_")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "marketguard.cli", "serve", str(scanned), "--db", db, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/v1/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{base}/v1/me", headers=headers).json()["name"] == "ana"
+        queue = httpx.get(f"{base}/v1/queue", headers=headers, params={"limit": 3}).json()
+        assert len(queue["cases"]) == 3 and queue["scan_id"] == 1
+        assert httpx.get(f"{base}/v1/queue").status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
