@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -169,3 +171,32 @@ def small_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("market")
     write_marketplace(simulate(n_stores=300, seed=11, difficulty="normal"), out)
     return out
+
+
+#: A PostgreSQL server for the case-store tests: an SQLAlchemy URL of a role allowed to create databases (each
+#: test gets its own, dropped after). `.ci/run` starts Debian's PostgreSQL and sets it; without it those tests skip.
+POSTGRES_VARIABLE = "MARKETGUARD_TEST_POSTGRES"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def case_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh case-store database URL on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cases.sqlite'}"
+        return
+    server = os.environ.get(POSTGRES_VARIABLE)
+    if not server:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (.ci/run does)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"marketguard_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -13,6 +13,10 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 CASES = {
+    "api.py": (
+        ["--stores", "300", "--clients", "3", "--seconds", "2"],
+        {"register", "queue", "network", "search"},
+    ),
     "simulate.py": (["--sizes", "200"], {"simulate"}),
     "validate.py": (["--stores", "200", "--per-rule", "3"], None),
     "linking.py": (

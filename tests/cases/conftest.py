@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,8 +10,14 @@ import pytest
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
 
 
-def write_scan(path: Path, networks: dict[str, tuple[float, list[str]]], loose: tuple[str, ...] = ()) -> Path:
-    """A results directory with ``networks`` (network id -> (score, store ids)) and stores in no network."""
+def write_scan(
+    path: Path,
+    networks: dict[str, tuple[float, list[str]]],
+    loose: tuple[str, ...] = (),
+    brands: dict[str, list[str]] | None = None,
+) -> Path:
+    """A results directory with ``networks`` (network id -> (score, store ids)), stores in no network, and the
+    brands each network sells (none by default)."""
     path.mkdir(parents=True, exist_ok=True)
     rows = [
         {
@@ -32,7 +36,12 @@ def write_scan(path: Path, networks: dict[str, tuple[float, list[str]]], loose: 
         for n, (score, ids) in networks.items()
         for s in ids
     ] + [{"store_id": s, "account_id": f"A-{s}", "score": 0.1, "reasons": []} for s in loose]
-    for name, table_rows in (("networks", rows), ("store_scores", stores)):
+    sold = [
+        {"network_id": n, "brand": b, "n_listings": 3, "n_stores": 1, "n_authorized_stores": 0}
+        for n, names in (brands or {}).items()
+        for b in names
+    ]
+    for name, table_rows in (("networks", rows), ("store_scores", stores), ("network_brands", sold)):
         schema = RESULT_SCHEMAS[name]
         table = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in table_rows], schema=schema)
         write_result(path, name, table)
@@ -57,32 +66,3 @@ def scans(tmp_path: Path):
         },
     )
     return first, second
-
-
-#: A PostgreSQL server for the case-store tests: an SQLAlchemy URL of a role allowed to create databases (each
-#: test gets its own, dropped after). `.ci/run` starts Debian's PostgreSQL and sets it; without it those tests skip.
-POSTGRES_VARIABLE = "MARKETGUARD_TEST_POSTGRES"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def case_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh case-store database URL on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cases.sqlite'}"
-        return
-    server = os.environ.get(POSTGRES_VARIABLE)
-    if not server:
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (.ci/run does)")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"marketguard_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -178,7 +178,7 @@ def test_decisions_come_back_as_the_contracts_labels(store: CaseStore, scans) ->
 
 def test_the_store_opens_at_the_head_revision(store: CaseStore) -> None:
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         if store.engine.dialect.name == "sqlite":
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     CaseStore(store.url).close()  # opening again migrates nothing and fails on nothing
@@ -229,3 +229,14 @@ def test_the_queue_filters_sorts_and_pages_without_repeats(store: CaseStore, tmp
         store.queue(QueueQuery(cursor="bm9wZQ=="))
     with pytest.raises(CaseError, match="Unknown sort 'age'"):
         store.queue(QueueQuery(sort="age"))
+
+
+def test_the_brands_a_network_sells_scope_the_queue(store: CaseStore, tmp_path: Path) -> None:
+    networks = {"N-1": (0.9, ["s1"]), "N-2": (0.8, ["s2"]), "N-3": (0.7, ["s3"])}
+    sold = {"N-1": ["Acme", "Bolt"], "N-2": ["Bolt"]}
+    store.register_scan(write_scan(tmp_path / "scan", networks, brands=sold))
+    keys = {r["network_id"]: r["key"] for r in store.queue().rows}
+    assert [r["network_id"] for r in store.queue(QueueQuery(brands=("Bolt",))).rows] == ["N-1", "N-2"]
+    assert [r["network_id"] for r in store.queue(QueueQuery(brands=("Acme", "Zed"))).rows] == ["N-1"]
+    assert store.queue(QueueQuery(brands=())).rows == []
+    assert store.case(keys["N-1"])["brands"] == ["Acme", "Bolt"] and store.case(keys["N-3"])["brands"] == []

@@ -25,6 +25,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "review_rings.parquet",
         "ring_networks.parquet",
         "network_revenue.parquet",
+        "network_brands.parquet",
         "sites.parquet",
         "money.parquet",
         "declaration_scores.parquet",
@@ -53,6 +54,9 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     assert "revenue CNY 280 from 2 orders" in networks[0]["reasons"]
     assert networks[0]["revenue_window"] == pytest.approx(280.0) and networks[0]["window_days"] == 90
     assert networks[0]["reasons"][-1] == "all of it in the last 90 days of the data"
+    assert pq.read_table(out / "network_brands.parquet").to_pylist() == [
+        {"network_id": "N-A1", "brand": "Kingmem", "n_listings": 2, "n_stores": 2, "n_authorized_stores": 0}
+    ]
     revenue = pq.read_table(out / "network_revenue.parquet").to_pylist()
     assert revenue == [
         {
@@ -108,6 +112,7 @@ def test_scan_is_deterministic(tiny, tmp_path) -> None:
         "networks",
         "links",
         "network_revenue",
+        "network_brands",
         "sites",
         "money",
         "declaration_scores",
@@ -148,6 +153,7 @@ def test_scan_of_a_simulated_marketplace_is_reproducible_to_the_bit(small_market
         "networks",
         "links",
         "network_revenue",
+        "network_brands",
         "sites",
         "money",
         "declaration_scores",

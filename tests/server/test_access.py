@@ -3,11 +3,13 @@ that are missing, unknown, expired or revoked, and data a role may not see answe
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
 import pytest
 
 from marketguard.cases import CaseStore
 from marketguard.cases.users import revoke_tokens
 from marketguard.server.access import ALLOWED
+from marketguard.server.redaction import PERSONAL_KINDS
 from tests.server.conftest import auth
 
 A, INV, B, C, S = "admin", "investigator", "brand", "customs", "service"
@@ -48,24 +50,55 @@ def test_each_role_is_let_through_or_refused(served, endpoint: str, role: str) -
         assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 
 
-def test_a_brand_user_reaches_no_other_brands_network(served) -> None:
+def test_a_brand_user_sees_only_networks_selling_the_brand_without_identifiers(
+    served, scanned, user_brand
+) -> None:
     client, tokens, _ = served
-    names = _names(client, tokens)
-    brand = auth(tokens[B])
-    assert client.get("/v1/queue", headers=brand).json()["cases"] == []
-    for path in ("/v1/networks/{network}", "/v1/cases/{case}"):
-        hidden = client.get(path.format(**names), headers=brand).json()["error"]
-        missing = client.get(path.format(network="N-none", case="C-none"), headers=brand).json()["error"]
-        # the same answer as for an id that does not exist, but for the id itself
-        assert (
-            (hidden["status"], hidden["code"]) == (missing["status"], missing["code"]) == (404, "not_found")
-        )
-        for key in ("network", "case"):
-            hidden["message"] = hidden["message"].replace(names[key], "ID")
-            missing["message"] = missing["message"].replace(
-                {"network": "N-none", "case": "C-none"}[key], "ID"
-            )
-        assert hidden["message"] == missing["message"]
+    brand, inv = auth(tokens[B]), auth(tokens[INV])
+    sold = pq.read_table(scanned / "network_brands.parquet").to_pylist()
+    selling = {r["network_id"] for r in sold if r["brand"] == user_brand}
+    theirs = client.get("/v1/queue", params={"limit": 500}, headers=brand).json()["cases"]
+    assert {c["network_id"] for c in theirs} == selling and len(selling) >= 2
+    asked_other = client.get("/v1/queue", params={"brand": "not-theirs"}, headers=brand).json()["cases"]
+    assert asked_other == []  # a brand filter never widens a brand user's scope
+    everyone = client.get("/v1/queue", params={"brand": user_brand, "limit": 500}, headers=inv).json()[
+        "cases"
+    ]
+    assert {c["network_id"] for c in everyone} == selling
+
+    network = max(selling, key=lambda n: len(client.get(f"/v1/networks/{n}", headers=inv).json()["links"]))
+    full = client.get(f"/v1/networks/{network}", headers=inv).json()
+    seen = client.get(f"/v1/networks/{network}", headers=brand).json()
+    assert [s["store_id"] for s in seen["stores"]] == [s["store_id"] for s in full["stores"]]
+    personal = {r["artifact"] for r in full["links"] if r["kind"] in PERSONAL_KINDS}
+    personal |= {r["party"] for r in full["money"] or []}
+    assert personal and not personal & set(_strings(seen))  # no identifier anywhere in the answer
+    assert seen["declarations"] is None
+    masked = {r["artifact"] for r in seen["links"] if r["kind"] in PERSONAL_KINDS}
+    linked = {(r["kind"], r["artifact"]) for r in full["links"] if r["kind"] in PERSONAL_KINDS}
+    assert len(masked) == len(linked)  # one pseudonym per identifier: the graph still reads
+    assert all("#" in a for a in masked)
+
+    other = next(
+        c
+        for c in client.get("/v1/queue", params={"limit": 500}, headers=inv).json()["cases"]
+        if c["network_id"] and c["network_id"] not in selling
+    )
+    for path in (f"/v1/networks/{other['network_id']}", f"/v1/cases/{other['key']}"):
+        hidden = client.get(path, headers=brand)
+        assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
+    mine = client.get(f"/v1/cases/{theirs[0]['key']}", headers=brand).json()
+    assert user_brand in mine["brands"] and "notes" not in mine and "audit" not in mine
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def test_customs_sees_only_networks_with_declarations(served) -> None:

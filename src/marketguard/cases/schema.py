@@ -98,6 +98,16 @@ class CaseScan(Base):
     __table_args__ = (Index("ix_case_scans_scan", "scan_id", "score"),)
 
 
+class CaseBrand(Base):
+    """A brand the case's network sells at a scan (from the scan's ``network_brands``)."""
+
+    __tablename__ = "case_brands"
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    n_listings: Mapped[int] = mapped_column(Integer)
+
+
 class Note(Base):
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -26,11 +26,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, create_engine, event, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from marketguard.cases.matching import match_networks
-from marketguard.cases.schema import AuditEntry, Case, CaseScan, Decision, Note, Scan, ScanStore
+from marketguard.cases.schema import AuditEntry, Case, CaseBrand, CaseScan, Decision, Note, Scan, ScanStore
 from marketguard.cases.statuses import DISMISS_REASONS, LABEL_OF_STATUS, STATUSES
 from marketguard.errors import MarketguardError
 
@@ -91,6 +91,7 @@ class QueueQuery:
     assignee: str | None = None
     new_since: int | None = None  # cases opened by a scan after this one
     with_declarations: bool = False  # only networks with customs declarations tied to them
+    brands: tuple[str, ...] | None = None  # only networks selling one of these brands
     sort: str = "score"
     limit: int = 50
     cursor: str | None = None
@@ -144,7 +145,7 @@ class CaseStore:
         previous case's network is matched to today's by their stores (:func:`~marketguard.cases.matching.
         match_networks`); a case keeps its status, notes and decisions, and today's networks without a
         predecessor open new cases. Registering the same results again changes nothing."""
-        networks, stores, declarations = _read_results(Path(results))
+        networks, stores, declarations, brands = _read_results(Path(results))
         digest = _digest(networks, stores)
         now = datetime.now(UTC)
         with self.session() as s:
@@ -217,8 +218,15 @@ class CaseStore:
                         "n_declarations": declarations.get(match.network or "", 0),
                     }
                 )
-            for start in range(0, len(case_scans), _INSERT_BATCH):
-                s.execute(insert(CaseScan), case_scans[start : start + _INSERT_BATCH])
+            case_brands = [
+                {"scan_id": scan.id, "case_id": row["case_id"], "brand": brand, "n_listings": n}
+                for row in case_scans
+                for brand, n in brands.get(row["network_id"] or "", ())
+            ]
+            for rows_ in (case_scans, case_brands):
+                table = CaseScan if rows_ is case_scans else CaseBrand
+                for start in range(0, len(rows_), _INSERT_BATCH):
+                    s.execute(insert(table), rows_[start : start + _INSERT_BATCH])
             s.add(
                 AuditEntry(
                     case_id=None,
@@ -278,7 +286,7 @@ class CaseStore:
 
     def queue(self, query: QueueQuery | None = None) -> QueuePage:
         """A page of the latest scan's cases (gone and merged ones included, with their change), filtered and
-        sorted as ``query`` says, highest first, ties by case key (cases without the figure last). Keyset paging:
+        sorted as ``query`` says, highest first, ties by case (oldest first; cases without the figure last). Keyset paging:
         the page's ``cursor`` starts the next page after its last row, so a case decided meanwhile neither
         repeats nor goes missing."""
         q = query or QueueQuery()
@@ -287,7 +295,7 @@ class CaseStore:
         column = _SORTS.get(q.sort)
         if column is None:
             raise CaseError(f"Unknown sort {q.sort!r}; one of {', '.join(_SORTS)}.")
-        value = func.coalesce(column, _MISSING)  # no figure (a gone network) sorts last
+        value = _sort_value(column)
         with self.session(write=False) as s:
             scan = s.scalar(select(func.max(Scan.id)))
             if scan is None:
@@ -296,7 +304,7 @@ class CaseStore:
                 select(Case, CaseScan, value.label("v"))
                 .join(CaseScan, CaseScan.case_id == Case.id)
                 .where(CaseScan.scan_id == scan)
-                .order_by(value.desc(), Case.key)
+                .order_by(value.desc(), CaseScan.case_id)
                 .limit(q.limit + 1)
             )
             filters = [
@@ -314,13 +322,20 @@ class CaseStore:
                     stmt = stmt.where(condition(given))
             if q.with_declarations:
                 stmt = stmt.where(CaseScan.n_declarations > 0)
+            if q.brands is not None:
+                selling = select(CaseBrand.case_id).where(
+                    CaseBrand.scan_id == scan, CaseBrand.brand.in_(list(q.brands))
+                )
+                stmt = stmt.where(CaseScan.case_id.in_(selling))
             if q.cursor is not None:
-                after_value, after_key = _read_cursor(q.cursor)
-                stmt = stmt.where((value < after_value) | ((value == after_value) & (Case.key > after_key)))
+                after_value, after_id = _read_cursor(q.cursor)
+                stmt = stmt.where(
+                    (value < after_value) | ((value == after_value) & (CaseScan.case_id > after_id))
+                )
             rows = s.execute(stmt).all()
             page = [_queue_row(case, at) for case, at, _ in rows[: q.limit]]
             more = len(rows) > q.limit
-            cursor = _write_cursor(rows[q.limit - 1].v, rows[q.limit - 1][0].key) if more else None
+            cursor = _write_cursor(rows[q.limit - 1].v, rows[q.limit - 1][0].id) if more else None
             return QueuePage(page, cursor, scan)
 
     def case(self, key: str) -> dict[str, Any]:
@@ -333,8 +348,14 @@ class CaseStore:
             notes = s.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id))
             decisions = s.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
             audit = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id))
+            brands = s.execute(
+                select(CaseBrand.scan_id, CaseBrand.brand, CaseBrand.n_listings)
+                .where(CaseBrand.case_id == case.id)
+                .order_by(CaseBrand.scan_id, CaseBrand.n_listings.desc(), CaseBrand.brand)
+            ).all()
             return {
                 **_state(case),
+                "brands": [b for scan_id, b, _ in brands if scan_id == case.last_scan_id],
                 "history": [_columns(h) for h in history],
                 "notes": [_columns(n) for n in notes],
                 "decisions": [_columns(d) for d in decisions],
@@ -524,9 +545,12 @@ def _migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _read_results(results: Path) -> tuple[pa.Table, pa.Table, dict[str, int]]:
-    """The scan's networks, its stores' networks (stores outside any network left out) and the number of
-    declarations tied to each network (none when the scan screened no declarations)."""
+def _read_results(
+    results: Path,
+) -> tuple[pa.Table, pa.Table, dict[str, int], dict[str, list[tuple[str, int]]]]:
+    """The scan's networks, its stores' networks (stores outside any network left out), the number of
+    declarations tied to each network (none when the scan screened no declarations) and the brands each sells
+    with their listings (none when the scan predates ``network_brands`` or had no listings)."""
     missing = [n for n in ("networks", "store_scores") if not (results / f"{n}.parquet").is_file()]
     if missing:
         raise CaseError(
@@ -544,7 +568,19 @@ def _read_results(results: Path) -> tuple[pa.Table, pa.Table, dict[str, int]]:
         tied = pq.read_table(results / "declaration_scores.parquet", columns=["network_id"]).column(0)
         counts = pc.value_counts(pc.drop_null(tied)).to_pylist()
         declarations = {c["values"]: c["counts"] for c in counts}
-    return networks.select(_NETWORK_COLUMNS).sort_by("network_id"), stores.sort_by("store_id"), declarations
+    brands: dict[str, list[tuple[str, int]]] = {}
+    if (results / "network_brands.parquet").is_file():
+        sold = pq.read_table(
+            results / "network_brands.parquet", columns=["network_id", "brand", "n_listings"]
+        )
+        for network, brand, n in zip(*(sold.column(i).to_pylist() for i in range(3)), strict=True):
+            brands.setdefault(network, []).append((brand, n))
+    return (
+        networks.select(_NETWORK_COLUMNS).sort_by("network_id"),
+        stores.sort_by("store_id"),
+        declarations,
+        brands,
+    )
 
 
 def _digest(networks: pa.Table, stores: pa.Table) -> str:
@@ -565,18 +601,27 @@ def _members(stores: pa.Table) -> dict[str, list[str]]:
     return out
 
 
-def _write_cursor(value: float, key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([value, key]).encode()).decode()
+def _sort_value(column: Any) -> Any:
+    """A queue's sort figure, a case without one (a gone network) last: the expression the queue indexes hold
+    (migration 0003), written as a literal so that the databases match it to them."""
+    return func.coalesce(column, literal_column(repr(_MISSING)))
 
 
-def _read_cursor(cursor: str) -> tuple[float, str]:
+def _write_cursor(value: float, case_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([value, case_id]).encode()).decode()
+
+
+def _read_cursor(cursor: str) -> tuple[float, int]:
     try:
-        value, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(key, str):
+        value, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        numbers = (value, case_id)
+        if any(isinstance(v, bool) for v in numbers) or not isinstance(value, int | float):
+            raise ValueError(cursor)
+        if not isinstance(case_id, int):
             raise ValueError(cursor)
     except ValueError as exc:  # binascii.Error and json's errors are ValueErrors
         raise CaseError(f"Not a queue cursor: {cursor[:40]!r}. Pass the cursor of the page before.") from exc
-    return float(value), key
+    return float(value), case_id
 
 
 def _check_status(status: str) -> None:

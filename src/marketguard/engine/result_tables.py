@@ -1,14 +1,13 @@
-"""Result files for many readers: a scan's Parquet tables loaded once into an in-process DuckDB, each sorted by a
-key, and queried with bound parameters from any thread (one cursor per thread).
+"""Result tables for many readers: Arrow tables held in memory, queried through an in-process DuckDB with bound
+parameters from any thread (one cursor per thread). DuckDB scans the Arrow tables where they are (no copy).
 
-The server answers every request from here: sorted by network, one network's rows are a zone-map look-up,
-not a scan of the file per request. The files are read, never written.
+The server searches a scan's results with it; the files are read once by the caller, never written.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -18,21 +17,15 @@ __all__ = ["ResultTables"]
 
 
 class ResultTables:
-    """The Parquet files of ``directory`` as tables named after the files, each ordered by ``order_by`` when it
-    has that column (files whose names are not identifiers are left out)."""
+    """SQL over ``tables`` (name -> Arrow table; names must be identifiers)."""
 
-    def __init__(self, directory: Path, order_by: str) -> None:
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
         self._db = duckdb.connect()
         self._local = threading.local()
-        self.names: set[str] = set()
-        for file in sorted(Path(directory).glob("*.parquet")):
-            if not file.stem.isidentifier():
-                continue
-            source = "read_parquet('" + str(file).replace("'", "''") + "')"
-            columns = {r[0] for r in self._db.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-            order = f' ORDER BY "{order_by}"' if order_by in columns else ""
-            self._db.execute(f'CREATE TABLE "{file.stem}" AS SELECT * FROM {source}{order}')
-            self.names.add(file.stem)
+        self._tables = dict(tables)  # DuckDB scans them lazily: keep them alive
+        for name in self._tables:
+            if not name.isidentifier():
+                raise ValueError(f"not a table name: {name!r}")
 
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """The result of a query over the tables; values are bound (``?``), never interpolated."""
@@ -45,8 +38,11 @@ class ResultTables:
         return rows
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor per thread: a DuckDB connection is not shared between threads."""
+        """A cursor per thread (a DuckDB connection is not shared between threads), with the tables registered on
+        it: a registered table is a view of its own connection only."""
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._local.cursor = self._db.cursor()
+            for name, table in self._tables.items():
+                cursor.register(name, table)
         return cursor

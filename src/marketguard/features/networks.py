@@ -124,3 +124,26 @@ SHARED_WORDS = {
     "n_shared_customers": "likely brushing customer",  # shared beyond chance, in the same weeks
     "n_shared_offices": "office-and-purse match",  # a place and a money account only its members use
 }
+
+
+def network_brands_sql(with_authorised: bool) -> Step:
+    """Which brands each network's stores list: per (network, brand), the listings, the stores listing it, and
+    how many of those stores the brand authorised (``authorized_sellers``; 0 without that table). What scopes a
+    brand's analysts to the networks selling their brands, and what a takedown cites."""
+    authorised = (
+        "count(DISTINCT CASE WHEN au.store_id IS NOT NULL THEN l.store_id END)" if with_authorised else "0"
+    )
+    join = (
+        "LEFT JOIN (SELECT DISTINCT brand, store_id FROM authorized_sellers) au "
+        "ON au.brand = l.brand AND au.store_id = l.store_id "
+        if with_authorised
+        else ""
+    )
+    return Step(
+        "network_brands",
+        "SELECT an.network_id, l.brand, count(DISTINCT l.listing_id) AS n_listings, "
+        f"count(DISTINCT l.store_id) AS n_stores, {authorised} AS n_authorized_stores "
+        "FROM listings l JOIN stores s ON l.store_id = s.store_id "
+        f"JOIN account_networks an ON s.account_id = an.account_id {join}"
+        "WHERE l.brand IS NOT NULL AND l.brand <> '' GROUP BY an.network_id, l.brand",
+    )

@@ -103,6 +103,15 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("reasons", _REASONS),
         ]
     ),
+    "network_brands": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("brand", pa.string()),
+            ("n_listings", pa.int64()),
+            ("n_stores", pa.int64()),
+            ("n_authorized_stores", pa.int64()),
+        ]
+    ),
     "network_revenue": pa.schema(
         [
             ("network_id", pa.string()),
@@ -124,6 +133,7 @@ OPTIONAL_RESULTS = (
     "sites",
     "money",
     "network_revenue",
+    "network_brands",
     "declaration_scores",
 )
 

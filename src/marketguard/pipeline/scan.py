@@ -32,7 +32,12 @@ from marketguard.detect.store_risk import StoreRiskModel
 from marketguard.engine import Backend, Tables, make_backend
 from marketguard.errors import ResultsError
 from marketguard.features import trace_inputs
-from marketguard.features.networks import ENVIRONMENT_COUNTS, SHARED_WORDS, network_summary_sql
+from marketguard.features.networks import (
+    ENVIRONMENT_COUNTS,
+    SHARED_WORDS,
+    network_brands_sql,
+    network_summary_sql,
+)
 from marketguard.features.signals.catalogue import MissingSignal
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.results import RESULT_SCHEMAS, write_result
@@ -227,10 +232,10 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
     with stages.stage("networks") as st:
         tables.backend.register_arrow("store_scores_in", store_scores.select(["store_id", "score"]))
         with_revenue = tables.has("orders", "listings")
-        revenue: dict[str, pa.Table] = {}
+        per_network: dict[str, pa.Table] = {}  # the tables the stage writes beside networks
         if with_revenue:
             tables.run(revenue_steps(config.revenue_window_days))
-            revenue["network_revenue"] = tables.fetch(
+            per_network["network_revenue"] = tables.fetch(
                 "SELECT * FROM network_revenue ORDER BY network_id, month", "fetch network revenue"
             )
         else:
@@ -238,6 +243,12 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         tables.run(network_summary_sql(with_revenue, config.revenue_window_days))
         networks = _networks(tables.fetch("SELECT * FROM network_summary", "fetch network summary"))
         st.rows_out = networks.num_rows
+        if tables.has("listings"):
+            tables.run(network_brands_sql(tables.has("authorized_sellers")))
+            per_network["network_brands"] = tables.fetch(
+                "SELECT * FROM network_brands ORDER BY network_id, n_listings DESC, brand",
+                "fetch network brands",
+            )
     ledger, linker.ledger_ = linker.ledger_, None  # the money trail's from here, freed once it is followed
     traced = _trace(tables, config, stages, ledger)
     screened = screen_declarations(tables, stages, networks.select(["network_id", "score"]))
@@ -246,7 +257,7 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
         "networks": networks,
         "links": linker.links_,
         **reviews,
-        **revenue,
+        **per_network,
         **traced,
         **screened,
     }

@@ -146,7 +146,10 @@ def _review_rings(rd: ResultsDir, network_id: str, notes: list[str]) -> list[Row
         if rd.has("review_scores"):
             notes.append("the results have no ring_networks table (a scan from before it was written)")
         return None
-    rings = {r["ring_id"]: r for r in rd.read("review_rings") or []}
+    serving = sorted({r["ring_id"] for r in rows})
+    rings = (
+        {r["ring_id"]: r for r in rd.read_where("review_rings", "ring_id", serving) or []} if serving else {}
+    )
     out = []
     for row in sorted(rows, key=lambda r: (-r["n_reviews"], r["ring_id"])):
         ring = rings.get(row["ring_id"], {})

@@ -56,13 +56,27 @@ class ResultsDir:
             return None
         return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
 
-    def table(self, name: str, network_id: str | None = None) -> pa.Table | None:
-        """Result ``name`` as written (of one network when given); ``None`` when the table was not written.
-        The one place rows are read: a server that indexes the results overrides it."""
+    def read_where(self, name: str, column: str, values: list[Any]) -> list[Row] | None:
+        """Rows of result ``name`` whose ``column`` is one of ``values``; ``None`` when it was not written."""
+        table = self.table(name, where=(column, values))
+        if table is None:
+            return None
+        return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
+
+    def table(
+        self, name: str, network_id: str | None = None, where: tuple[str, list[Any]] | None = None
+    ) -> pa.Table | None:
+        """Result ``name`` as written (of one network when given; rows whose column ``where[0]`` is one of
+        ``where[1]`` when given); ``None`` when the table was not written. The one place rows are read: a server
+        that indexes the results overrides it."""
         if not self.has(name):
             return None
-        filters = None if network_id is None else [("network_id", "=", network_id)]
-        return pq.read_table(self.path / f"{name}.parquet", filters=filters)
+        filters: list[tuple[str, str, Any]] = []
+        if network_id is not None:
+            filters.append(("network_id", "=", network_id))
+        if where is not None:
+            filters.append((where[0], "in", where[1]))
+        return pq.read_table(self.path / f"{name}.parquet", filters=filters or None)
 
     def column(self, name: str, column: str) -> pa.ChunkedArray | None:
         """One column of a whole result, for cheap global facts (the data's last month); ``None`` if absent."""

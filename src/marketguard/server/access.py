@@ -2,9 +2,10 @@
 
 One table says which roles may use each endpoint (:data:`ALLOWED`), and the tests check every endpoint against
 every role with it. Inside an endpoint the role also narrows the data: a customs officer sees only the networks
-that declarations are tied to, a brand's analyst only networks selling the brand (the scans do not yet record
-a network's brands, so today that is none: denied by data until they do), and no one learns that a network they
-may not see exists (the answer is the same 404 as for an id that does not exist).
+that declarations are tied to, a brand's analyst only networks selling their brands (the scan's
+``network_brands``), with personal identifiers pseudonymised and no customs data (:mod:`marketguard.server.
+redaction`), and no one learns that a network they may not see exists (the answer is the same 404 as for an id
+that does not exist).
 """
 
 from __future__ import annotations

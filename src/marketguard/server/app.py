@@ -8,6 +8,7 @@ shape: ``{"error": {"status": 404, "code": "not_found", "message": "..."}}``.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from starlette.exceptions import HTTPException
 from marketguard import __version__
 from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
+from marketguard.server.redaction import Redactor
 from marketguard.server.results import ResultsCache
 from marketguard.server.routes import router
 
@@ -38,6 +40,7 @@ def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
             store.register_scan(path)
         app.state.store = store
         app.state.results = ResultsCache()
+        app.state.redactor = Redactor(secrets.token_bytes(32))
         try:
             yield
         finally:

@@ -1,15 +1,18 @@
 """A scan's results as the server reads them: the case report's reader (:class:`~marketguard.report.results_dir.
-ResultsDir`) over the files loaded once and sorted by network (:class:`~marketguard.engine.result_tables.
-ResultTables`), so a request reads one network's rows, not whole files. Nothing is recomputed."""
+ResultsDir`) over the files read once into memory, each sorted by network with the row range of every network, so
+one network's rows are a slice (microseconds), not a query per request. Search goes through SQL over the same
+tables (:class:`~marketguard.engine.result_tables.ResultTables`). Nothing is recomputed."""
 
 from __future__ import annotations
 
 import threading
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from marketguard.engine.result_tables import ResultTables
 from marketguard.report.results_dir import ResultsDir
@@ -18,25 +21,45 @@ __all__ = ["IndexedResults", "ResultsCache"]
 
 
 class IndexedResults(ResultsDir):
-    """One results directory, its tables in memory, sorted by ``network_id`` where they have one."""
+    """One results directory in memory: every table, sorted by ``network_id`` where it has one."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._tables = ResultTables(self.path, order_by="network_id")
+        self._tables: dict[str, pa.Table] = {}
+        self._ranges: dict[str, dict[str, tuple[int, int]]] = {}
+        for file in sorted(self.path.glob("*.parquet")):
+            if not file.stem.isidentifier():
+                continue
+            table = pq.read_table(file)
+            if "network_id" in table.column_names:
+                table = table.sort_by("network_id")
+                self._ranges[file.stem] = _runs(table.column("network_id"))
+            self._tables[file.stem] = table
+        self._sql = ResultTables(self._tables)
         self._manifest = super().manifest()
 
     def has(self, name: str) -> bool:
-        return name in self._tables.names
+        return name in self._tables
 
-    def table(self, name: str, network_id: str | None = None) -> pa.Table | None:
-        if not self.has(name):
+    def has_network(self, name: str, network_id: str) -> bool:
+        """Whether result ``name`` holds rows of the network."""
+        return network_id in self._ranges.get(name, {})
+
+    def table(
+        self, name: str, network_id: str | None = None, where: tuple[str, list[Any]] | None = None
+    ) -> pa.Table | None:
+        table = self._tables.get(name)
+        if table is None:
             return None
-        where, params = ("", []) if network_id is None else (" WHERE network_id = ?", [network_id])
-        return self._tables.arrow(f'SELECT * FROM "{name}"{where}', params)
+        if network_id is not None:
+            start, end = self._ranges.get(name, {}).get(network_id, (0, 0))
+            table = table.slice(start, end - start)
+        if where is not None:
+            table = table.filter(pc.is_in(table.column(where[0]), value_set=pa.array(where[1])))
+        return table
 
-    @cache  # noqa: B019 -- one instance per results directory, kept as long as the server runs
     def column(self, name: str, column: str) -> pa.ChunkedArray | None:
-        table = self.table(name)
+        table = self._tables.get(name)
         return None if table is None or column not in table.column_names else table.column(column)
 
     def manifest(self) -> dict[str, Any]:
@@ -44,7 +67,16 @@ class IndexedResults(ResultsDir):
 
     def query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         """Rows of a read-only query over the result tables (parameters bound, never interpolated)."""
-        return self._tables.rows(sql, params)
+        return self._sql.rows(sql, params)
+
+
+def _runs(ids: pa.ChunkedArray) -> dict[str, tuple[int, int]]:
+    """Row range of each value of a sorted column (nulls left out)."""
+    encoded = pc.run_end_encode(ids.combine_chunks())
+    ends = encoded.run_ends.to_numpy()
+    starts = np.concatenate([[0], ends[:-1]])
+    values = encoded.values.to_pylist()
+    return {v: (int(s), int(e)) for v, s, e in zip(values, starts, ends, strict=True) if v is not None}
 
 
 class ResultsCache:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
@@ -56,11 +57,10 @@ def _results(request: Request, scan_id: int | None = None) -> tuple[dict[str, An
 def _may_see_network(caller: Principal, results: IndexedResults, network_id: str) -> bool:
     """Whether the caller's role lets them see the network at all (see :mod:`marketguard.server.access`)."""
     if caller.role == "brand":
-        return False  # the scans do not record a network's brands yet: no brand sees any network
+        sold = results.table("network_brands", network_id)
+        return sold is not None and bool(set(sold.column("brand").to_pylist()) & set(caller.brands))
     if caller.role == "customs":
-        return results.has("declaration_scores") and bool(
-            results.query("SELECT 1 FROM declaration_scores WHERE network_id = ? LIMIT 1", [network_id])
-        )
+        return results.has_network("declaration_scores", network_id)
     return True
 
 
@@ -94,13 +94,17 @@ def queue(
     new_since: Annotated[
         int | None, Query(description="Only cases opened by scans after this scan id.")
     ] = None,
+    brand: Annotated[
+        str | None, Query(max_length=256, description="Only networks selling this brand.")
+    ] = None,
     sort: Literal["score", "revenue", "n_stores"] = "score",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """The latest scan's cases, highest first; ``next`` is the cursor of the next page (null on the last)."""
-    if caller.role == "brand":
-        return {"scan_id": _store(request).latest_scan(), "cases": [], "next": None}
+    brands: tuple[str, ...] | None = None if brand is None else (brand,)
+    if caller.role == "brand":  # their brands only, whatever they ask for
+        brands = tuple(b for b in caller.brands if brand is None or b == brand)
     query = QueueQuery(
         status=status,
         change=change,
@@ -111,6 +115,7 @@ def queue(
         assignee=assignee,
         new_since=new_since,
         with_declarations=caller.role == "customs",
+        brands=brands,
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -125,20 +130,18 @@ def network(
     network_id: str,
     caller: Annotated[Principal, allow("network")],
     scan: Annotated[int | None, Query(description="A registered scan id; the latest by default.")] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """One network's evidence as the scan found it (the case report's content) and the case following it."""
     found, results = _results(request, scan)
-    if not _may_see_network(caller, results, network_id) or not results.query(
-        "SELECT 1 FROM networks WHERE network_id = ?", [network_id]
-    ):
+    if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
         raise _unknown_network(network_id)
     evidence = build_case(results, network_id)
-    evidence["scan"] = {k: v for k, v in evidence["scan"].items() if k not in ("path", "dataset")}
-    return {
-        "scan_id": found["id"],
-        "case": _store(request).case_of_network(found["id"], network_id),
-        **evidence,
-    }
+    evidence["scan"] = {k: v for k, v in evidence["scan"].items() if k not in ("results", "dataset", "path")}
+    case = _store(request).case_of_network(found["id"], network_id)
+    if caller.role == "brand":
+        evidence = request.app.state.redactor.network(evidence)
+    # the evidence is JSON already (the report's rows): written as it is, not walked by FastAPI's encoder
+    return JSONResponse({"scan_id": found["id"], "case": case, **evidence})
 
 
 @router.get("/cases/{key}")
@@ -146,6 +149,11 @@ def case(request: Request, key: str, caller: Annotated[Principal, allow("case")]
     """A case: its state, its network at every scan, notes, decisions (with their evidence) and audit log."""
     found = _store(request).case(key)
     _check_case_access(request, caller, found)
+    if caller.role == "brand":  # the outcome, not the investigators' notes, evidence snapshots or log
+        return {
+            k: found[k]
+            for k in ("key", "status", "reason", "network_id", "last_scan_id", "brands", "history")
+        }
     return found
 
 

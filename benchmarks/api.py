@@ -1,0 +1,198 @@
+"""Benchmark: the workbench API under load, against the bars of the workbench issue.
+
+Registers a scan of the simulated marketplace in a fresh SQLite case store (bar: 30 s at 100k stores), starts
+``marketguard serve`` (uvicorn, one process), then ``--clients`` clients (threads of a separate process) call it
+for ``--seconds``: each request is a queue page (random filters and sort, the next page by cursor half the time),
+a network's evidence (a network from the queue) or a search (a store, an account or a shared artifact). Prints
+one JSON line per kind with requests, errors, p50/p95/p99 latency and the ratio of p99 to its bar (queue and
+network 50 ms, search 100 ms), and one for the registration.
+
+    python benchmarks/api.py                      # 100k stores, 50 clients, 60 s
+    python benchmarks/api.py --stores 10000 --seconds 20
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from common import ensure_market, market_parser
+from marketguard.cases import CaseStore, QueueQuery, database_url
+from marketguard.cases.users import add_user, issue_token
+
+BARS_MS = {"queue": 50.0, "network": 50.0, "search": 100.0}
+REGISTER_BAR_S = 30.0
+
+
+def results_of(data: Path) -> Path:
+    """The scan of ``data`` (made once, beside it, as the scan benchmark does)."""
+    out = data.parent / f"{data.name}-results-duckdb"
+    if not (out / "manifest.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "marketguard.cli", "scan", str(data), "--out", str(out)], check=True
+        )
+    return out
+
+
+def main() -> None:
+    parser = market_parser(__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    results = results_of(ensure_market(args.stores, args.seed, args.difficulty))
+    with tempfile.TemporaryDirectory(prefix="marketguard-api-") as tmp:
+        url = database_url(Path(tmp) / "cases.sqlite")
+        with CaseStore(url) as store:
+            start = time.perf_counter()
+            registered = store.register_scan(results)
+            seconds = time.perf_counter() - start
+            add_user(store, "bench", "investigator")
+            token = issue_token(store, "bench")
+            queue = store.queue(QueueQuery(limit=500)).rows
+        n_cases = sum(registered.changes.values())
+        print(
+            json.dumps(
+                {
+                    "name": "register",
+                    "stores": args.stores,
+                    "cases": n_cases,
+                    "seconds": round(seconds, 2),
+                    "bar_seconds": REGISTER_BAR_S,
+                    "ratio_to_bar": round(seconds / REGISTER_BAR_S, 3),
+                }
+            ),
+            flush=True,
+        )
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "marketguard.cli", "serve", "--db", url, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait(base, server)
+            networks = [r["network_id"] for r in queue if r["network_id"]]
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+                probes = _probes(http, networks[:20])
+                http.get(f"/v1/networks/{networks[0]}")  # loads the results before the clock starts
+            timings = _load(base, headers, networks, probes, args.clients, args.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    for kind, bar in BARS_MS.items():
+        latencies, errors = timings[kind]
+        ms = np.array(latencies) * 1000 if latencies else np.array([np.nan])
+        p99 = float(np.percentile(ms, 99))
+        print(
+            json.dumps(
+                {
+                    "name": kind,
+                    "stores": args.stores,
+                    "clients": args.clients,
+                    "seconds": args.seconds,
+                    "requests": len(latencies),
+                    "errors": errors,
+                    "requests_per_s": round(len(latencies) / args.seconds, 1),
+                    "p50_ms": round(float(np.percentile(ms, 50)), 1),
+                    "p95_ms": round(float(np.percentile(ms, 95)), 1),
+                    "p99_ms": round(p99, 1),
+                    "bar_p99_ms": bar,
+                    "ratio_to_bar": round(p99 / bar, 3),
+                }
+            ),
+            flush=True,
+        )
+
+
+def _probes(http: httpx.Client, networks: list[str]) -> list[str]:
+    """Search terms: stores, accounts and shared artifacts of a few networks."""
+    out = []
+    for network in networks:
+        body = http.get(f"/v1/networks/{network}").json()
+        out += [s["store_id"] for s in body["stores"][:2]]
+        out += [link[k] for link in body["links"][:2] for k in ("account_a", "artifact")]
+    return out or ["nothing"]
+
+
+def _load(
+    base: str, headers: dict[str, str], networks: list[str], probes: list[str], clients: int, seconds: float
+) -> dict[str, tuple[list[float], int]]:
+    timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in BARS_MS}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        cursor = None
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while time.monotonic() < deadline:
+                kind = rng.choice(("queue", "network", "search"))
+                if kind == "queue":
+                    params: dict[str, object] = {
+                        "limit": 50,
+                        "sort": rng.choice(("score", "revenue", "n_stores")),
+                    }
+                    if cursor and rng.random() < 0.5:
+                        params = {"limit": 50, "cursor": cursor}
+                    elif rng.random() < 0.3:
+                        params["min_stores"] = rng.choice((2, 3, 5))
+                    path = "/v1/queue"
+                elif kind == "network":
+                    path, params = f"/v1/networks/{rng.choice(networks)}", {}
+                else:
+                    path, params = "/v1/search", {"q": rng.choice(probes)}
+                start = time.perf_counter()
+                try:
+                    answer = http.get(path, params=params)
+                    ok = answer.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = time.perf_counter() - start
+                if ok and kind == "queue" and "cursor" not in params:
+                    cursor = answer.json()["next"]
+                with lock:
+                    latencies, errors = timings[kind]
+                    if ok:
+                        latencies.append(elapsed)
+                    else:
+                        timings[kind] = (latencies, errors + 1)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return timings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/v1/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    main()
