@@ -2,7 +2,8 @@
 
 Registers a scan of the simulated marketplace in a fresh SQLite case store (bar: 30 s at 100k stores), starts
 ``marketguard serve`` (uvicorn, one process), then ``--clients`` clients (threads of a separate process) call it
-for ``--seconds``: each request is a queue page (random filters and sort, the next page by cursor half the time),
+for ``--seconds``, each sending its next request as soon as the last is answered (closed loop; ``--think-ms``
+adds a pause between requests, as a person reading the page would): each request is a queue page (random filters and sort, the next page by cursor half the time),
 a network's evidence (a network from the queue) or a search (a store, an account or a shared artifact). Prints
 one JSON line per kind with requests, errors, p50/p95/p99 latency and the ratio of p99 to its bar (queue and
 network 50 ms, search 100 ms), and one for the registration.
@@ -48,6 +49,10 @@ def main() -> None:
     parser = market_parser(__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think-ms", type=float, default=0.0, help="pause of each client between requests")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (marketguard serve --workers)"
+    )
     args = parser.parse_args()
     results = results_of(ensure_market(args.stores, args.seed, args.difficulty))
     with tempfile.TemporaryDirectory(prefix="marketguard-api-") as tmp:
@@ -75,7 +80,18 @@ def main() -> None:
         )
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "marketguard.cli", "serve", "--db", url, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "marketguard.cli",
+                "serve",
+                "--db",
+                url,
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
             stdout=subprocess.DEVNULL,
         )
         try:
@@ -86,7 +102,7 @@ def main() -> None:
             with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
                 probes = _probes(http, networks[:20])
                 http.get(f"/v1/networks/{networks[0]}")  # loads the results before the clock starts
-            timings = _load(base, headers, networks, probes, args.clients, args.seconds)
+            timings = _load(base, headers, networks, probes, args.clients, args.seconds, args.think_ms / 1000)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -100,6 +116,8 @@ def main() -> None:
                     "name": kind,
                     "stores": args.stores,
                     "clients": args.clients,
+                    "think_ms": args.think_ms,
+                    "workers": args.workers,
                     "seconds": args.seconds,
                     "requests": len(latencies),
                     "errors": errors,
@@ -126,7 +144,13 @@ def _probes(http: httpx.Client, networks: list[str]) -> list[str]:
 
 
 def _load(
-    base: str, headers: dict[str, str], networks: list[str], probes: list[str], clients: int, seconds: float
+    base: str,
+    headers: dict[str, str],
+    networks: list[str],
+    probes: list[str],
+    clients: int,
+    seconds: float,
+    think: float,
 ) -> dict[str, tuple[list[float], int]]:
     timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in BARS_MS}
     lock = threading.Lock()
@@ -137,6 +161,7 @@ def _load(
         cursor = None
         with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
             while time.monotonic() < deadline:
+                time.sleep(rng.uniform(0.5, 1.5) * think)
                 kind = rng.choice(("queue", "network", "search"))
                 if kind == "queue":
                     params: dict[str, object] = {

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -25,14 +26,26 @@ def _cli(*args: str) -> str:
     return done.stdout
 
 
-def test_serve_answers_over_http(scanned: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_over_http(scanned: Path, tmp_path: Path, workers: int) -> None:
     db = str(tmp_path / "cases.sqlite")
     _cli("users", "add", "ana", "--role", "investigator", "--db", db)
     token = _cli("users", "token", "ana", "--db", db).strip()
     assert token.startswith("mg_")
     port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "marketguard.cli",
+        "serve",
+        str(scanned),
+        "--db",
+        db,
+        "--port",
+        str(port),
+    ]
     server = subprocess.Popen(
-        [sys.executable, "-m", "marketguard.cli", "serve", str(scanned), "--db", db, "--port", str(port)],
+        [*command, "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
@@ -53,6 +66,9 @@ def test_serve_answers_over_http(scanned: Path, tmp_path: Path) -> None:
         queue = httpx.get(f"{base}/v1/queue", headers=headers, params={"limit": 3}).json()
         assert len(queue["cases"]) == 3 and queue["scan_id"] == 1
         assert httpx.get(f"{base}/v1/queue").status_code == 401
+        top = queue["cases"][0]["network_id"]  # every worker answers the same, whichever takes the request
+        answers = {httpx.get(f"{base}/v1/networks/{top}", headers=headers).content for _ in range(6)}
+        assert len(answers) == 1
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -21,21 +21,44 @@ _ROLES = ("admin", "investigator", "brand", "customs", "service")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Server processes (each holds the results it serves in memory).",
+)
 @debug_option
-def serve(results: tuple[Path, ...], db: str | None, host: str, port: int, debug: bool) -> None:
+def serve(results: tuple[Path, ...], db: str | None, host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the API (docs at /v1/docs) over the case store, registering the scans in RESULTS first (oldest
     first). Without --db the store is cases.sqlite beside the first RESULTS directory."""
+    import os
+    import secrets
+
     import uvicorn
 
-    from marketguard.server import create_app
+    from marketguard.server.app import DB_VARIABLE, SECRET_VARIABLE, create_app
 
     with errors(debug):
-        store = open_store(db, results[0] if results else None)
-        url = store.url
-        store.close()
-        app = create_app(url, list(results))
+        with open_store(db, results[0] if results else None) as store:
+            url = store.url
+            for path in results:  # here, once, not in each worker
+                store.register_scan(path)
+        secret = secrets.token_bytes(32)
         console.print(f"case store: {url}; API docs at http://{host}:{port}/v1/docs", markup=False)
-        uvicorn.run(app, host=host, port=port, log_level="info" if debug else "warning")
+        level = "info" if debug else "warning"
+        if workers == 1:
+            uvicorn.run(create_app(url, secret=secret), host=host, port=port, log_level=level)
+            return
+        os.environ[DB_VARIABLE], os.environ[SECRET_VARIABLE] = url, secret.hex()
+        uvicorn.run(
+            "marketguard.server.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=level,
+        )
 
 
 @click.group()

@@ -8,6 +8,7 @@ shape: ``{"error": {"status": 404, "code": "not_found", "message": "..."}}``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,12 +27,17 @@ from marketguard.server.redaction import Redactor
 from marketguard.server.results import ResultsCache
 from marketguard.server.routes import router
 
-__all__ = ["create_app"]
+__all__ = ["DB_VARIABLE", "SECRET_VARIABLE", "app_from_environment", "create_app"]
+
+#: How ``marketguard serve --workers N`` hands its settings to the worker processes.
+DB_VARIABLE, SECRET_VARIABLE = "MARKETGUARD_SERVE_DB", "MARKETGUARD_SERVE_SECRET"
 
 
-def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
+def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | None = None) -> FastAPI:
     """The API over the case store at ``db_url``; ``results`` are registered first (oldest first), as
-    ``marketguard cases import`` would."""
+    ``marketguard cases import`` would. ``secret``: the key of the brand users' pseudonyms (the same in every
+    worker process, so one identifier has one pseudonym whichever worker answers); random when not given."""
+    key = secret or secrets.token_bytes(32)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +46,7 @@ def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
             store.register_scan(path)
         app.state.store = store
         app.state.results = ResultsCache()
-        app.state.redactor = Redactor(secrets.token_bytes(32))
+        app.state.redactor = Redactor(key)
         try:
             yield
         finally:
@@ -62,6 +68,11 @@ def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
     app.add_exception_handler(UnknownNetworkError, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(ResultsDirError, _results_gone)  # type: ignore[arg-type]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of a worker process started by ``marketguard serve --workers N`` (uvicorn's factory)."""
+    return create_app(os.environ[DB_VARIABLE], secret=bytes.fromhex(os.environ[SECRET_VARIABLE]))
 
 
 def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:

@@ -36,6 +36,11 @@ class IndexedResults(ResultsDir):
                 self._ranges[file.stem] = _runs(table.column("network_id"))
             self._tables[file.stem] = table
         self._sql = ResultTables(self._tables)
+        sources = [sql for tables, sql in _TERMS if all(t in self._tables for t in tables)]
+        if sources:
+            union = " UNION ".join(sources)  # UNION: each (term, kind, id, network) once
+            self._sql.materialise("search_terms", f"SELECT * FROM ({union}) t", "term")
+        self._searchable = bool(sources)
         self._manifest = super().manifest()
 
     def has(self, name: str) -> bool:
@@ -68,6 +73,45 @@ class IndexedResults(ResultsDir):
     def query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         """Rows of a read-only query over the result tables (parameters bound, never interpolated)."""
         return self._sql.rows(sql, params)
+
+    def search(
+        self, term: str, kinds: tuple[str, ...] | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Everything named exactly ``term`` (of ``kinds`` only, when given): an index look-up."""
+        if not self._searchable:
+            return []
+        only = "" if kinds is None else " AND kind IN (SELECT unnest(?))"
+        params: list[Any] = [term] if kinds is None else [term, list(kinds)]
+        return self._sql.rows(
+            f"SELECT kind, id, network_id FROM search_terms WHERE term = ?{only} "
+            f"ORDER BY kind, network_id NULLS LAST, id LIMIT {int(limit)}",
+            params,
+        )
+
+
+#: What search finds: (the tables it needs, rows of term, kind, id, network_id).
+_TERMS: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("store_scores",),
+        "SELECT store_id AS term, 'store' AS kind, store_id AS id, network_id FROM store_scores",
+    ),
+    (
+        ("store_scores",),
+        "SELECT account_id AS term, 'account' AS kind, account_id AS id, network_id FROM store_scores",
+    ),
+    (
+        ("networks",),
+        "SELECT network_id AS term, 'network' AS kind, network_id AS id, network_id FROM networks",
+    ),
+    (
+        ("declaration_scores",),
+        "SELECT declaration_id AS term, 'declaration' AS kind, declaration_id AS id, network_id "
+        "FROM declaration_scores",
+    ),
+    (("links",), "SELECT account_a AS term, 'account' AS kind, account_a AS id, network_id FROM links"),
+    (("links",), "SELECT account_b AS term, 'account' AS kind, account_b AS id, network_id FROM links"),
+    (("links",), "SELECT artifact AS term, kind, artifact AS id, network_id FROM links"),
+]
 
 
 def _runs(ids: pa.ChunkedArray) -> dict[str, tuple[int, int]]:

@@ -100,7 +100,7 @@ def queue(
     sort: Literal["score", "revenue", "n_stores"] = "score",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The latest scan's cases, highest first; ``next`` is the cursor of the next page (null on the last)."""
     brands: tuple[str, ...] | None = None if brand is None else (brand,)
     if caller.role == "brand":  # their brands only, whatever they ask for
@@ -121,7 +121,7 @@ def queue(
         cursor=cursor,
     )
     page = _store(request).queue(query)
-    return {"scan_id": page.scan_id, "cases": page.rows, "next": page.cursor}
+    return JSONResponse({"scan_id": page.scan_id, "cases": page.rows, "next": page.cursor})
 
 
 @router.get("/networks/{network_id}")
@@ -218,48 +218,8 @@ def search(
     """Everything in the latest scan named exactly ``q``: a store, an account, a network, a declaration, or an
     artifact the linker found shared (a phone, device, Wi-Fi, IP, address, bank account...), with its network."""
     found, results = _results(request)
-    queries = _SEARCH_CUSTOMS if caller.role == "customs" else _SEARCH
-    hits: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for tables, sql in queries:
-        if all(results.has(t) for t in tables):
-            for hit in results.query(sql, [q]):
-                if caller.role != "customs" or hit["network_id"] is not None or hit["kind"] == "declaration":
-                    hits.setdefault((hit["kind"], hit["id"], hit["network_id"]), hit)
-    return {"scan_id": found["id"], "query": q, "hits": list(hits.values())[:SEARCH_LIMIT]}
-
-
-_SEARCH: list[tuple[tuple[str, ...], str]] = [
-    (
-        ("store_scores",),
-        "SELECT 'store' AS kind, store_id AS id, network_id FROM store_scores WHERE store_id = ?",
-    ),
-    (
-        ("store_scores",),
-        "SELECT 'account' AS kind, account_id AS id, min(network_id) AS network_id FROM store_scores "
-        "WHERE account_id = ? GROUP BY account_id",
-    ),
-    (
-        ("networks",),
-        "SELECT 'network' AS kind, network_id AS id, network_id FROM networks WHERE network_id = ?",
-    ),
-    (
-        ("declaration_scores",),
-        "SELECT 'declaration' AS kind, declaration_id AS id, network_id FROM declaration_scores "
-        "WHERE declaration_id = ?",
-    ),
-    (
-        ("links",),
-        "SELECT DISTINCT 'account' AS kind, account AS id, network_id FROM (SELECT account_a AS account, "
-        "network_id FROM links UNION ALL SELECT account_b, network_id FROM links) x WHERE account = ? "
-        "ORDER BY network_id",
-    ),
-    (
-        ("links",),
-        "SELECT DISTINCT kind AS kind, artifact AS id, network_id FROM links WHERE artifact = ? "
-        "ORDER BY network_id, kind LIMIT 50",
-    ),
-]
-_SEARCH_CUSTOMS = [q for q in _SEARCH if "declaration_scores" in q[0]]
+    kinds = ("declaration",) if caller.role == "customs" else None  # customs data only
+    return {"scan_id": found["id"], "query": q, "hits": results.search(q, kinds, SEARCH_LIMIT)}
 
 
 def _check_case_access(request: Request, caller: Principal, found: dict[str, Any]) -> None:
