@@ -19,6 +19,7 @@ EXPECTED = {
     "scans": ("GET", "/v1/scans", None, {A, INV, C, S}),
     "queue": ("GET", "/v1/queue", None, {A, INV, B, C, S}),
     "network": ("GET", "/v1/networks/{network}", None, {A, INV, B, C, S}),
+    "export": ("GET", "/v1/networks/{network}/export?format=ftm", None, {A, INV, B, C, S}),
     "case": ("GET", "/v1/cases/{case}", None, {A, INV, B, C}),
     "decide": ("POST", "/v1/cases/{case}/decisions", {"status": "in_review"}, {A, INV}),
     "assign": ("POST", "/v1/cases/{case}/assignee", {"assignee": "ana"}, {A, INV}),
@@ -78,6 +79,9 @@ def test_a_brand_user_sees_only_networks_selling_the_brand_without_identifiers(
     linked = {(r["kind"], r["artifact"]) for r in full["links"] if r["kind"] in PERSONAL_KINDS}
     assert len(masked) == len(linked)  # one pseudonym per identifier: the graph still reads
     assert all("#" in a for a in masked)
+    for fmt in ("html", "json", "graphml", "ftm"):  # the files they can download hold no more
+        exported = client.get(f"/v1/networks/{network}/export", params={"format": fmt}, headers=brand).text
+        assert not any(p in exported for p in personal), fmt
 
     other = next(
         c

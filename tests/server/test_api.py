@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections import Counter
+
 from tests.server.conftest import auth
 
 
@@ -31,7 +35,7 @@ def test_a_networks_evidence_and_its_case(served) -> None:
     assert body["network_id"] == top["network_id"] and body["score"] == top["score"]
     assert body["case"]["key"] == top["key"]
     assert len(body["stores"]) == top["n_stores"] and body["links"] and body["accounts"]
-    assert "path" not in body["scan"] and "dataset" not in body["scan"]  # no server paths leak
+    assert body["scan"]["results"].startswith("scan ") and body["scan"]["dataset"] is None  # no server paths
     store = body["stores"][0]["store_id"]
     assert (
         client.get(f"/v1/stores/{store}", headers=auth(tokens["investigator"])).json()["network_id"]
@@ -116,3 +120,64 @@ def test_every_error_has_one_shape(served) -> None:
     unknown = client.get("/v1/networks/N-nope", headers=inv).json()["error"]["message"]
     assert "N-" not in unknown.replace("'N-nope'", "")  # no other network id is suggested
     assert client.get("/v1/openapi.json").status_code == 200
+
+
+def test_a_network_exports_as_html_json_graphml_and_followthemoney(served, scanned) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    top = client.get("/v1/queue", params={"limit": 1}, headers=inv).json()["cases"][0]["network_id"]
+    body = client.get(f"/v1/networks/{top}", headers=inv).json()
+    for fmt, media, start in [
+        ("html", "text/html", "<!DOCTYPE html>"),
+        ("json", "application/json", "{"),
+        ("graphml", "application/xml", "<?xml"),
+        ("ftm", "application/x-ndjson", "{"),
+    ]:
+        answer = client.get(f"/v1/networks/{top}/export", params={"format": fmt}, headers=inv)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(media)
+        assert answer.text.lstrip().startswith(start)
+        assert answer.headers["content-disposition"].startswith(f'attachment; filename="{top}.')
+    entities = [
+        json.loads(line)
+        for line in client.get(
+            f"/v1/networks/{top}/export", params={"format": "ftm"}, headers=inv
+        ).text.splitlines()
+    ]
+    schemata = Counter(e["schema"] for e in entities)
+    assert schemata["UserAccount"] == len(body["accounts"]) and schemata["Organization"] == len(
+        body["stores"]
+    )
+    assert schemata["Payment"] == len(body["money"] or []) and schemata["LegalEntity"] == 1
+    ids = {e["id"] for e in entities}
+    links = [e for e in entities if e["schema"] == "UnknownLink"]
+    assert all(e["properties"]["subject"][0] in ids and e["properties"]["object"][0] in ids for e in links)
+    for fmt in ("html", "json"):  # the server's paths are not the caller's business
+        text = client.get(f"/v1/networks/{top}/export", params={"format": fmt}, headers=inv).text
+        assert str(scanned) not in text and str(scanned.parent) not in text
+
+
+def test_exports_never_reach_outside_the_results(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    for hostile in [
+        "../../etc/passwd",
+        "..%2F..%2Fetc%2Fpasswd",
+        "N-x/../../cases.sqlite",
+        "%00",
+        "..\\\\windows",
+    ]:
+        answer = client.get(f"/v1/networks/{hostile}/export", params={"format": "json"}, headers=inv)
+        assert answer.status_code == 404, (hostile, answer.status_code)
+        assert "root:" not in answer.text
+    bad = client.get("/v1/networks/N-x/export", params={"format": "../../x"}, headers=inv)
+    assert bad.status_code == 422
+
+
+def test_followthemoney_export_says_how_to_install_it_when_missing(served, monkeypatch) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    top = client.get("/v1/queue", params={"limit": 1}, headers=inv).json()["cases"][0]["network_id"]
+    monkeypatch.setitem(sys.modules, "followthemoney", None)  # as on an install without the ftm extra
+    answer = client.get(f"/v1/networks/{top}/export", params={"format": "ftm"}, headers=inv)
+    assert answer.status_code == 501 and answer.json()["error"]["code"] == "not_installed"
+    assert "marketguard[ftm]" in answer.json()["error"]["message"]

@@ -295,17 +295,26 @@ def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--network", "network_id", required=True, help="Network id, e.g. N-U010009514.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
-@click.option("--format", "fmt", type=click.Choice(["graphml"]), default="graphml", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "ftm"]),
+    default="graphml",
+    show_default=True,
+    help="graphml: Gephi and link-analysis tools; ftm: FollowTheMoney entities (one JSON per line) for Aleph.",
+)
 @debug_option
 def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
-    """Export one network's evidence graph from RESULTS for Gephi and link-analysis tools."""
+    """Export one network's evidence graph from RESULTS for link-analysis tools."""
     from marketguard.pipeline.output import check_output_file
-    from marketguard.report import write_graphml
+    from marketguard.report import build_case, render_graphml
+    from marketguard.report.ftm import render_ftm
 
     with errors(debug):
         check_output_file(out, "export")
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_graphml(results, network_id, out)
+        render = render_ftm if fmt == "ftm" else render_graphml
+        out.write_text(render(build_case(results, network_id)), encoding="utf-8")
     click.echo(f"{fmt} of {network_id} written to {out}")
 
 

@@ -25,6 +25,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "scans": frozenset({"admin", "investigator", "customs", "service"}),
     "queue": frozenset({"admin", "investigator", "brand", "customs", "service"}),
     "network": frozenset({"admin", "investigator", "brand", "customs", "service"}),
+    "export": frozenset({"admin", "investigator", "brand", "customs", "service"}),
     "case": frozenset({"admin", "investigator", "brand", "customs"}),
     "decide": frozenset({"admin", "investigator"}),
     "assign": frozenset({"admin", "investigator"}),

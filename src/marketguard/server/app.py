@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from marketguard import __version__
 from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
+from marketguard.report.ftm import FtmUnavailable
 from marketguard.server.redaction import Redactor
 from marketguard.server.results import ResultsCache
 from marketguard.server.routes import router
@@ -67,6 +68,7 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
     app.add_exception_handler(CaseError, _case_error)
     app.add_exception_handler(UnknownNetworkError, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(ResultsDirError, _results_gone)  # type: ignore[arg-type]
+    app.add_exception_handler(FtmUnavailable, _not_installed)  # type: ignore[arg-type]
     return app
 
 
@@ -115,6 +117,10 @@ async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
 
 async def _not_found(_: Request, exc: UnknownNetworkError) -> JSONResponse:
     return error(404, "not_found", str(exc))
+
+
+async def _not_installed(_: Request, exc: FtmUnavailable) -> JSONResponse:
+    return error(501, "not_installed", str(exc))
 
 
 async def _results_gone(_: Request, exc: ResultsDirError) -> JSONResponse:

@@ -4,15 +4,17 @@ the role checks are :mod:`marketguard.server.access`'s."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
 from marketguard.cases.users import Principal
-from marketguard.report import build_case
+from marketguard.report import build_case, render_graphml, render_html, render_json
+from marketguard.report.ftm import render_ftm
 from marketguard.server.access import allow
 from marketguard.server.results import IndexedResults
 
@@ -62,6 +64,14 @@ def _may_see_network(caller: Principal, results: IndexedResults, network_id: str
     if caller.role == "customs":
         return results.has_network("declaration_scores", network_id)
     return True
+
+
+def _case(results: IndexedResults, network_id: str, scan_id: int) -> dict[str, Any]:
+    """The network's case as the report builds it, without the server's paths (the results directory and the
+    dataset it scanned are the server's business, not the caller's)."""
+    case = build_case(results, network_id)
+    case["scan"] = case["scan"] | {"results": f"scan {scan_id}", "dataset": None}
+    return case
 
 
 def _unknown_network(network_id: str) -> HTTPException:
@@ -135,13 +145,47 @@ def network(
     found, results = _results(request, scan)
     if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
         raise _unknown_network(network_id)
-    evidence = build_case(results, network_id)
-    evidence["scan"] = {k: v for k, v in evidence["scan"].items() if k not in ("results", "dataset", "path")}
+    evidence = _case(results, network_id, found["id"])
     case = _store(request).case_of_network(found["id"], network_id)
     if caller.role == "brand":
         evidence = request.app.state.redactor.network(evidence)
     # the evidence is JSON already (the report's rows): written as it is, not walked by FastAPI's encoder
     return JSONResponse({"scan_id": found["id"], "case": case, **evidence})
+
+
+#: Export formats: media type and file extension.
+EXPORTS = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "json": ("application/json", "json"),
+    "graphml": ("application/xml", "graphml"),
+    "ftm": ("application/x-ndjson", "ftm.json"),
+}
+
+
+@router.get("/networks/{network_id}/export")
+def export(
+    request: Request,
+    network_id: str,
+    caller: Annotated[Principal, allow("export")],
+    fmt: Annotated[Literal["html", "json", "graphml", "ftm"], Query(alias="format")] = "html",
+    scan: Annotated[int | None, Query(description="A registered scan id; the latest by default.")] = None,
+) -> Response:
+    """The network's case as a file: the self-contained HTML report, its JSON, GraphML (Gephi and link-analysis
+    tools) or FollowTheMoney entities (Aleph), one per line. A brand user's copy has their redactions."""
+    found, results = _results(request, scan)
+    if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
+        raise _unknown_network(network_id)
+    case = _case(results, network_id, found["id"])
+    if caller.role == "brand":
+        case = request.app.state.redactor.network(case)
+    render = {"html": render_html, "json": render_json, "graphml": render_graphml, "ftm": render_ftm}[fmt]
+    media, extension = EXPORTS[fmt]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", network_id)  # a file name, whatever the id holds
+    return Response(
+        render(case),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'},
+    )
 
 
 @router.get("/cases/{key}")
