@@ -178,7 +178,7 @@ def test_decisions_come_back_as_the_contracts_labels(store: CaseStore, scans) ->
 
 def test_the_store_opens_at_the_head_revision(store: CaseStore) -> None:
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         if store.engine.dialect.name == "sqlite":
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     CaseStore(store.url).close()  # opening again migrates nothing and fails on nothing

@@ -16,15 +16,29 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from marketguard.cases.schema import ApiToken, AuditEntry, User
+from marketguard.cases.schema import ApiToken, AuditEntry, User, UserSession
 from marketguard.cases.store import CaseError, CaseStore
 
-__all__ = ["ROLES", "Principal", "add_user", "authenticate", "check_password", "issue_token", "revoke_tokens"]
+__all__ = [
+    "ROLES",
+    "SESSION_HOURS",
+    "Principal",
+    "add_user",
+    "authenticate",
+    "check_password",
+    "end_session",
+    "issue_token",
+    "revoke_tokens",
+    "session_user",
+    "start_session",
+]
 
 #: admin: everything, users included; investigator: every case; brand: the networks selling its brands, personal
 #: identifiers masked, no customs data; customs: declarations and the networks tied to them; service: machines.
 ROLES = ("admin", "investigator", "brand", "customs", "service")
 _TOKEN_PREFIX = "mg_"
+#: How long a console sign-in lasts: a working day, after which the investigator signs in again.
+SESSION_HOURS = 10
 #: scrypt's cost (n = 2^14, r = 8: 16 MiB and tens of milliseconds per check, the library's interactive setting).
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -142,6 +156,63 @@ def check_password(store: CaseStore, name: str, password: str) -> Principal | No
     if user is None or not ok or not user.password_hash:
         return None
     return Principal(user.name, user.role, tuple(user.brands))
+
+
+def start_session(store: CaseStore, name: str, password: str) -> tuple[Principal, str, str] | None:
+    """Sign in: the user, a session token and its CSRF token (both shown once, kept as hashes), or None when
+    the name or password is wrong (the same work either way)."""
+    principal = check_password(store, name, password)
+    if principal is None:
+        return None
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        user_id = s.scalar(select(User.id).where(User.name == name))
+        s.add(
+            UserSession(
+                user_id=user_id,
+                token_hash=_token_hash(token),
+                csrf_hash=_token_hash(csrf),
+                created_at=now,
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+            )
+        )
+        s.add(AuditEntry(actor=name, action="sign_in", before=None, after=None, at=now))
+    return principal, token, csrf
+
+
+def session_user(store: CaseStore, token: str, csrf: str | None = None) -> Principal | None:
+    """The user of a live session; with ``csrf`` (a state-changing request), only if it is the session's CSRF
+    token too."""
+    if len(token) > 100 or (csrf is not None and len(csrf) > 100):
+        return None
+    with store.session(write=False) as s:
+        row = s.execute(
+            select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == _token_hash(token))
+        ).first()
+    if row is None:
+        return None
+    user, session = row
+    if user.disabled_at is not None or session.ended_at is not None:
+        return None
+    if _aware(session.expires_at) <= datetime.now(UTC):
+        return None
+    if csrf is not None and not hmac.compare_digest(session.csrf_hash, _token_hash(csrf)):
+        return None
+    return Principal(user.name, user.role, tuple(user.brands))
+
+
+def end_session(store: CaseStore, token: str) -> None:
+    """Sign out: the session stops working at once."""
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
 
 
 def _token_hash(token: str) -> str:

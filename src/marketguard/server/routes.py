@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
-from marketguard.cases.users import Principal
+from marketguard.cases.users import SESSION_HOURS, Principal, end_session, start_session
 from marketguard.report import build_case, render_graphml, render_html, render_json
 from marketguard.report.ftm import render_ftm
-from marketguard.server.access import allow
+from marketguard.server.access import CSRF_COOKIE, SESSION_COOKIE, allow
 from marketguard.server.results import IndexedResults
 
 router = APIRouter()
@@ -76,6 +76,39 @@ def _case(results: IndexedResults, network_id: str, scan_id: int) -> dict[str, A
 
 def _unknown_network(network_id: str) -> HTTPException:
     return HTTPException(404, f"No network {network_id!r} in this scan.")
+
+
+class SignIn(BaseModel):
+    name: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/session")
+def sign_in(request: Request, body: SignIn) -> JSONResponse:
+    """Sign in to the console: a session cookie (HttpOnly) and a CSRF cookie whose value every request that
+    changes something must send back in the ``X-CSRF-Token`` header."""
+    started = start_session(_store(request), body.name, body.password)
+    if started is None:
+        raise HTTPException(401, "Wrong name or password.")
+    principal, token, csrf = started
+    answer = JSONResponse({"name": principal.name, "role": principal.role, "brands": list(principal.brands)})
+    secure = request.url.scheme == "https"
+    age = SESSION_HOURS * 3600
+    answer.set_cookie(SESSION_COOKIE, token, max_age=age, httponly=True, samesite="strict", secure=secure)
+    answer.set_cookie(CSRF_COOKIE, csrf, max_age=age, httponly=False, samesite="strict", secure=secure)
+    return answer
+
+
+@router.delete("/session")
+def sign_out(request: Request) -> JSONResponse:
+    """Sign out: the session ends on the server, and its cookies are cleared."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_session(_store(request), token)
+    answer = JSONResponse({"signed_out": True})
+    answer.delete_cookie(SESSION_COOKIE)
+    answer.delete_cookie(CSRF_COOKIE)
+    return answer
 
 
 @router.get("/me")

@@ -1,0 +1,60 @@
+"""Console sessions: sign-in by password, an HttpOnly session cookie, CSRF tokens on every change, sign-out and
+expiry that end the session on the server."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from marketguard.cases import CaseStore
+from marketguard.cases.users import add_user
+from marketguard.server import create_app
+
+
+def _client(scanned, tmp_path) -> tuple[TestClient, str]:
+    url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
+    with CaseStore(url) as store:
+        add_user(store, "ana", "investigator", password="correct horse battery staple")
+    return TestClient(create_app(url, [scanned])), url
+
+
+def test_a_signed_in_investigator_decides_with_the_csrf_token_only(scanned, tmp_path) -> None:
+    client, _ = _client(scanned, tmp_path)
+    with client:
+        wrong = client.post("/v1/session", json={"name": "ana", "password": "guess"})
+        assert wrong.status_code == 401 and "mg_session" not in client.cookies
+        nobody = client.post("/v1/session", json={"name": "nobody", "password": "guess"})
+        assert nobody.status_code == 401 and nobody.json() == wrong.json()  # no hint which one was wrong
+        signed = client.post("/v1/session", json={"name": "ana", "password": "correct horse battery staple"})
+        assert signed.status_code == 200 and signed.json()["role"] == "investigator"
+        cookies = signed.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith("mg_session="))
+        assert "HttpOnly" in session and "SameSite=strict" in session
+        assert "HttpOnly" not in next(c for c in cookies if c.startswith("mg_csrf="))
+        assert client.get("/v1/me").json()["name"] == "ana"
+
+        key = client.get("/v1/queue", params={"limit": 1}).json()["cases"][0]["key"]
+        decision = {"status": "in_review"}
+        missing = client.post(f"/v1/cases/{key}/decisions", json=decision)
+        forged = client.post(f"/v1/cases/{key}/decisions", json=decision, headers={"X-CSRF-Token": "forged"})
+        for answer in (missing, forged):
+            assert answer.status_code == 403 and "X-CSRF-Token" in answer.json()["error"]["message"]
+        csrf = client.cookies["mg_csrf"]
+        done = client.post(f"/v1/cases/{key}/decisions", json=decision, headers={"X-CSRF-Token": csrf})
+        assert done.status_code == 200 and done.json()["status"] == "in_review"
+        assert client.get(f"/v1/cases/{key}").json()["decisions"][0]["actor"] == "ana"
+
+        old = client.cookies["mg_session"]
+        assert client.delete("/v1/session").status_code == 200
+        client.cookies.set("mg_session", old)  # a copied cookie is worth nothing after sign-out
+        assert client.get("/v1/me").status_code == 401
+
+
+def test_an_expired_session_is_refused(scanned, tmp_path) -> None:
+    client, url = _client(scanned, tmp_path)
+    with client:
+        client.post("/v1/session", json={"name": "ana", "password": "correct horse battery staple"})
+        assert client.get("/v1/me").status_code == 200
+        with CaseStore(url) as store, store.engine.begin() as connection:
+            connection.execute(text("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'"))
+        assert client.get("/v1/me").status_code == 401
