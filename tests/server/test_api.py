@@ -181,3 +181,16 @@ def test_followthemoney_export_says_how_to_install_it_when_missing(served, monke
     answer = client.get(f"/v1/networks/{top}/export", params={"format": "ftm"}, headers=inv)
     assert answer.status_code == 501 and answer.json()["error"]["code"] == "not_installed"
     assert "marketguard[ftm]" in answer.json()["error"]["message"]
+
+
+def test_the_console_is_served_with_a_strict_content_security_policy(served) -> None:
+    client, _, _ = served
+    root = client.get("/", follow_redirects=False)
+    assert root.status_code in (302, 307) and root.headers["location"] == "/console/"
+    page = client.get("/console/")
+    assert page.status_code == 200 and "<title>marketguard</title>" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self';" in policy and "unsafe" not in policy
+    assert "frame-ancestors 'none'" in policy and page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/console/vendor/cytoscape-LICENSE").text.startswith("Copyright")
+    assert client.get("/console/../cases.sqlite").status_code == 404

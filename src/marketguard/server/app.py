@@ -17,7 +17,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from marketguard import __version__
@@ -63,6 +64,9 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
         redoc_url=None,
     )
     app.include_router(router, prefix="/v1")
+    app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
+    app.add_api_route("/", lambda: RedirectResponse("/console/"), include_in_schema=False)
+    app.middleware("http")(_security_headers)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(CaseError, _case_error)
@@ -86,6 +90,25 @@ def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
 
 
 _HEADERS = {401: {"WWW-Authenticate": "Bearer"}}
+#: The console's files (HTML, script, style, and the vendored Cytoscape.js with its licence).
+CONSOLE = Path(__file__).parent / "console"
+#: Sent with every answer: the page may load only its own files and talk only to this server; nothing frames it.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+async def _security_headers(request: Request, call_next: Any) -> Any:
+    answer = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        answer.headers.setdefault(name, value)
+    return answer
+
+
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
