@@ -6,7 +6,7 @@ CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-browser test-fast lint format bench clean
+.PHONY: demo console test test-browser test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(DEV): pyproject.toml | $(BIN)/python
 ## demo: create the environment, simulate 10k stores, scan on DuckDB, evaluate, show the top networks
 demo: $(CORE)
 	$(BIN)/marketguard demo --stores 10000 --seed 7 --workdir demo
+
+## console: the investigator console on the demo's results (a demo investigator's password is printed)
+console: $(CORE)
+	$(BIN)/marketguard serve demo/results --db demo/cases.sqlite --demo-user demo
 
 ## test: the whole default suite, Spark parity included (browser and slow tests are opt-in markers)
 test: $(DEV)

@@ -72,3 +72,45 @@ def test_serve_answers_over_http(scanned: Path, tmp_path: Path, workers: int) ->
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_demo_user_signs_in_with_the_printed_password(scanned: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    db = str(tmp_path / "cases.sqlite")
+    command = [
+        sys.executable,
+        "-m",
+        "marketguard.cli",
+        "serve",
+        str(scanned),
+        "--db",
+        db,
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        [*command, "--demo-user", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1", "COLUMNS": "300"},
+    )
+    try:
+        assert server.stdout is not None
+        line = next(line for line in server.stdout if line.startswith("console:"))
+        password = line.rsplit("password ", 1)[1].strip()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                signed = httpx.post(
+                    f"{base}/v1/session", json={"name": "demo", "password": password}, timeout=5
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                time.sleep(0.2)
+        assert signed.status_code == 200 and signed.json()["role"] == "investigator"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

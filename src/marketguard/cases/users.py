@@ -28,6 +28,7 @@ __all__ = [
     "check_password",
     "end_session",
     "issue_token",
+    "reset_demo_user",
     "revoke_tokens",
     "session_user",
     "start_session",
@@ -86,6 +87,20 @@ def add_user(
             )
         )
     return Principal(name, role, tuple(sorted(set(brands))))
+
+
+def reset_demo_user(store: CaseStore, name: str) -> str:
+    """Investigator ``name`` with a new random password (created if missing), returned to be printed: the
+    demo's way in, never a team's (their passwords are chosen, not printed)."""
+    password = secrets.token_urlsafe(9)
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is not None:
+            user.password_hash = _hash_password(password)
+            user.role, user.brands, user.disabled_at = "investigator", [], None
+    if user is None:
+        add_user(store, name, "investigator", password=password)
+    return password
 
 
 def issue_token(store: CaseStore, name: str, label: str = "api", expires_in: timedelta | None = None) -> str:

@@ -28,8 +28,21 @@ _ROLES = ("admin", "investigator", "brand", "customs", "service")
     show_default=True,
     help="Server processes (each holds the results it serves in memory).",
 )
+@click.option(
+    "--demo-user",
+    metavar="NAME",
+    help="Create (or reset) investigator NAME with a new random password and print it: for a demo, not a team.",
+)
 @debug_option
-def serve(results: tuple[Path, ...], db: str | None, host: str, port: int, workers: int, debug: bool) -> None:
+def serve(
+    results: tuple[Path, ...],
+    db: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    demo_user: str | None,
+    debug: bool,
+) -> None:
     """Serve the API (docs at /v1/docs) over the case store, registering the scans in RESULTS first (oldest
     first). Without --db the store is cases.sqlite beside the first RESULTS directory."""
     import os
@@ -44,6 +57,14 @@ def serve(results: tuple[Path, ...], db: str | None, host: str, port: int, worke
             url = store.url
             for path in results:  # here, once, not in each worker
                 store.register_scan(path)
+            if demo_user:
+                from marketguard.cases.users import reset_demo_user
+
+                password = reset_demo_user(store, demo_user)
+                console.print(
+                    f"console: http://{host}:{port}/ , sign in as {demo_user} with password {password}",
+                    markup=False,
+                )
         secret = secrets.token_bytes(32)
         console.print(f"case store: {url}; API docs at http://{host}:{port}/v1/docs", markup=False)
         level = "info" if debug else "warning"

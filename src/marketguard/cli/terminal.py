@@ -135,6 +135,11 @@ def write_top_case(results: Path, workdir: Path) -> None:
     out = workdir / f"case-{network_id}.html"
     out.write_text(render_html(build_case(results, network_id)), encoding="utf-8")
     console.print(f"4. case report of the top network {network_id}: {out}", markup=False)
+    console.print(
+        "5. work the cases in the investigator console: `make console` (it prints a demo sign-in), "
+        "then open http://127.0.0.1:8000/",
+        markup=False,
+    )
 
 
 def print_scan_summary(manifest: dict[str, Any], out: Path) -> None:
