@@ -115,3 +115,22 @@ def test_the_console_is_usable_from_the_keyboard(browser: Any, server: str) -> N
         raise
     finally:
         page.close()
+
+
+def test_the_api_documentation_renders_from_this_server_alone(browser: Any, server: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(f"{server}/v1/docs")
+        page.locator(".opblock-summary-path", has_text="/v1/queue").first.wait_for()
+        assert all(r.startswith(server) for r in requests), [r for r in requests if not r.startswith(server)]
+        assert not problems, "\n".join(problems)
+    except Exception:
+        page.screenshot(path=str(artifacts_dir() / "docs-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()

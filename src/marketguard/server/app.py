@@ -59,13 +59,14 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
         version=__version__,
         summary="Counterfeit-seller networks: the queue, the evidence, and the decisions investigators make.",
         lifespan=lifespan,
-        docs_url="/v1/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: ours is vendored (console/docs.html)
         openapi_url="/v1/openapi.json",
         redoc_url=None,
     )
     app.include_router(router, prefix="/v1")
     app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
     app.add_api_route("/", lambda: RedirectResponse("/console/"), include_in_schema=False)
+    app.add_api_route("/v1/docs", lambda: RedirectResponse("/console/docs.html"), include_in_schema=False)
     app.middleware("http")(_security_headers)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
