@@ -134,3 +134,39 @@ def test_the_api_documentation_renders_from_this_server_alone(browser: Any, serv
         raise
     finally:
         page.close()
+
+
+def test_search_sites_money_and_assignment(browser: Any, server: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{server}/")
+        page.fill("input[name=name]", "ana")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#sign-in-form button[type=submit]")
+        page.locator("#queue-table tbody tr a").first.click()
+        page.locator("#stores-table tbody tr").first.wait_for()
+        store = page.locator("#stores-table tbody tr td").first.inner_text()
+        network = page.locator("#network-title").inner_text().split(" ")[0]
+        n_sites = page.locator("#sites-table tbody tr").count()
+        assert n_sites >= 1 and page.locator("#map path.leaflet-interactive").count() == n_sites
+        assert (
+            page.locator("#revenue-chart rect").count() >= 1 and page.locator("#money-chain li").count() >= 2
+        )
+
+        page.click("#assign-me")
+        page.locator("#case-state", has_text="assigned to ana").wait_for()
+
+        page.fill("#search-form input[name=q]", store)
+        page.press("#search-form input[name=q]", "Enter")
+        hit = page.locator("#search-table tbody tr", has_text="store")
+        hit.first.wait_for()
+        assert network in hit.first.inner_text()
+        assert not problems, "\n".join(problems)
+    except Exception:
+        page.screenshot(path=str(artifacts_dir() / "console-search-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()

@@ -2,7 +2,8 @@
 // every request that changes something sends the session's CSRF token back, and nothing loads from elsewhere.
 "use strict";
 
-const state = { cursor: null, filters: {}, network: null, graph: null };
+const state = { cursor: null, filters: {}, network: null, graph: null, map: null, world: null, me: null };
+const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
 function csrf() {
@@ -31,7 +32,7 @@ async function api(path, options = {}) {
 }
 
 function show(id) {
-  for (const section of ["sign-in", "queue", "network"]) $(section).hidden = section !== id;
+  for (const section of ["sign-in", "queue", "network", "search"]) $(section).hidden = section !== id;
   $("nav").hidden = id === "sign-in";
 }
 
@@ -66,6 +67,30 @@ $("sign-out").addEventListener("click", async () => {
   await fetch("/v1/session", { method: "DELETE", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } });
   show("sign-in");
 });
+
+// -- search -------------------------------------------------------------------------------------------------
+$("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = new FormData(event.target).get("q");
+  location.hash = `search/${encodeURIComponent(q)}`;
+});
+
+async function loadSearch(q) {
+  $("search-term").textContent = `“${q}”`;
+  const found = await api(`/v1/search?${new URLSearchParams({ q })}`);
+  const body = $("search-table").tBodies[0];
+  body.replaceChildren();
+  for (const hit of found.hits) {
+    const row = body.insertRow();
+    cell(row, hit.kind);
+    cell(row, hit.id);
+    const link = document.createElement("a");
+    link.textContent = hit.network_id ?? "";
+    if (hit.network_id) link.href = `#network/${encodeURIComponent(hit.network_id)}`;
+    row.insertCell().append(link);
+  }
+  if (!found.hits.length) cell(body.insertRow(), "Nothing in the latest scan is named that.");
+}
 
 // -- the queue ----------------------------------------------------------------------------------------------
 $("filters").addEventListener("submit", (event) => {
@@ -125,8 +150,105 @@ async function loadNetwork(id) {
   }
   showEvidence(null);
   drawGraph(n);
+  await drawSites(n);
+  drawRevenue(n);
+  showMoney(n);
   await loadCase();
 }
+
+async function world() {
+  if (!state.world) {
+    const topology = await (await fetch("vendor/world-atlas-2.0.2-countries-50m.json")).json();
+    state.world = topojson.feature(topology, topology.objects.countries);
+  }
+  return state.world;
+}
+
+async function drawSites(n) {
+  const sites = (n.sites || []).filter((s) => s.lat !== null && s.lon !== null);
+  const body = $("sites-table").tBodies[0];
+  body.replaceChildren();
+  for (const s of n.sites || []) {
+    const row = body.insertRow();
+    cell(row, s.rank, true);
+    cell(row, s.address);
+    cell(row, number(s.n_shipments), true);
+    cell(row, number(s.share, 2), true);
+    cell(row, number(s.exclusivity, 2), true);
+  }
+  if (state.map) state.map.remove();
+  // an offline basemap: Natural Earth's country outlines (world-atlas), no tiles from anywhere
+  state.map = L.map("map", { attributionControl: true, zoomSnap: 0.25 }).setView([30, 110], 3);
+  state.map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
+  L.geoJSON(await world(), {
+    interactive: false,
+    style: { color: "#8a99a8", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 },
+  }).addTo(state.map);
+  const markers = sites.map((s) => L.circleMarker([s.lat, s.lon], {
+    radius: 5 + 10 * Math.sqrt(s.share ?? 0), color: "#b3261e", weight: 2, fillOpacity: 0.6,
+  }).bindTooltip(`#${s.rank} ${s.address ?? ""}: ${number(s.n_shipments)} parcels`).addTo(state.map));
+  if (markers.length) state.map.fitBounds(L.featureGroup(markers).getBounds().pad(0.5), { maxZoom: 12 });
+}
+
+function drawRevenue(n) {
+  const chart = $("revenue-chart");
+  chart.replaceChildren();
+  const months = n.revenue_by_month || [];
+  const width = Number(chart.getAttribute("width")), height = Number(chart.getAttribute("height"));
+  const top = Math.max(1, ...months.map((m) => m.revenue || 0));
+  const step = months.length ? (width - 20) / months.length : 0;
+  months.forEach((m, i) => {
+    const h = ((m.revenue || 0) / top) * (height - 30);
+    const bar = document.createElementNS(SVG, "rect");
+    bar.setAttribute("x", String(10 + i * step));
+    bar.setAttribute("y", String(height - 18 - h));
+    bar.setAttribute("width", String(Math.max(1, step - 3)));
+    bar.setAttribute("height", String(h));
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = `${m.month}: ${number(m.revenue)} ${m.currency ?? ""} from ${number(m.n_orders)} orders`;
+    bar.append(title);
+    chart.append(bar);
+    if (i % Math.ceil(months.length / 8 || 1) === 0) {
+      const label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", String(10 + i * step));
+      label.setAttribute("y", String(height - 5));
+      label.textContent = m.month;
+      chart.append(label);
+    }
+  });
+}
+
+function showMoney(n) {
+  $("money-chain").replaceChildren(...(n.money_chain || []).map((step) => {
+    const li = document.createElement("li");
+    const amount = step.amount === null || step.amount === undefined ? "" : `: ${number(step.amount)}`;
+    li.textContent = `${step.role}${step.party ? ` ${step.party}` : ""}${amount}`;
+    return li;
+  }));
+  const body = $("money-table").tBodies[0];
+  body.replaceChildren();
+  for (const m of n.money || []) {
+    const row = body.insertRow();
+    cell(row, m.party);
+    cell(row, m.role);
+    cell(row, number(m.hops), true);
+    cell(row, number(m.amount), true);
+    cell(row, `${(m.first_seen || "").slice(0, 10)} – ${(m.last_seen || "").slice(0, 10)}`);
+  }
+}
+
+$("assign-me").addEventListener("click", async () => {
+  const n = state.network;
+  if (!n?.case || !state.me) return;
+  try {
+    await api(`/v1/cases/${encodeURIComponent(n.case.key)}/assignee`, {
+      method: "POST", body: { assignee: state.me.name, version: n.case.version },
+    });
+  } catch (error) {
+    $("decision-error").textContent = error.message;
+  }
+  await loadCase();
+});
 
 function pairsOf(n) {
   const pairs = new Map();
@@ -255,12 +377,16 @@ async function route() {
     show("sign-in");
     return;
   }
+  state.me = me;
   $("who").textContent = `${me.name} (${me.role})`;
   const [view, id] = location.hash.slice(1).split("/");
   try {
     if (view === "network" && id) {
       show("network");
       await loadNetwork(decodeURIComponent(id));
+    } else if (view === "search" && id) {
+      show("search");
+      await loadSearch(decodeURIComponent(id));
     } else {
       show("queue");
       await loadQueue(false);
