@@ -194,3 +194,20 @@ def test_the_console_is_served_with_a_strict_content_security_policy(served) -> 
     assert "frame-ancestors 'none'" in policy and page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/console/vendor/cytoscape-LICENSE").text.startswith("Copyright")
     assert client.get("/console/../cases.sqlite").status_code == 404
+
+
+def test_hostile_filters_are_values_never_sql(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    everything = client.get("/v1/queue", params={"limit": 500}, headers=inv).json()["cases"]
+    for name in ("brand", "assignee"):
+        for hostile in ["' OR 1=1 --", "x' OR '1'='1", "%", "Robert'); DROP TABLE cases;--"]:
+            answer = client.get("/v1/queue", params={name: hostile}, headers=inv)
+            assert answer.status_code == 200 and answer.json()["cases"] == [], (name, hostile)
+    for name, hostile in [
+        ("status", "new' OR 1=1 --"),
+        ("sort", "score; DROP TABLE cases"),
+        ("min_score", "1 OR 1"),
+    ]:
+        assert client.get("/v1/queue", params={name: hostile}, headers=inv).status_code == 422
+    assert client.get("/v1/queue", params={"limit": 500}, headers=inv).json()["cases"] == everything

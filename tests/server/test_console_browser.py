@@ -156,6 +156,18 @@ def test_search_sites_money_and_assignment(browser: Any, server: str) -> None:  
             page.locator("#revenue-chart rect").count() >= 1 and page.locator("#money-chain li").count() >= 2
         )
 
+        links = page.evaluate("window.marketguard.graph.edges(\"[kind = 'link']\").length")
+        page.check("#show-artifacts")  # artifacts join the graph, the links stay clickable
+        page.locator("#links-list button").first.wait_for()
+        shown = page.evaluate(
+            "window.marketguard.graph.nodes(\"[kind = 'artifact'], [kind = 'outside']\").length"
+        )
+        assert (
+            shown >= 1
+            and page.evaluate("window.marketguard.graph.edges(\"[kind = 'link']\").length") == links
+        )
+        page.locator("#graph").screenshot(path=str(artifacts_dir() / "console-graph-artifacts.png"))
+
         page.click("#assign-me")
         page.locator("#case-state", has_text="assigned to ana").wait_for()
 

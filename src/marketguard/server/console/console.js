@@ -237,6 +237,10 @@ function showMoney(n) {
   }
 }
 
+$("show-artifacts").addEventListener("change", () => {
+  if (state.network) drawGraph(state.network);
+});
+
 $("assign-me").addEventListener("click", async () => {
   const n = state.network;
   if (!n?.case || !state.me) return;
@@ -274,13 +278,25 @@ function drawGraph(n) {
     const kinds = [...new Set(pair.rows.map((r) => r.kind))].join(", ");
     elements.push({ data: { id: `l:${i}`, source: `a:${pair.a}`, target: `a:${pair.b}`, kind: "link", label: kinds, pair: i } });
   });
+  const artifacts = $("show-artifacts").checked ? n.artifacts || [] : [];
+  artifacts.forEach((art, i) => {
+    // used by accounts outside the network too (a café's router, a shared warehouse): drawn apart, outermost
+    const outside = (art.n_accounts ?? 0) > (art.accounts || []).length;
+    elements.push({ data: { id: `x:${i}`, label: art.kind, kind: outside ? "outside" : "artifact", title: art.key } });
+    for (const account of art.accounts || []) {
+      elements.push({ data: { id: `u:${i}:${account}`, source: `a:${account}`, target: `x:${i}`, kind: "uses" } });
+    }
+  });
+  const ring = { account: 4, store: 3, artifact: 2, outside: 1 };
   const known = new Set(elements.filter((e) => !e.data.source).map((e) => e.data.id));
   const drawable = elements.filter((e) => !e.data.source || (known.has(e.data.source) && known.has(e.data.target)));
   if (state.graph) state.graph.destroy();
   state.graph = cytoscape({
     container: $("graph"),
     elements: drawable,
-    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 2000000, idealEdgeLength: () => 120, gravity: 0.25, nodeOverlap: 40 },
+    layout: artifacts.length
+      ? { name: "concentric", animate: false, concentric: (node) => ring[node.data("kind")], levelWidth: () => 1, minNodeSpacing: 18 }
+      : { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 2000000, idealEdgeLength: () => 120, gravity: 0.25, nodeOverlap: 40 },
     style: [
       { selector: "node", style: { label: "data(label)", "font-size": 9, "text-valign": "bottom", width: 14, height: 14 } },
       { selector: "node[kind = 'account']", style: { "background-color": "#1f6feb" } },
@@ -289,6 +305,9 @@ function drawGraph(n) {
       // the kinds of a link are in the list beside the graph and in its evidence: labels on edges only overlap
       { selector: "edge[kind = 'link']", style: { width: 4, "line-color": "#b3261e" } },
       { selector: "edge[kind = 'owns']", style: { "line-style": "dashed" } },
+      { selector: "node[kind = 'artifact']", style: { "background-color": "#5f6b7a", shape: "diamond", width: 10, height: 10, "font-size": 7 } },
+      { selector: "node[kind = 'outside']", style: { "background-color": "#fff", "border-width": 2, "border-color": "#9aa5b1", "border-style": "dashed", shape: "diamond", width: 10, height: 10, "font-size": 7 } },
+      { selector: "edge[kind = 'uses']", style: { width: 1, "line-color": "#c5ccd3" } },
     ],
   });
   state.graph.on("tap", "edge[kind = 'link']", (event) => showEvidence(pairs[event.target.data("pair")]));
