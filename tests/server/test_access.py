@@ -25,6 +25,7 @@ EXPECTED = {
     "assign": ("POST", "/v1/cases/{case}/assignee", {"assignee": "ana"}, {A, INV}),
     "note": ("POST", "/v1/cases/{case}/notes", {"text": "seen"}, {A, INV, C}),
     "store": ("GET", "/v1/stores/{store}", None, {A, INV, S}),
+    "account": ("GET", "/v1/accounts/{account}", None, {A, INV, S}),
     "declaration": ("GET", "/v1/declarations/{declaration}", None, {A, INV, C, S}),
     "search": ("GET", "/v1/search?q={store}", None, {A, INV, C}),
 }
@@ -159,5 +160,6 @@ def _names(client, tokens) -> dict[str, str]:
         "network": tied["network_id"],
         "case": tied["key"],
         "store": network["stores"][0]["store_id"],
+        "account": network["stores"][0]["account_id"],
         "declaration": network["declarations"][0]["declaration_id"],
     }

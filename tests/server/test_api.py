@@ -211,3 +211,21 @@ def test_hostile_filters_are_values_never_sql(served) -> None:
     ]:
         assert client.get("/v1/queue", params={name: hostile}, headers=inv).status_code == 422
     assert client.get("/v1/queue", params={"limit": 500}, headers=inv).json()["cases"] == everything
+
+
+def test_an_account_and_a_site_address(served) -> None:
+    client, tokens, _ = served
+    inv = auth(tokens["investigator"])
+    top = client.get("/v1/queue", params={"limit": 1}, headers=inv).json()["cases"][0]["network_id"]
+    body = client.get(f"/v1/networks/{top}", headers=inv).json()
+    owner = body["stores"][0]["account_id"]
+    account = client.get(f"/v1/accounts/{owner}", headers=inv).json()
+    assert account["networks"] == [top] and body["stores"][0]["store_id"] in [
+        s["store_id"] for s in account["stores"]
+    ]
+    mine = [r for r in body["links"] if owner in (r["account_a"], r["account_b"])]
+    assert len(account["links"]) == len(mine) and mine
+    assert client.get("/v1/accounts/U-nobody", headers=inv).status_code == 404
+    site = body["sites"][0]
+    hits = client.get("/v1/search", params={"q": site["address"]}, headers=inv).json()["hits"]
+    assert {"kind": "site", "id": site["site_id"], "network_id": top} in hits

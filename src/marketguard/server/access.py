@@ -37,6 +37,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "assign": frozenset({"admin", "investigator"}),
     "note": frozenset({"admin", "investigator", "customs"}),
     "store": frozenset({"admin", "investigator", "service"}),
+    "account": frozenset({"admin", "investigator", "service"}),
     "declaration": frozenset({"admin", "investigator", "customs", "service"}),
     "search": frozenset({"admin", "investigator", "customs"}),
 }

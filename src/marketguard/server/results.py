@@ -111,6 +111,10 @@ _TERMS: list[tuple[tuple[str, ...], str]] = [
     (("links",), "SELECT account_a AS term, 'account' AS kind, account_a AS id, network_id FROM links"),
     (("links",), "SELECT account_b AS term, 'account' AS kind, account_b AS id, network_id FROM links"),
     (("links",), "SELECT artifact AS term, kind, artifact AS id, network_id FROM links"),
+    (
+        ("sites",),
+        "SELECT address AS term, 'site' AS kind, site_id AS id, network_id FROM sites WHERE address IS NOT NULL",
+    ),
 ]
 
 

@@ -272,6 +272,45 @@ def store(request: Request, store_id: str, caller: Annotated[Principal, allow("s
     return {"scan_id": found["id"], **rows[0]}
 
 
+@router.get("/accounts/{account_id}")
+def account(
+    request: Request, account_id: str, caller: Annotated[Principal, allow("account")]
+) -> JSONResponse:
+    """An account in the latest scan: its network, the stores it owns, and every evidence row linking it to its
+    network mates (what it shares with whom)."""
+    found, results = _results(request)
+    stores = results.query(
+        "SELECT store_id, score, rank, network_id, reasons FROM store_scores WHERE account_id = ? ORDER BY rank",
+        [account_id],
+    )
+    links = (
+        results.query(
+            "SELECT * FROM links WHERE account_a = ? OR account_b = ? ORDER BY network_id, weight DESC, kind, "
+            "artifact",
+            [account_id, account_id],
+        )
+        if results.has("links")
+        else []
+    )
+    if not stores and not links:
+        raise HTTPException(404, f"No account {account_id!r} in this scan's stores or links.")
+    networks = sorted({r["network_id"] for r in stores + links if r["network_id"]})
+    rows = [{k: _json(v) for k, v in r.items()} for r in links]
+    return JSONResponse(
+        {
+            "scan_id": found["id"],
+            "account_id": account_id,
+            "networks": networks,
+            "stores": stores,
+            "links": rows,
+        }
+    )
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 @router.get("/declarations/{declaration_id}")
 def declaration(
     request: Request, declaration_id: str, caller: Annotated[Principal, allow("declaration")]
