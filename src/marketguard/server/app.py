@@ -49,6 +49,9 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
         app.state.store = store
         app.state.results = ResultsCache()
         app.state.redactor = Redactor(key)
+        latest = store.scan()
+        if latest is not None:  # loaded before the first request, not by it (1.4 s at 100k stores)
+            app.state.results.get(latest["path"])
         try:
             yield
         finally:
