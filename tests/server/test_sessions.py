@@ -9,6 +9,7 @@ from sqlalchemy import text
 from marketguard.cases import CaseStore
 from marketguard.cases.users import add_user
 from marketguard.server import create_app
+from marketguard.server.throttle import LOCK_S, MAX_FAILURES, SignInThrottle
 
 
 def _client(scanned, tmp_path) -> tuple[TestClient, str]:
@@ -58,3 +59,28 @@ def test_an_expired_session_is_refused(scanned, tmp_path) -> None:
         with CaseStore(url) as store, store.engine.begin() as connection:
             connection.execute(text("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'"))
         assert client.get("/v1/me").status_code == 401
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(scanned, tmp_path) -> None:
+    client, _ = _client(scanned, tmp_path)
+    with client:
+        for _ in range(MAX_FAILURES):
+            assert client.post("/v1/session", json={"name": "ana", "password": "guess"}).status_code == 401
+        locked = client.post("/v1/session", json={"name": "ana", "password": "correct horse battery staple"})
+        assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_requests"
+        other = client.post("/v1/session", json={"name": "bo", "password": "guess"})
+        assert other.status_code == 401  # another name is not locked
+
+
+def test_the_lock_lifts_after_its_time_and_a_success_clears_the_count() -> None:
+    now = [1000.0]
+    throttle = SignInThrottle(clock=lambda: now[0])
+    for _ in range(MAX_FAILURES - 1):
+        throttle.failed("ana")
+    assert throttle.wait("ana") == 0.0
+    throttle.succeeded("ana")
+    for _ in range(MAX_FAILURES):
+        throttle.failed("ana")
+    assert throttle.wait("ana") == LOCK_S
+    now[0] += LOCK_S
+    assert throttle.wait("ana") == 0.0

@@ -28,6 +28,7 @@ from marketguard.report.ftm import FtmUnavailable
 from marketguard.server.redaction import Redactor
 from marketguard.server.results import ResultsCache
 from marketguard.server.routes import router
+from marketguard.server.throttle import SignInThrottle
 
 __all__ = ["DB_VARIABLE", "SECRET_VARIABLE", "app_from_environment", "create_app"]
 
@@ -49,6 +50,7 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
         app.state.store = store
         app.state.results = ResultsCache()
         app.state.redactor = Redactor(key)
+        app.state.throttle = SignInThrottle()
         latest = store.scan()
         if latest is not None:  # loaded before the first request, not by it (1.4 s at 100k stores)
             app.state.results.get(latest["path"])
@@ -119,6 +121,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    429: "too_many_requests",
 }
 
 

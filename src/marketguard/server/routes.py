@@ -17,6 +17,7 @@ from marketguard.report import build_case, render_graphml, render_html, render_j
 from marketguard.report.ftm import render_ftm
 from marketguard.server.access import CSRF_COOKIE, SESSION_COOKIE, allow
 from marketguard.server.results import IndexedResults
+from marketguard.server.throttle import SignInThrottle
 
 router = APIRouter()
 
@@ -86,10 +87,17 @@ class SignIn(BaseModel):
 @router.post("/session")
 def sign_in(request: Request, body: SignIn) -> JSONResponse:
     """Sign in to the console: a session cookie (HttpOnly) and a CSRF cookie whose value every request that
-    changes something must send back in the ``X-CSRF-Token`` header."""
+    changes something must send back in the ``X-CSRF-Token`` header. Too many wrong passwords for one name lock
+    it for a while (:class:`~marketguard.server.throttle.SignInThrottle`)."""
+    throttle: SignInThrottle = request.app.state.throttle
+    wait = throttle.wait(body.name)
+    if wait > 0:
+        raise HTTPException(429, f"Too many failed sign-ins for this name: try again in {int(wait) + 1} s.")
     started = start_session(_store(request), body.name, body.password)
     if started is None:
+        throttle.failed(body.name)
         raise HTTPException(401, "Wrong name or password.")
+    throttle.succeeded(body.name)
     principal, token, csrf = started
     answer = JSONResponse({"name": principal.name, "role": principal.role, "brands": list(principal.brands)})
     secure = request.url.scheme == "https"
