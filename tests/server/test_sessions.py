@@ -3,6 +3,8 @@ expiry that end the session on the server."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -12,15 +14,14 @@ from marketguard.server import create_app
 from marketguard.server.throttle import LOCK_S, MAX_FAILURES, SignInThrottle
 
 
-def _client(scanned, tmp_path) -> tuple[TestClient, str]:
-    url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
+def _client(scanned, url: str) -> tuple[TestClient, str]:
     with CaseStore(url) as store:
         add_user(store, "ana", "investigator", password="correct horse battery staple")
     return TestClient(create_app(url, [scanned])), url
 
 
-def test_a_signed_in_investigator_decides_with_the_csrf_token_only(scanned, tmp_path) -> None:
-    client, _ = _client(scanned, tmp_path)
+def test_a_signed_in_investigator_decides_with_the_csrf_token_only(scanned, case_url) -> None:
+    client, _ = _client(scanned, case_url)
     with client:
         wrong = client.post("/v1/session", json={"name": "ana", "password": "guess"})
         assert wrong.status_code == 401 and "mg_session" not in client.cookies
@@ -51,18 +52,20 @@ def test_a_signed_in_investigator_decides_with_the_csrf_token_only(scanned, tmp_
         assert client.get("/v1/me").status_code == 401
 
 
-def test_an_expired_session_is_refused(scanned, tmp_path) -> None:
-    client, url = _client(scanned, tmp_path)
+def test_an_expired_session_is_refused(scanned, case_url) -> None:
+    client, url = _client(scanned, case_url)
     with client:
         client.post("/v1/session", json={"name": "ana", "password": "correct horse battery staple"})
         assert client.get("/v1/me").status_code == 200
         with CaseStore(url) as store, store.engine.begin() as connection:
-            connection.execute(text("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'"))
+            connection.execute(
+                text("UPDATE sessions SET expires_at = :t"), {"t": datetime(2000, 1, 1, tzinfo=UTC)}
+            )
         assert client.get("/v1/me").status_code == 401
 
 
 def test_repeated_wrong_passwords_lock_the_name_for_a_while(scanned, tmp_path) -> None:
-    client, _ = _client(scanned, tmp_path)
+    client, _ = _client(scanned, f"sqlite:///{tmp_path / 'cases.sqlite'}")
     with client:
         for _ in range(MAX_FAILURES):
             assert client.post("/v1/session", json={"name": "ana", "password": "guess"}).status_code == 401
