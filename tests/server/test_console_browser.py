@@ -6,10 +6,12 @@ and finds it; the page requests nothing from elsewhere and writes no errors. Scr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from marketguard.cases import CaseStore, database_url
@@ -179,6 +181,58 @@ def test_search_sites_money_and_assignment(browser: Any, server: str) -> None:  
         assert not problems, "\n".join(problems)
     except Exception:
         page.screenshot(path=str(artifacts_dir() / "console-search-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def brand_server(scanned: Path, tmp_path: Path) -> Iterator[str]:
+    """A server with a brand user for the brand the most networks sell."""
+    sold = pq.read_table(scanned / "network_brands.parquet", columns=["network_id", "brand"]).to_pylist()
+    counts: dict[str, set[str]] = {}
+    for row in sold:
+        counts.setdefault(row["brand"], set()).add(row["network_id"])
+    brand = min(counts, key=lambda b: (-len(counts[b]), b))
+    url = database_url(tmp_path / "cases.sqlite")
+    with CaseStore(url) as store:
+        store.register_scan(scanned)
+        add_user(store, "acme", "brand", brands=(brand,), password=PASSWORD)
+    port = _free_port()
+    process = _start(scanned, url, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(browser: Any, brand_server: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{brand_server}/")
+        page.fill("input[name=name]", "acme")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#sign-in-form button[type=submit]")
+        page.locator("#queue-table tbody tr a").first.click()
+        page.locator("#links-list button").first.wait_for()
+        page.locator("#history li").first.wait_for()
+        assert page.locator("#decision-form").is_hidden() and page.locator("#note-form").is_hidden()
+        assert page.locator("#assign-me").is_hidden() and page.locator("#declarations-section").is_hidden()
+        text = page.locator("main").inner_text()
+        raw = re.findall(
+            r"\b(?:ph|dv|ba|em|id|wf)_[0-9a-f]{16}\b|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text
+        )
+        assert not raw, raw[:5]
+        assert (
+            "#" in page.locator("#links-list").inner_text() or page.locator("#money-table tbody tr").count()
+        )
+        assert not problems, "\n".join(problems)
+    except Exception:
+        page.screenshot(path=str(artifacts_dir() / "console-brand-failure.png"), full_page=True)
         raise
     finally:
         page.close()

@@ -190,6 +190,7 @@ def network(
     case = _store(request).case_of_network(found["id"], network_id)
     if caller.role == "brand":
         evidence = request.app.state.redactor.network(evidence)
+        case = case and {k: case[k] for k in ("key", "status", "reason", "change")}  # not who works it
     # the evidence is JSON already (the report's rows): written as it is, not walked by FastAPI's encoder
     return JSONResponse({"scan_id": found["id"], "case": case, **evidence})
 

@@ -148,6 +148,16 @@ async function loadNetwork(id) {
     cell(row, number(st.score, 3), true);
     cell(row, (st.reasons || []).join("; "));
   }
+  const declarations = n.declarations || [];
+  $("declarations-section").hidden = !declarations.length;
+  const tied = $("declarations-table").tBodies[0];
+  tied.replaceChildren();
+  for (const d of declarations) {
+    const row = tied.insertRow();
+    cell(row, d.declaration_id);
+    cell(row, number(d.score, 3), true);
+    cell(row, (d.reasons || []).join("; "));
+  }
   showEvidence(null);
   drawGraph(n);
   await drawSites(n);
@@ -236,6 +246,21 @@ function showMoney(n) {
     cell(row, `${(m.first_seen || "").slice(0, 10)} – ${(m.last_seen || "").slice(0, 10)}`);
   }
 }
+
+$("note-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const n = state.network;
+  if (!n?.case) return;
+  try {
+    await api(`/v1/cases/${encodeURIComponent(n.case.key)}/notes`, {
+      method: "POST", body: { text: new FormData(event.target).get("text") },
+    });
+    event.target.reset();
+  } catch (error) {
+    $("decision-error").textContent = error.message;
+  }
+  await loadCase();
+});
 
 $("show-artifacts").addEventListener("change", () => {
   if (state.network) drawGraph(state.network);
@@ -344,17 +369,31 @@ function showEvidence(pair) {
   }
 }
 
+// what each role may do here (the server checks it again: this only hides what would be refused)
+const MAY_DECIDE = new Set(["admin", "investigator"]);
+const MAY_NOTE = new Set(["admin", "investigator", "customs"]);
+
 async function loadCase() {
   const n = state.network;
   const notes = $("notes");
   notes.replaceChildren();
+  $("history").replaceChildren();
   $("decision-error").textContent = "";
+  const role = state.me?.role;
+  $("decision-form").hidden = $("assign-me").hidden = !MAY_DECIDE.has(role);
+  $("note-form").hidden = !MAY_NOTE.has(role);
   if (!n.case) {
     $("case-state").textContent = "No case follows this network.";
     return;
   }
   const c = await api(`/v1/cases/${encodeURIComponent(n.case.key)}`);
   n.case.version = c.version;
+  for (const h of c.history || []) {
+    const li = document.createElement("li");
+    const figures = h.score === null || h.score === undefined ? "" : `, score ${number(h.score, 3)}, ${number(h.n_stores)} stores`;
+    li.textContent = `scan ${h.scan_id}: ${h.network_id ?? "no network"} (${h.change}${h.related_case ? ` ${h.related_case}` : ""})${figures}`;
+    $("history").append(li);
+  }
   $("case-state").textContent = `Case ${c.key}: ${c.status}${c.reason ? ` (${c.reason})` : ""}` +
     `${c.assignee ? `, assigned to ${c.assignee}` : ""} · version ${c.version}`;
   for (const note of c.notes || []) {
