@@ -207,7 +207,12 @@ def brand_server(scanned: Path, tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(browser: Any, brand_server: str) -> None:  # noqa: F811
+def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(
+    browser: Any,  # noqa: F811
+    brand_server: str,
+    scanned: Path,
+) -> None:
+    every_network = pq.read_table(scanned / "networks.parquet", columns=["network_id"]).column(0).to_pylist()
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -217,6 +222,8 @@ def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(browser: Any, bra
         page.fill("input[name=name]", "acme")
         page.fill("input[name=password]", PASSWORD)
         page.click("#sign-in-form button[type=submit]")
+        page.locator("#queue-table tbody tr a").first.wait_for()
+        theirs = {a.get_attribute("href") for a in page.locator("#queue-table tbody tr a").all()}
         page.locator("#queue-table tbody tr a").first.click()
         page.locator("#links-list button").first.wait_for()
         page.locator("#history li").first.wait_for()
@@ -227,10 +234,16 @@ def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(browser: Any, bra
             r"\b(?:ph|dv|ba|em|id|wf)_[0-9a-f]{16}\b|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text
         )
         assert not raw, raw[:5]
-        assert (
-            "#" in page.locator("#links-list").inner_text() or page.locator("#money-table tbody tr").count()
-        )
+        page.locator("#links-list button").first.click()  # its evidence rows name pseudonyms
+        page.locator("#evidence-table").wait_for(state="visible")
+        rows = page.locator("#evidence-table tbody").inner_text()
+        assert "#" in rows and not re.findall(r"\b(?:ph|dv|ba)_[0-9a-f]{16}\b", rows)
         assert not problems, "\n".join(problems)
+
+        # another brand's network, typed into the address bar: refused as if it did not exist
+        other = next(n for n in every_network if f"#network/{n}" not in theirs)
+        page.goto(f"{brand_server}/console/#network/{other}")
+        page.locator("#status", has_text="No network").wait_for()
     except Exception:
         page.screenshot(path=str(artifacts_dir() / "console-brand-failure.png"), full_page=True)
         raise
