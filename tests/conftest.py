@@ -186,6 +186,8 @@ def case_url(request: pytest.FixtureRequest, tmp_path: Path):
         return
     server = os.environ.get(POSTGRES_VARIABLE)
     if not server:
+        if os.environ.get("MARKETGUARD_REQUIRE_POSTGRES"):  # .ci/run: a missing server is a failure there
+            pytest.fail(f"{POSTGRES_VARIABLE} is not set, and MARKETGUARD_REQUIRE_POSTGRES says it must be")
         pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE} (.ci/run does)")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url

@@ -1,11 +1,19 @@
 """A served scan: a small simulated marketplace scanned once per session, a fresh case store per test with one
-user (and token) per role."""
+user (and token) per role; and ``marketguard serve`` run for real in its own process."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
@@ -48,3 +56,38 @@ def served(scanned: Path, user_brand: str, tmp_path: Path):
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(*args: str, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``marketguard serve ARGS`` in its own process, yielded once it answers as (base URL, process) and stopped
+    after (its output is readable from the process: unbuffered, wide enough for one line per message)."""
+    port = port or free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "marketguard.cli", "serve", *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1", "COLUMNS": "300"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/v1/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                time.sleep(0.1)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

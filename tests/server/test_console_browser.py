@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,40 +19,72 @@ import pytest
 from marketguard.cases import CaseStore, database_url
 from marketguard.cases.users import add_user
 from tests.report.test_browser import artifacts_dir, browser  # noqa: F401 -- the browser fixture
-from tests.server.test_durability import _start
-from tests.server.test_serve import _free_port
+from tests.server.conftest import running_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def server(scanned: Path, tmp_path: Path) -> Iterator[str]:
+def _serving(
+    scanned: Path, tmp_path: Path, name: str, role: str, brands: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """A real server over the scan with one user who signs in with :data:`PASSWORD`; yields its base URL."""
     url = database_url(tmp_path / "cases.sqlite")
     with CaseStore(url) as store:
         store.register_scan(scanned)
-        add_user(store, "ana", "investigator", password=PASSWORD)
-    port = _free_port()
-    process = _start(scanned, url, port)
+        add_user(store, name, role, brands=brands, password=PASSWORD)
+    with running_server(str(scanned), "--db", url) as (base, _):
+        yield base
+
+
+@pytest.fixture
+def server(scanned: Path, tmp_path: Path) -> Iterator[str]:
+    yield from _serving(scanned, tmp_path, "ana", "investigator")
+
+
+@pytest.fixture
+def brand_server(scanned: Path, tmp_path: Path, user_brand: str) -> Iterator[str]:
+    """A server with a brand user for the brand the most networks sell."""
+    yield from _serving(scanned, tmp_path, "acme", "brand", (user_brand,))
+
+
+@dataclass
+class Watched:
+    """A page and what it did: every URL it requested, every console or page error."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def console_page(browser: Any, name: str) -> Iterator[Watched]:  # noqa: F811
+    """A 1,366-px page, watched; on failure its screenshot is kept as ``<name>-failure.png``."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    watched = Watched(page)
+    page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("console", lambda m: watched.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watched.problems.append(str(e)))
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield watched
+    except Exception:
+        page.screenshot(path=str(artifacts_dir() / f"{name}-failure.png"), full_page=True)
+        raise
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        page.close()
+
+
+def sign_in(page: Any, base: str, name: str) -> None:
+    page.goto(f"{base}/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in-form button[type=submit]")
 
 
 def test_an_investigator_confirms_the_top_network(browser: Any, server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        page.goto(f"{server}/")
-        page.fill("input[name=name]", "ana")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#sign-in-form button[type=submit]")
+    with console_page(browser, "console") as watched:
+        page = watched.page
+        sign_in(page, server, "ana")
         first = page.locator("#queue-table tbody tr").first
         first.wait_for()
         key = first.locator("td").first.inner_text()
@@ -87,18 +121,14 @@ def test_an_investigator_confirms_the_top_network(browser: Any, server: str) -> 
         assert any(note in n for n in notes)  # shown as text, tags and all: never interpreted
         assert page.locator("#notes b").count() == 0
         page.screenshot(path=str(artifacts_dir() / "console-decided.png"), full_page=True)
-        assert all(r.startswith(server) for r in requests), [r for r in requests if not r.startswith(server)]
-        assert not problems, "\n".join(problems)
-    except Exception:
-        page.screenshot(path=str(artifacts_dir() / "console-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
+        elsewhere = [r for r in watched.requests if not r.startswith(server)]
+        assert not elsewhere, elsewhere
+        assert not watched.problems, "\n".join(watched.problems)
 
 
 def test_the_console_is_usable_from_the_keyboard(browser: Any, server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    try:
+    with console_page(browser, "console-keyboard") as watched:
+        page = watched.page
         page.goto(f"{server}/console/")
         page.focus("input[name=name]")
         page.keyboard.type("ana")
@@ -112,42 +142,21 @@ def test_the_console_is_usable_from_the_keyboard(browser: Any, server: str) -> N
         page.locator("#links-list button").first.focus()
         page.keyboard.press("Enter")
         page.locator("#evidence-table").wait_for(state="visible")
-    except Exception:
-        page.screenshot(path=str(artifacts_dir() / "console-keyboard-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
 
 
 def test_the_api_documentation_renders_from_this_server_alone(browser: Any, server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        page.goto(f"{server}/v1/docs")
-        page.locator(".opblock-summary-path", has_text="/v1/queue").first.wait_for()
-        assert all(r.startswith(server) for r in requests), [r for r in requests if not r.startswith(server)]
-        assert not problems, "\n".join(problems)
-    except Exception:
-        page.screenshot(path=str(artifacts_dir() / "docs-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
+    with console_page(browser, "docs") as watched:
+        watched.page.goto(f"{server}/v1/docs")
+        watched.page.locator(".opblock-summary-path", has_text="/v1/queue").first.wait_for()
+        elsewhere = [r for r in watched.requests if not r.startswith(server)]
+        assert not elsewhere, elsewhere
+        assert not watched.problems, "\n".join(watched.problems)
 
 
 def test_search_sites_money_and_assignment(browser: Any, server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    try:
-        page.goto(f"{server}/")
-        page.fill("input[name=name]", "ana")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#sign-in-form button[type=submit]")
+    with console_page(browser, "console-search") as watched:
+        page = watched.page
+        sign_in(page, server, "ana")
         page.locator("#queue-table tbody tr a").first.click()
         page.locator("#stores-table tbody tr").first.wait_for()
         store = page.locator("#stores-table tbody tr td").first.inner_text()
@@ -178,33 +187,7 @@ def test_search_sites_money_and_assignment(browser: Any, server: str) -> None:  
         hit = page.locator("#search-table tbody tr", has_text="store")
         hit.first.wait_for()
         assert network in hit.first.inner_text()
-        assert not problems, "\n".join(problems)
-    except Exception:
-        page.screenshot(path=str(artifacts_dir() / "console-search-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
-
-
-@pytest.fixture
-def brand_server(scanned: Path, tmp_path: Path) -> Iterator[str]:
-    """A server with a brand user for the brand the most networks sell."""
-    sold = pq.read_table(scanned / "network_brands.parquet", columns=["network_id", "brand"]).to_pylist()
-    counts: dict[str, set[str]] = {}
-    for row in sold:
-        counts.setdefault(row["brand"], set()).add(row["network_id"])
-    brand = min(counts, key=lambda b: (-len(counts[b]), b))
-    url = database_url(tmp_path / "cases.sqlite")
-    with CaseStore(url) as store:
-        store.register_scan(scanned)
-        add_user(store, "acme", "brand", brands=(brand,), password=PASSWORD)
-    port = _free_port()
-    process = _start(scanned, url, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        assert not watched.problems, "\n".join(watched.problems)
 
 
 def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(
@@ -213,15 +196,9 @@ def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(
     scanned: Path,
 ) -> None:
     every_network = pq.read_table(scanned / "networks.parquet", columns=["network_id"]).column(0).to_pylist()
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    try:
-        page.goto(f"{brand_server}/")
-        page.fill("input[name=name]", "acme")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#sign-in-form button[type=submit]")
+    with console_page(browser, "console-brand") as watched:
+        page = watched.page
+        sign_in(page, brand_server, "acme")
         page.locator("#queue-table tbody tr a").first.wait_for()
         theirs = {a.get_attribute("href") for a in page.locator("#queue-table tbody tr a").all()}
         page.locator("#queue-table tbody tr a").first.click()
@@ -238,14 +215,9 @@ def test_a_brand_analyst_sees_pseudonyms_and_no_decision_panel(
         page.locator("#evidence-table").wait_for(state="visible")
         rows = page.locator("#evidence-table tbody").inner_text()
         assert "#" in rows and not re.findall(r"\b(?:ph|dv|ba)_[0-9a-f]{16}\b", rows)
-        assert not problems, "\n".join(problems)
+        assert not watched.problems, "\n".join(watched.problems)
 
         # another brand's network, typed into the address bar: refused as if it did not exist
         other = next(n for n in every_network if f"#network/{n}" not in theirs)
         page.goto(f"{brand_server}/console/#network/{other}")
         page.locator("#status", has_text="No network").wait_for()
-    except Exception:
-        page.screenshot(path=str(artifacts_dir() / "console-brand-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -16,26 +14,9 @@ import httpx
 
 from marketguard.cases import CaseStore, QueueQuery
 from marketguard.cases.users import add_user, issue_token
-from tests.server.test_serve import _free_port
+from tests.server.conftest import free_port, running_server
 
 CLIENTS = 50
-
-
-def _start(results: Path, url: str, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "marketguard.cli", "serve", str(results), "--db", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/openapi.json", timeout=1)
-            return server
-        except httpx.TransportError:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
-            time.sleep(0.1)
 
 
 def test_acknowledged_decisions_survive_a_kill(scanned: Path, case_url: str) -> None:
@@ -44,8 +25,7 @@ def test_acknowledged_decisions_survive_a_kill(scanned: Path, case_url: str) -> 
         add_user(store, "ana", "investigator")
         token = issue_token(store, "ana")
         keys = [row["key"] for row in store.queue(QueueQuery(limit=10)).rows]
-    port = _free_port()
-    server = _start(scanned, case_url, port)
+    port = free_port()
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -69,26 +49,24 @@ def test_acknowledged_decisions_survive_a_kill(scanned: Path, case_url: str) -> 
                         acknowledged.append(text)
                 n += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    time.sleep(2.0)
-    os.kill(server.pid, signal.SIGKILL)
-    server.wait(timeout=10)
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    with running_server(str(scanned), "--db", case_url, port=port) as (_, server):
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        time.sleep(2.0)
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
     assert len(acknowledged) >= CLIENTS, "too few decisions got through to test anything"
     print(f"{len(acknowledged)} decisions acknowledged before the kill")
 
-    restarted = _start(scanned, case_url, port)  # the store opens after the kill (SQLite recovers its WAL)
-    try:
-        with CaseStore(case_url) as store:
-            notes = Counter(n["text"] for key in keys for n in store.case(key)["notes"])
-            decisions = sum(len(store.case(key)["decisions"]) for key in keys)
-    finally:
-        restarted.terminate()
-        restarted.wait(timeout=10)
+    # restarted: the store opens after the kill (SQLite recovers its WAL)
+    with running_server(str(scanned), "--db", case_url, port=port), CaseStore(case_url) as store:
+        cases = [store.case(key) for key in keys]
+    notes = Counter(n["text"] for case in cases for n in case["notes"])
+    decisions = sum(len(case["decisions"]) for case in cases)
     missing = [t for t in acknowledged if notes[t] != 1]
     assert not missing, f"{len(missing)} acknowledged decisions lost or doubled, e.g. {missing[:3]}"
     assert decisions == sum(notes.values())  # each note came with its decision, in one transaction

@@ -163,15 +163,17 @@ class CaseStore:
             s.add(scan)
             s.flush()
             members = _members(stores)
-            rows = [
-                {"scan_id": scan.id, "store_id": store, "network_id": network}
-                for network, ids in members.items()
-                for store in ids
-            ]
-            for start in range(0, len(rows), _INSERT_BATCH):
-                s.execute(insert(ScanStore), rows[start : start + _INSERT_BATCH])
+            _insert(
+                s,
+                ScanStore,
+                [
+                    {"scan_id": scan.id, "store_id": store, "network_id": network}
+                    for network, ids in members.items()
+                    for store in ids
+                ],
+            )
             previous = self._previous_members(s, previous_scan)
-            figures = {row["network_id"]: row for row in networks.select(_NETWORK_COLUMNS).to_pylist()}
+            figures = {row["network_id"]: row for row in networks.to_pylist()}
             current = {n: members.get(n, []) for n in figures}
             changes: dict[str, int] = {}
             cases = {
@@ -218,15 +220,16 @@ class CaseStore:
                         "n_declarations": declarations.get(match.network or "", 0),
                     }
                 )
-            case_brands = [
-                {"scan_id": scan.id, "case_id": row["case_id"], "brand": brand, "n_listings": n}
-                for row in case_scans
-                for brand, n in brands.get(row["network_id"] or "", ())
-            ]
-            for rows_ in (case_scans, case_brands):
-                table = CaseScan if rows_ is case_scans else CaseBrand
-                for start in range(0, len(rows_), _INSERT_BATCH):
-                    s.execute(insert(table), rows_[start : start + _INSERT_BATCH])
+            _insert(s, CaseScan, case_scans)
+            _insert(
+                s,
+                CaseBrand,
+                [
+                    {"scan_id": scan.id, "case_id": row["case_id"], "brand": brand, "n_listings": n}
+                    for row in case_scans
+                    for brand, n in brands.get(row["network_id"] or "", ())
+                ],
+            )
             s.add(
                 AuditEntry(
                     case_id=None,
@@ -258,10 +261,6 @@ class CaseStore:
         return out
 
     # -- reading --------------------------------------------------------------------------------------------
-    def latest_scan(self) -> int | None:
-        with self.session(write=False) as s:
-            return s.scalar(select(func.max(Scan.id)))
-
     def scans(self) -> list[dict[str, Any]]:
         """The registered scans, oldest first."""
         with self.session(write=False) as s:
@@ -348,14 +347,14 @@ class CaseStore:
             notes = s.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id))
             decisions = s.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
             audit = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id))
-            brands = s.execute(
-                select(CaseBrand.scan_id, CaseBrand.brand, CaseBrand.n_listings)
-                .where(CaseBrand.case_id == case.id)
-                .order_by(CaseBrand.scan_id, CaseBrand.n_listings.desc(), CaseBrand.brand)
+            brands = s.scalars(
+                select(CaseBrand.brand)
+                .where(CaseBrand.case_id == case.id, CaseBrand.scan_id == case.last_scan_id)
+                .order_by(CaseBrand.n_listings.desc(), CaseBrand.brand)
             ).all()
             return {
                 **_state(case),
-                "brands": [b for scan_id, b, _ in brands if scan_id == case.last_scan_id],
+                "brands": list(brands),
                 "history": [_columns(h) for h in history],
                 "notes": [_columns(n) for n in notes],
                 "decisions": [_columns(d) for d in decisions],
@@ -592,6 +591,12 @@ def _digest(networks: pa.Table, stores: pa.Table) -> str:
     return h.hexdigest()
 
 
+def _insert(s: Session, table: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Rows added in batches of :data:`_INSERT_BATCH` (one statement each, not one per row)."""
+    for start in range(0, len(rows), _INSERT_BATCH):
+        s.execute(insert(table), rows[start : start + _INSERT_BATCH])
+
+
 def _members(stores: pa.Table) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for store, network in zip(
@@ -614,12 +619,12 @@ def _write_cursor(value: float, case_id: int) -> str:
 def _read_cursor(cursor: str) -> tuple[float, int]:
     try:
         value, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        numbers = (value, case_id)
-        if any(isinstance(v, bool) for v in numbers) or not isinstance(value, int | float):
+        if type(value) not in (int, float) or type(case_id) is not int:  # bools are not figures or ids
             raise ValueError(cursor)
-        if not isinstance(case_id, int):
-            raise ValueError(cursor)
-    except ValueError as exc:  # binascii.Error and json's errors are ValueErrors
+    except (
+        ValueError,
+        TypeError,
+    ) as exc:  # binascii's and json's errors are ValueErrors; a non-list, TypeError
         raise CaseError(f"Not a queue cursor: {cursor[:40]!r}. Pass the cursor of the page before.") from exc
     return float(value), case_id
 

@@ -13,16 +13,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from marketguard.cases.schema import ApiToken, AuditEntry, User, UserSession
+from marketguard.cases.statuses import ROLES
 from marketguard.cases.store import CaseError, CaseStore
 
 __all__ = [
     "ROLES",
     "SESSION_HOURS",
     "Principal",
+    "SignedIn",
     "add_user",
     "authenticate",
     "check_password",
@@ -34,10 +37,9 @@ __all__ = [
     "start_session",
 ]
 
-#: admin: everything, users included; investigator: every case; brand: the networks selling its brands, personal
-#: identifiers masked, no customs data; customs: declarations and the networks tied to them; service: machines.
-ROLES = ("admin", "investigator", "brand", "customs", "service")
 _TOKEN_PREFIX = "mg_"
+#: Longer secrets are refused unhashed: ours are 46 characters (43 for a session's), far below it.
+_LONGEST = 100
 #: How long a console sign-in lasts: a working day, after which the investigator signs in again.
 SESSION_HOURS = 10
 #: scrypt's cost (n = 2^14, r = 8: 16 MiB and tens of milliseconds per check, the library's interactive setting).
@@ -86,7 +88,7 @@ def add_user(
                 actor=actor, action="add_user", before=None, after={"user": name, "role": role}, at=now
             )
         )
-    return Principal(name, role, tuple(sorted(set(brands))))
+    return Principal(name, role, tuple(sorted(set(brands))))  # as _principal reads it back
 
 
 def reset_demo_user(store: CaseStore, name: str) -> str:
@@ -143,49 +145,30 @@ def revoke_tokens(store: CaseStore, name: str, label: str | None = None, actor: 
 
 def authenticate(store: CaseStore, token: str) -> Principal | None:
     """The user a bearer token belongs to, or None (unknown, expired or revoked token; disabled user)."""
-    if not token.startswith(_TOKEN_PREFIX) or len(token) > 100:
+    if not token.startswith(_TOKEN_PREFIX):
         return None
-    now = datetime.now(UTC)
-    with store.session(write=False) as s:
-        row = s.execute(
-            select(User, ApiToken)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == _token_hash(token))
-        ).first()
-    if row is None:
-        return None
-    user, api_token = row
-    if user.disabled_at is not None or api_token.revoked_at is not None:
-        return None
-    if api_token.expires_at is not None and _aware(api_token.expires_at) <= now:
-        return None
-    return Principal(user.name, user.role, tuple(user.brands))
+    found = _holder(store, ApiToken, token, ended="revoked_at")
+    return None if found is None else _principal(found[0])
 
 
 def check_password(store: CaseStore, name: str, password: str) -> Principal | None:
     """The user when ``password`` is theirs, else None (the same work either way: no timing tells which)."""
-    with store.session(write=False) as s:
-        user = s.scalar(select(User).where(User.name == name, User.disabled_at.is_(None)))
-    stored = user.password_hash if user is not None and user.password_hash else _DECOY
-    ok = _verify_password(password, stored)
-    if user is None or not ok or not user.password_hash:
-        return None
-    return Principal(user.name, user.role, tuple(user.brands))
+    user = _password_user(store, name, password)
+    return None if user is None else _principal(user)
 
 
 def start_session(store: CaseStore, name: str, password: str) -> tuple[Principal, str, str] | None:
     """Sign in: the user, a session token and its CSRF token (both shown once, kept as hashes), or None when
     the name or password is wrong (the same work either way)."""
-    principal = check_password(store, name, password)
-    if principal is None:
+    user = _password_user(store, name, password)
+    if user is None:
         return None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with store.session() as s:
-        user_id = s.scalar(select(User.id).where(User.name == name))
         s.add(
             UserSession(
-                user_id=user_id,
+                user_id=user.id,
                 token_hash=_token_hash(token),
                 csrf_hash=_token_hash(csrf),
                 created_at=now,
@@ -193,30 +176,24 @@ def start_session(store: CaseStore, name: str, password: str) -> tuple[Principal
             )
         )
         s.add(AuditEntry(actor=name, action="sign_in", before=None, after=None, at=now))
-    return principal, token, csrf
+    return _principal(user), token, csrf
 
 
-def session_user(store: CaseStore, token: str, csrf: str | None = None) -> Principal | None:
-    """The user of a live session; with ``csrf`` (a state-changing request), only if it is the session's CSRF
-    token too."""
-    if len(token) > 100 or (csrf is not None and len(csrf) > 100):
-        return None
-    with store.session(write=False) as s:
-        row = s.execute(
-            select(User, UserSession)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == _token_hash(token))
-        ).first()
-    if row is None:
-        return None
-    user, session = row
-    if user.disabled_at is not None or session.ended_at is not None:
-        return None
-    if _aware(session.expires_at) <= datetime.now(UTC):
-        return None
-    if csrf is not None and not hmac.compare_digest(session.csrf_hash, _token_hash(csrf)):
-        return None
-    return Principal(user.name, user.role, tuple(user.brands))
+@dataclass(frozen=True)
+class SignedIn:
+    """A live console session: its user, and whether a request's CSRF token is the session's."""
+
+    principal: Principal
+    csrf_hash: str
+
+    def csrf_matches(self, csrf: str) -> bool:
+        return len(csrf) <= _LONGEST and hmac.compare_digest(self.csrf_hash, _token_hash(csrf))
+
+
+def session_user(store: CaseStore, token: str) -> SignedIn | None:
+    """The live session of a session token, or None (unknown, ended or expired session; disabled user)."""
+    found = _holder(store, UserSession, token, ended="ended_at")
+    return None if found is None else SignedIn(_principal(found[0]), found[1].csrf_hash)
 
 
 def end_session(store: CaseStore, token: str) -> None:
@@ -228,6 +205,39 @@ def end_session(store: CaseStore, token: str) -> None:
             .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
             .values(ended_at=now)
         )
+
+
+def _holder(store: CaseStore, model: Any, token: str, ended: str) -> tuple[User, Any] | None:
+    """The user and the row (an API token or a session) of a secret, when the user is active, the row's
+    ``ended`` time is unset and it has not expired."""
+    if len(token) > _LONGEST:
+        return None
+    with store.session(write=False) as s:
+        row = s.execute(
+            select(User, model)
+            .join(model, model.user_id == User.id)
+            .where(model.token_hash == _token_hash(token))
+        ).first()
+    if row is None:
+        return None
+    user, held = row
+    if user.disabled_at is not None or getattr(held, ended) is not None:
+        return None
+    if held.expires_at is not None and _aware(held.expires_at) <= datetime.now(UTC):
+        return None
+    return user, held
+
+
+def _password_user(store: CaseStore, name: str, password: str) -> User | None:
+    with store.session(write=False) as s:
+        user = s.scalar(select(User).where(User.name == name, User.disabled_at.is_(None)))
+    stored = user.password_hash if user is not None and user.password_hash else _DECOY
+    ok = _verify_password(password, stored)  # checked against a decoy too: an unknown name takes as long
+    return user if user is not None and user.password_hash and ok else None
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.name, user.role, tuple(user.brands))
 
 
 def _token_hash(token: str) -> str:

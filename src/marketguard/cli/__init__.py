@@ -280,12 +280,12 @@ def evaluate(results: Path, truth: Path | None, labels: Path | None, as_json: bo
 def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Write the case report of one network from RESULTS (self-contained HTML, or JSON)."""
     from marketguard.pipeline.output import check_output_file
-    from marketguard.report import build_case, render_html, render_json
+    from marketguard.report import RENDERERS, build_case
 
     with errors(debug):
         check_output_file(out, "report")
         case = build_case(results, network_id)
-        text = render_html(case) if fmt == "html" else render_json(case)
+        text = RENDERERS[fmt](case)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
     click.echo(f"case report of {network_id} written to {out}")
@@ -307,14 +307,12 @@ def report(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> 
 def export(results: Path, network_id: str, out: Path, fmt: str, debug: bool) -> None:
     """Export one network's evidence graph from RESULTS for link-analysis tools."""
     from marketguard.pipeline.output import check_output_file
-    from marketguard.report import build_case, render_graphml
-    from marketguard.report.ftm import render_ftm
+    from marketguard.report import RENDERERS, build_case
 
     with errors(debug):
         check_output_file(out, "export")
         out.parent.mkdir(parents=True, exist_ok=True)
-        render = render_ftm if fmt == "ftm" else render_graphml
-        out.write_text(render(build_case(results, network_id)), encoding="utf-8")
+        out.write_text(RENDERERS[fmt](build_case(results, network_id)), encoding="utf-8")
     click.echo(f"{fmt} of {network_id} written to {out}")
 
 

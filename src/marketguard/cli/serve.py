@@ -9,11 +9,9 @@ from pathlib import Path
 
 import click
 
+from marketguard.cases.statuses import ROLES
 from marketguard.cli.cases import db_option, open_store
 from marketguard.cli.terminal import console, debug_option, errors
-
-#: Roles (marketguard.cases.users.ROLES), listed here so that `--help` does not import the database layer.
-_ROLES = ("admin", "investigator", "brand", "customs", "service")
 
 
 @click.command()
@@ -89,7 +87,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(_ROLES), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--brand", "brands", multiple=True, help="A brand a brand user may see (repeat for several).")
 @click.option("--password", is_flag=True, help="Ask for a console password.")
 @db_option

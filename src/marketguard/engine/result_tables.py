@@ -36,14 +36,11 @@ class ResultTables:
         cursor.execute(f"CREATE TABLE {name} AS {sql}")
         cursor.execute(f"CREATE INDEX {name}_{key} ON {name} ({key})")
 
-    def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        """The result of a query over the tables; values are bound (``?``), never interpolated."""
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of a query over the tables; values are bound (``?``), never interpolated."""
         relation = self._cursor().sql(sql, params=params or [])
         assert relation is not None, sql  # a SELECT always has a result
-        return relation.to_arrow_table()
-
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self.arrow(sql, params).to_pylist()
+        rows: list[dict[str, Any]] = relation.to_arrow_table().to_pylist()
         return rows
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:

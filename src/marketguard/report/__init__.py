@@ -10,15 +10,29 @@ they always agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from marketguard.report.case import build_case, render_json
+from marketguard.report.ftm import render_ftm
 from marketguard.report.graphml import render_graphml, write_graphml
 from marketguard.report.html import render_html
 from marketguard.report.results_dir import ResultsDirError, UnknownNetworkError
 
+#: Every way a case is written, by format name: the command line's and the API's exports read this one table.
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "html": render_html,
+    "json": render_json,
+    "graphml": render_graphml,
+    "ftm": render_ftm,
+}
+
 __all__ = [
+    "RENDERERS",
     "ResultsDirError",
     "UnknownNetworkError",
     "build_case",
+    "render_ftm",
     "render_graphml",
     "render_html",
     "render_json",

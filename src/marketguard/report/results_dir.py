@@ -54,14 +54,14 @@ class ResultsDir:
         table = self.table(name, network_id)
         if table is None:
             return None
-        return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
+        return [jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
 
     def read_where(self, name: str, column: str, values: list[Any]) -> list[Row] | None:
         """Rows of result ``name`` whose ``column`` is one of ``values``; ``None`` when it was not written."""
         table = self.table(name, where=(column, values))
         if table is None:
             return None
-        return [_jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
+        return [jsonable_row(r) for r in _with_schema_columns(name, table).to_pylist()]
 
     def table(
         self, name: str, network_id: str | None = None, where: tuple[str, list[Any]] | None = None
@@ -120,5 +120,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _jsonable_row(row: Row) -> Row:
+def jsonable_row(row: Row) -> Row:
+    """A result row as JSON takes it: times as ISO text, non-finite floats as null."""
     return {k: _jsonable(v) for k, v in row.items()}

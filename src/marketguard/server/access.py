@@ -59,14 +59,14 @@ async def _caller(
     session = request.cookies.get(SESSION_COOKIE)
     if session is None:
         raise HTTPException(401, "Sign in, or send a bearer token (Authorization: Bearer mg_...).")
-    changes = request.method not in _SAFE_METHODS
-    csrf = request.headers.get(CSRF_HEADER, "") if changes else None
-    principal = session_user(store, session, csrf)
-    if principal is None:
-        if changes and session_user(store, session) is not None:
-            raise HTTPException(403, f"The {CSRF_HEADER} header does not match this session.")
+    signed_in = session_user(store, session)
+    if signed_in is None:
         raise HTTPException(401, "The session has ended: sign in again.")
-    return principal
+    if request.method not in _SAFE_METHODS and not signed_in.csrf_matches(
+        request.headers.get(CSRF_HEADER, "")
+    ):
+        raise HTTPException(403, f"The {CSRF_HEADER} header does not match this session.")
+    return signed_in.principal
 
 
 Caller = Annotated[Principal, Depends(_caller)]

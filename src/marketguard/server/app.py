@@ -96,7 +96,7 @@ def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
 
 
 _HEADERS = {401: {"WWW-Authenticate": "Bearer"}}
-#: The console's files (HTML, script, style, and the vendored Cytoscape.js with its licence).
+#: The console's files: its HTML, script and style, and the vendored libraries with their licences.
 CONSOLE = Path(__file__).parent / "console"
 #: Sent with every answer: the page may load only its own files and talk only to this server; nothing frames it.
 SECURITY_HEADERS = {

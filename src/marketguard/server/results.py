@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from marketguard.engine.result_tables import ResultTables
-from marketguard.report.results_dir import ResultsDir
+from marketguard.report.results_dir import ResultsDir, jsonable_row
 
 __all__ = ["IndexedResults", "ResultsCache"]
 
@@ -71,8 +71,9 @@ class IndexedResults(ResultsDir):
         return self._manifest
 
     def query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        """Rows of a read-only query over the result tables (parameters bound, never interpolated)."""
-        return self._sql.rows(sql, params)
+        """Rows of a read-only query over the result tables (parameters bound, never interpolated), as JSON
+        takes them (:func:`~marketguard.report.results_dir.jsonable_row`)."""
+        return [jsonable_row(r) for r in self._sql.rows(sql, params)]
 
     def search(
         self, term: str, kinds: tuple[str, ...] | None = None, limit: int = 50

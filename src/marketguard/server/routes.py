@@ -13,8 +13,7 @@ from pydantic import BaseModel, Field
 
 from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
 from marketguard.cases.users import SESSION_HOURS, Principal, end_session, start_session
-from marketguard.report import build_case, render_graphml, render_html, render_json
-from marketguard.report.ftm import render_ftm
+from marketguard.report import RENDERERS, build_case
 from marketguard.server.access import CSRF_COOKIE, SESSION_COOKIE, allow
 from marketguard.server.results import IndexedResults
 from marketguard.server.throttle import SignInThrottle
@@ -27,6 +26,8 @@ Reason = Literal[DISMISS_REASONS]  # type: ignore[valid-type]
 NOTE_LENGTH = 20_000
 #: Most rows a search answers with.
 SEARCH_LIMIT = 50
+#: The roles that see only some networks (and so only some cases).
+_SCOPED = ("brand", "customs")
 
 
 class DecisionIn(BaseModel):
@@ -67,16 +68,20 @@ def _may_see_network(caller: Principal, results: IndexedResults, network_id: str
     return True
 
 
-def _case(results: IndexedResults, network_id: str, scan_id: int) -> dict[str, Any]:
-    """The network's case as the report builds it, without the server's paths (the results directory and the
-    dataset it scanned are the server's business, not the caller's)."""
+def _visible_case(
+    request: Request, caller: Principal, network_id: str, scan_id: int | None
+) -> tuple[int, dict[str, Any]]:
+    """The scan's id and the network's case as the report builds it and the caller may see it: a network
+    outside their role's scope is the same 404 as a missing one, a brand user's copy carries their redactions,
+    and the server's paths (the results directory, the dataset it scanned) are left out."""
+    found, results = _results(request, scan_id)
+    if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
+        raise HTTPException(404, f"No network {network_id!r} in this scan.")
     case = build_case(results, network_id)
-    case["scan"] = case["scan"] | {"results": f"scan {scan_id}", "dataset": None}
-    return case
-
-
-def _unknown_network(network_id: str) -> HTTPException:
-    return HTTPException(404, f"No network {network_id!r} in this scan.")
+    case["scan"] = case["scan"] | {"results": f"scan {found['id']}", "dataset": None}
+    if caller.role == "brand":
+        case = request.app.state.redactor.network(case)
+    return found["id"], case
 
 
 class SignIn(BaseModel):
@@ -183,16 +188,12 @@ def network(
     scan: Annotated[int | None, Query(description="A registered scan id; the latest by default.")] = None,
 ) -> JSONResponse:
     """One network's evidence as the scan found it (the case report's content) and the case following it."""
-    found, results = _results(request, scan)
-    if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
-        raise _unknown_network(network_id)
-    evidence = _case(results, network_id, found["id"])
-    case = _store(request).case_of_network(found["id"], network_id)
+    scan_id, evidence = _visible_case(request, caller, network_id, scan)
+    case = _store(request).case_of_network(scan_id, network_id)
     if caller.role == "brand":
-        evidence = request.app.state.redactor.network(evidence)
         case = case and {k: case[k] for k in ("key", "status", "reason", "change")}  # not who works it
     # the evidence is JSON already (the report's rows): written as it is, not walked by FastAPI's encoder
-    return JSONResponse({"scan_id": found["id"], "case": case, **evidence})
+    return JSONResponse({"scan_id": scan_id, "case": case, **evidence})
 
 
 #: Export formats: media type and file extension.
@@ -214,17 +215,11 @@ def export(
 ) -> Response:
     """The network's case as a file: the self-contained HTML report, its JSON, GraphML (Gephi and link-analysis
     tools) or FollowTheMoney entities (Aleph), one per line. A brand user's copy has their redactions."""
-    found, results = _results(request, scan)
-    if not _may_see_network(caller, results, network_id) or not results.has_network("networks", network_id):
-        raise _unknown_network(network_id)
-    case = _case(results, network_id, found["id"])
-    if caller.role == "brand":
-        case = request.app.state.redactor.network(case)
-    render = {"html": render_html, "json": render_json, "graphml": render_graphml, "ftm": render_ftm}[fmt]
+    _, case = _visible_case(request, caller, network_id, scan)
     media, extension = EXPORTS[fmt]
     name = re.sub(r"[^A-Za-z0-9._-]", "_", network_id)  # a file name, whatever the id holds
     return Response(
-        render(case),
+        RENDERERS[fmt](case),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'},
     )
@@ -267,7 +262,8 @@ def note(
 ) -> dict[str, Any]:
     """Append a note to the case."""
     store = _store(request)
-    _check_case_access(request, caller, store.case(key))
+    if caller.role in _SCOPED:  # only they need the case read first
+        _check_case_access(request, caller, store.case(key))
     return store.add_note(key, caller.name, body.text)
 
 
@@ -304,20 +300,15 @@ def account(
     if not stores and not links:
         raise HTTPException(404, f"No account {account_id!r} in this scan's stores or links.")
     networks = sorted({r["network_id"] for r in stores + links if r["network_id"]})
-    rows = [{k: _json(v) for k, v in r.items()} for r in links]
     return JSONResponse(
         {
             "scan_id": found["id"],
             "account_id": account_id,
             "networks": networks,
             "stores": stores,
-            "links": rows,
+            "links": links,
         }
     )
-
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @router.get("/declarations/{declaration_id}")
@@ -349,7 +340,7 @@ def search(
 
 def _check_case_access(request: Request, caller: Principal, found: dict[str, Any]) -> None:
     """A brand or customs caller sees a case only when they may see its network (else the same 404)."""
-    if caller.role not in ("brand", "customs"):
+    if caller.role not in _SCOPED:
         return
     _, results = _results(request, found["last_scan_id"])
     network_id = found["network_id"]

@@ -336,7 +336,7 @@ function drawGraph(n) {
     ],
   });
   state.graph.on("tap", "edge[kind = 'link']", (event) => showEvidence(pairs[event.target.data("pair")]));
-  window.marketguard = { graph: state.graph };
+  window.marketguard = { graph: state.graph };  // the drawn graph, for the browser tests to find a link
   $("links-list").replaceChildren(...pairs.map((pair) => {
     const li = document.createElement("li");
     const button = document.createElement("button");
