@@ -1,7 +1,7 @@
 """Benchmark: the workbench API under load, against the bars of the workbench issue.
 
 Registers a scan of the simulated marketplace in a fresh SQLite case store (bar: 30 s at 100k stores), starts
-``marketguard serve`` (uvicorn, one process), then ``--clients`` clients (threads of a separate process) call it
+``marketguard serve`` (uvicorn, one process), then ``--clients`` clients (coroutines of this process, one connection each) call it
 for ``--seconds``, each sending its next request as soon as the last is answered (closed loop; ``--think-ms``
 adds a pause between requests, as a person reading the page would): each request is a queue page (random filters and sort, the next page by cursor half the time),
 a network's evidence (a network from the queue) or a search (a store, an account or a shared artifact). Prints
@@ -14,15 +14,16 @@ network 50 ms, search 100 ms), and one for the registration.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import numpy as np
@@ -152,16 +153,33 @@ def _load(
     seconds: float,
     think: float,
 ) -> dict[str, tuple[list[float], int]]:
+    """Run the clients: coroutines of one event loop, each on its own keep-alive connection, speaking HTTP/1.1
+    over plain sockets. A client library would spend as much CPU per request as the server does, on the same
+    cores: this costs tens of microseconds, so the latencies are the server's."""
+    return asyncio.run(_clients(base, headers, networks, probes, clients, seconds, think))
+
+
+async def _clients(
+    base: str,
+    headers: dict[str, str],
+    networks: list[str],
+    probes: list[str],
+    clients: int,
+    seconds: float,
+    think: float,
+) -> dict[str, tuple[list[float], int]]:
     timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in BARS_MS}
-    lock = threading.Lock()
+    url = urlsplit(base)
+    lines = "".join(f"{k}: {v}\r\n" for k, v in {"Host": url.netloc, **headers}.items())
     deadline = time.monotonic() + seconds
 
-    def client(seed: int) -> None:
+    async def client(seed: int) -> None:
         rng = random.Random(seed)
         cursor = None
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        try:
             while time.monotonic() < deadline:
-                time.sleep(rng.uniform(0.5, 1.5) * think)
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
                 kind = rng.choice(("queue", "network", "search"))
                 if kind == "queue":
                     params: dict[str, object] = {
@@ -174,31 +192,43 @@ def _load(
                         params["min_stores"] = rng.choice((2, 3, 5))
                     path = "/v1/queue"
                 elif kind == "network":
-                    path, params = f"/v1/networks/{rng.choice(networks)}", {}
+                    path, params = f"/v1/networks/{quote(rng.choice(networks))}", {}
                 else:
                     path, params = "/v1/search", {"q": rng.choice(probes)}
+                target = f"{path}?{urlencode(params)}" if params else path
                 start = time.perf_counter()
                 try:
-                    answer = http.get(path, params=params)
-                    ok = answer.status_code == 200
-                except httpx.HTTPError:
+                    writer.write(f"GET {target} HTTP/1.1\r\n{lines}\r\n".encode())
+                    status, body = await _answer(reader)
+                    ok = status == 200
+                except (OSError, asyncio.IncompleteReadError, ValueError):
                     ok = False
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(url.hostname, url.port)
                 elapsed = time.perf_counter() - start
                 if ok and kind == "queue" and "cursor" not in params:
-                    cursor = answer.json()["next"]
-                with lock:
-                    latencies, errors = timings[kind]
-                    if ok:
-                        latencies.append(elapsed)
-                    else:
-                        timings[kind] = (latencies, errors + 1)
+                    cursor = json.loads(body)["next"]
+                latencies, errors = timings[kind]
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    timings[kind] = (latencies, errors + 1)
+        finally:
+            writer.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(client(i) for i in range(clients)))
     return timings
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Status and body of one HTTP/1.1 answer (the server sends a Content-Length with every JSON answer)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return status, await reader.readexactly(int(value))
+    raise ValueError("an answer without Content-Length")
 
 
 def _free_port() -> int:

@@ -268,9 +268,13 @@ class CaseStore:
 
     def scan(self, scan_id: int | None = None) -> dict[str, Any] | None:
         """One scan (the latest when ``scan_id`` is None); None when there is no such scan."""
+        which = (
+            select(Scan).order_by(Scan.id.desc()).limit(1)
+            if scan_id is None
+            else select(Scan).where(Scan.id == scan_id)
+        )
         with self.session(write=False) as s:
-            scan_id = scan_id if scan_id is not None else s.scalar(select(func.max(Scan.id)))
-            found = s.get(Scan, scan_id) if scan_id is not None else None
+            found = s.scalar(which)
             return _columns(found) if found is not None else None
 
     def case_of_network(self, scan_id: int, network_id: str) -> dict[str, Any] | None:
@@ -502,11 +506,16 @@ LABELS_SCHEMA = pa.schema(
 )
 
 
+#: SQLite connections kept open: one per thread of the server's pool (AnyIO runs sync endpoints on 40 threads).
+_POOL_SIZE = 40
+
+
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    # a writer waits up to 30 s for another's transaction (ours last milliseconds) before giving up
-    engine = create_engine(url, connect_args={"timeout": 30})
+    # a writer waits up to 30 s for another's transaction (ours last milliseconds) before giving up; a
+    # connection for each of the server's worker threads (AnyIO's pool: 40) is kept open, not reopened per request
+    engine = create_engine(url, connect_args={"timeout": 30}, pool_size=_POOL_SIZE, max_overflow=_POOL_SIZE)
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _: object) -> None:

@@ -27,14 +27,11 @@ class ResultTables:
             if not name.isidentifier():
                 raise ValueError(f"not a table name: {name!r}")
 
-    def materialise(self, name: str, sql: str, key: str) -> None:
-        """Table ``name`` made from a query over the tables, with an index on ``key`` (DuckDB's ART): an equality
-        look-up on the key then reads a few rows, not the whole table."""
-        if not name.isidentifier() or not key.isidentifier():
-            raise ValueError(f"not a table or column name: {name!r}, {key!r}")
-        cursor = self._cursor()
-        cursor.execute(f"CREATE TABLE {name} AS {sql}")
-        cursor.execute(f"CREATE INDEX {name}_{key} ON {name} ({key})")
+    def table(self, sql: str) -> pa.Table:
+        """The result of a query over the tables, as an Arrow table."""
+        relation = self._cursor().sql(sql)
+        assert relation is not None, sql  # a SELECT always has a result
+        return relation.to_arrow_table()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a query over the tables; values are bound (``?``), never interpolated."""

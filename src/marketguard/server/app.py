@@ -8,6 +8,7 @@ shape: ``{"error": {"status": 404, "code": "not_found", "message": "..."}}``.
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -20,13 +21,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketguard import __version__
 from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
 from marketguard.report.ftm import FtmUnavailable
 from marketguard.server.redaction import Redactor
-from marketguard.server.results import ResultsCache
+from marketguard.server.results import EncodedEvidence, ResultsCache
 from marketguard.server.routes import router
 from marketguard.server.throttle import SignInThrottle
 
@@ -49,11 +51,14 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
             store.register_scan(path)
         app.state.store = store
         app.state.results = ResultsCache()
+        app.state.evidence = EncodedEvidence()
         app.state.redactor = Redactor(key)
         app.state.throttle = SignInThrottle()
         latest = store.scan()
         if latest is not None:  # loaded before the first request, not by it (1.4 s at 100k stores)
             app.state.results.get(latest["path"])
+        gc.collect()
+        gc.freeze()  # what start-up made lives as long as the server: the collector need not walk it again
         try:
             yield
         finally:
@@ -72,7 +77,7 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
     app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
     app.add_api_route("/", lambda: RedirectResponse("/console/"), include_in_schema=False)
     app.add_api_route("/v1/docs", lambda: RedirectResponse("/console/docs.html"), include_in_schema=False)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(CaseError, _case_error)
@@ -108,11 +113,29 @@ SECURITY_HEADERS = {
 }
 
 
-async def _security_headers(request: Request, call_next: Any) -> Any:
-    answer = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        answer.headers.setdefault(name, value)
-    return answer
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every answer that does not set its own. Plain ASGI: the answer's body
+    passes through untouched (Starlette's ``BaseHTTPMiddleware`` would stream it through a second task)."""
+
+    _ENCODED = tuple((name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items())
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in self._ENCODED if name not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 _CODES = {

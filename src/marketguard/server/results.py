@@ -5,7 +5,11 @@ tables (:class:`~marketguard.engine.result_tables.ResultTables`). Nothing is rec
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ import pyarrow.parquet as pq
 from marketguard.engine.result_tables import ResultTables
 from marketguard.report.results_dir import ResultsDir, jsonable_row
 
-__all__ = ["IndexedResults", "ResultsCache"]
+__all__ = ["EncodedEvidence", "IndexedResults", "ResultsCache"]
 
 
 class IndexedResults(ResultsDir):
@@ -37,10 +41,12 @@ class IndexedResults(ResultsDir):
             self._tables[file.stem] = table
         self._sql = ResultTables(self._tables)
         sources = [sql for tables, sql in _TERMS if all(t in self._tables for t in tables)]
+        self._terms = pa.table({"term": pa.array([], pa.string())})
         if sources:
             union = " UNION ".join(sources)  # UNION: each (term, kind, id, network) once
-            self._sql.materialise("search_terms", f"SELECT * FROM ({union}) t", "term")
-        self._searchable = bool(sources)
+            self._terms = self._sql.table(
+                f"SELECT * FROM ({union}) t WHERE term IS NOT NULL ORDER BY term, kind, network_id NULLS LAST, id"
+            ).combine_chunks()
         self._manifest = super().manifest()
 
     def has(self, name: str) -> bool:
@@ -78,16 +84,31 @@ class IndexedResults(ResultsDir):
     def search(
         self, term: str, kinds: tuple[str, ...] | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:
-        """Everything named exactly ``term`` (of ``kinds`` only, when given): an index look-up."""
-        if not self._searchable:
-            return []
-        only = "" if kinds is None else " AND kind IN (SELECT unnest(?))"
-        params: list[Any] = [term] if kinds is None else [term, list(kinds)]
-        return self._sql.rows(
-            f"SELECT kind, id, network_id FROM search_terms WHERE term = ?{only} "
-            f"ORDER BY kind, network_id NULLS LAST, id LIMIT {int(limit)}",
-            params,
-        )
+        """Everything named exactly ``term`` (of ``kinds`` only, when given), ordered by kind, network and id: a
+        binary search of the terms, sorted once when the results load (tens of microseconds; an indexed SQL
+        look-up costs two milliseconds of the server's CPU)."""
+        terms = self._terms.column("term")
+        start = _lower_bound(terms, term)
+        end = start
+        hits: list[dict[str, Any]] = []
+        while end < len(terms) and terms[end].as_py() == term and len(hits) < limit:
+            row = {k: self._terms.column(k)[end].as_py() for k in ("kind", "id", "network_id")}
+            if kinds is None or row["kind"] in kinds:
+                hits.append(row)
+            end += 1
+        return hits
+
+
+def _lower_bound(values: pa.ChunkedArray, value: str) -> int:
+    """The first position in sorted ``values`` whose value is not below ``value``."""
+    low, high = 0, len(values)
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle].as_py() < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 #: What search finds: (the tables it needs, rows of term, kind, id, network_id).
@@ -136,11 +157,69 @@ class ResultsCache:
         self._loaded: dict[str, IndexedResults] = {}
         self._lock = threading.Lock()
 
+    def loaded(self, path: str | Path) -> IndexedResults | None:
+        """The results of ``path`` when they are in memory already (no reading)."""
+        key = _resolved(str(path))
+        with self._lock:
+            found = self._loaded.get(key)
+            if found is not None:
+                self._loaded[key] = self._loaded.pop(key)  # most recently used last
+            return found
+
     def get(self, path: str | Path) -> IndexedResults:
-        key = str(Path(path).resolve())
+        key = _resolved(str(path))
         with self._lock:
             found = self._loaded.pop(key, None) or IndexedResults(Path(key))
             self._loaded[key] = found  # most recently used last
             while len(self._loaded) > self.keep:
                 self._loaded.pop(next(iter(self._loaded)))
             return found
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> str:
+    """The real path of a registered scan's results (asked on every request: resolved once)."""
+    return str(Path(path).resolve())
+
+
+class EncodedEvidence:
+    """Networks' evidence as the answers carry it (JSON bytes), kept for the networks people open again.
+
+    A scan's results never change, so a network's evidence, once built (7 ms for a top network at 100k stores)
+    and encoded (1 ms), is the same bytes for every caller of one view (investigators, brand users). Bounded by
+    size, least recently used out first: ``max_bytes`` (64 MB) holds the few hundred networks at the top of a
+    queue, which are what many people open at once, at a fraction of a worker's memory for the results (0.9 GB
+    at 100k stores)."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._kept: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def kept(self, key: tuple[object, ...]) -> bytes | None:
+        """The bytes of ``key`` when they are kept."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def get(self, key: tuple[object, ...], build: Callable[[], dict[str, Any]]) -> bytes:
+        """The bytes of ``key``; ``build`` makes its evidence when it is not kept."""
+        found = self.kept(key)
+        if found is not None:
+            return found
+        encoded = encode(build())
+        with self._lock:
+            if key not in self._kept and len(encoded) <= self.max_bytes:
+                self._kept[key] = encoded
+                self._size += len(encoded)
+                while self._size > self.max_bytes:
+                    self._size -= len(self._kept.popitem(last=False)[1])
+        return encoded
+
+
+def encode(value: Any) -> bytes:
+    """JSON as the answers write it (Starlette's ``JSONResponse``: UTF-8, compact, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
