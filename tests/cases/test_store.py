@@ -178,10 +178,21 @@ def test_decisions_come_back_as_the_contracts_labels(store: CaseStore, scans) ->
 
 def test_the_store_opens_at_the_head_revision(store: CaseStore) -> None:
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         if store.engine.dialect.name == "sqlite":
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     CaseStore(store.url).close()  # opening again migrates nothing and fails on nothing
+
+
+def test_a_server_key_is_drawn_once_and_kept(store: CaseStore) -> None:
+    key = store.server_key("pseudonyms")
+    assert len(key) == 32 and store.server_key("pseudonyms") == key
+    assert store.server_key("another") != key
+    with CaseStore(store.url) as reopened:  # a restart, or another worker process
+        assert reopened.server_key("pseudonyms") == key
+    with ThreadPoolExecutor(4) as pool:  # drawn at once by several: one key wins, every caller reads it
+        drawn = set(pool.map(lambda _: store.server_key("raced"), range(8)))
+    assert len(drawn) == 1
 
 
 def test_concurrent_writers_queue_and_none_is_lost(case_url: str, scans) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 
 from marketguard.cases import CaseStore
 from marketguard.cases.users import revoke_tokens
+from marketguard.server import create_app
 from marketguard.server.access import ALLOWED
 from marketguard.server.redaction import PERSONAL_KINDS
 from tests.server.conftest import auth
@@ -59,7 +61,7 @@ def test_each_role_is_let_through_or_refused(served, endpoint: str, role: str) -
 def test_a_brand_user_sees_only_networks_selling_the_brand_without_identifiers(
     served, scanned, user_brand
 ) -> None:
-    client, tokens, _ = served
+    client, tokens, url = served
     brand, inv = auth(tokens[B]), auth(tokens[INV])
     sold = pq.read_table(scanned / "network_brands.parquet").to_pylist()
     selling = {r["network_id"] for r in sold if r["brand"] == user_brand}
@@ -84,6 +86,9 @@ def test_a_brand_user_sees_only_networks_selling_the_brand_without_identifiers(
     linked = {(r["kind"], r["artifact"]) for r in full["links"] if r["kind"] in PERSONAL_KINDS}
     assert len(masked) == len(linked)  # one pseudonym per identifier: the graph still reads
     assert all("#" in a for a in masked)
+    with TestClient(create_app(url)) as restarted:  # a restart (or another worker) gives the same pseudonyms
+        again = restarted.get(f"/v1/networks/{network}", headers=brand).json()
+    assert {r["artifact"] for r in again["links"] if r["kind"] in PERSONAL_KINDS} == masked
     for fmt in ("html", "json", "graphml", "ftm"):  # the files they can download hold no more
         exported = client.get(f"/v1/networks/{network}/export", params={"format": fmt}, headers=brand).text
         assert not any(p in exported for p in personal), fmt

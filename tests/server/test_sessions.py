@@ -3,12 +3,13 @@ expiry that end the session on the server."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from marketguard.cases import CaseStore
+from marketguard.cases.schema import SignInFailure
 from marketguard.cases.users import add_user
 from marketguard.server import create_app
 from marketguard.server.throttle import LOCK_S, MAX_FAILURES, SignInThrottle
@@ -75,15 +76,23 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(scanned, tmp_path) -
         assert other.status_code == 401  # another name is not locked
 
 
-def test_the_lock_lifts_after_its_time_and_a_success_clears_the_count() -> None:
-    now = [1000.0]
-    throttle = SignInThrottle(clock=lambda: now[0])
-    for _ in range(MAX_FAILURES - 1):
-        throttle.failed("ana")
-    assert throttle.wait("ana") == 0.0
-    throttle.succeeded("ana")
-    for _ in range(MAX_FAILURES):
-        throttle.failed("ana")
-    assert throttle.wait("ana") == LOCK_S
-    now[0] += LOCK_S
-    assert throttle.wait("ana") == 0.0
+def test_the_lock_lifts_after_its_time_and_a_success_clears_the_count(case_url) -> None:
+    now = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    with CaseStore(case_url) as store:
+        throttle = SignInThrottle(store, clock=lambda: now[0])
+        for _ in range(MAX_FAILURES - 1):
+            throttle.failed("ana")
+        assert throttle.wait("ana") == 0.0
+        throttle.succeeded("ana")
+        for _ in range(MAX_FAILURES):
+            throttle.failed("ana")
+        assert throttle.wait("ana") == LOCK_S
+        other = SignInThrottle(store, clock=lambda: now[0])  # another worker process counts the same failures
+        assert other.wait("ana") == LOCK_S and other.wait("bo") == 0.0
+        now[0] += timedelta(seconds=LOCK_S / 2)
+        assert throttle.wait("ana") == LOCK_S / 2
+        now[0] += timedelta(seconds=LOCK_S / 2)
+        assert throttle.wait("ana") == 0.0
+        throttle.failed("bo")  # failures older than the window are forgotten, not kept forever
+        with store.session(write=False) as s:
+            assert s.scalar(select(func.count()).select_from(SignInFailure)) == 1

@@ -24,6 +24,8 @@ __all__ = [
     "Note",
     "Scan",
     "ScanStore",
+    "ServerKey",
+    "SignInFailure",
     "User",
     "UserSession",
 ]
@@ -183,3 +185,22 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ServerKey(Base):
+    """A secret the server keeps between starts and shares between its worker processes (the key of the brand
+    users' pseudonyms): drawn at random the first time it is asked for."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))  # hex
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A wrong password for a name: what the sign-in throttle counts, whichever worker process answered."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(ID), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

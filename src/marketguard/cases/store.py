@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +28,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, create_engine, event, func, insert, literal_column, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketguard.cases.matching import match_networks
-from marketguard.cases.schema import AuditEntry, Case, CaseBrand, CaseScan, Decision, Note, Scan, ScanStore
+from marketguard.cases.schema import (
+    AuditEntry,
+    Case,
+    CaseBrand,
+    CaseScan,
+    Decision,
+    Note,
+    Scan,
+    ScanStore,
+    ServerKey,
+)
 from marketguard.cases.statuses import DISMISS_REASONS, LABEL_OF_STATUS, STATUSES
 from marketguard.errors import MarketguardError
 
@@ -138,6 +150,24 @@ class CaseStore:
         bind = self.engine if write else self.engine.execution_options(**{_READ_ONLY: True})
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def server_key(self, name: str) -> bytes:
+        """The server's secret ``name``: 32 random bytes drawn the first time it is asked for, then kept, so
+        every worker process and every restart uses the same (two processes drawing at once: the first kept
+        wins, the other reads it)."""
+        for _ in range(2):
+            try:
+                with self.session() as s:
+                    found = s.get(ServerKey, name)
+                    if found is None:
+                        found = ServerKey(
+                            name=name, value=secrets.token_hex(32), created_at=datetime.now(UTC)
+                        )
+                        s.add(found)
+                return bytes.fromhex(found.value)
+            except IntegrityError:
+                continue
+        raise CaseError(f"The server key {name!r} could not be read or made.")
 
     # -- scans ----------------------------------------------------------------------------------------------
     def register_scan(self, results: Path, actor: str = "system") -> Registered:

@@ -44,11 +44,10 @@ def serve(
     """Serve the API (docs at /v1/docs) over the case store, registering the scans in RESULTS first (oldest
     first). Without --db the store is cases.sqlite beside the first RESULTS directory."""
     import os
-    import secrets
 
     import uvicorn
 
-    from marketguard.server.app import DB_VARIABLE, SECRET_VARIABLE, create_app
+    from marketguard.server.app import DB_VARIABLE, create_app
 
     with errors(debug):
         with open_store(db, results[0] if results else None) as store:
@@ -63,13 +62,12 @@ def serve(
                     f"console: http://{host}:{port}/ , sign in as {demo_user} with password {password}",
                     markup=False,
                 )
-        secret = secrets.token_bytes(32)
         console.print(f"case store: {url}; API docs at http://{host}:{port}/v1/docs", markup=False)
         level = "info" if debug else "warning"
         if workers == 1:
-            uvicorn.run(create_app(url, secret=secret), host=host, port=port, log_level=level)
+            uvicorn.run(create_app(url), host=host, port=port, log_level=level)
             return
-        os.environ[DB_VARIABLE], os.environ[SECRET_VARIABLE] = url, secret.hex()
+        os.environ[DB_VARIABLE] = url
         uvicorn.run(
             "marketguard.server.app:app_from_environment",
             factory=True,

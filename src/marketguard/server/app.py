@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,17 +31,18 @@ from marketguard.server.results import EncodedEvidence, ResultsCache
 from marketguard.server.routes import router
 from marketguard.server.throttle import SignInThrottle
 
-__all__ = ["DB_VARIABLE", "SECRET_VARIABLE", "app_from_environment", "create_app"]
+__all__ = ["DB_VARIABLE", "PSEUDONYM_KEY", "app_from_environment", "create_app"]
 
-#: How ``marketguard serve --workers N`` hands its settings to the worker processes.
-DB_VARIABLE, SECRET_VARIABLE = "MARKETGUARD_SERVE_DB", "MARKETGUARD_SERVE_SECRET"
+#: How ``marketguard serve --workers N`` hands the case store to the worker processes.
+DB_VARIABLE = "MARKETGUARD_SERVE_DB"
+#: The case store's key (:meth:`~marketguard.cases.CaseStore.server_key`) of the brand users' pseudonyms: kept in
+#: the store, so one identifier has one pseudonym whichever worker answers, and after a restart.
+PSEUDONYM_KEY = "pseudonyms"
 
 
-def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | None = None) -> FastAPI:
+def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
     """The API over the case store at ``db_url``; ``results`` are registered first (oldest first), as
-    ``marketguard cases import`` would. ``secret``: the key of the brand users' pseudonyms (the same in every
-    worker process, so one identifier has one pseudonym whichever worker answers); random when not given."""
-    key = secret or secrets.token_bytes(32)
+    ``marketguard cases import`` would."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,8 +52,8 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
         app.state.store = store
         app.state.results = ResultsCache()
         app.state.evidence = EncodedEvidence()
-        app.state.redactor = Redactor(key)
-        app.state.throttle = SignInThrottle()
+        app.state.redactor = Redactor(store.server_key(PSEUDONYM_KEY))
+        app.state.throttle = SignInThrottle(store)
         latest = store.scan()
         if latest is not None:  # loaded before the first request, not by it (1.4 s at 100k stores)
             app.state.results.get(latest["path"])
@@ -89,7 +89,7 @@ def create_app(db_url: str, results: list[Path] | None = None, secret: bytes | N
 
 def app_from_environment() -> FastAPI:
     """The application of a worker process started by ``marketguard serve --workers N`` (uvicorn's factory)."""
-    return create_app(os.environ[DB_VARIABLE], secret=bytes.fromhex(os.environ[SECRET_VARIABLE]))
+    return create_app(os.environ[DB_VARIABLE])
 
 
 def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:

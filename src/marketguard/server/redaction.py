@@ -3,7 +3,7 @@ no customs data.
 
 A brand needs to know which stores sell its fakes, how they are tied and where the goods come from; it has no
 need for the phones, identity documents, bank accounts, devices and IP addresses of the people behind them.
-Each identifier becomes ``<kind>#<10 hex>``, a keyed hash (HMAC-SHA-256 with a secret of the server process):
+Each identifier becomes ``<kind>#<10 hex>``, a keyed hash (HMAC-SHA-256 with a secret the case store keeps):
 the same identifier keeps the same pseudonym across a network's links, artifacts and money (the graph still
 reads), and, unlike a plain hash, a phone number cannot be found by hashing every possible one. Ship-from sites
 (business premises), store and account ids, figures and reasons are kept.
@@ -36,7 +36,8 @@ PERSONAL_KINDS = frozenset(
 
 
 class Redactor:
-    """Pseudonyms under one secret (one per server process: pseudonyms change when it restarts)."""
+    """Pseudonyms under one secret (the case store's: the same in every worker and after a restart, so a brand
+    analyst can follow one pseudonym from week to week)."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret

@@ -2,16 +2,20 @@
 name is locked for :data:`LOCK_S`, so a password cannot be guessed at the server's speed.
 
 Per name, not per address: guessing one investigator's password from many addresses is the attack that matters,
-and an office behind one address must not lock everyone out. Kept in the process (each worker counts its own:
-with N workers a guesser gets N times the tries, still a handful a minute); a restart forgets it. The lock answers
-429 even to the right password, so it tells a guesser nothing.
+and an office behind one address must not lock everyone out. The failures are kept in the case store, so every
+worker process counts the same ones and a restart forgets nothing. The lock answers 429 even to the right
+password, so it tells a guesser nothing.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from marketguard.cases import CaseStore
+from marketguard.cases.schema import SignInFailure
 
 __all__ = ["LOCK_S", "MAX_FAILURES", "WINDOW_S", "SignInThrottle"]
 
@@ -22,28 +26,39 @@ WINDOW_S, LOCK_S = 300.0, 300.0
 
 
 class SignInThrottle:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    """The failures of the case store ``store``; ``clock``: the time now (UTC)."""
+
+    def __init__(self, store: CaseStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
 
     def wait(self, name: str) -> float:
         """Seconds until ``name`` may try again (0: now)."""
         now = self._clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < WINDOW_S]
-            if recent:
-                self._failures[name] = recent
-            else:
-                self._failures.pop(name, None)
-            if len(recent) < MAX_FAILURES:
-                return 0.0
-            return max(0.0, recent[-1] + LOCK_S - now)
+        with self._store.session(write=False) as s:
+            recent = s.scalars(
+                select(SignInFailure.failed_at)
+                .where(
+                    SignInFailure.name == name, SignInFailure.failed_at > now - timedelta(seconds=WINDOW_S)
+                )
+                .order_by(SignInFailure.failed_at.desc())
+                .limit(MAX_FAILURES)
+            ).all()
+        if len(recent) < MAX_FAILURES:
+            return 0.0
+        last = recent[0] if recent[0].tzinfo else recent[0].replace(tzinfo=UTC)  # SQLite keeps no zone
+        return max(0.0, (last - now).total_seconds() + LOCK_S)
 
     def failed(self, name: str) -> None:
-        with self._lock:
-            self._failures.setdefault(name, []).append(self._clock())
+        """Count a wrong password for ``name`` (and forget every failure older than the window)."""
+        now = self._clock()
+        with self._store.session() as s:
+            s.execute(
+                delete(SignInFailure).where(SignInFailure.failed_at <= now - timedelta(seconds=WINDOW_S))
+            )
+            s.add(SignInFailure(name=name, failed_at=now))
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name, None)
+        """The right password: ``name``'s failures are forgotten."""
+        with self._store.session() as s:
+            s.execute(delete(SignInFailure).where(SignInFailure.name == name))
