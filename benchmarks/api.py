@@ -6,7 +6,9 @@ for ``--seconds``, each sending its next request as soon as the last is answered
 adds a pause between requests, as a person reading the page would): each request is a queue page (random filters and sort, the next page by cursor half the time),
 a network's evidence (a network from the queue) or a search (a store, an account or a shared artifact). Prints
 one JSON line per kind with requests, errors, p50/p95/p99 latency and the ratio of p99 to its bar (queue and
-network 50 ms, search 100 ms), and one for the registration.
+network 50 ms, search 100 ms), one for the registration, and the floor: the same clients for up to 20 s on
+``/v1/me`` (the token checked, nothing read), what the web stack itself costs on this machine; each kind's p99 is
+also printed as a ratio to it.
 
     python benchmarks/api.py                      # 100k stores, 50 clients, 60 s
     python benchmarks/api.py --stores 10000 --seconds 20
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import socket
 import subprocess
@@ -33,6 +36,7 @@ from marketguard.cases import CaseStore, QueueQuery, database_url
 from marketguard.cases.users import add_user, issue_token
 
 BARS_MS = {"queue": 50.0, "network": 50.0, "search": 100.0}
+KINDS = tuple(BARS_MS)
 REGISTER_BAR_S = 30.0
 
 
@@ -52,7 +56,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause of each client between requests")
     parser.add_argument(
-        "--workers", type=int, default=1, help="server processes (marketguard serve --workers)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes (marketguard serve --workers; default one per core)",
     )
     args = parser.parse_args()
     results = results_of(ensure_market(args.stores, args.seed, args.difficulty))
@@ -103,14 +110,20 @@ def main() -> None:
             with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
                 probes = _probes(http, networks[:20])
                 http.get(f"/v1/networks/{networks[0]}")  # loads the results before the clock starts
-            timings = _load(base, headers, networks, probes, args.clients, args.seconds, args.think_ms / 1000)
+            think = args.think_ms / 1000
+            timings = _load(base, headers, networks, probes, args.clients, args.seconds, think, KINDS)
+            # the floor: the same clients on the cheapest authenticated answer (who the token is), no data read
+            floor = _load(
+                base, headers, networks, probes, args.clients, min(args.seconds, 20), think, ("me",)
+            )
+            timings["me"] = floor["me"]
         finally:
             server.terminate()
             server.wait(timeout=10)
+    floor_ms = _percentile(timings["me"][0], 99)
     for kind, bar in BARS_MS.items():
         latencies, errors = timings[kind]
-        ms = np.array(latencies) * 1000 if latencies else np.array([np.nan])
-        p99 = float(np.percentile(ms, 99))
+        p99 = _percentile(latencies, 99)
         print(
             json.dumps(
                 {
@@ -123,15 +136,41 @@ def main() -> None:
                     "requests": len(latencies),
                     "errors": errors,
                     "requests_per_s": round(len(latencies) / args.seconds, 1),
-                    "p50_ms": round(float(np.percentile(ms, 50)), 1),
-                    "p95_ms": round(float(np.percentile(ms, 95)), 1),
+                    "p50_ms": round(_percentile(latencies, 50), 1),
+                    "p95_ms": round(_percentile(latencies, 95), 1),
                     "p99_ms": round(p99, 1),
                     "bar_p99_ms": bar,
                     "ratio_to_bar": round(p99 / bar, 3),
+                    "ratio_to_floor": round(p99 / floor_ms, 3),
                 }
             ),
             flush=True,
         )
+    latencies, errors = timings["me"]
+    seconds = min(args.seconds, 20)
+    print(
+        json.dumps(
+            {
+                "name": "floor",
+                "what": "GET /v1/me: the token checked, nothing else read",
+                "clients": args.clients,
+                "think_ms": args.think_ms,
+                "workers": args.workers,
+                "seconds": seconds,
+                "requests": len(latencies),
+                "errors": errors,
+                "requests_per_s": round(len(latencies) / seconds, 1),
+                "p50_ms": round(_percentile(latencies, 50), 1),
+                "p99_ms": round(floor_ms, 1),
+            }
+        ),
+        flush=True,
+    )
+
+
+def _percentile(latencies: list[float], q: float) -> float:
+    """The ``q``-th percentile in milliseconds (NaN without requests)."""
+    return float(np.percentile(np.array(latencies) * 1000, q)) if latencies else float("nan")
 
 
 def _probes(http: httpx.Client, networks: list[str]) -> list[str]:
@@ -152,11 +191,12 @@ def _load(
     clients: int,
     seconds: float,
     think: float,
+    kinds: tuple[str, ...],
 ) -> dict[str, tuple[list[float], int]]:
     """Run the clients: coroutines of one event loop, each on its own keep-alive connection, speaking HTTP/1.1
     over plain sockets. A client library would spend as much CPU per request as the server does, on the same
     cores: this costs tens of microseconds, so the latencies are the server's."""
-    return asyncio.run(_clients(base, headers, networks, probes, clients, seconds, think))
+    return asyncio.run(_clients(base, headers, networks, probes, clients, seconds, think, kinds))
 
 
 async def _clients(
@@ -167,8 +207,9 @@ async def _clients(
     clients: int,
     seconds: float,
     think: float,
+    kinds: tuple[str, ...],
 ) -> dict[str, tuple[list[float], int]]:
-    timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in BARS_MS}
+    timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in kinds}
     url = urlsplit(base)
     lines = "".join(f"{k}: {v}\r\n" for k, v in {"Host": url.netloc, **headers}.items())
     deadline = time.monotonic() + seconds
@@ -180,9 +221,12 @@ async def _clients(
         try:
             while time.monotonic() < deadline:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
-                kind = rng.choice(("queue", "network", "search"))
-                if kind == "queue":
-                    params: dict[str, object] = {
+                kind = rng.choice(kinds)
+                params: dict[str, object] = {}
+                if kind == "me":
+                    path = "/v1/me"
+                elif kind == "queue":
+                    params = {
                         "limit": 50,
                         "sort": rng.choice(("score", "revenue", "n_stores")),
                     }
