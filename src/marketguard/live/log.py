@@ -1,0 +1,120 @@
+"""The event log: every accepted event, on disk before it is acknowledged, each event id once.
+
+A SQLite file in WAL mode with ``synchronous=FULL``: :meth:`EventLog.append` returns after the transaction holding
+the events is durable (a power cut or ``kill -9`` after it returns loses none of them). An event id already in
+the log is not stored again, so a producer that retries after a timeout cannot apply an event twice. The live
+state is rebuilt by replaying the log in its own order (``seq``) from the latest snapshot, so a restart reaches
+the state an uninterrupted run had: the same events in the same order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from marketguard.contract.spec import TABLES, Kind
+from marketguard.live.events import EVENT_KINDS, Event
+
+__all__ = ["EventLog"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,  -- max + 1: never reused, since events are never deleted
+    event_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    row TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY,
+    state BLOB NOT NULL
+);
+"""
+
+
+class EventLog:
+    """The log in the SQLite file ``path`` (made when missing). Safe to share between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a returned append survives a power cut
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def append(self, events: list[Event]) -> list[int | None]:
+        """Store ``events`` in one durable transaction; for each, its position in the log (``seq``), or None
+        when its id was logged before (it is not stored or applied again)."""
+        out: list[int | None] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for event in events:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO events (event_id, kind, row) VALUES (?, ?, ?)",
+                        (event.event_id, event.kind, _encode(event.row)),
+                    )
+                    out.append(cursor.lastrowid if cursor.rowcount == 1 else None)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return out
+
+    def events(self, after: int = 0) -> Iterator[tuple[int, Event]]:
+        """(seq, event) of every event logged after position ``after``, in log order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, event_id, kind, row FROM events WHERE seq > ? ORDER BY seq", (after,)
+            ).fetchall()
+        for seq, event_id, kind, row in rows:
+            yield seq, _decode(event_id, kind, row)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def last_seq(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def save_snapshot(self, seq: int, state: bytes) -> None:
+        """Keep ``state``, the live state after applying the log up to ``seq`` (older snapshots are dropped)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)", (seq, state))
+            self._db.execute("DELETE FROM snapshots WHERE seq < ?", (seq,))
+            self._db.execute("COMMIT")
+
+    def snapshot(self) -> tuple[int, bytes] | None:
+        """The latest snapshot as (seq, state), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def _encode(row: dict[str, Any]) -> str:
+    return json.dumps({k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()})
+
+
+def _decode(event_id: str, kind: str, text: str) -> Event:
+    table, time_column = EVENT_KINDS[kind]
+    row = json.loads(text)
+    for column in TABLES[table].columns:
+        if column.kind is Kind.TIMESTAMP and row.get(column.name) is not None:
+            row[column.name] = datetime.fromisoformat(row[column.name])
+    return Event(event_id, kind, table, row[time_column], row)
