@@ -1,0 +1,300 @@
+"""Store signals kept up to date one event at a time, equal to the batch catalogue's on the same data.
+
+The catalogue (:mod:`marketguard.features.signals`) computes each group in SQL over whole tables. Here the
+groups that events can keep current (storefront, environment, listings, orders, reviews: :data:`LIVE_GROUPS`)
+are running tallies per store, per owner account and per shared key (an IP's accounts, a category's listings),
+and :meth:`LiveSignals.values` reads a store's signals from them as ``store_features`` has them: the same
+formulas, defaults and rounding (:func:`~marketguard.engine.base.significant`). Signals measured to the data's
+"now" (a store's age, its revenue of the last 90 days) are measured to the last login seen, as the batch
+measures them to the last login in the data, so the values after replaying the events up to a time are the
+batch's on the data cut there (a test checks every signal of every store of a simulated marketplace).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from marketguard.contract.vocabulary import BASIC_TEMPLATE
+from marketguard.engine.base import significant
+from marketguard.features.signals import environment, listings, orders, reviews, storefront
+from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup
+from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
+from marketguard.live.events import Event
+
+__all__ = ["LIVE_GROUPS", "LiveSignals"]
+
+#: The catalogue groups kept live, in ``store_features``'s column order.
+LIVE_GROUPS: tuple[SignalGroup, ...] = (
+    environment.GROUP,
+    storefront.GROUP,
+    listings.GROUP,
+    orders.GROUP,
+    reviews.GROUP,
+)
+_TELL = re.compile(listings.TELL_PATTERN)
+_COMPLAINT = re.compile(reviews.COMPLAINT_PATTERN)
+_IMPORT_COMPLAINT = re.compile(IMPORT_COMPLAINT_PATTERN)
+_90_DAYS = 90 * US_PER_DAY
+_30_DAYS = 30 * US_PER_DAY
+
+
+def _us(ts: datetime) -> int:
+    """Microseconds since the epoch, exactly (``epoch_us``)."""
+    return (ts - _EPOCH) // _MICROSECOND
+
+
+def _day_diff(later: int, earlier: int) -> int:
+    """Whole days between two microsecond times, truncated toward zero as SQL's integer ``//`` does."""
+    days = abs(later - earlier) // US_PER_DAY
+    return days if later >= earlier else -days
+
+
+@dataclass
+class _Store:
+    account_id: str
+    opened_us: int
+    template: str
+    main_category: str | None
+    closed: bool
+    listings: list[str] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)  # sorted: branded price / reference
+    n_far_below: int = 0
+    n_unauthorised: int = 0
+    n_tell: int = 0
+    n_tell_branded: int = 0
+    first_30_days: int = 0
+    order_times: list[int] = field(default_factory=list)  # sorted
+    order_amounts: dict[int, float] = field(default_factory=dict)  # per order time: the sum of amounts
+    revenue: float = 0.0
+    n_reviews: int = 0
+    five_star: int = 0
+    rating_sum: int = 0
+    review_days: Counter[int] = field(default_factory=Counter)
+    complaints: int = 0
+    without_order: int = 0
+    import_complaints: int = 0
+
+
+@dataclass
+class _Owner:
+    n_logins: int = 0
+    ips: Counter[str] = field(default_factory=Counter)  # logins per IP
+    devices: set[str] = field(default_factory=set)
+    wifis: set[str] = field(default_factory=set)
+    n_shared_ip_logins: int = 0
+
+
+@dataclass
+class _Listing:
+    store_id: str
+    branded: bool
+
+
+class LiveSignals:
+    """The live groups' running state. ``reference_prices``: brand -> reference price (the ``brands`` table);
+    ``authorised``: the (brand, store id) pairs of ``authorized_sellers``."""
+
+    def __init__(
+        self, reference_prices: dict[str, float] | None = None, authorised: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        self.reference_prices = {b: p for b, p in (reference_prices or {}).items() if p is not None and p > 0}
+        self.authorised = set(authorised)
+        self.as_of: int | None = None  # the last login's time (microseconds)
+        self.stores: dict[str, _Store] = {}
+        self.owners: dict[str, _Owner] = {}  # accounts' logins (every account: a buyer may open a store later)
+        self.listings: dict[str, _Listing] = {}
+        self.ip_accounts: dict[str, set[str]] = {}
+        self.category_listings: Counter[str | None] = Counter()
+        self.category_branded: Counter[str | None] = Counter()
+
+    # -- events ---------------------------------------------------------------------------------------------
+    def apply(self, event: Event) -> str | None:
+        """Apply one event (its references known: the caller holds the others); the store it changed, if any."""
+        row = event.row
+        if event.table == "logins":
+            self._login(row["account_id"], event.at, row["ip"], row["device_id"], row["wifi_bssid"])
+            return None
+        if event.table == "stores":
+            return self._store(row)
+        if event.table == "listings":
+            return self._listing(row)
+        if event.table == "orders":
+            listing = self.listings[row["listing_id"]]
+            store = self.stores[listing.store_id]
+            ts = _us(row["ts"])
+            bisect.insort(store.order_times, ts)
+            store.order_amounts[ts] = store.order_amounts.get(ts, 0.0) + row["amount"]
+            store.revenue += row["amount"]
+            return listing.store_id
+        if event.table == "reviews":
+            store_id = self.listings[row["listing_id"]].store_id
+            store = self.stores[store_id]
+            text = (row["text"] or "").lower()
+            store.n_reviews += 1
+            store.five_star += row["rating"] == 5
+            store.rating_sum += row["rating"]
+            store.review_days[_us(row["ts"]) // US_PER_DAY] += 1
+            store.complaints += bool(_COMPLAINT.search(text))
+            store.import_complaints += bool(_IMPORT_COMPLAINT.search(text))
+            store.without_order += row["order_id"] is None
+            return store_id
+        return None
+
+    def _login(self, account: str, at: datetime, ip: str, device: str | None, wifi: str | None) -> None:
+        ts = _us(at)
+        self.as_of = ts if self.as_of is None else max(self.as_of, ts)
+        owner = self.owners.setdefault(account, _Owner())
+        owner.n_logins += 1
+        owner.ips[ip] += 1
+        if device is not None:
+            owner.devices.add(device)
+        if wifi is not None:
+            owner.wifis.add(wifi)
+        users = self.ip_accounts.setdefault(ip, set())
+        if account not in users:
+            users.add(account)
+            if len(users) == environment.SHARED_IP_ACCOUNTS:  # the IP became heavily shared: for all its users
+                for user in users:
+                    self.owners[user].n_shared_ip_logins += self.owners[user].ips[ip]
+                return
+        if len(users) >= environment.SHARED_IP_ACCOUNTS:
+            owner.n_shared_ip_logins += 1
+
+    def _store(self, row: dict) -> str:
+        store_id = row["store_id"]
+        known = self.stores.get(store_id)
+        opened = _us(row["opened_at"])
+        if known is None:
+            self.stores[store_id] = _Store(
+                row["account_id"], opened, row["template"], row["main_category"], row["closed_at"] is not None
+            )
+            return store_id
+        # the store's row again (it closed, or changed its template): listings counted under its category move
+        if known.main_category != row["main_category"]:
+            for listing in known.listings:
+                branded = self.listings[listing].branded
+                self._count_category(known.main_category, branded, -1)
+                self._count_category(row["main_category"], branded, 1)
+        known.account_id, known.opened_us, known.template = row["account_id"], opened, row["template"]
+        known.main_category, known.closed = row["main_category"], row["closed_at"] is not None
+        return store_id
+
+    def _count_category(self, category: str | None, branded: bool, n: int) -> None:
+        self.category_listings[category] += n
+        self.category_branded[category] += n * branded
+
+    def _listing(self, row: dict) -> str:
+        store_id = row["store_id"]
+        store = self.stores[store_id]
+        reference = self.reference_prices.get(row["brand"]) if row["brand"] is not None else None
+        branded = reference is not None
+        self.listings[row["listing_id"]] = _Listing(store_id, branded)
+        store.listings.append(row["listing_id"])
+        self._count_category(store.main_category, branded, 1)
+        tell = bool(_TELL.search(row["title"].lower()))
+        store.n_tell += tell
+        if branded:
+            ratio = row["price"] / reference
+            bisect.insort(store.ratios, ratio)
+            store.n_far_below += ratio < listings.FAR_BELOW
+            store.n_unauthorised += (row["brand"], store_id) not in self.authorised
+            store.n_tell_branded += tell
+        if row["listed_at"] is not None and _us(row["listed_at"]) - store.opened_us < _30_DAYS:
+            store.first_30_days += 1
+        return store_id
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def values(self, store_id: str) -> dict[str, float | None]:
+        """The store's live signals as ``store_features`` holds them (defaults where it has no rows)."""
+        store = self.stores[store_id]
+        raw: dict[str, float | None] = {}
+        raw |= self._environment(store)
+        raw |= self._storefront(store)
+        raw |= self._listings(store) if store.listings else {}
+        raw |= self._orders(store) if store.order_times else {}
+        raw |= self._reviews(store) if store.n_reviews else {}
+        out: dict[str, float | None] = {}
+        for signal in _SIGNALS:  # coalesce(value, default): no row, or a NULL in it, reads as the default
+            value = raw.get(signal.name)
+            value = signal.default if value is None else value
+            out[signal.name] = None if value is None else significant(float(value))
+        return out
+
+    def _environment(self, store: _Store) -> dict[str, float | None]:
+        owner = self.owners.get(store.account_id)
+        if owner is None or owner.n_logins == 0:
+            return {}
+        return {
+            "owner_logins": owner.n_logins,
+            "owner_ips": len(owner.ips),
+            "owner_devices": len(owner.devices),
+            "owner_wifis": len(owner.wifis),
+            "ip_rotation": len(owner.ips) / owner.n_logins,
+            "share_logins_shared_ip": owner.n_shared_ip_logins / owner.n_logins,
+        }
+
+    def _storefront(self, store: _Store) -> dict[str, float | None]:
+        return {
+            "basic_template": float(store.template == BASIC_TEMPLATE),
+            "store_age_days": None if self.as_of is None else _day_diff(self.as_of, store.opened_us),
+            "closed": float(store.closed),
+        }
+
+    def _listings(self, store: _Store) -> dict[str, float | None]:
+        n_branded = len(store.ratios)
+        n = self.category_listings[store.main_category]
+        return {
+            "n_listings": len(store.listings),
+            "n_branded": n_branded,
+            "min_price_ratio": store.ratios[0] if n_branded else None,
+            "median_price_ratio": statistics.median(store.ratios) if n_branded else None,
+            "share_far_below": store.n_far_below / n_branded if n_branded else None,
+            "n_unauthorised_branded": store.n_unauthorised,
+            "share_unauthorised": store.n_unauthorised / n_branded if n_branded else None,
+            "n_tell_words": store.n_tell,
+            "n_tell_words_branded": store.n_tell_branded,
+            "listings_first_30_days": store.first_30_days,
+            "category_branded_share": (
+                self.category_branded[store.main_category] / n
+                if store.main_category is not None and n
+                else None
+            ),
+        }
+
+    def _orders(self, store: _Store) -> dict[str, float | None]:
+        times = store.order_times
+        recent = 0.0
+        if self.as_of is not None:
+            start = bisect.bisect_left(times, self.as_of - _90_DAYS)
+            recent = sum(store.order_amounts[t] for t in dict.fromkeys(times[start:]))
+        return {
+            "n_orders": len(times),
+            "revenue": store.revenue,
+            "revenue_90_days": recent,
+            "orders_per_day": len(times) / ((times[-1] - times[0]) / US_PER_DAY + 1.0),
+            "mean_order_value": store.revenue / len(times),
+        }
+
+    def _reviews(self, store: _Store) -> dict[str, float | None]:
+        n = store.n_reviews
+        return {
+            "n_reviews": n,
+            "share_five_star": store.five_star / n,
+            "mean_rating": store.rating_sum / n,
+            "busiest_day_share": max(store.review_days.values()) / n,
+            "share_complaints": store.complaints / n,
+            "share_without_order": store.without_order / n,
+            "share_import_complaints": store.import_complaints / n,
+        }
+
+
+#: Every live signal, in ``store_features``'s column order.
+_SIGNALS: tuple[Signal, ...] = tuple(s for g in LIVE_GROUPS for s in g.signals)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
