@@ -223,15 +223,22 @@ def customs(
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option(
+    "--signals",
+    type=click.Choice(["all", "live"]),
+    default="all",
+    show_default=True,
+    help="The signal catalogue, or the groups events keep current (a model for the live path).",
+)
 @contract_options
 @debug_option
-def train(dataset: Path, out: Path, engine: str, debug: bool, **contract: Any) -> None:
+def train(dataset: Path, out: Path, engine: str, signals: str, debug: bool, **contract: Any) -> None:
     """Train the store risk model on DATASET's labelled stores and save it to OUT."""
     from marketguard.detect.label_bias import selection_line
     from marketguard.pipeline.train import train_model
 
     with errors(debug):
-        summary = train_model(dataset, out, engine=engine, settings=settings(**contract))
+        summary = train_model(dataset, out, engine=engine, settings=settings(**contract), signals=signals)
     labels, metrics = summary["labels"], summary["metrics"]
     console.print(
         f"trained on {labels['counterfeit']:,} counterfeit and {labels['legitimate']:,} legitimate labelled "

@@ -300,6 +300,19 @@ class OperatorIndex:
             reasons.append(f"linked to {self._acc.keys[other]} (strength {strength:.2f}) through {listed}")
         return network, reasons
 
+    def network_mates(self, account_id: str) -> tuple[str | None, list[str]]:
+        """The account's network id (or None) and the other accounts in it, without the reasons
+        :meth:`network_of` writes (what a live score reads after every event)."""
+        account = self._acc.get(account_id)
+        if account is None:
+            return None, []
+        self._flush_component(account)
+        network = self._network.get(account)
+        if network is None:
+            return None, []
+        members = self._members.get(self._component[account], set())
+        return network, [self._acc.keys[m] for m in members if m != account and self._network.get(m) == network]
+
     def networks(self) -> dict[str, str]:
         """account_id -> network_id for every account in a network."""
         if self._dirty:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,7 +45,7 @@ from marketguard.detect.tree_paths import path_contributions
 from marketguard.engine.tables import Tables
 from marketguard.errors import ModelError
 from marketguard.features.neighbours import mean_of_mates
-from marketguard.features.signals import GROUPS, Signal, signal_steps
+from marketguard.features.signals import SIGNAL_SETS, Signal, signal_steps
 
 #: The score an unknown signal value contributes (the middle of the percentile scale).
 NEUTRAL = 0.5
@@ -76,10 +77,14 @@ class StoreRiskModel(Detector):
         Reasons kept per store (the strongest first).
     random_state
         Seed of the folds and of LightGBM.
+    signals
+        ``"all"`` (the whole catalogue) or ``"live"`` (the groups events keep current, for a model the live
+        path scores with: :data:`~marketguard.features.signals.LIVE`).
     """
 
     parameter_constraints: ClassVar[Mapping[str, Interval | Options]] = {
         "mode": Options(("auto", "unsupervised", "supervised")),
+        "signals": Options(tuple(SIGNAL_SETS)),
         "min_labels": Interval(int, 2, None),
         "n_folds": Interval(int, 2, None),
         "n_reasons": Interval(int, 1, None),
@@ -97,8 +102,10 @@ class StoreRiskModel(Detector):
         n_folds: int = 5,
         n_reasons: int = 3,
         random_state: int = 0,
+        signals: str = "all",
     ) -> None:
         self.mode = mode
+        self.signals = signals
         self.min_labels = min_labels
         self.n_folds = n_folds
         self.n_reasons = n_reasons
@@ -107,7 +114,7 @@ class StoreRiskModel(Detector):
     def fit(self, tables: Tables, labels: pa.Table | None = None) -> StoreRiskModel:
         self._validate_params()
         self._check_tables(tables)
-        steps, available, self.missing_ = signal_steps(tables, GROUPS)
+        steps, available, self.missing_ = signal_steps(tables, SIGNAL_SETS[self.signals])
         tables.run(steps)
         network, joined = (
             ("an.network_id", "LEFT JOIN account_networks an ON s.account_id = an.account_id")
@@ -203,7 +210,11 @@ class StoreRiskModel(Detector):
         document = {
             "format": MODEL_FORMAT,
             "marketguard_version": __version__,
-            "params": {"n_reasons": self.n_reasons, "random_state": self.random_state},
+            "params": {
+                "n_reasons": self.n_reasons,
+                "random_state": self.random_state,
+                "signals": self.signals,
+            },
             "features": self.feature_names_,
             "training": {
                 "stores": self.signals_.num_rows,
@@ -337,6 +348,44 @@ class StoreRiskModel(Detector):
         return evidence_table("store_id", *out)
 
 
+@dataclass(frozen=True)
+class SavedModel:
+    """A saved model as a scorer of one store at a time reads it (:mod:`marketguard.live.scorer`)."""
+
+    path: str
+    features: list[str]  # the signals, then their network mates' means (``mates_<signal>``)
+    booster: Any
+    calibration: tuple[float, float]
+    signals: str
+    n_reasons: int
+
+    def probability(self, raw: float) -> float:
+        """The calibrated score of a raw (log-odds) score."""
+        slope, intercept = self.calibration
+        return float(expit(slope * raw + intercept))
+
+
+def load_saved(path: Path | str) -> SavedModel:
+    """The model file ``path`` (checked as :meth:`StoreRiskModel.load` checks it) with its booster read."""
+    import lightgbm as lgb
+
+    document = StoreRiskModel.load(path)._saved
+    assert document is not None
+    try:
+        booster = lgb.Booster(model_str=document["booster"])
+    except lgb.basic.LightGBMError as exc:
+        raise ModelError(f"the model {path} holds a damaged booster ({exc}); train it again") from exc
+    params = document["params"]
+    return SavedModel(
+        str(path),
+        list(document["features"]),
+        booster,
+        (float(document["calibration"][0]), float(document["calibration"][1])),
+        params.get("signals", "all"),
+        int(params.get("n_reasons", 3)),
+    )
+
+
 def _sentence(signal: Signal, value: float, percentile: float) -> str:
     """ "<meaning>: <value> (riskier than <p>% of stores)" with the value written for people."""
     return f"{value_sentence(signal, value)} (riskier than {percentile:.0%} of stores)"
@@ -357,7 +406,9 @@ def _check_document(document: dict, path: str) -> None:
     wrong = [name for name, kind in _DOCUMENT_PARTS.items() if not isinstance(document.get(name), kind)]
     params = document.get("params")
     if isinstance(params, dict):
-        wrong += [f"params.{k}" for k in params if k not in ("n_reasons", "random_state")]
+        wrong += [f"params.{k}" for k in params if k not in ("n_reasons", "random_state", "signals")]
+        if params.get("signals", "all") not in SIGNAL_SETS:
+            wrong.append("params.signals")
     calibration = document.get("calibration")
     if isinstance(calibration, list) and (
         len(calibration) != 2 or not all(isinstance(v, int | float) for v in calibration)

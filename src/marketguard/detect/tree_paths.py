@@ -15,19 +15,25 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["path_contributions"]
+__all__ = ["PathExplainer", "path_contributions"]
 
 
 def path_contributions(booster: Any, X: np.ndarray) -> np.ndarray:
     """Credits per (row, feature) plus a last column with the sum of the trees' root values (the bias), shaped
     like ``booster.predict(X, pred_contrib=True)``; each row sums to its raw score."""
-    feature, threshold, default_left, missing, left, right, value, roots = _flatten(
-        booster.dump_model()["tree_info"]
-    )
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    return _walk(
-        X, feature, threshold, default_left, missing, left, right, value, roots, booster.num_feature()
-    )
+    return PathExplainer(booster).contributions(X)
+
+
+class PathExplainer:
+    """:func:`path_contributions` for one booster, its trees flattened once (reading them back from LightGBM
+    costs far more than walking a row: what explaining one row at a time needs)."""
+
+    def __init__(self, booster: Any) -> None:
+        self._trees = _flatten(booster.dump_model()["tree_info"])
+        self._n_features = booster.num_feature()
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        return _walk(np.ascontiguousarray(X, dtype=np.float64), *self._trees, self._n_features)
 
 
 def _flatten(tree_info: list[dict]) -> tuple[np.ndarray, ...]:

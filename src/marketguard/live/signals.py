@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from marketguard.contract.vocabulary import BASIC_TEMPLATE
 from marketguard.engine.base import significant
-from marketguard.features.signals import environment, listings, orders, reviews, storefront
+from marketguard.features.signals import LIVE, environment, listings, reviews
 from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup
 from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
 from marketguard.live.events import Event
@@ -30,13 +30,7 @@ from marketguard.live.events import Event
 __all__ = ["LIVE_GROUPS", "LiveSignals"]
 
 #: The catalogue groups kept live, in ``store_features``'s column order.
-LIVE_GROUPS: tuple[SignalGroup, ...] = (
-    environment.GROUP,
-    storefront.GROUP,
-    listings.GROUP,
-    orders.GROUP,
-    reviews.GROUP,
-)
+LIVE_GROUPS: tuple[SignalGroup, ...] = LIVE
 _TELL = re.compile(listings.TELL_PATTERN)
 _COMPLAINT = re.compile(reviews.COMPLAINT_PATTERN)
 _IMPORT_COMPLAINT = re.compile(IMPORT_COMPLAINT_PATTERN)
@@ -107,7 +101,9 @@ class LiveSignals:
         self.authorised = set(authorised)
         self.as_of: int | None = None  # the last login's time (microseconds)
         self.stores: dict[str, _Store] = {}
-        self.owners: dict[str, _Owner] = {}  # accounts' logins (every account: a buyer may open a store later)
+        self.owners: dict[
+            str, _Owner
+        ] = {}  # accounts' logins (every account: a buyer may open a store later)
         self.listings: dict[str, _Listing] = {}
         self.ip_accounts: dict[str, set[str]] = {}
         self.category_listings: Counter[str | None] = Counter()
@@ -159,7 +155,9 @@ class LiveSignals:
         users = self.ip_accounts.setdefault(ip, set())
         if account not in users:
             users.add(account)
-            if len(users) == environment.SHARED_IP_ACCOUNTS:  # the IP became heavily shared: for all its users
+            if (
+                len(users) == environment.SHARED_IP_ACCOUNTS
+            ):  # the IP became heavily shared: for all its users
                 for user in users:
                     self.owners[user].n_shared_ip_logins += self.owners[user].ips[ip]
                 return

@@ -21,8 +21,13 @@ def train_model(
     engine: str = "duckdb",
     min_link_strength: float = 0.5,
     settings: ValidationSettings | None = None,
+    signals: str = "all",
 ) -> dict[str, Any]:
     """Validate ``dataset``, link operators, train on its store labels and write the model file ``out``.
+
+    ``signals="live"`` trains on the groups events keep current, with networks linked by the evidence the live
+    path's operator index follows (internet environment and identities): the model a
+    :class:`~marketguard.live.scorer.LiveScorer` scores with, and the batch scan scores the same way.
 
     Returns the training summary saved with the model (signals, training size, cross-fitted metrics, and the
     label selection check: how unlike the other stores the labelled ones are).
@@ -33,13 +38,15 @@ def train_model(
     check_output_file(Path(out), "model file")
     with make_backend(engine) as backend:
         tables, _ = validate(backend, Path(dataset), settings=settings)
-        OperatorLinker(min_link_strength=min_link_strength).fit(tables)
-        model = StoreRiskModel(mode="supervised").fit(tables)
+        kinds = () if signals == "live" else None  # the live index links by environment and identities only
+        OperatorLinker(min_link_strength=min_link_strength, kinds=kinds).fit(tables)
+        model = StoreRiskModel(mode="supervised", signals=signals).fit(tables)
     model.check_selection()
     model.save(out)
     return {
         "model": str(out),
         "features": len(model.feature_names_),
+        "signals": signals,
         "stores": model.signals_.num_rows,
         "labels": model.n_labels_,
         "metrics": model.metrics_,

@@ -30,4 +30,18 @@ GROUPS: tuple[SignalGroup, ...] = (
     imports.LISTINGS,
 )
 
-__all__ = ["GROUPS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]
+#: The groups an event can keep current one store at a time (:mod:`marketguard.live.signals`): what a model for
+#: the live path is trained on (``marketguard train --signals live``). The others read what only hindsight or
+#: the whole marketplace gives (money chains, ties through shared sites, review rings, the operator network's
+#: labelled stores).
+LIVE: tuple[SignalGroup, ...] = (
+    environment.GROUP,
+    storefront.GROUP,
+    listings.GROUP,
+    orders.GROUP,
+    reviews.GROUP,
+)
+#: The signal sets a model can be trained on.
+SIGNAL_SETS: dict[str, tuple[SignalGroup, ...]] = {"all": GROUPS, "live": LIVE}
+
+__all__ = ["GROUPS", "LIVE", "SIGNAL_SETS", "Signal", "SignalGroup", "catalogue_markdown", "signal_steps"]

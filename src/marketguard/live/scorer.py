@@ -1,0 +1,232 @@
+"""``LiveScorer``: score stores as events arrive, and raise an alert the first time a store crosses the threshold.
+
+The state is the operator index (:class:`~marketguard.detect.operator_index.OperatorIndex`, linking by internet
+environment and identities as the events reveal them) and the live signals
+(:class:`~marketguard.live.signals.LiveSignals`); a store's score is the saved model's (``marketguard train
+--signals live``) on its signals and its network mates' means, exactly as a batch scan with that model scores the
+data cut at the same moment (a test checks every store). After each event the stores it may have changed are
+scored again: its own store, the stores of the account it names, and their network mates (whose means moved).
+
+Events are applied as they arrive; every tally is a count, a sum, a minimum or a sorted list, so the state does
+not depend on the order events come in, only on which have come, and an event late by hours counts at its own
+time. An event whose reference has not arrived yet (a login of an account created a moment later elsewhere, an
+order of a listing still in flight) is held until it does, up to ``max_held`` events; past that it is refused
+with the batch's reason (``dangling_reference``), never dropped silently. An event id already applied is
+ignored; a second row with a table's key (two listings ``l1``) is refused as the batch refuses it
+(``duplicate_key``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from marketguard.contract.rules import REASONS
+from marketguard.contract.spec import TABLES
+from marketguard.detect.operator_index import OperatorIndex
+from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.scoring import strongest, value_sentence
+from marketguard.detect.store_risk import FLAGGED, SavedModel
+from marketguard.detect.tree_paths import PathExplainer
+from marketguard.errors import ModelError
+from marketguard.features.signals import LIVE, Signal
+from marketguard.live.events import EVENT_KINDS, BadEvent, Event, EventProblem
+from marketguard.live.signals import LiveSignals
+
+__all__ = ["Alert", "LiveScorer", "StoreRisk"]
+
+#: Events whose reference has not arrived that are held at most (about 1 KB each: 100 MB).
+MAX_HELD = 100_000
+_EVENT_TABLES = {table for table, _ in EVENT_KINDS.values()}
+#: Per event table: (column, table it refers to) for the references between events. ``listings.brand`` refers
+#: to the brands the scorer was given (reference data): checked, never held.
+_REFERENCES = {
+    table: [
+        (c.name, c.references[0])
+        for c in TABLES[table].columns
+        if c.references and c.references[0] in _EVENT_TABLES
+    ]
+    for table in _EVENT_TABLES
+}
+_INDEXED = ("accounts", "stores", "logins")
+_SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
+
+
+@dataclass(frozen=True)
+class StoreRisk:
+    """A store's score now, and the features that raised it most (sentences, strongest first)."""
+
+    store_id: str
+    score: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A store crossing the threshold for the first time: when (the event's time), its score and reasons."""
+
+    store_id: str
+    flagged_at: datetime
+    score: float
+    reasons: list[str]
+
+
+class LiveScorer:
+    """Scores stores from events with ``model`` (trained with ``--signals live``).
+
+    ``reference_prices`` (brand -> reference price) and ``authorised`` ((brand, store) pairs) are the
+    ``brands`` and ``authorized_sellers`` tables; ``threshold``: the score that raises an alert.
+    """
+
+    def __init__(
+        self,
+        model: SavedModel,
+        reference_prices: Mapping[str, float] | None = None,
+        authorised: Iterable[tuple[str, str]] = (),
+        *,
+        threshold: float = FLAGGED,
+        max_held: int = MAX_HELD,
+    ) -> None:
+        if model.signals != "live":
+            raise ModelError(
+                f"the model {model.path} was trained on the whole catalogue; the live path scores with a model "
+                "trained on the signals events keep current: marketguard train --signals live"
+            )
+        self.model, self.threshold, self.max_held = model, threshold, max_held
+        self.brands = dict(reference_prices or {})
+        self.signals = LiveSignals(self.brands, authorised)
+        self.index = OperatorIndex(OperatorLinker(kinds=()))
+        self.known: dict[str, set[str]] = {t: set() for t in _EVENT_TABLES if TABLES[t].key}
+        self.applied: set[str] = set()  # event ids
+        self.held: dict[tuple[str, str], list[Event]] = {}
+        self.n_held = 0
+        self.owned: dict[str, list[str]] = {}  # account -> its stores
+        self.flagged: dict[str, Alert] = {}
+        self._explainer = PathExplainer(model.booster)
+        self._own = [f for f in model.features if not f.startswith("mates_")]
+        self._mates = [f.removeprefix("mates_") for f in model.features if f.startswith("mates_")]
+        unknown = [f for f in self._own + self._mates if f not in _SIGNALS]
+        if unknown:
+            raise ModelError(f"the model {model.path} reads signals the live path does not keep: {unknown}")
+
+    # -- events ---------------------------------------------------------------------------------------------
+    def process(self, event: Event) -> list[Alert]:
+        """Apply ``event`` (or hold it until its references arrive) and return the alerts it raised."""
+        if event.event_id in self.applied:
+            return []
+        self._check(event)
+        missing = self._missing(event)
+        self.applied.add(event.event_id)
+        if missing is not None:
+            self._hold(event, missing)
+            return []
+        alerts = self._score(self._apply(event), event.at)
+        key = TABLES[event.table].key
+        for waiting in self.held.pop((event.table, event.row[key]), []) if key else []:
+            self.n_held -= 1
+            self.applied.discard(waiting.event_id)
+            alerts += self.process(waiting)
+        return alerts
+
+    def _check(self, event: Event) -> None:
+        key = TABLES[event.table].key
+        problems = []
+        if key and event.row[key] in self.known[event.table]:
+            problems.append(_problem("duplicate_key", key))
+        brand = event.row.get("brand") if event.table == "listings" else None
+        if brand is not None and brand not in self.brands:
+            problems.append(_problem("dangling_reference", "brand"))
+        if problems:
+            raise BadEvent(event.event_id, problems)
+
+    def _missing(self, event: Event) -> tuple[str, str] | None:
+        """The first (table, id) the event refers to that has not arrived."""
+        for column, table in _REFERENCES[event.table]:
+            value = event.row[column]
+            if value is not None and value not in self.known[table]:
+                return table, value
+        return None
+
+    def _hold(self, event: Event, missing: tuple[str, str]) -> None:
+        if self.n_held >= self.max_held:
+            self.applied.discard(event.event_id)
+            column = next(c for c, t in _REFERENCES[event.table] if event.row[c] == missing[1])
+            raise BadEvent(
+                event.event_id,
+                [_problem("dangling_reference", column, f"{self.n_held:,} events already wait for theirs")],
+            )
+        self.held.setdefault(missing, []).append(event)
+        self.n_held += 1
+
+    def _apply(self, event: Event) -> set[str]:
+        """Apply an event whose references are known; the stores whose score it may have changed."""
+        table, row = event.table, event.row
+        key = TABLES[table].key
+        if key:
+            self.known[table].add(row[key])
+        if table in _INDEXED:
+            self.index.add(table, row)
+        store = self.signals.apply(event)
+        if table == "stores":
+            self.owned.setdefault(row["account_id"], []).append(row["store_id"])
+        if table == "logins" or table == "accounts":
+            return self._network_stores(row["account_id"])
+        if store is None:
+            return set()
+        return self._network_stores(self.signals.stores[store].account_id)
+
+    def _network_stores(self, account: str) -> set[str]:
+        """The account's stores and its network mates' stores."""
+        _, mates = self.index.network_mates(account)
+        return {s for a in (account, *mates) for s in self.owned.get(a, ())}
+
+    # -- scores ---------------------------------------------------------------------------------------------
+    def risk(self, store_id: str) -> StoreRisk:
+        """The store's score now, with its reasons. Raises KeyError for a store not (yet) opened."""
+        x = self._features(store_id)
+        raw = float(self.model.booster.predict(x.reshape(1, -1), raw_score=True)[0])
+        lift = self._explainer.contributions(x.reshape(1, -1))[0, :-1]
+        reasons = []
+        for j in strongest(lift, self.model.n_reasons):
+            name = self.model.features[j]
+            text = value_sentence(_SIGNALS[name.removeprefix("mates_")], float(x[j]))
+            reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
+        return StoreRisk(store_id, self.model.probability(raw), reasons)
+
+    def score(self, store_id: str) -> float:
+        """The store's score now (no reasons: what every event asks of every store it touched)."""
+        x = self._features(store_id)
+        return self.model.probability(float(self.model.booster.predict(x.reshape(1, -1), raw_score=True)[0]))
+
+    def _features(self, store_id: str) -> np.ndarray:
+        """The model's features for the store: its signals, then its network mates' means (NaN: unknown)."""
+        own = self.signals.values(store_id)
+        owner = self.signals.stores[store_id].account_id
+        network, mates = self.index.network_mates(owner)
+        others = (
+            [s for a in (owner, *mates) for s in self.owned.get(a, ()) if s != store_id] if network else []
+        )
+        values = [self.signals.values(s) for s in others]
+        x = [np.nan if own[f] is None else own[f] for f in self._own]
+        for f in self._mates:
+            known = [v[f] for v in values if v[f] is not None]
+            x.append(sum(known) / len(known) if known else np.nan)
+        return np.array(x, dtype=np.float64)
+
+    def _score(self, stores: set[str], at: datetime) -> list[Alert]:
+        alerts = []
+        for store in sorted(stores - self.flagged.keys()):
+            if self.score(store) >= self.threshold:
+                risk = self.risk(store)
+                alert = Alert(store, at, risk.score, risk.reasons)
+                self.flagged[store] = alert
+                alerts.append(alert)
+        return alerts
+
+
+def _problem(rule: str, field: str, more: str = "") -> EventProblem:
+    meaning, fix = REASONS[rule]
+    return EventProblem(field, f"{rule}:{field}", f"{meaning}{f' ({more})' if more else ''}; {fix}")

@@ -1,0 +1,143 @@
+"""The live scorer after replaying events up to a time scores every store as a batch scan of the data cut there
+scores it with the same model; late events wait for their references; bad ones are refused with reasons."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from marketguard.contract import validate
+from marketguard.detect.operator_linking import OperatorLinker
+from marketguard.detect.store_risk import StoreRiskModel, load_saved
+from marketguard.engine import make_backend
+from marketguard.errors import ModelError
+from marketguard.live.events import BadEvent, read_event
+from marketguard.live.scorer import LiveScorer
+from marketguard.pipeline.train import train_model
+from tests.live.conftest import EVENT_TABLES, as_events, cut, time_at
+
+
+def _labelled_by_truth(market: Path, out: Path) -> Path:
+    """The marketplace with every store labelled as its truth says (a model to check parity with, not a
+    measure of quality), dated at the first login so that every cut knows them."""
+    out.mkdir()
+    for file in market.glob("*.parquet"):
+        shutil.copy(file, out / file.name)
+    truth = pq.read_table(market / "truth" / "stores.parquet")
+    first = pc.min(pq.read_table(market / "logins.parquet", columns=["ts"]).column("ts"))
+    n = truth.num_rows
+    labels = pa.table(
+        {
+            "entity_type": ["store"] * n,
+            "entity_id": truth.column("store_id"),
+            "label": pc.cast(truth.column("is_counterfeit"), pa.int64()),
+            "source": ["truth"] * n,
+            "labeled_at": pa.array([first.as_py()] * n, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    pq.write_table(labels, out / "labels.parquet")
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the marketplace labelled by its truth, a live model trained on it)."""
+    root = tmp_path_factory.mktemp("live-model")
+    market = _labelled_by_truth(adversarial_market, root / "market")
+    train_model(market, root / "model.json", signals="live")
+    return market, root / "model.json"
+
+
+def _reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]]]:
+    brands = pq.read_table(market / "brands.parquet").to_pylist()
+    authorised = pq.read_table(market / "authorized_sellers.parquet").to_pylist()
+    return {b["brand"]: b["reference_price"] for b in brands}, [
+        (a["brand"], a["store_id"]) for a in authorised
+    ]
+
+
+@pytest.mark.parametrize("fraction", [0.6])
+def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
+    trained, tmp_path, fraction
+) -> None:
+    market, model = trained
+    cut(market, time_at(market, fraction), tmp_path / "cut")
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, tmp_path / "cut")
+        OperatorLinker(kinds=()).fit(tables)
+        scored = StoreRiskModel.load(model).fit(tables)
+        batch = dict(
+            zip(scored.signals_.column("store_id").to_pylist(), scored.scores_.tolist(), strict=True)
+        )
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
+    scorer = LiveScorer(load_saved(model), *_reference(market), threshold=0.5)
+    latencies = []
+    for event in as_events(rows):
+        start = time.perf_counter()
+        scorer.process(read_event(event))
+        latencies.append(time.perf_counter() - start)
+    assert scorer.n_held == 0 and len(batch) > 100
+    differences = [abs(scorer.score(store) - score) for store, score in batch.items()]
+    assert max(differences) <= 1e-9
+    # an alert is the moment a store first crossed the threshold (its score may fall again as data comes)
+    assert scorer.flagged and all(a.score >= 0.5 and a.reasons for a in scorer.flagged.values())
+    print(f"cut {fraction}: {len(latencies)} events, p99 {np.percentile(latencies, 99) * 1000:.2f} ms")
+
+
+def test_an_event_waits_for_its_reference_and_bad_ones_are_refused(trained) -> None:
+    market, model = trained
+    scorer = LiveScorer(load_saved(model), *_reference(market), max_held=2)
+    account = {"event_id": "a", "event": "account_created", "account_id": "acc", "created_at": "2025-01-01"}
+    store = {
+        "event_id": "s",
+        "event": "store_opened",
+        "store_id": "st",
+        "account_id": "acc",
+        "opened_at": "2025-01-02",
+        "template": "basic",
+    }
+    login = {"event_id": "l", "event": "login", "account_id": "acc", "ts": "2025-01-03", "ip": "203.0.113.9"}
+    assert scorer.process(read_event(store)) == [] and scorer.process(read_event(login)) == []
+    assert scorer.n_held == 2 and "st" not in scorer.signals.stores  # both wait for the account
+    with pytest.raises(BadEvent) as full:  # a third would pass the bound: refused, with the batch's reason
+        scorer.process(read_event(login | {"event_id": "l2"}))
+    assert [p.reason for p in full.value.problems] == ["dangling_reference:account_id"]
+    scorer.process(read_event(account))  # the account arrives: both apply, in the order they came
+    assert scorer.n_held == 0 and scorer.signals.stores["st"].account_id == "acc"
+    assert scorer.signals.owners["acc"].n_logins == 1
+    assert (
+        scorer.process(read_event(login)) == [] and scorer.signals.owners["acc"].n_logins == 1
+    )  # same id: once
+    with pytest.raises(BadEvent) as twice:
+        scorer.process(read_event(store | {"event_id": "s2"}))
+    assert [p.reason for p in twice.value.problems] == ["duplicate_key:store_id"]
+    listing = {
+        "event_id": "li",
+        "event": "listing_created",
+        "listing_id": "li",
+        "store_id": "st",
+        "title": "t",
+        "price": 1.0,
+        "brand": "no such brand",
+        "listed_at": "2025-01-04",
+    }
+    with pytest.raises(BadEvent) as brand:
+        scorer.process(read_event(listing))
+    assert [p.reason for p in brand.value.problems] == ["dangling_reference:brand"]
+    risk = scorer.risk("st")
+    assert 0.0 <= risk.score <= 1.0 and math.isfinite(risk.score)
+
+
+def test_a_model_of_the_whole_catalogue_is_refused(trained, tmp_path) -> None:
+    market, _ = trained
+    train_model(market, tmp_path / "all.json")
+    with pytest.raises(ModelError, match="--signals live"):
+        LiveScorer(load_saved(tmp_path / "all.json"))
