@@ -311,7 +311,9 @@ class OperatorIndex:
         if network is None:
             return None, []
         members = self._members.get(self._component[account], set())
-        return network, [self._acc.keys[m] for m in members if m != account and self._network.get(m) == network]
+        return network, [
+            self._acc.keys[m] for m in members if m != account and self._network.get(m) == network
+        ]
 
     def networks(self) -> dict[str, str]:
         """account_id -> network_id for every account in a network."""
