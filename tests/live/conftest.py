@@ -3,6 +3,7 @@ a batch scan at that moment would read), with its rows as the events that made i
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -54,6 +55,27 @@ def as_events(rows: dict[str, list[dict]]) -> list[dict]:
             events.append((row[time_column], order, {"event_id": f"{table}-{i}", "event": kind} | row))
     events.sort(key=lambda e: (e[0], e[1]))
     return [e for _, _, e in events]
+
+
+def labelled_by_truth(market: Path, out: Path) -> Path:
+    """The marketplace with every store labelled as its truth says (a model to check parity with, not a
+    measure of quality: the simulator's own labels are too few for a small marketplace), dated at the first
+    login so that every cut knows them."""
+    shutil.copytree(market, out)  # the truth too: what replay measures against
+    truth = pq.read_table(market / "truth" / "stores.parquet")
+    first = pc.min(pq.read_table(market / "logins.parquet", columns=["ts"]).column("ts"))
+    n = truth.num_rows
+    labels = pa.table(
+        {
+            "entity_type": ["store"] * n,
+            "entity_id": truth.column("store_id"),
+            "label": pc.cast(truth.column("is_counterfeit"), pa.int64()),
+            "source": ["truth"] * n,
+            "labeled_at": pa.array([first.as_py()] * n, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    pq.write_table(labels, out / "labels.parquet")
+    return out
 
 
 @pytest.fixture(scope="session")

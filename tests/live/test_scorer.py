@@ -4,13 +4,10 @@ scores it with the same model; late events wait for their references; bad ones a
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -22,36 +19,14 @@ from marketguard.errors import ModelError
 from marketguard.live.events import BadEvent, read_event
 from marketguard.live.scorer import LiveScorer
 from marketguard.pipeline.train import train_model
-from tests.live.conftest import EVENT_TABLES, as_events, cut, time_at
-
-
-def _labelled_by_truth(market: Path, out: Path) -> Path:
-    """The marketplace with every store labelled as its truth says (a model to check parity with, not a
-    measure of quality), dated at the first login so that every cut knows them."""
-    out.mkdir()
-    for file in market.glob("*.parquet"):
-        shutil.copy(file, out / file.name)
-    truth = pq.read_table(market / "truth" / "stores.parquet")
-    first = pc.min(pq.read_table(market / "logins.parquet", columns=["ts"]).column("ts"))
-    n = truth.num_rows
-    labels = pa.table(
-        {
-            "entity_type": ["store"] * n,
-            "entity_id": truth.column("store_id"),
-            "label": pc.cast(truth.column("is_counterfeit"), pa.int64()),
-            "source": ["truth"] * n,
-            "labeled_at": pa.array([first.as_py()] * n, pa.timestamp("us", tz="UTC")),
-        }
-    )
-    pq.write_table(labels, out / "labels.parquet")
-    return out
+from tests.live.conftest import EVENT_TABLES, as_events, cut, labelled_by_truth, time_at
 
 
 @pytest.fixture(scope="module")
 def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the marketplace labelled by its truth, a live model trained on it)."""
     root = tmp_path_factory.mktemp("live-model")
-    market = _labelled_by_truth(adversarial_market, root / "market")
+    market = labelled_by_truth(adversarial_market, root / "market")
     train_model(market, root / "model.json", signals="live")
     return market, root / "model.json"
 

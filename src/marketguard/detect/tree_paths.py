@@ -35,6 +35,11 @@ class PathExplainer:
     def contributions(self, X: np.ndarray) -> np.ndarray:
         return _walk(np.ascontiguousarray(X, dtype=np.float64), *self._trees, self._n_features)
 
+    def raw(self, x: np.ndarray) -> float:
+        """One row's raw score: its leaves' values summed tree by tree, as LightGBM sums them, without the
+        tenth of a millisecond ``Booster.predict`` spends per call on checking and converting its input."""
+        return float(_leaves(np.ascontiguousarray(x, dtype=np.float64), *self._trees))
+
 
 def _flatten(tree_info: list[dict]) -> tuple[np.ndarray, ...]:
     """All trees as flat node arrays: feature, threshold, default-left, missing kind, children, value; leaves are
@@ -110,3 +115,32 @@ def _walk(
                 out[i, feature[node]] += value[child] - value[node]
                 node = child
     return out
+
+
+@numba.njit(cache=True)
+def _leaves(
+    x: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    default_left: np.ndarray,
+    missing: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    value: np.ndarray,
+    roots: np.ndarray,
+) -> float:
+    total = 0.0
+    for root in roots:
+        node = root
+        while feature[node] >= 0:
+            v = x[feature[node]]
+            kind = missing[node]
+            if kind == 0 and np.isnan(v):
+                v = 0.0
+            if (kind == 2 and np.isnan(v)) or (kind == 1 and (np.isnan(v) or v == 0.0)):
+                go_left = default_left[node]
+            else:
+                go_left = v <= threshold[node]
+            node = left[node] if go_left else right[node]
+        total += value[node]
+    return total

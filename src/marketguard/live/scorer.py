@@ -187,7 +187,7 @@ class LiveScorer:
     def risk(self, store_id: str) -> StoreRisk:
         """The store's score now, with its reasons. Raises KeyError for a store not (yet) opened."""
         x = self._features(store_id)
-        raw = float(self.model.booster.predict(x.reshape(1, -1), raw_score=True)[0])
+        raw = self._explainer.raw(x)
         lift = self._explainer.contributions(x.reshape(1, -1))[0, :-1]
         reasons = []
         for j in strongest(lift, self.model.n_reasons):
@@ -198,8 +198,7 @@ class LiveScorer:
 
     def score(self, store_id: str) -> float:
         """The store's score now (no reasons: what every event asks of every store it touched)."""
-        x = self._features(store_id)
-        return self.model.probability(float(self.model.booster.predict(x.reshape(1, -1), raw_score=True)[0]))
+        return self.model.probability(self._explainer.raw(self._features(store_id)))
 
     def _features(self, store_id: str) -> np.ndarray:
         """The model's features for the store: its signals, then its network mates' means (NaN: unknown)."""

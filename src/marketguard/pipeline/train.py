@@ -22,6 +22,7 @@ def train_model(
     min_link_strength: float = 0.5,
     settings: ValidationSettings | None = None,
     signals: str = "all",
+    min_labels: int = 30,
 ) -> dict[str, Any]:
     """Validate ``dataset``, link operators, train on its store labels and write the model file ``out``.
 
@@ -40,7 +41,7 @@ def train_model(
         tables, _ = validate(backend, Path(dataset), settings=settings)
         kinds = () if signals == "live" else None  # the live index links by environment and identities only
         OperatorLinker(min_link_strength=min_link_strength, kinds=kinds).fit(tables)
-        model = StoreRiskModel(mode="supervised", signals=signals).fit(tables)
+        model = StoreRiskModel(mode="supervised", signals=signals, min_labels=min_labels).fit(tables)
     model.check_selection()
     model.save(out)
     return {

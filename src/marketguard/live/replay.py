@@ -1,0 +1,267 @@
+"""``replay``: how early the live path flags counterfeit stores, measured on a dataset's own time line.
+
+The dataset is cut at ``train_until`` (the middle of its logins by default). A model is trained on what was known
+then (rows up to the cut; labels dated up to it, undated ones kept as the batch keeps them) with the signals
+events keep current. Then every row becomes an event, in time order, through a :class:`~marketguard.live.scorer.
+LiveScorer`: the history before the cut builds the state, and each alert records when the store first crossed the
+threshold. The stores opened after the cut are the ones nothing was learned from: the summary measures them, with
+the simulator's truth when the dataset has it (``truth/stores.parquet``), else with the dataset's labels.
+
+Writes ``alerts.parquet`` (store_id, opened_at, flagged_at, score, reasons, first_order_at, first_review_at),
+``summary.json``, the trained ``model.json`` and the ``training`` cut.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from marketguard.contract import validate
+from marketguard.contract.settings import ValidationSettings
+from marketguard.detect.store_risk import FLAGGED, load_saved
+from marketguard.engine import make_backend
+from marketguard.errors import OutputError, ParameterError
+from marketguard.live.events import EVENT_KINDS, BadEvent, read_event
+from marketguard.live.scorer import LiveScorer
+from marketguard.pipeline.train import train_model
+
+__all__ = ["replay"]
+
+_KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
+#: Event tables in an order where references come first (the order among events at the same time).
+_ORDER = (
+    "accounts",
+    "stores",
+    "logins",
+    "listings",
+    "orders",
+    "reviews",
+    "shipments",
+    "transfers",
+    "declarations",
+)
+_REFERENCE = ("brands", "authorized_sellers")
+
+
+def replay(
+    dataset: Path | str,
+    out: Path | str,
+    *,
+    train_until: datetime | None = None,
+    threshold: float = FLAGGED,
+    min_labels: int = 30,
+    settings: ValidationSettings | None = None,
+) -> dict[str, Any]:
+    """Train on ``dataset`` up to ``train_until``, replay all of it, write the alerts and return the summary."""
+    dataset, out = Path(dataset), Path(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "summary.json").is_file())):
+        raise OutputError(
+            f"--out {out} holds other files than an earlier replay's: give a new or empty directory"
+        )
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, dataset, settings=settings)
+        present = [t for t in _ORDER if tables.has(t)]
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in present}
+        extra = {
+            t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table()
+            for t in (*_REFERENCE, "labels")
+            if tables.has(t)
+        }
+    if "logins" not in rows or rows["logins"].num_rows == 0:
+        raise ParameterError("replay needs logins: the data's time line is read from them")
+    ts = rows["logins"].column("ts")
+    first, last = pc.min(ts).as_py(), pc.max(ts).as_py()
+    cut_at = train_until or first + (last - first) / 2
+    if not first < cut_at < last:
+        raise ParameterError(
+            f"--train-until must fall inside the data's logins ({first} to {last}); got {cut_at}"
+        )
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    _write_cut(rows, extra, cut_at, out / "training")
+    trained = train_model(
+        out / "training", out / "model.json", signals="live", min_labels=min_labels, settings=settings
+    )
+    brands = extra.get("brands")
+    scorer = LiveScorer(
+        load_saved(out / "model.json"),
+        dict(
+            zip(brands.column("brand").to_pylist(), brands.column("reference_price").to_pylist(), strict=True)
+        )
+        if brands is not None
+        else {},
+        [(r["brand"], r["store_id"]) for r in extra["authorized_sellers"].to_pylist()]
+        if "authorized_sellers" in extra
+        else (),
+        threshold=threshold,
+    )
+    latencies, rejected = _run(scorer, rows)
+    alerts = _alerts(scorer, rows)
+    pq.write_table(alerts, out / "alerts.parquet")
+    summary = {
+        "train_until": cut_at.isoformat(),
+        "threshold": threshold,
+        "model": {"labels": trained["labels"], "metrics": trained["metrics"]},
+        "events": len(latencies),
+        "events_rejected": rejected,
+        "events_held_at_end": scorer.n_held,
+        "ms_per_event_p50": round(float(np.percentile(latencies, 50)) * 1000, 3),
+        "ms_per_event_p99": round(float(np.percentile(latencies, 99)) * 1000, 3),
+        **_measure(alerts, dataset, extra.get("labels"), cut_at),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _write_cut(rows: dict[str, pa.Table], extra: dict[str, pa.Table], at: datetime, out: Path) -> None:
+    """The dataset as it was at ``at`` (a store closed later is still open; labels dated later unknown)."""
+    out.mkdir()
+    when = pa.scalar(at)
+    for table, data in rows.items():
+        data = data.filter(pc.less_equal(data.column(EVENT_KINDS[_KIND_OF[table]][1]), when))
+        if table == "stores":
+            closed = data.column("closed_at")
+            later = pc.fill_null(pc.greater(closed, when), False)
+            data = data.set_column(
+                data.schema.get_field_index("closed_at"), "closed_at", pc.if_else(later, None, closed)
+            )
+        pq.write_table(data, out / f"{table}.parquet")
+    for table, data in extra.items():
+        if table == "labels":
+            dated = data.column("labeled_at")
+            data = data.filter(pc.fill_null(pc.less_equal(dated, when), True))
+        pq.write_table(data, out / f"{table}.parquet")
+
+
+def _run(scorer: LiveScorer, rows: dict[str, pa.Table]) -> tuple[list[float], int]:
+    """Every row as an event, in time order; the time each took and how many were refused."""
+    events = []
+    for order, (table, data) in enumerate(rows.items()):
+        kind = _KIND_OF[table]
+        times = data.column(EVENT_KINDS[kind][1]).to_pylist()
+        events += [(t, order, i, table) for i, t in enumerate(times)]
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    pylists = {t: data.to_pylist() for t, data in rows.items()}
+    latencies, rejected = [], 0
+    for _, _, i, table in events:
+        start = time.perf_counter()
+        try:
+            scorer.process(
+                read_event({"event_id": f"{table}:{i}", "event": _KIND_OF[table]} | pylists[table][i])
+            )
+        except BadEvent:
+            rejected += 1
+        latencies.append(time.perf_counter() - start)
+    return latencies, rejected
+
+
+def _alerts(scorer: LiveScorer, rows: dict[str, pa.Table]) -> pa.Table:
+    """One row per store: when it opened, when it was flagged (null: never), and its first order and review."""
+    stores = rows["stores"]
+    first_order = _first_per_store(rows, "orders")
+    first_review = _first_per_store(rows, "reviews")
+    ids = stores.column("store_id").to_pylist()
+    alerts = [scorer.flagged.get(s) for s in ids]
+    return pa.table(
+        {
+            "store_id": pa.array(ids, pa.string()),
+            "opened_at": stores.column("opened_at"),
+            "flagged_at": pa.array([a and a.flagged_at for a in alerts], pa.timestamp("us", tz="UTC")),
+            "score": pa.array([a and a.score for a in alerts], pa.float64()),
+            "reasons": pa.array([a and a.reasons for a in alerts], pa.list_(pa.string())),
+            "first_order_at": pa.array([first_order.get(s) for s in ids], pa.timestamp("us", tz="UTC")),
+            "first_review_at": pa.array([first_review.get(s) for s in ids], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def _first_per_store(rows: dict[str, pa.Table], table: str) -> dict[str, datetime]:
+    if table not in rows or "listings" not in rows:
+        return {}
+    store_of = dict(
+        zip(
+            rows["listings"].column("listing_id").to_pylist(),
+            rows["listings"].column("store_id").to_pylist(),
+            strict=True,
+        )
+    )
+    first: dict[str, datetime] = {}
+    for listing, ts in zip(
+        rows[table].column("listing_id").to_pylist(), rows[table].column("ts").to_pylist(), strict=True
+    ):
+        store = store_of.get(listing)
+        if store is not None and (store not in first or ts < first[store]):
+            first[store] = ts
+    return first
+
+
+def _measure(alerts: pa.Table, dataset: Path, labels: pa.Table | None, cut_at: datetime) -> dict[str, Any]:
+    """How early the stores opened after the cut were flagged, against the truth (or the labels)."""
+    kinds = _truth_kinds(dataset) or _label_kinds(labels)
+    new = [r for r in alerts.to_pylist() if r["opened_at"] > cut_at and r["store_id"] in kinds]
+    counterfeit = [r for r in new if kinds[r["store_id"]] == "counterfeit"]
+    honest = [r for r in new if kinds[r["store_id"]] != "counterfeit"]
+    before_sale = [
+        r
+        for r in counterfeit
+        if r["flagged_at"] is not None
+        and (r["first_order_at"] is None or r["flagged_at"] < r["first_order_at"])
+    ]
+    leads = [
+        (r["first_order_at"] - r["flagged_at"]).total_seconds() / 86400
+        for r in before_sale
+        if r["first_order_at"] is not None
+    ]
+    flagged_honest = [r for r in honest if r["flagged_at"] is not None]
+
+    def alerted(kind: str) -> dict[str, int]:
+        group = [r for r in new if kinds[r["store_id"]] == kind]
+        return {"stores": len(group), "alerted": sum(r["flagged_at"] is not None for r in group)}
+
+    return {
+        "measured_on": "truth" if _truth_kinds(dataset) else "labels",
+        "new_stores": len(new),
+        "new_counterfeit_stores": len(counterfeit),
+        "counterfeit_flagged": sum(r["flagged_at"] is not None for r in counterfeit),
+        "counterfeit_flagged_before_first_sale": len(before_sale),
+        "share_flagged_before_first_sale": round(len(before_sale) / len(counterfeit), 4)
+        if counterfeit
+        else None,
+        "median_lead_days": round(statistics.median(leads), 2) if leads else None,
+        "honest_new_stores": len(honest),
+        "honest_alert_rate": round(len(flagged_honest) / len(honest), 4) if honest else None,
+        "agency": alerted("agency"),
+        "grey_market": alerted("grey_market"),
+    }
+
+
+def _truth_kinds(dataset: Path) -> dict[str, str]:
+    """Store -> "counterfeit" or its honest operator kind, from the simulator's truth."""
+    path = dataset / "truth" / "stores.parquet"
+    if not path.exists():
+        return {}
+    truth = pq.read_table(path, columns=["store_id", "is_counterfeit", "operator_kind"]).to_pylist()
+    return {r["store_id"]: "counterfeit" if r["is_counterfeit"] else r["operator_kind"] for r in truth}
+
+
+def _label_kinds(labels: pa.Table | None) -> dict[str, str]:
+    if labels is None:
+        return {}
+    out: dict[str, str] = {}
+    for r in labels.to_pylist():
+        if r["entity_type"] == "store":
+            out[r["entity_id"]] = (
+                "counterfeit" if r["label"] == 1 or out.get(r["entity_id"]) == "counterfeit" else "honest"
+            )
+    return out

@@ -1,0 +1,53 @@
+"""``marketguard replay``: trained on what was known at the cut, every event replayed, alerts and a summary that
+say how early counterfeit stores were flagged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from click.testing import CliRunner
+
+from marketguard.cli import main
+from tests.live.conftest import labelled_by_truth
+
+
+def test_replay_trains_on_the_past_and_reports_how_early_it_flags(small_market: Path, tmp_path: Path) -> None:
+    market = labelled_by_truth(small_market, tmp_path / "market")
+    out = tmp_path / "replay"
+    args = ["replay", str(market), "--out", str(out), "--min-labels", "10", "--train-until", "2025-07-01"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "flagged before their first sale" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["measured_on"] == "truth" and summary["events_held_at_end"] == 0
+    assert summary["new_stores"] > 0 and summary["events_rejected"] == 0
+    assert 0.0 <= summary["share_flagged_before_first_sale"] <= 1.0
+    alerts = pq.read_table(out / "alerts.parquet").to_pylist()
+    assert {
+        "store_id",
+        "opened_at",
+        "flagged_at",
+        "score",
+        "reasons",
+        "first_order_at",
+        "first_review_at",
+    } <= set(alerts[0])
+    flagged = [a for a in alerts if a["flagged_at"] is not None]
+    assert flagged and all(
+        a["flagged_at"] >= a["opened_at"] and a["score"] >= 0.5 and a["reasons"] for a in flagged
+    )
+    trained_on = pq.read_table(out / "training" / "labels.parquet").column("labeled_at").to_pylist()
+    assert all(t is None or t.isoformat() <= "2025-07-01T00:00:00+00:00" for t in trained_on)  # nothing later
+    again = CliRunner().invoke(main, args)  # an earlier replay's directory is replaced, with the same results
+    assert again.exit_code == 0 and pq.read_table(out / "alerts.parquet").to_pylist() == alerts
+
+    def untimed(found: dict) -> dict:
+        return {k: v for k, v in found.items() if not k.startswith("ms_per_event")}
+
+    assert untimed(json.loads((out / "summary.json").read_text())) == untimed(summary)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    refused = CliRunner().invoke(main, ["replay", str(market), "--out", str(tmp_path / "mine")])
+    assert refused.exit_code != 0 and "other files" in refused.output
