@@ -31,7 +31,9 @@ def test_credits_sum_to_the_raw_score_for_every_routing_of_missing_values(zero_a
     credits = path_contributions(booster, unseen)
     assert credits.shape == (X.shape[0], X.shape[1] + 1)
     np.testing.assert_allclose(credits.sum(axis=1), booster.predict(unseen, raw_score=True), atol=1e-9)
-    explainer = PathExplainer(booster)  # one row at a time, as the live scorer asks: LightGBM's raw score exactly
+    explainer = PathExplainer(
+        booster
+    )  # one row at a time, as the live scorer asks: LightGBM's raw score exactly
     raw = booster.predict(unseen[:200], raw_score=True)
     assert [explainer.raw(row) for row in unseen[:200]] == raw.tolist()
 

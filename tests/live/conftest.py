@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from marketguard.live.events import EVENT_KINDS
+from marketguard.pipeline.train import train_model
 
 #: The event tables the live groups and the index read, in an order where references come first.
 EVENT_TABLES = ("accounts", "stores", "logins", "listings", "orders", "reviews")
@@ -87,3 +88,20 @@ def adversarial_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("adversarial")
     write_marketplace(simulate(n_stores=600, seed=11, difficulty="adversarial"), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the marketplace labelled by its truth, a live model trained on it)."""
+    root = tmp_path_factory.mktemp("live-model")
+    market = labelled_by_truth(adversarial_market, root / "market")
+    train_model(market, root / "model.json", signals="live")
+    return market, root / "model.json"
+
+
+def reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]]]:
+    brands = pq.read_table(market / "brands.parquet").to_pylist()
+    authorised = pq.read_table(market / "authorized_sellers.parquet").to_pylist()
+    return {b["brand"]: b["reference_price"] for b in brands}, [
+        (a["brand"], a["store_id"]) for a in authorised
+    ]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from marketguard.contract import validate
@@ -19,24 +17,7 @@ from marketguard.errors import ModelError
 from marketguard.live.events import BadEvent, read_event
 from marketguard.live.scorer import LiveScorer
 from marketguard.pipeline.train import train_model
-from tests.live.conftest import EVENT_TABLES, as_events, cut, labelled_by_truth, time_at
-
-
-@pytest.fixture(scope="module")
-def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the marketplace labelled by its truth, a live model trained on it)."""
-    root = tmp_path_factory.mktemp("live-model")
-    market = labelled_by_truth(adversarial_market, root / "market")
-    train_model(market, root / "model.json", signals="live")
-    return market, root / "model.json"
-
-
-def _reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    brands = pq.read_table(market / "brands.parquet").to_pylist()
-    authorised = pq.read_table(market / "authorized_sellers.parquet").to_pylist()
-    return {b["brand"]: b["reference_price"] for b in brands}, [
-        (a["brand"], a["store_id"]) for a in authorised
-    ]
+from tests.live.conftest import EVENT_TABLES, as_events, cut, reference, time_at
 
 
 @pytest.mark.parametrize("fraction", [0.6])
@@ -53,7 +34,7 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
             zip(scored.signals_.column("store_id").to_pylist(), scored.scores_.tolist(), strict=True)
         )
         rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
-    scorer = LiveScorer(load_saved(model), *_reference(market), threshold=0.5)
+    scorer = LiveScorer(load_saved(model), *reference(market), threshold=0.5)
     latencies = []
     for event in as_events(rows):
         start = time.perf_counter()
@@ -69,7 +50,7 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
 
 def test_an_event_waits_for_its_reference_and_bad_ones_are_refused(trained) -> None:
     market, model = trained
-    scorer = LiveScorer(load_saved(model), *_reference(market), max_held=2)
+    scorer = LiveScorer(load_saved(model), *reference(market), max_held=2)
     account = {"event_id": "a", "event": "account_created", "account_id": "acc", "created_at": "2025-01-01"}
     store = {
         "event_id": "s",

@@ -30,6 +30,14 @@ EXPECTED = {
     "account": ("GET", "/v1/accounts/{account}", None, {A, INV, S}),
     "declaration": ("GET", "/v1/declarations/{declaration}", None, {A, INV, C, S}),
     "search": ("GET", "/v1/search?q={store}", None, {A, INV, C}),
+    "events": (
+        "POST",
+        "/v1/events",
+        [],
+        {A, S},
+    ),  # the live endpoints: 503 here (no live model), still guarded
+    "risk": ("GET", "/v1/stores/{store}/risk", None, {A, INV, S}),
+    "alerts": ("GET", "/v1/alerts", None, {A, INV, S}),
 }
 
 

@@ -31,6 +31,22 @@ from marketguard.cli.terminal import console, debug_option, errors
     metavar="NAME",
     help="Create (or reset) investigator NAME with a new random password and print it: for a demo, not a team.",
 )
+@click.option(
+    "--live-model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score events as they come with this model (marketguard train --signals live): POST /v1/events.",
+)
+@click.option(
+    "--live-events",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The live events' log (SQLite; default: events.sqlite beside the live model).",
+)
+@click.option(
+    "--live-reference",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A dataset directory whose brands and authorized_sellers the live scorer reads.",
+)
+@click.option("--live-threshold", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True)
 @debug_option
 def serve(
     results: tuple[Path, ...],
@@ -39,6 +55,10 @@ def serve(
     port: int,
     workers: int,
     demo_user: str | None,
+    live_model: Path | None,
+    live_events: Path | None,
+    live_reference: Path | None,
+    live_threshold: float,
     debug: bool,
 ) -> None:
     """Serve the API (docs at /v1/docs) over the case store, registering the scans in RESULTS first (oldest
@@ -47,9 +67,16 @@ def serve(
 
     import uvicorn
 
-    from marketguard.server.app import DB_VARIABLE, create_app
+    from marketguard.errors import ParameterError
+    from marketguard.server.app import DB_VARIABLE, LiveSettings, create_app
 
     with errors(debug):
+        live = None
+        if live_model is not None:
+            if workers != 1:  # the live state lives in one process
+                raise ParameterError("--live-model serves from one process: leave out --workers")
+            events = live_events or live_model.parent / "events.sqlite"
+            live = LiveSettings(live_model, events, live_reference, live_threshold)
         with open_store(db, results[0] if results else None) as store:
             url = store.url
             for path in results:  # here, once, not in each worker
@@ -65,7 +92,7 @@ def serve(
         console.print(f"case store: {url}; API docs at http://{host}:{port}/v1/docs", markup=False)
         level = "info" if debug else "warning"
         if workers == 1:
-            uvicorn.run(create_app(url), host=host, port=port, log_level=level)
+            uvicorn.run(create_app(url, live=live), host=host, port=port, log_level=level)
             return
         os.environ[DB_VARIABLE] = url
         uvicorn.run(

@@ -67,6 +67,10 @@ def significant(value: float, digits: int = 12) -> float:
     are rounded so)."""
     if value == 0 or not math.isfinite(value):
         return value
+    if (
+        value.is_integer() and abs(value) < 10.0**digits
+    ):  # a count: unchanged by the rounding, and most signals are
+        return value
     scale = 10.0 ** (digits - math.ceil(math.log10(abs(value))))
     return math.floor(value * scale + 0.5) / scale
 

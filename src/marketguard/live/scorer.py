@@ -18,6 +18,7 @@ ignored; a second row with a table's key (two listings ``l1``) is refused as the
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +35,7 @@ from marketguard.detect.tree_paths import PathExplainer
 from marketguard.errors import ModelError
 from marketguard.features.signals import LIVE, Signal
 from marketguard.live.events import EVENT_KINDS, BadEvent, Event, EventProblem
-from marketguard.live.signals import LiveSignals
+from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
 
 __all__ = ["Alert", "LiveScorer", "StoreRisk"]
 
@@ -96,6 +97,7 @@ class LiveScorer:
                 "trained on the signals events keep current: marketguard train --signals live"
             )
         self.model, self.threshold, self.max_held = model, threshold, max_held
+        self._features_of_model = list(model.features)
         self.brands = dict(reference_prices or {})
         self.signals = LiveSignals(self.brands, authorised)
         self.index = OperatorIndex(OperatorLinker(kinds=()))
@@ -106,11 +108,30 @@ class LiveScorer:
         self.owned: dict[str, list[str]] = {}  # account -> its stores
         self.flagged: dict[str, Alert] = {}
         self._explainer = PathExplainer(model.booster)
-        self._own = [f for f in model.features if not f.startswith("mates_")]
-        self._mates = [f.removeprefix("mates_") for f in model.features if f.startswith("mates_")]
-        unknown = [f for f in self._own + self._mates if f not in _SIGNALS]
+        own = [f for f in model.features if not f.startswith("mates_")]
+        mates = [f.removeprefix("mates_") for f in model.features if f.startswith("mates_")]
+        unknown = [f for f in own + mates if f not in SIGNAL_NAMES]
         if unknown:
             raise ModelError(f"the model {model.path} reads signals the live path does not keep: {unknown}")
+        # positions in the live signals' vector of the model's own features, then of its mates' means
+        self._own = np.array([SIGNAL_NAMES.index(f) for f in own], dtype=np.int64)
+        self._mates = np.array([SIGNAL_NAMES.index(f) for f in mates], dtype=np.int64)
+
+    # -- snapshots ------------------------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """The state as bytes (the model is not in it: :meth:`restore` is given it again)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("model", "_explainer")}
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def restore(cls, snapshot: bytes, model: SavedModel) -> LiveScorer:
+        """The scorer a :meth:`snapshot` was taken of, scoring with ``model`` (the one it was taken with)."""
+        scorer = cls.__new__(cls)
+        scorer.__dict__.update(pickle.loads(snapshot))  # our own file, written by snapshot(): trusted
+        if model.features != scorer._features_of_model:
+            raise ModelError(f"the snapshot was taken with another model than {model.path}")
+        scorer.model, scorer._explainer = model, PathExplainer(model.booster)
+        return scorer
 
     # -- events ---------------------------------------------------------------------------------------------
     def process(self, event: Event) -> list[Alert]:
@@ -186,40 +207,53 @@ class LiveScorer:
     # -- scores ---------------------------------------------------------------------------------------------
     def risk(self, store_id: str) -> StoreRisk:
         """The store's score now, with its reasons. Raises KeyError for a store not (yet) opened."""
-        x = self._features(store_id)
-        raw = self._explainer.raw(x)
+        return self._explained(store_id, self._features(store_id, {}))
+
+    def score(self, store_id: str) -> float:
+        """The store's score now (no reasons)."""
+        return self.model.probability(self._explainer.raw(self._features(store_id, {})))
+
+    def _explained(self, store_id: str, x: np.ndarray) -> StoreRisk:
         lift = self._explainer.contributions(x.reshape(1, -1))[0, :-1]
         reasons = []
         for j in strongest(lift, self.model.n_reasons):
             name = self.model.features[j]
             text = value_sentence(_SIGNALS[name.removeprefix("mates_")], float(x[j]))
             reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
-        return StoreRisk(store_id, self.model.probability(raw), reasons)
+        return StoreRisk(store_id, self.model.probability(self._explainer.raw(x)), reasons)
 
-    def score(self, store_id: str) -> float:
-        """The store's score now (no reasons: what every event asks of every store it touched)."""
-        return self.model.probability(self._explainer.raw(self._features(store_id)))
-
-    def _features(self, store_id: str) -> np.ndarray:
-        """The model's features for the store: its signals, then its network mates' means (NaN: unknown)."""
-        own = self.signals.values(store_id)
+    def _features(self, store_id: str, seen: dict[str, np.ndarray]) -> np.ndarray:
+        """The model's features for the store: its signals, then its network mates' means (NaN: unknown).
+        ``seen``: signals already read in this event (one store's are every mate's mates' input)."""
+        own = self._vector(store_id, seen)
         owner = self.signals.stores[store_id].account_id
         network, mates = self.index.network_mates(owner)
         others = (
             [s for a in (owner, *mates) for s in self.owned.get(a, ()) if s != store_id] if network else []
         )
-        values = [self.signals.values(s) for s in others]
-        x = [np.nan if own[f] is None else own[f] for f in self._own]
-        for f in self._mates:
-            known = [v[f] for v in values if v[f] is not None]
-            x.append(sum(known) / len(known) if known else np.nan)
-        return np.array(x, dtype=np.float64)
+        if not others:
+            return np.concatenate([own[self._own], np.full(len(self._mates), np.nan)])
+        values = np.vstack([self._vector(s, seen)[self._mates] for s in others])
+        known = ~np.isnan(values)
+        count = known.sum(axis=0)
+        total = np.where(known, values, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(count > 0, total / count, np.nan)
+        return np.concatenate([own[self._own], means])
+
+    def _vector(self, store_id: str, seen: dict[str, np.ndarray]) -> np.ndarray:
+        found = seen.get(store_id)
+        if found is None:
+            found = seen[store_id] = self.signals.vector(store_id)
+        return found
 
     def _score(self, stores: set[str], at: datetime) -> list[Alert]:
         alerts = []
+        seen: dict[str, np.ndarray] = {}
         for store in sorted(stores - self.flagged.keys()):
-            if self.score(store) >= self.threshold:
-                risk = self.risk(store)
+            x = self._features(store, seen)
+            if self.model.probability(self._explainer.raw(x)) >= self.threshold:
+                risk = self._explained(store, x)
                 alert = Alert(store, at, risk.score, risk.reasons)
                 self.flagged[store] = alert
                 alerts.append(alert)

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from marketguard.contract.vocabulary import BASIC_TEMPLATE
 from marketguard.engine.base import significant
 from marketguard.features.signals import LIVE, environment, listings, reviews
@@ -27,7 +29,7 @@ from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGro
 from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
 from marketguard.live.events import Event
 
-__all__ = ["LIVE_GROUPS", "LiveSignals"]
+__all__ = ["LIVE_GROUPS", "SIGNAL_NAMES", "LiveSignals"]
 
 #: The catalogue groups kept live, in ``store_features``'s column order.
 LIVE_GROUPS: tuple[SignalGroup, ...] = LIVE
@@ -208,8 +210,15 @@ class LiveSignals:
         return store_id
 
     # -- reading --------------------------------------------------------------------------------------------
+    def vector(self, store_id: str) -> np.ndarray:
+        """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown."""
+        return np.array(
+            [np.nan if v is None else v for v in self.values(store_id).values()], dtype=np.float64
+        )
+
     def values(self, store_id: str) -> dict[str, float | None]:
-        """The store's live signals as ``store_features`` holds them (defaults where it has no rows)."""
+        """The store's live signals as ``store_features`` holds them (defaults where it has no rows), in
+        :data:`SIGNAL_NAMES` order."""
         store = self.stores[store_id]
         raw: dict[str, float | None] = {}
         raw |= self._environment(store)
@@ -294,5 +303,6 @@ class LiveSignals:
 
 #: Every live signal, in ``store_features``'s column order.
 _SIGNALS: tuple[Signal, ...] = tuple(s for g in LIVE_GROUPS for s in g.signals)
+SIGNAL_NAMES: tuple[str, ...] = tuple(s.name for s in _SIGNALS)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

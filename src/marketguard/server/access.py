@@ -40,6 +40,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "account": frozenset({"admin", "investigator", "service"}),
     "declaration": frozenset({"admin", "investigator", "customs", "service"}),
     "search": frozenset({"admin", "investigator", "customs"}),
+    "events": frozenset({"admin", "service"}),
+    "risk": frozenset({"admin", "investigator", "service"}),
+    "alerts": frozenset({"admin", "investigator", "service"}),
 }
 
 _bearer = HTTPBearer(auto_error=False)

@@ -12,6 +12,7 @@ import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,25 @@ from marketguard import __version__
 from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
 from marketguard.report.ftm import FtmUnavailable
+from marketguard.server.live_routes import router as live_router
 from marketguard.server.redaction import Redactor
 from marketguard.server.results import EncodedEvidence, ResultsCache
 from marketguard.server.routes import router
 from marketguard.server.throttle import SignInThrottle
 
-__all__ = ["DB_VARIABLE", "PSEUDONYM_KEY", "app_from_environment", "create_app"]
+__all__ = ["DB_VARIABLE", "PSEUDONYM_KEY", "LiveSettings", "app_from_environment", "create_app"]
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The live path's files: the model (``train --signals live``), the event log, and a dataset directory with
+    the ``brands`` and ``authorized_sellers`` the scorer reads (optional)."""
+
+    model: Path
+    events: Path
+    reference: Path | None = None
+    threshold: float = 0.5
+
 
 #: How ``marketguard serve --workers N`` hands the case store to the worker processes.
 DB_VARIABLE = "MARKETGUARD_SERVE_DB"
@@ -40,9 +54,10 @@ DB_VARIABLE = "MARKETGUARD_SERVE_DB"
 PSEUDONYM_KEY = "pseudonyms"
 
 
-def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
+def create_app(db_url: str, results: list[Path] | None = None, live: LiveSettings | None = None) -> FastAPI:
     """The API over the case store at ``db_url``; ``results`` are registered first (oldest first), as
-    ``marketguard cases import`` would."""
+    ``marketguard cases import`` would. With ``live``, the live path's endpoints score events as they come
+    (:mod:`marketguard.server.live_routes`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,10 +74,17 @@ def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
             app.state.results.get(latest["path"])
         gc.collect()
         gc.freeze()  # what start-up made lives as long as the server: the collector need not walk it again
+        app.state.live = None
+        if live is not None:  # its imports (the scorer, LightGBM, numba) only when it is asked for
+            from marketguard.live.service import LiveService
+
+            app.state.live = LiveService(live.model, live.events, live.reference, threshold=live.threshold)
         try:
             yield
         finally:
             store.close()
+            if app.state.live is not None:
+                app.state.live.close()
 
     app = FastAPI(
         title="marketguard",
@@ -74,6 +96,7 @@ def create_app(db_url: str, results: list[Path] | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.include_router(router, prefix="/v1")
+    app.include_router(live_router, prefix="/v1")
     app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
     app.add_api_route("/", lambda: RedirectResponse("/console/"), include_in_schema=False)
     app.add_api_route("/v1/docs", lambda: RedirectResponse("/console/docs.html"), include_in_schema=False)

@@ -1,0 +1,204 @@
+"""The live path over HTTP: events in (per-event reasons in one 422), a store's risk, the alert stream, a service
+token required; and the state after a restart (snapshot + log, or kill -9 mid-load) equal to an uninterrupted run's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from marketguard.cases import CaseStore, database_url
+from marketguard.cases.users import add_user, issue_token
+from marketguard.contract import validate
+from marketguard.engine import make_backend
+from marketguard.live.log import EventLog
+from marketguard.live.service import LiveService
+from marketguard.server import create_app
+from marketguard.server.app import LiveSettings
+from tests.live.conftest import EVENT_TABLES, as_events
+
+
+@pytest.fixture(scope="module")
+def events(trained) -> list[dict]:
+    """The trained marketplace's first 6,000 events, as a producer sends them (times as ISO text)."""
+    market, _ = trained
+    with make_backend("duckdb") as backend:
+        validate(backend, market)
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
+    out = as_events(rows)[:6_000]
+    return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in out]
+
+
+def _tokens(url: str) -> dict[str, str]:
+    with CaseStore(url) as store:
+        for role in ("service", "investigator"):
+            add_user(store, role, role)
+        return {role: issue_token(store, role) for role in ("service", "investigator")}
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_events_are_applied_refused_with_reasons_and_scored(trained, events, tmp_path) -> None:
+    market, model = trained
+    url = database_url(tmp_path / "cases.sqlite")
+    tokens = _tokens(url)
+    live = LiveSettings(model, tmp_path / "events.sqlite", market)
+    with TestClient(create_app(url, live=live)) as client:
+        service = _auth(tokens["service"])
+        bad = [
+            {"event_id": "x1", "event": "login", "account_id": "nobody", "ts": "soon", "ip": "1.2.3.4"},
+            {"event_id": "x2", "event": "refund"},
+            "not an object",
+        ]
+        answer = client.post("/v1/events", json=events[:1000] + bad, headers=service)
+        assert answer.status_code == 422
+        error = answer.json()["error"]
+        assert error["code"] == "invalid_events" and error["details"]["accepted"] == 1000
+        refused = {r["index"]: r for r in error["details"]["events"]}
+        assert set(refused) == {1000, 1001, 1002}
+        assert refused[1000]["problems"][0]["reason"] == "unparseable:ts"
+        assert refused[1001]["problems"][0]["reason"] == "unknown_kind:event"
+        again = client.post("/v1/events", json=events[:1500], headers=service)  # a retry with 500 new ones
+        assert (
+            again.status_code == 200
+            and again.json()["duplicates"] == 1000
+            and again.json()["accepted"] == 500
+        )
+        lines = "\n".join(json.dumps(e) for e in events[1500:2000]) + "\n{broken\n"
+        ndjson = client.post(
+            "/v1/events", content=lines, headers=service | {"Content-Type": "application/x-ndjson"}
+        )
+        assert ndjson.status_code == 422 and ndjson.json()["error"]["details"]["accepted"] == 500
+        assert ndjson.json()["error"]["details"]["events"][0]["index"] == 500
+        store = next(e["store_id"] for e in events[:2000] if e["event"] == "store_opened")
+        risk = client.get(f"/v1/stores/{store}/risk", headers=_auth(tokens["investigator"]))
+        assert risk.status_code == 200 and 0.0 <= risk.json()["score"] <= 1.0
+        assert client.get("/v1/stores/nope/risk", headers=service).json()["error"]["code"] == "not_found"
+        assert (
+            client.post("/v1/events", json=events[:1], headers=_auth(tokens["investigator"])).status_code
+            == 403
+        )
+        assert client.post("/v1/events", json=events[:1]).status_code == 401
+
+
+def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events, tmp_path) -> None:
+    market, model = trained
+    first = LiveService(model, tmp_path / "events.sqlite", market, snapshot_every=1_300)
+    for start in range(0, len(events), 100):
+        first.submit(events[start : start + 100])
+    with EventLog(tmp_path / "events.sqlite") as log:
+        assert (
+            log.snapshot() is not None and log.snapshot()[0] < log.last_seq()
+        )  # a snapshot, and events after it
+    restarted = LiveService(model, tmp_path / "events.sqlite", market)
+    (tmp_path / "copy").mkdir()
+    with EventLog(tmp_path / "copy" / "events.sqlite") as copy, EventLog(tmp_path / "events.sqlite") as log:
+        copy.append([e for _, e in log.events()])  # the same log without its snapshots: replayed from scratch
+    fresh = LiveService(model, tmp_path / "copy" / "events.sqlite", market)
+    stores = sorted(first.scorer.signals.stores)
+    assert stores and [restarted.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
+    assert [fresh.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
+    assert restarted.scorer.flagged == first.scorer.flagged == fresh.scorer.flagged
+    for service in (first, restarted, fresh):
+        service.close()
+
+
+def test_alerts_stream_and_acknowledged_events_survive_kill_9(trained, events, tmp_path) -> None:
+    market, model = trained
+    url = database_url(tmp_path / "cases.sqlite")
+    tokens = _tokens(url)
+    log = tmp_path / "events.sqlite"
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "marketguard.cli",
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--live-model",
+            str(model),
+            "--live-events",
+            str(log),
+            "--live-reference",
+            str(market),
+            "--live-threshold",
+            "0.0",
+        ],  # every store alerts when it opens: the stream has something to say
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait(base, server)
+    streamed: list[dict] = []
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{base}/v1/alerts", headers=_auth(tokens["investigator"]), timeout=60) as s:
+            for line in s.iter_lines():
+                if line.startswith("data: "):
+                    streamed.append(json.loads(line[6:]))
+                    if len(streamed) >= 3:
+                        return
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(0.5)
+    acknowledged: list[str] = []
+    with httpx.Client(base_url=base, headers=_auth(tokens["service"]), timeout=30) as http:
+        for start in range(0, len(events), 100):
+            batch = events[start : start + 100]
+            if http.post("/v1/events", json=batch).status_code == 200:
+                acknowledged += [e["event_id"] for e in batch]
+            if start == 3_000:
+                break
+    listener.join(timeout=30)
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait()
+    assert len(streamed) >= 3 and all(a["score"] >= 0.0 and a["store_id"] for a in streamed)
+    with EventLog(log) as kept:
+        ids = [e.event_id for _, e in kept.events()]
+    assert len(ids) == len(set(ids)) and set(acknowledged) <= set(ids) and len(acknowledged) >= 3_000
+    restarted = LiveService(model, log, market, threshold=0.0)
+    fresh_log = tmp_path / "fresh.sqlite"
+    with EventLog(fresh_log) as fresh, EventLog(log) as kept:
+        fresh.append([e for _, e in kept.events()])
+    uninterrupted = LiveService(model, fresh_log, market, threshold=0.0)
+    stores = sorted(uninterrupted.scorer.signals.stores)
+    assert stores and [restarted.scorer.score(s) for s in stores] == [
+        uninterrupted.scorer.score(s) for s in stores
+    ]
+    restarted.close()
+    uninterrupted.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/v1/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
