@@ -6,34 +6,56 @@ second, p50/p99 milliseconds per event (checking the event, holding or applying 
 against the live issue's bar of 1 ms, peak memory, and how early counterfeit stores opened after the cut were
 flagged (share before their first sale, median lead, honest-store alert rate; bars 90% and 1%).
 
+Then over HTTP (``--http-seconds``, 0 to skip): ``marketguard serve --live-model`` with that model and a new event
+log; one client posts the marketplace's events in time order in batches of 100 at ``--rate`` events per second
+(2,000: the bar) and prints the rate it sustained, the p50/p99 time to acknowledge a batch (bar 50 ms: the batch is
+on disk and applied by then) and the errors.
+
     python benchmarks/live.py                              # 2,000 stores, normal
     python benchmarks/live.py --difficulty adversarial --min-labels 5
+    python benchmarks/live.py --http-seconds 0                  # the replay only
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
+import numpy as np
+
 from common import ensure_market, market_parser, peak_mb
+from marketguard.cases import CaseStore, database_url
+from marketguard.cases.users import add_user, issue_token
+from marketguard.contract import validate
+from marketguard.engine import make_backend
+from marketguard.live.events import EVENT_KINDS
 from marketguard.live.replay import replay
 
 EVENT_BAR_MS = 1.0
 BEFORE_SALE_BAR, HONEST_ALERT_BAR = 0.90, 0.01
+ACK_BAR_MS, RATE_BAR, BATCH = 50.0, 2_000, 100
 
 
 def main() -> None:
     parser = market_parser(__doc__, stores=2_000)
     parser.add_argument("--min-labels", type=int, default=10)
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--http-seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=RATE_BAR, help="events per second posted over HTTP")
     args = parser.parse_args()
     data = ensure_market(args.stores, args.seed, args.difficulty)
     with tempfile.TemporaryDirectory(prefix="marketguard-live-") as tmp:
         start = time.perf_counter()
         summary = replay(data, Path(tmp) / "replay", threshold=args.threshold, min_labels=args.min_labels)
         seconds = time.perf_counter() - start
+        http = _http(data, Path(tmp), args) if args.http_seconds > 0 else None
     share, rate = summary["share_flagged_before_first_sale"], summary["honest_alert_rate"]
     print(
         json.dumps(
@@ -61,6 +83,97 @@ def main() -> None:
         ),
         flush=True,
     )
+    if http is not None:
+        print(json.dumps(http), flush=True)
+
+
+def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
+    """Post the marketplace's events to a live server at the target rate; the acknowledgement times."""
+    payloads = _batches(data, int(args.rate * args.http_seconds))
+    url = database_url(tmp / "cases.sqlite")
+    with CaseStore(url) as store:
+        add_user(store, "producer", "service")
+        token = issue_token(store, "producer")
+    port = _free_port()
+    command = [sys.executable, "-m", "marketguard.cli", "serve", "--db", url, "--port", str(port)]
+    command += [
+        "--live-model",
+        str(tmp / "replay" / "model.json"),
+        "--live-events",
+        str(tmp / "events.sqlite"),
+    ]
+    command += ["--live-reference", str(data), "--live-threshold", str(args.threshold)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait(base, server)
+        latencies, errors = [], 0
+        interval = BATCH / args.rate
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            start = time.perf_counter()
+            for i, body in enumerate(payloads):
+                due = start + i * interval
+                time.sleep(max(0.0, due - time.perf_counter()))
+                sent = time.perf_counter()
+                ok = client.post("/v1/events", content=body).status_code == 200
+                latencies.append(time.perf_counter() - sent)
+                errors += not ok
+            seconds = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ms = np.array(latencies) * 1000
+    sent_events = len(payloads) * BATCH
+    return {
+        "name": "live_http",
+        "target_events_per_s": args.rate,
+        "seconds": round(seconds, 1),
+        "events": sent_events,
+        "events_per_s": round(sent_events / seconds, 1),
+        "ratio_rate_to_bar": round(sent_events / seconds / RATE_BAR, 3),
+        "batch": BATCH,
+        "ack_p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "ack_p99_ms": round(float(np.percentile(ms, 99)), 1),
+        "ratio_ack_p99_to_bar": round(float(np.percentile(ms, 99)) / ACK_BAR_MS, 2),
+        "errors": errors,
+    }
+
+
+def _batches(data: Path, n_events: int) -> list[bytes]:
+    """The first ``n_events`` events in time order, as JSON bodies of :data:`BATCH` events."""
+    tables = ("accounts", "stores", "logins", "listings", "orders", "reviews")
+    kind_of = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
+    events = []
+    with make_backend("duckdb") as backend:
+        validate(backend, data)
+        for order, table in enumerate(tables):
+            kind = kind_of[table]
+            time_column = EVENT_KINDS[kind][1]
+            for i, row in enumerate(backend.con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pylist()):
+                events.append((row[time_column], order, {"event_id": f"{table}-{i}", "event": kind} | row))
+    events.sort(key=lambda e: (e[0], e[1]))
+    chosen = [e for _, _, e in events[:n_events]]
+    texts = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in chosen]
+    return [json.dumps(texts[i : i + BATCH]).encode() for i in range(0, len(texts), BATCH)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(f"{base}/v1/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":
