@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 import numpy as np
 
-from common import ensure_market, market_parser
+from common import ensure_market, free_port, market_parser, wait_for_server
 from marketguard.cases import CaseStore, QueueQuery, database_url
 from marketguard.cases.users import add_user, issue_token
 
@@ -86,7 +85,7 @@ def main() -> None:
             ),
             flush=True,
         )
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -104,7 +103,7 @@ def main() -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait(base, server)
+            wait_for_server(base, server)
             networks = [r["network_id"] for r in queue if r["network_id"]]
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
@@ -273,24 +272,6 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         if name.strip().lower() == b"content-length":
             return status, await reader.readexactly(int(value))
     raise ValueError("an answer without Content-Length")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{base}/v1/openapi.json", timeout=1)
-            return
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start") from None
-            time.sleep(0.2)
 
 
 if __name__ == "__main__":

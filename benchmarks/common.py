@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import os
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -84,3 +85,25 @@ def bare_read_seconds(data: Path) -> float:
     for i, path in enumerate(sorted(data.glob("*.parquet"))):
         con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_parquet('{path}')")
     return time.perf_counter() - start
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_server(base: str, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Return once ``marketguard serve`` at ``base`` answers; exit if it died or did not start in time."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/v1/openapi.json", timeout=1)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.2)

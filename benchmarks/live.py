@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from common import ensure_market, market_parser, peak_mb
+from common import ensure_market, free_port, market_parser, peak_mb, wait_for_server
 from marketguard.cases import CaseStore, database_url
 from marketguard.cases.users import add_user, issue_token
 from marketguard.contract import validate
@@ -94,7 +93,7 @@ def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
     with CaseStore(url) as store:
         add_user(store, "producer", "service")
         token = issue_token(store, "producer")
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "marketguard.cli", "serve", "--db", url, "--port", str(port)]
     command += [
         "--live-model",
@@ -106,7 +105,7 @@ def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(base, server)
+        wait_for_server(base, server)
         latencies, errors = [], 0
         interval = BATCH / args.rate
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -156,24 +155,6 @@ def _batches(data: Path, n_events: int) -> list[bytes]:
     chosen = [e for _, _, e in events[:n_events]]
     texts = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in chosen]
     return [json.dumps(texts[i : i + BATCH]).encode() for i in range(0, len(texts), BATCH)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(f"{base}/v1/openapi.json", timeout=1)
-            return
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start") from None
-            time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -24,6 +22,7 @@ from marketguard.live.service import LiveService
 from marketguard.server import create_app
 from marketguard.server.app import LiveSettings
 from tests.live.conftest import EVENT_TABLES, as_events
+from tests.server.conftest import running_server
 
 
 @pytest.fixture(scope="module")
@@ -118,55 +117,42 @@ def test_alerts_stream_and_acknowledged_events_survive_kill_9(trained, events, t
     url = database_url(tmp_path / "cases.sqlite")
     tokens = _tokens(url)
     log = tmp_path / "events.sqlite"
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "marketguard.cli",
-            "serve",
-            "--db",
-            url,
-            "--port",
-            str(port),
-            "--live-model",
-            str(model),
-            "--live-events",
-            str(log),
-            "--live-reference",
-            str(market),
-            "--live-threshold",
-            "0.0",
-        ],  # every store alerts when it opens: the stream has something to say
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    _wait(base, server)
+    args = [
+        "--db",
+        url,
+        "--live-model",
+        str(model),
+        "--live-events",
+        str(log),
+        "--live-reference",
+        str(market),
+    ]
+    args += ["--live-threshold", "0.0"]  # every store alerts when it opens: the stream has something to say
     streamed: list[dict] = []
-
-    def listen() -> None:
-        with httpx.stream("GET", f"{base}/v1/alerts", headers=_auth(tokens["investigator"]), timeout=60) as s:
-            for line in s.iter_lines():
-                if line.startswith("data: "):
-                    streamed.append(json.loads(line[6:]))
-                    if len(streamed) >= 3:
-                        return
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    time.sleep(0.5)
     acknowledged: list[str] = []
-    with httpx.Client(base_url=base, headers=_auth(tokens["service"]), timeout=30) as http:
-        for start in range(0, len(events), 100):
-            batch = events[start : start + 100]
-            if http.post("/v1/events", json=batch).status_code == 200:
-                acknowledged += [e["event_id"] for e in batch]
-            if start == 3_000:
-                break
-    listener.join(timeout=30)
-    os.kill(server.pid, signal.SIGKILL)
-    server.wait()
+    with running_server(*args) as (base, server):
+
+        def listen() -> None:
+            with httpx.stream(
+                "GET", f"{base}/v1/alerts", headers=_auth(tokens["investigator"]), timeout=60
+            ) as s:
+                for line in s.iter_lines():
+                    if line.startswith("data: "):
+                        streamed.append(json.loads(line[6:]))
+                        if len(streamed) >= 3:
+                            return
+
+        listener = threading.Thread(target=listen)
+        listener.start()
+        time.sleep(0.5)
+        with httpx.Client(base_url=base, headers=_auth(tokens["service"]), timeout=30) as http:
+            for start in range(0, 3_100, 100):
+                batch = events[start : start + 100]
+                if http.post("/v1/events", json=batch).status_code == 200:
+                    acknowledged += [e["event_id"] for e in batch]
+        listener.join(timeout=30)
+        os.kill(server.pid, signal.SIGKILL)  # mid-load as far as the log knows: no shutdown, no last snapshot
+        server.wait()
     assert len(streamed) >= 3 and all(a["score"] >= 0.0 and a["store_id"] for a in streamed)
     with EventLog(log) as kept:
         ids = [e.event_id for _, e in kept.events()]
@@ -182,23 +168,3 @@ def test_alerts_stream_and_acknowledged_events_survive_kill_9(trained, events, t
     ]
     restarted.close()
     uninterrupted.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{base}/v1/openapi.json", timeout=1)
-            return
-        except httpx.TransportError:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)

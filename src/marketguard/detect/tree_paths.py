@@ -103,14 +103,7 @@ def _walk(
             node = root
             out[i, n_features] += value[node]
             while feature[node] >= 0:
-                x = X[i, feature[node]]
-                kind = missing[node]
-                if kind == 0 and np.isnan(x):  # no missing values seen in training: NaN reads as 0
-                    x = 0.0
-                if (kind == 2 and np.isnan(x)) or (kind == 1 and (np.isnan(x) or x == 0.0)):
-                    go_left = default_left[node]
-                else:
-                    go_left = x <= threshold[node]
+                go_left = _goes_left(X[i, feature[node]], missing[node], default_left[node], threshold[node])
                 child = left[node] if go_left else right[node]
                 out[i, feature[node]] += value[child] - value[node]
                 node = child
@@ -133,14 +126,17 @@ def _leaves(
     for root in roots:
         node = root
         while feature[node] >= 0:
-            v = x[feature[node]]
-            kind = missing[node]
-            if kind == 0 and np.isnan(v):
-                v = 0.0
-            if (kind == 2 and np.isnan(v)) or (kind == 1 and (np.isnan(v) or v == 0.0)):
-                go_left = default_left[node]
-            else:
-                go_left = v <= threshold[node]
+            go_left = _goes_left(x[feature[node]], missing[node], default_left[node], threshold[node])
             node = left[node] if go_left else right[node]
         total += value[node]
     return total
+
+
+@numba.njit(cache=True, inline="always")
+def _goes_left(x: float, kind: int, default_left: bool, threshold: float) -> bool:
+    """LightGBM's routing of one value at a split (``kind``: the missing type, 0 None, 1 Zero, 2 NaN)."""
+    if kind == 0 and np.isnan(x):  # no missing values seen in training: NaN reads as 0
+        x = 0.0
+    if (kind == 2 and np.isnan(x)) or (kind == 1 and (np.isnan(x) or x == 0.0)):
+        return default_left
+    return x <= threshold
