@@ -9,7 +9,9 @@ flagged (share before their first sale, median lead, honest-store alert rate; ba
 Then over HTTP (``--http-seconds``, 0 to skip): ``marketguard serve --live-model`` with that model and a new event
 log; one client posts the marketplace's events in time order in batches of 100 at ``--rate`` events per second
 (2,000: the bar) and prints the rate it sustained, the p50/p99 time to acknowledge a batch (bar 50 ms: the batch is
-on disk and applied by then) and the errors.
+on disk and applied by then) and the errors. The client then goes on at the same rate and the server is killed
+(SIGKILL) two seconds in: the last line says whether every acknowledged event is in the log exactly once, and
+whether the state a restart rebuilds (snapshot + log) equals an uninterrupted replay of the same log.
 
     python benchmarks/live.py                              # 2,000 stores, normal
     python benchmarks/live.py --difficulty adversarial --min-labels 5
@@ -23,7 +25,9 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -35,7 +39,9 @@ from marketguard.cases.users import add_user, issue_token
 from marketguard.contract import validate
 from marketguard.engine import make_backend
 from marketguard.live.events import EVENT_KINDS
+from marketguard.live.log import EventLog
 from marketguard.live.replay import replay
+from marketguard.live.service import LiveService
 
 EVENT_BAR_MS = 1.0
 BEFORE_SALE_BAR, HONEST_ALERT_BAR = 0.90, 0.01
@@ -88,7 +94,7 @@ def main() -> None:
 
 def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
     """Post the marketplace's events to a live server at the target rate; the acknowledgement times."""
-    payloads = _batches(data, int(args.rate * args.http_seconds))
+    payloads = _batches(data, int(args.rate * (args.http_seconds + 10)))  # the timed part, then the kill
     url = database_url(tmp / "cases.sqlite")
     with CaseStore(url) as store:
         add_user(store, "producer", "service")
@@ -103,27 +109,37 @@ def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
     ]
     command += ["--live-reference", str(data), "--live-threshold", str(args.threshold)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_server(base, server)
-        latencies, errors = [], 0
-        interval = BATCH / args.rate
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            start = time.perf_counter()
-            for i, body in enumerate(payloads):
-                due = start + i * interval
-                time.sleep(max(0.0, due - time.perf_counter()))
-                sent = time.perf_counter()
+    base = f"http://127.0.0.1:{port}"
+    wait_for_server(base, server)
+    latencies, errors, acknowledged = [], 0, []
+    interval = BATCH / args.rate
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    timed = int(args.rate * args.http_seconds / BATCH)
+    # killed mid-load, two seconds after the timed part, without a word of warning
+    killer = threading.Timer(args.http_seconds + 2.0, server.kill)
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        start = time.perf_counter()
+        killer.start()
+        for i, (body, ids) in enumerate(payloads):
+            time.sleep(max(0.0, start + i * interval - time.perf_counter()))
+            sent = time.perf_counter()
+            try:
                 ok = client.post("/v1/events", content=body).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            if i < timed:
                 latencies.append(time.perf_counter() - sent)
                 errors += not ok
-            seconds = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            if ok:
+                acknowledged += ids
+            elif i >= timed:
+                break  # the server is gone
+        seconds = timed * interval
+    killer.join()
+    server.wait(timeout=30)
+    durability = _after_kill(tmp, data, acknowledged, args.threshold)
     ms = np.array(latencies) * 1000
-    sent_events = len(payloads) * BATCH
+    sent_events = timed * BATCH
     return {
         "name": "live_http",
         "target_events_per_s": args.rate,
@@ -136,11 +152,39 @@ def _http(data: Path, tmp: Path, args: argparse.Namespace) -> dict:
         "ack_p99_ms": round(float(np.percentile(ms, 99)), 1),
         "ratio_ack_p99_to_bar": round(float(np.percentile(ms, 99)) / ACK_BAR_MS, 2),
         "errors": errors,
+        **durability,
     }
 
 
-def _batches(data: Path, n_events: int) -> list[bytes]:
-    """The first ``n_events`` events in time order, as JSON bodies of :data:`BATCH` events."""
+def _after_kill(tmp: Path, data: Path, acknowledged: list[str], threshold: float) -> dict:
+    """Whether every acknowledged event is in the log once, and a restart equals an uninterrupted replay."""
+    with EventLog(tmp / "events.sqlite") as log:
+        ids = [e.event_id for _, e in log.events()]
+        with EventLog(tmp / "uninterrupted.sqlite") as copy:  # the same log without its snapshots
+            copy.append([e for _, e in log.events()])
+    counts = Counter(ids)
+    start = time.perf_counter()
+    restarted = LiveService(tmp / "replay" / "model.json", tmp / "events.sqlite", data, threshold=threshold)
+    restart_s = time.perf_counter() - start
+    uninterrupted = LiveService(
+        tmp / "replay" / "model.json", tmp / "uninterrupted.sqlite", data, threshold=threshold
+    )
+    stores = sorted(uninterrupted.scorer.signals.stores)
+    equal = [restarted.scorer.score(s) for s in stores] == [uninterrupted.scorer.score(s) for s in stores]
+    equal = equal and restarted.scorer.flagged == uninterrupted.scorer.flagged
+    restarted.close()
+    uninterrupted.close()
+    return {
+        "killed_after_acknowledged_events": len(acknowledged),
+        "acknowledged_in_log_once": sum(counts[i] == 1 for i in acknowledged),
+        "events_in_log": len(ids),
+        "restart_seconds": round(restart_s, 1),
+        "restarted_state_equals_uninterrupted": equal,
+    }
+
+
+def _batches(data: Path, n_events: int) -> list[tuple[bytes, list[str]]]:
+    """The first ``n_events`` events in time order, as JSON bodies of :data:`BATCH` events with their ids."""
     tables = ("accounts", "stores", "logins", "listings", "orders", "reviews")
     kind_of = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
     events = []
@@ -154,7 +198,10 @@ def _batches(data: Path, n_events: int) -> list[bytes]:
     events.sort(key=lambda e: (e[0], e[1]))
     chosen = [e for _, _, e in events[:n_events]]
     texts = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in chosen]
-    return [json.dumps(texts[i : i + BATCH]).encode() for i in range(0, len(texts), BATCH)]
+    return [
+        (json.dumps(texts[i : i + BATCH]).encode(), [e["event_id"] for e in texts[i : i + BATCH]])
+        for i in range(0, len(texts), BATCH)
+    ]
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ CASES = {
         ["--stores", "300", "--clients", "3", "--seconds", "2"],
         {"register", "queue", "network", "search"},
     ),
+    "live.py": (
+        ["--stores", "600", "--min-labels", "3", "--http-seconds", "3", "--rate", "500"],
+        {"live_replay", "live_http"},
+    ),
     "simulate.py": (["--sizes", "200"], {"simulate"}),
     "validate.py": (["--stores", "200", "--per-rule", "3"], None),
     "linking.py": (
