@@ -16,6 +16,7 @@ also printed as a ratio to it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -110,10 +111,12 @@ def main() -> None:
                 probes = _probes(http, networks[:20])
                 http.get(f"/v1/networks/{networks[0]}")  # loads the results before the clock starts
             think = args.think_ms / 1000
-            timings = _load(base, headers, networks, probes, args.clients, args.seconds, think, KINDS)
+            timings = asyncio.run(
+                _clients(base, headers, networks, probes, args.clients, args.seconds, think, KINDS)
+            )
             # the floor: the same clients on the cheapest authenticated answer (who the token is), no data read
-            floor = _load(
-                base, headers, networks, probes, args.clients, min(args.seconds, 20), think, ("me",)
+            floor = asyncio.run(
+                _clients(base, headers, networks, probes, args.clients, min(args.seconds, 20), think, ("me",))
             )
             timings["me"] = floor["me"]
         finally:
@@ -121,50 +124,34 @@ def main() -> None:
             server.wait(timeout=10)
     floor_ms = _percentile(timings["me"][0], 99)
     for kind, bar in BARS_MS.items():
-        latencies, errors = timings[kind]
-        p99 = _percentile(latencies, 99)
-        print(
-            json.dumps(
-                {
-                    "name": kind,
-                    "stores": args.stores,
-                    "clients": args.clients,
-                    "think_ms": args.think_ms,
-                    "workers": args.workers,
-                    "seconds": args.seconds,
-                    "requests": len(latencies),
-                    "errors": errors,
-                    "requests_per_s": round(len(latencies) / args.seconds, 1),
-                    "p50_ms": round(_percentile(latencies, 50), 1),
-                    "p95_ms": round(_percentile(latencies, 95), 1),
-                    "p99_ms": round(p99, 1),
-                    "bar_p99_ms": bar,
-                    "ratio_to_bar": round(p99 / bar, 3),
-                    "ratio_to_floor": round(p99 / floor_ms, 3),
-                }
-            ),
-            flush=True,
-        )
-    latencies, errors = timings["me"]
-    seconds = min(args.seconds, 20)
-    print(
-        json.dumps(
-            {
-                "name": "floor",
-                "what": "GET /v1/me: the token checked, nothing else read",
-                "clients": args.clients,
-                "think_ms": args.think_ms,
-                "workers": args.workers,
-                "seconds": seconds,
-                "requests": len(latencies),
-                "errors": errors,
-                "requests_per_s": round(len(latencies) / seconds, 1),
-                "p50_ms": round(_percentile(latencies, 50), 1),
-                "p99_ms": round(floor_ms, 1),
-            }
-        ),
-        flush=True,
-    )
+        p99 = _percentile(timings[kind][0], 99)
+        extra = {
+            "bar_p99_ms": bar,
+            "ratio_to_bar": round(p99 / bar, 3),
+            "ratio_to_floor": round(p99 / floor_ms, 3),
+        }
+        print(json.dumps(_line(kind, timings[kind], args.seconds, args) | extra), flush=True)
+    what = {"what": "GET /v1/me: the token checked, nothing else read"}
+    print(json.dumps(_line("floor", timings["me"], min(args.seconds, 20), args) | what), flush=True)
+
+
+def _line(name: str, timed: tuple[list[float], int], seconds: float, args: argparse.Namespace) -> dict:
+    """One kind's figures: requests, errors, rate and latency percentiles."""
+    latencies, errors = timed
+    return {
+        "name": name,
+        "stores": args.stores,
+        "clients": args.clients,
+        "think_ms": args.think_ms,
+        "workers": args.workers,
+        "seconds": seconds,
+        "requests": len(latencies),
+        "errors": errors,
+        "requests_per_s": round(len(latencies) / seconds, 1),
+        "p50_ms": round(_percentile(latencies, 50), 1),
+        "p95_ms": round(_percentile(latencies, 95), 1),
+        "p99_ms": round(_percentile(latencies, 99), 1),
+    }
 
 
 def _percentile(latencies: list[float], q: float) -> float:
@@ -182,7 +169,7 @@ def _probes(http: httpx.Client, networks: list[str]) -> list[str]:
     return out or ["nothing"]
 
 
-def _load(
+async def _clients(
     base: str,
     headers: dict[str, str],
     networks: list[str],
@@ -195,19 +182,6 @@ def _load(
     """Run the clients: coroutines of one event loop, each on its own keep-alive connection, speaking HTTP/1.1
     over plain sockets. A client library would spend as much CPU per request as the server does, on the same
     cores: this costs tens of microseconds, so the latencies are the server's."""
-    return asyncio.run(_clients(base, headers, networks, probes, clients, seconds, think, kinds))
-
-
-async def _clients(
-    base: str,
-    headers: dict[str, str],
-    networks: list[str],
-    probes: list[str],
-    clients: int,
-    seconds: float,
-    think: float,
-    kinds: tuple[str, ...],
-) -> dict[str, tuple[list[float], int]]:
     timings: dict[str, tuple[list[float], int]] = {k: ([], 0) for k in kinds}
     url = urlsplit(base)
     lines = "".join(f"{k}: {v}\r\n" for k, v in {"Host": url.netloc, **headers}.items())

@@ -38,9 +38,8 @@ from marketguard.cases import CaseStore, database_url
 from marketguard.cases.users import add_user, issue_token
 from marketguard.contract import validate
 from marketguard.engine import make_backend
-from marketguard.live.events import EVENT_KINDS
 from marketguard.live.log import EventLog
-from marketguard.live.replay import replay
+from marketguard.live.replay import in_time_order, replay
 from marketguard.live.service import LiveService
 
 EVENT_BAR_MS = 1.0
@@ -186,17 +185,10 @@ def _after_kill(tmp: Path, data: Path, acknowledged: list[str], threshold: float
 def _batches(data: Path, n_events: int) -> list[tuple[bytes, list[str]]]:
     """The first ``n_events`` events in time order, as JSON bodies of :data:`BATCH` events with their ids."""
     tables = ("accounts", "stores", "logins", "listings", "orders", "reviews")
-    kind_of = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
-    events = []
     with make_backend("duckdb") as backend:
         validate(backend, data)
-        for order, table in enumerate(tables):
-            kind = kind_of[table]
-            time_column = EVENT_KINDS[kind][1]
-            for i, row in enumerate(backend.con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pylist()):
-                events.append((row[time_column], order, {"event_id": f"{table}-{i}", "event": kind} | row))
-    events.sort(key=lambda e: (e[0], e[1]))
-    chosen = [e for _, _, e in events[:n_events]]
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in tables}
+    chosen = in_time_order(rows)[:n_events]
     texts = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in chosen]
     return [
         (json.dumps(texts[i : i + BATCH]).encode(), [e["event_id"] for e in texts[i : i + BATCH]])

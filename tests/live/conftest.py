@@ -12,30 +12,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from marketguard.live.events import EVENT_KINDS
+from marketguard.live.replay import write_cut
+from marketguard.live.scorer import reference_data
 from marketguard.pipeline.train import train_model
 
 #: The event tables the live groups and the index read, in an order where references come first.
 EVENT_TABLES = ("accounts", "stores", "logins", "listings", "orders", "reviews")
-KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
 
 
 def cut(market: Path, at: datetime, out: Path) -> None:
-    """The marketplace as it was at ``at``: rows that happened by then; a store closed later is still open."""
-    out.mkdir()
-    for table in EVENT_TABLES:
-        data = pq.read_table(market / f"{table}.parquet")
-        data = data.filter(pc.less_equal(data.column(EVENT_KINDS[KIND_OF[table]][1]), pa.scalar(at)))
-        if table == "stores":
-            closed = data.column("closed_at")
-            later = pc.fill_null(pc.greater(closed, pa.scalar(at)), False)
-            data = data.set_column(
-                data.schema.get_field_index("closed_at"), "closed_at", pc.if_else(later, None, closed)
-            )
-        pq.write_table(data, out / f"{table}.parquet")
-    for table in ("brands", "authorized_sellers", "labels"):
-        if (market / f"{table}.parquet").exists():
-            pq.write_table(pq.read_table(market / f"{table}.parquet"), out / f"{table}.parquet")
+    """The marketplace as it was at ``at`` (what a batch scan then would read)."""
+    names = (*EVENT_TABLES, "brands", "authorized_sellers", "labels")
+    write_cut(
+        {t: pq.read_table(market / f"{t}.parquet") for t in names if (market / f"{t}.parquet").exists()},
+        at,
+        out,
+    )
 
 
 def time_at(market: Path, fraction: float) -> datetime:
@@ -43,19 +35,6 @@ def time_at(market: Path, fraction: float) -> datetime:
     logins = pq.read_table(market / "logins.parquet", columns=["ts"]).column("ts")
     first, last = pc.min(logins).as_py(), pc.max(logins).as_py()
     return first + (last - first) * fraction
-
-
-def as_events(rows: dict[str, list[dict]]) -> list[dict]:
-    """Rows of the event tables as the events a producer would send, in time order (references first at
-    equal times)."""
-    events = []
-    for order, table in enumerate(EVENT_TABLES):
-        kind = KIND_OF[table]
-        time_column = EVENT_KINDS[kind][1]
-        for i, row in enumerate(rows[table]):
-            events.append((row[time_column], order, {"event_id": f"{table}-{i}", "event": kind} | row))
-    events.sort(key=lambda e: (e[0], e[1]))
-    return [e for _, _, e in events]
 
 
 def labelled_by_truth(market: Path, out: Path) -> Path:
@@ -100,8 +79,7 @@ def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    brands = pq.read_table(market / "brands.parquet").to_pylist()
-    authorised = pq.read_table(market / "authorized_sellers.parquet").to_pylist()
-    return {b["brand"]: b["reference_price"] for b in brands}, [
-        (a["brand"], a["store_id"]) for a in authorised
-    ]
+    """The marketplace's brands and authorised sellers as the scorer takes them."""
+    return reference_data(
+        {t: pq.read_table(market / f"{t}.parquet") for t in ("brands", "authorized_sellers")}
+    )

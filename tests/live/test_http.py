@@ -18,10 +18,11 @@ from marketguard.cases.users import add_user, issue_token
 from marketguard.contract import validate
 from marketguard.engine import make_backend
 from marketguard.live.log import EventLog
+from marketguard.live.replay import in_time_order
 from marketguard.live.service import LiveService
 from marketguard.server import create_app
 from marketguard.server.app import LiveSettings
-from tests.live.conftest import EVENT_TABLES, as_events
+from tests.live.conftest import EVENT_TABLES
 from tests.server.conftest import running_server
 
 
@@ -32,7 +33,7 @@ def events(trained) -> list[dict]:
     with make_backend("duckdb") as backend:
         validate(backend, market)
         rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
-    out = as_events(rows)[:6_000]
+    out = in_time_order(rows)[:6_000]
     return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in out]
 
 

@@ -15,9 +15,10 @@ from marketguard.detect.store_risk import StoreRiskModel, load_saved
 from marketguard.engine import make_backend
 from marketguard.errors import ModelError
 from marketguard.live.events import BadEvent, read_event
+from marketguard.live.replay import in_time_order
 from marketguard.live.scorer import LiveScorer
 from marketguard.pipeline.train import train_model
-from tests.live.conftest import EVENT_TABLES, as_events, cut, reference, time_at
+from tests.live.conftest import EVENT_TABLES, cut, reference, time_at
 
 
 @pytest.mark.parametrize("fraction", [0.6])
@@ -36,7 +37,7 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
         rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
     scorer = LiveScorer(load_saved(model), *reference(market), threshold=0.5)
     latencies = []
-    for event in as_events(rows):
+    for event in in_time_order(rows):
         start = time.perf_counter()
         scorer.process(read_event(event))
         latencies.append(time.perf_counter() - start)

@@ -12,8 +12,9 @@ from marketguard.contract import validate
 from marketguard.engine import make_backend
 from marketguard.features.signals import signal_steps
 from marketguard.live.events import read_event
+from marketguard.live.replay import in_time_order
 from marketguard.live.signals import LIVE_GROUPS, LiveSignals
-from tests.live.conftest import EVENT_TABLES, as_events, cut, time_at
+from tests.live.conftest import EVENT_TABLES, cut, time_at
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
     assert not missing and quarantined < 10  # a review of an order placed later, say: held live
     live = LiveSignals(dict(brands), authorised)
     n_events = 0
-    for event in as_events(
+    for event in in_time_order(
         accepted
     ):  # each row goes through the events' reading, as a producer would send it
         live.apply(read_event(event))

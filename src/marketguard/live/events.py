@@ -20,11 +20,11 @@ from typing import Any
 
 from marketguard.contract.rules import IPV4_PATTERN, IPV6_PATTERN, REASONS, TIME_WORDS
 from marketguard.contract.settings import ValidationSettings
-from marketguard.contract.spec import ID_LENGTH, TABLES, Column, Kind, TableSpec
+from marketguard.contract.spec import ID_LENGTH, LOAD_ORDER, TABLES, Column, Kind, TableSpec
 from marketguard.contract.vocabulary import enumeration_of
 from marketguard.errors import MarketguardError
 
-__all__ = ["EVENT_KINDS", "BadEvent", "Event", "EventProblem", "read_event"]
+__all__ = ["EVENT_KINDS", "EVENT_TABLES", "BadEvent", "Event", "EventProblem", "problem", "read_event"]
 
 #: Event kind -> (contract table, the column holding when it happened).
 EVENT_KINDS: dict[str, tuple[str, str]] = {
@@ -38,6 +38,11 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "transfer": ("transfers", "ts"),
     "declaration": ("declarations", "filed_at"),
 }
+#: The event tables in the contract's load order: a table's references come before it (the order among events
+#: of the same time).
+EVENT_TABLES: tuple[str, ...] = tuple(
+    t for t in LOAD_ORDER if t in {table for table, _ in EVENT_KINDS.values()}
+)
 #: The fields every event has besides its table's columns (no contract column has these names).
 ENVELOPE = ("event_id", "event")
 #: The rules only events have, with the batch rules' shape (what it means, how to fix it).
@@ -97,33 +102,34 @@ def read_event(raw: Mapping[str, Any], settings: ValidationSettings | None = Non
     problems: list[EventProblem] = []
     event_id = _text(raw.get("event_id"))
     if event_id is None:
-        problems.append(_problem("empty", "event_id"))
+        problems.append(problem("empty", "event_id"))
     elif len(event_id) > ID_LENGTH:
-        problems.append(_problem("too_long", "event_id"))
+        problems.append(problem("too_long", "event_id"))
     kind = raw.get("event")
     if kind not in EVENT_KINDS:
-        problems.append(_problem("unknown_kind", "event"))
+        problems.append(problem("unknown_kind", "event"))
         raise BadEvent(event_id if isinstance(event_id, str) else None, problems)
     table, time_column = EVENT_KINDS[kind]
     spec = TABLES[table]
     known = set(spec.column_names)
-    problems += [_problem("unknown_field", k) for k in raw if k not in known and k not in ENVELOPE]
+    problems += [problem("unknown_field", k) for k in raw if k not in known and k not in ENVELOPE]
     row: dict[str, Any] = {}
     for column in spec.columns:
         value, found = _read(spec, column, raw.get(column.name), settings)
         row[column.name] = value
         problems += found
     if row[time_column] is None and not any(p.field == time_column for p in problems):
-        problems.append(_problem("empty", time_column))
+        problems.append(problem("empty", time_column))
     if problems:
         raise BadEvent(event_id, problems)
     assert event_id is not None
     return Event(event_id, kind, table, row[time_column], row)
 
 
-def _problem(rule: str, field: str) -> EventProblem:
-    meaning = REASONS.get(rule) or EVENT_REASONS[rule]
-    return EventProblem(field, f"{rule}:{field}", f"{meaning[0]}; {meaning[1]}")
+def problem(rule: str, field: str, more: str = "") -> EventProblem:
+    """The problem ``<rule>:<field>`` with what the rule means and how to fix it (``more``: this case's detail)."""
+    meaning, fix = REASONS.get(rule) or EVENT_REASONS[rule]
+    return EventProblem(field, f"{rule}:{field}", f"{meaning}{f' ({more})' if more else ''}; {fix}")
 
 
 def _text(value: Any) -> str | None:
@@ -141,19 +147,19 @@ def _read(
     """A column's value typed as the batch types it, and the rules it breaks."""
     name = column.name
     if value is not None and not isinstance(value, str | int | float | bool | datetime):
-        return None, [_problem("not_text" if column.kind in (Kind.STRING, Kind.IP) else "unparseable", name)]
+        return None, [problem("not_text" if column.kind in (Kind.STRING, Kind.IP) else "unparseable", name)]
     text = value if isinstance(value, str) else None
     present = (text is not None and text.strip(" ") != "") or (value is not None and text is None)
     problems: list[EventProblem] = []
     if column.required and not present:
-        problems.append(_problem("empty", name))
+        problems.append(problem("empty", name))
     if not present:
         return None, problems
     limit = settings.max_length(spec.name, name) if text is not None else None
     if limit is not None and len(text) > limit:  # type: ignore[arg-type]
-        problems.append(_problem("too_long", name))
+        problems.append(problem("too_long", name))
     typed, broken = _typed(spec, column, value, settings)
-    problems += [_problem(rule, name) for rule in broken]
+    problems += [problem(rule, name) for rule in broken]
     return typed, problems
 
 

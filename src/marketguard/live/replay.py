@@ -17,6 +17,7 @@ import json
 import shutil
 import statistics
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,25 +32,13 @@ from marketguard.contract.settings import ValidationSettings
 from marketguard.detect.store_risk import FLAGGED, load_saved
 from marketguard.engine import make_backend
 from marketguard.errors import OutputError, ParameterError
-from marketguard.live.events import EVENT_KINDS, BadEvent, read_event
-from marketguard.live.scorer import LiveScorer
+from marketguard.live.events import EVENT_KINDS, EVENT_TABLES, BadEvent, read_event
+from marketguard.live.scorer import LiveScorer, reference_data
 from marketguard.pipeline.train import train_model
 
-__all__ = ["replay"]
+__all__ = ["in_time_order", "replay", "write_cut"]
 
 _KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
-#: Event tables in an order where references come first (the order among events at the same time).
-_ORDER = (
-    "accounts",
-    "stores",
-    "logins",
-    "listings",
-    "orders",
-    "reviews",
-    "shipments",
-    "transfers",
-    "declarations",
-)
 _REFERENCE = ("brands", "authorized_sellers")
 
 
@@ -70,7 +59,7 @@ def replay(
         )
     with make_backend("duckdb") as backend:
         tables, _ = validate(backend, dataset, settings=settings)
-        present = [t for t in _ORDER if tables.has(t)]
+        present = [t for t in EVENT_TABLES if tables.has(t)]
         rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in present}
         extra = {
             t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table()
@@ -89,23 +78,11 @@ def replay(
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    _write_cut(rows, extra, cut_at, out / "training")
+    write_cut(rows | extra, cut_at, out / "training")
     trained = train_model(
         out / "training", out / "model.json", signals="live", min_labels=min_labels, settings=settings
     )
-    brands = extra.get("brands")
-    scorer = LiveScorer(
-        load_saved(out / "model.json"),
-        dict(
-            zip(brands.column("brand").to_pylist(), brands.column("reference_price").to_pylist(), strict=True)
-        )
-        if brands is not None
-        else {},
-        [(r["brand"], r["store_id"]) for r in extra["authorized_sellers"].to_pylist()]
-        if "authorized_sellers" in extra
-        else (),
-        threshold=threshold,
-    )
+    scorer = LiveScorer(load_saved(out / "model.json"), *reference_data(extra), threshold=threshold)
     latencies, rejected = _run(scorer, rows)
     alerts = _alerts(scorer, rows)
     pq.write_table(alerts, out / "alerts.parquet")
@@ -124,42 +101,45 @@ def replay(
     return summary
 
 
-def _write_cut(rows: dict[str, pa.Table], extra: dict[str, pa.Table], at: datetime, out: Path) -> None:
-    """The dataset as it was at ``at`` (a store closed later is still open; labels dated later unknown)."""
+def write_cut(tables: Mapping[str, pa.Table], at: datetime, out: Path) -> None:
+    """The dataset as it was at ``at``, written to ``out`` as Parquet: the event tables' rows that happened by
+    then (a store closed later is still open), the labels dated by then (undated ones kept), and the other tables
+    (brands, authorised sellers) whole."""
     out.mkdir()
     when = pa.scalar(at)
-    for table, data in rows.items():
-        data = data.filter(pc.less_equal(data.column(EVENT_KINDS[_KIND_OF[table]][1]), when))
+    for table, data in tables.items():
+        if table in _KIND_OF:
+            data = data.filter(pc.less_equal(data.column(EVENT_KINDS[_KIND_OF[table]][1]), when))
         if table == "stores":
             closed = data.column("closed_at")
             later = pc.fill_null(pc.greater(closed, when), False)
             data = data.set_column(
                 data.schema.get_field_index("closed_at"), "closed_at", pc.if_else(later, None, closed)
             )
-        pq.write_table(data, out / f"{table}.parquet")
-    for table, data in extra.items():
         if table == "labels":
-            dated = data.column("labeled_at")
-            data = data.filter(pc.fill_null(pc.less_equal(dated, when), True))
+            data = data.filter(pc.fill_null(pc.less_equal(data.column("labeled_at"), when), True))
         pq.write_table(data, out / f"{table}.parquet")
+
+
+def in_time_order(rows: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows of event tables as the events a producer sends, in time order; at equal times a table's
+    references first (:data:`~marketguard.live.events.EVENT_TABLES`), then the tables' own row order."""
+    keyed = []
+    for order, table in enumerate(t for t in EVENT_TABLES if t in rows):
+        kind = _KIND_OF[table]
+        time_column = EVENT_KINDS[kind][1]
+        keyed += [(row[time_column], order, i, kind, table, row) for i, row in enumerate(rows[table])]
+    keyed.sort(key=lambda e: e[:3])
+    return [{"event_id": f"{table}:{i}", "event": kind} | row for _, _, i, kind, table, row in keyed]
 
 
 def _run(scorer: LiveScorer, rows: dict[str, pa.Table]) -> tuple[list[float], int]:
     """Every row as an event, in time order; the time each took and how many were refused."""
-    events = []
-    for order, (table, data) in enumerate(rows.items()):
-        kind = _KIND_OF[table]
-        times = data.column(EVENT_KINDS[kind][1]).to_pylist()
-        events += [(t, order, i, table) for i, t in enumerate(times)]
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    pylists = {t: data.to_pylist() for t, data in rows.items()}
     latencies, rejected = [], 0
-    for _, _, i, table in events:
+    for raw in in_time_order({t: data.to_pylist() for t, data in rows.items()}):
         start = time.perf_counter()
         try:
-            scorer.process(
-                read_event({"event_id": f"{table}:{i}", "event": _KIND_OF[table]} | pylists[table][i])
-            )
+            scorer.process(read_event(raw))
         except BadEvent:
             rejected += 1
         latencies.append(time.perf_counter() - start)
@@ -208,7 +188,8 @@ def _first_per_store(rows: dict[str, pa.Table], table: str) -> dict[str, datetim
 
 def _measure(alerts: pa.Table, dataset: Path, labels: pa.Table | None, cut_at: datetime) -> dict[str, Any]:
     """How early the stores opened after the cut were flagged, against the truth (or the labels)."""
-    kinds = _truth_kinds(dataset) or _label_kinds(labels)
+    truth = _truth_kinds(dataset)
+    kinds = truth or _label_kinds(labels)
     new = [r for r in alerts.to_pylist() if r["opened_at"] > cut_at and r["store_id"] in kinds]
     counterfeit = [r for r in new if kinds[r["store_id"]] == "counterfeit"]
     honest = [r for r in new if kinds[r["store_id"]] != "counterfeit"]
@@ -230,7 +211,7 @@ def _measure(alerts: pa.Table, dataset: Path, labels: pa.Table | None, cut_at: d
         return {"stores": len(group), "alerted": sum(r["flagged_at"] is not None for r in group)}
 
     return {
-        "measured_on": "truth" if _truth_kinds(dataset) else "labels",
+        "measured_on": "truth" if truth else "labels",
         "new_stores": len(new),
         "new_counterfeit_stores": len(counterfeit),
         "counterfeit_flagged": sum(r["flagged_at"] is not None for r in counterfeit),

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import pyarrow as pa
 
-from marketguard.contract.rules import REASONS
 from marketguard.contract.spec import TABLES
 from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
@@ -34,23 +34,22 @@ from marketguard.detect.store_risk import FLAGGED, SavedModel
 from marketguard.detect.tree_paths import PathExplainer
 from marketguard.errors import ModelError
 from marketguard.features.signals import LIVE, Signal
-from marketguard.live.events import EVENT_KINDS, BadEvent, Event, EventProblem
+from marketguard.live.events import EVENT_TABLES, BadEvent, Event, problem
 from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
 
-__all__ = ["Alert", "LiveScorer", "StoreRisk"]
+__all__ = ["Alert", "LiveScorer", "StoreRisk", "reference_data"]
 
 #: Events whose reference has not arrived that are held at most (about 1 KB each: 100 MB).
 MAX_HELD = 100_000
-_EVENT_TABLES = {table for table, _ in EVENT_KINDS.values()}
 #: Per event table: (column, table it refers to) for the references between events. ``listings.brand`` refers
 #: to the brands the scorer was given (reference data): checked, never held.
 _REFERENCES = {
     table: [
         (c.name, c.references[0])
         for c in TABLES[table].columns
-        if c.references and c.references[0] in _EVENT_TABLES
+        if c.references and c.references[0] in EVENT_TABLES
     ]
-    for table in _EVENT_TABLES
+    for table in EVENT_TABLES
 }
 _INDEXED = ("accounts", "stores", "logins")
 _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
@@ -101,7 +100,7 @@ class LiveScorer:
         self.brands = dict(reference_prices or {})
         self.signals = LiveSignals(self.brands, authorised)
         self.index = OperatorIndex(OperatorLinker(kinds=()))
-        self.known: dict[str, set[str]] = {t: set() for t in _EVENT_TABLES if TABLES[t].key}
+        self.known: dict[str, set[str]] = {t: set() for t in EVENT_TABLES if TABLES[t].key}
         self.applied: set[str] = set()  # event ids
         self.held: dict[tuple[str, str], list[Event]] = {}
         self.n_held = 0
@@ -156,10 +155,10 @@ class LiveScorer:
         key = TABLES[event.table].key
         problems = []
         if key and event.row[key] in self.known[event.table]:
-            problems.append(_problem("duplicate_key", key))
+            problems.append(problem("duplicate_key", key))
         brand = event.row.get("brand") if event.table == "listings" else None
         if brand is not None and brand not in self.brands:
-            problems.append(_problem("dangling_reference", "brand"))
+            problems.append(problem("dangling_reference", "brand"))
         if problems:
             raise BadEvent(event.event_id, problems)
 
@@ -177,7 +176,7 @@ class LiveScorer:
             column = next(c for c, t in _REFERENCES[event.table] if event.row[c] == missing[1])
             raise BadEvent(
                 event.event_id,
-                [_problem("dangling_reference", column, f"{self.n_held:,} events already wait for theirs")],
+                [problem("dangling_reference", column, f"{self.n_held:,} events already wait for theirs")],
             )
         self.held.setdefault(missing, []).append(event)
         self.n_held += 1
@@ -260,6 +259,24 @@ class LiveScorer:
         return alerts
 
 
-def _problem(rule: str, field: str, more: str = "") -> EventProblem:
-    meaning, fix = REASONS[rule]
-    return EventProblem(field, f"{rule}:{field}", f"{meaning}{f' ({more})' if more else ''}; {fix}")
+def reference_data(tables: Mapping[str, pa.Table]) -> tuple[dict[str, float], list[tuple[str, str]]]:
+    """The scorer's reference data from the ``brands`` and ``authorized_sellers`` tables (either may be missing):
+    brand -> reference price, and the (brand, store) pairs."""
+    brands, authorised = tables.get("brands"), tables.get("authorized_sellers")
+    prices = (
+        dict(
+            zip(brands.column("brand").to_pylist(), brands.column("reference_price").to_pylist(), strict=True)
+        )
+        if brands is not None
+        else {}
+    )
+    pairs = (
+        list(
+            zip(
+                authorised.column("brand").to_pylist(), authorised.column("store_id").to_pylist(), strict=True
+            )
+        )
+        if authorised is not None
+        else []
+    )
+    return prices, pairs

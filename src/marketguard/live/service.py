@@ -10,6 +10,7 @@ order, whether or not the process was killed in between. Alerts go to every subs
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 from marketguard.detect.store_risk import FLAGGED, load_saved
 from marketguard.live.events import BadEvent, Event, EventProblem, read_event
 from marketguard.live.log import EventLog
-from marketguard.live.scorer import Alert, LiveScorer, StoreRisk
+from marketguard.live.scorer import Alert, LiveScorer, StoreRisk, reference_data
 
 __all__ = ["LiveService", "Submitted"]
 
@@ -63,11 +64,17 @@ class LiveService:
             self.scorer = LiveScorer.restore(found[1], self.model)
             self._seq = self._snapshot_seq = found[0]
         else:
-            prices, authorised = _reference(reference)
+            tables = {
+                t: pq.read_table(Path(reference) / f"{t}.parquet")
+                for t in ("brands", "authorized_sellers")
+                if reference is not None and (Path(reference) / f"{t}.parquet").exists()
+            }
+            prices, authorised = reference_data(tables)
             self.scorer = LiveScorer(self.model, prices, authorised, threshold=threshold)
             self._seq = self._snapshot_seq = 0
         for seq, event in self.log.events(after=self._seq):  # what came after the snapshot, in the same order
-            self._apply(event)
+            with contextlib.suppress(BadEvent):  # refused when it came (its answer said so): refused again
+                self.scorer.process(event)
             self._seq = seq
 
     def close(self) -> None:
@@ -89,7 +96,7 @@ class LiveService:
                     out.duplicates += 1
                     continue
                 try:
-                    out.alerts += self._apply(event, strict=True)
+                    out.alerts += self.scorer.process(event)
                     out.accepted += 1
                 except (
                     BadEvent
@@ -124,14 +131,6 @@ class LiveService:
         self._subscribers.append(notify)
         return lambda: self._subscribers.remove(notify)
 
-    def _apply(self, event: Event, strict: bool = False) -> list[Alert]:
-        try:
-            return self.scorer.process(event)
-        except BadEvent:
-            if strict:
-                raise
-            return []
-
 
 def _refusal(index: int, event_id: str | None, problems: list[EventProblem]) -> dict[str, Any]:
     return {
@@ -139,20 +138,3 @@ def _refusal(index: int, event_id: str | None, problems: list[EventProblem]) -> 
         "event_id": event_id,
         "problems": [{"field": p.field, "reason": p.reason, "message": p.message} for p in problems],
     }
-
-
-def _reference(directory: Path | str | None) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    if directory is None:
-        return {}, []
-    directory = Path(directory)
-    prices: dict[str, float] = {}
-    authorised: list[tuple[str, str]] = []
-    if (directory / "brands.parquet").exists():
-        brands = pq.read_table(directory / "brands.parquet", columns=["brand", "reference_price"]).to_pylist()
-        prices = {b["brand"]: b["reference_price"] for b in brands}
-    if (directory / "authorized_sellers.parquet").exists():
-        rows = pq.read_table(
-            directory / "authorized_sellers.parquet", columns=["brand", "store_id"]
-        ).to_pylist()
-        authorised = [(r["brand"], r["store_id"]) for r in rows]
-    return prices, authorised

@@ -167,27 +167,16 @@ class LiveSignals:
             owner.n_shared_ip_logins += 1
 
     def _store(self, row: dict) -> str:
+        """A new store (a store's row comes once: the scorer refuses a second with the same key)."""
         store_id = row["store_id"]
-        known = self.stores.get(store_id)
-        opened = _us(row["opened_at"])
-        if known is None:
-            self.stores[store_id] = _Store(
-                row["account_id"], opened, row["template"], row["main_category"], row["closed_at"] is not None
-            )
-            return store_id
-        # the store's row again (it closed, or changed its template): listings counted under its category move
-        if known.main_category != row["main_category"]:
-            for listing in known.listings:
-                branded = self.listings[listing].branded
-                self._count_category(known.main_category, branded, -1)
-                self._count_category(row["main_category"], branded, 1)
-        known.account_id, known.opened_us, known.template = row["account_id"], opened, row["template"]
-        known.main_category, known.closed = row["main_category"], row["closed_at"] is not None
+        self.stores[store_id] = _Store(
+            row["account_id"],
+            _us(row["opened_at"]),
+            row["template"],
+            row["main_category"],
+            row["closed_at"] is not None,
+        )
         return store_id
-
-    def _count_category(self, category: str | None, branded: bool, n: int) -> None:
-        self.category_listings[category] += n
-        self.category_branded[category] += n * branded
 
     def _listing(self, row: dict) -> str:
         store_id = row["store_id"]
@@ -196,7 +185,8 @@ class LiveSignals:
         branded = reference is not None
         self.listings[row["listing_id"]] = _Listing(store_id, branded)
         store.listings.append(row["listing_id"])
-        self._count_category(store.main_category, branded, 1)
+        self.category_listings[store.main_category] += 1
+        self.category_branded[store.main_category] += branded
         tell = bool(_TELL.search(row["title"].lower()))
         store.n_tell += tell
         if branded:
