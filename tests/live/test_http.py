@@ -73,6 +73,7 @@ def test_events_are_applied_refused_with_reasons_and_scored(trained, events, tmp
             again.status_code == 200
             and again.json()["duplicates"] == 1000
             and again.json()["accepted"] == 500
+            and again.json()["refused_after_waiting"] == []
         )
         lines = "\n".join(json.dumps(e) for e in events[1500:2000]) + "\n{broken\n"
         ndjson = client.post(

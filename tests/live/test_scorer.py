@@ -89,6 +89,16 @@ def test_an_event_waits_for_its_reference_and_bad_ones_are_refused(trained) -> N
     with pytest.raises(BadEvent) as brand:
         scorer.process(read_event(listing))
     assert [p.reason for p in brand.value.problems] == ["dangling_reference:brand"]
+    twins = [listing | {"event_id": f"twin{i}", "store_id": "later", "brand": None} for i in range(2)]
+    waiting = LiveScorer(load_saved(model), *reference(market))
+    for twin in twins:  # two listings with one id, both waiting for their store
+        waiting.process(read_event(twin))
+    waiting.process(read_event(account))
+    waiting.process(read_event(store | {"store_id": "later"}))  # the store comes: the first applies, not both
+    assert waiting.n_held == 0 and len(waiting.signals.stores["later"].listings) == 1
+    assert [p.reason for bad in waiting.refused_on_release for p in bad.problems] == [
+        "duplicate_key:listing_id"
+    ]
     risk = scorer.risk("st")
     assert 0.0 <= risk.score <= 1.0 and math.isfinite(risk.score)
 

@@ -104,6 +104,9 @@ class LiveScorer:
         self.applied: set[str] = set()  # event ids
         self.held: dict[tuple[str, str], list[Event]] = {}
         self.n_held = 0
+        self.refused_on_release: list[
+            BadEvent
+        ] = []  # held events refused when their reference came: reported
         self.owned: dict[str, list[str]] = {}  # account -> its stores
         self.flagged: dict[str, Alert] = {}
         self._explainer = PathExplainer(model.booster)
@@ -148,7 +151,12 @@ class LiveScorer:
         for waiting in self.held.pop((event.table, event.row[key]), []) if key else []:
             self.n_held -= 1
             self.applied.discard(waiting.event_id)
-            alerts += self.process(waiting)
+            try:
+                alerts += self.process(waiting)
+            except (
+                BadEvent
+            ) as bad:  # accepted when it came, refused now (a key another held event took first)
+                self.refused_on_release.append(bad)
         return alerts
 
     def _check(self, event: Event) -> None:

@@ -33,11 +33,13 @@ SNAPSHOT_EVERY = 50_000
 
 @dataclass
 class Submitted:
-    """What became of a batch: applied, already seen (by id), refused (index, event id, problems), alerts."""
+    """What became of a batch: applied, already seen (by id), refused (index, event id, problems), alerts, and
+    events of earlier batches that waited for a reference this batch brought and were refused then."""
 
     accepted: int = 0
     duplicates: int = 0
     refused: list[dict[str, Any]] = field(default_factory=list)
+    refused_after_waiting: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
 
 
@@ -103,6 +105,10 @@ class LiveService:
                 ) as bad:  # logged all the same: a replay refuses it again, the state is the same
                     out.refused.append(_refusal(i, event.event_id, bad.problems))
                 self._seq = seq
+            out.refused_after_waiting = [
+                _refusal(None, bad.event_id, bad.problems) for bad in self.scorer.refused_on_release
+            ]
+            self.scorer.refused_on_release.clear()
             if self._seq - self._snapshot_seq >= self.snapshot_every:
                 self._snapshot()
         for alert in out.alerts:
@@ -132,7 +138,7 @@ class LiveService:
         return lambda: self._subscribers.remove(notify)
 
 
-def _refusal(index: int, event_id: str | None, problems: list[EventProblem]) -> dict[str, Any]:
+def _refusal(index: int | None, event_id: str | None, problems: list[EventProblem]) -> dict[str, Any]:
     return {
         "index": index,
         "event_id": event_id,

@@ -54,7 +54,12 @@ async def events(request: Request, caller: Annotated[Principal, allow("events")]
     for refusal in done.refused:  # its position in the request, not among the readable ones
         refusal["index"] = objects[refusal["index"]][0]
     refused = sorted(unreadable + done.refused, key=lambda r: r["index"])
-    counts = {"accepted": done.accepted, "duplicates": done.duplicates, "refused": len(refused)}
+    counts = {
+        "accepted": done.accepted,
+        "duplicates": done.duplicates,
+        "refused": len(refused),
+        "refused_after_waiting": done.refused_after_waiting,  # earlier events this batch's references released
+    }
     alerts = [_alert(a) for a in done.alerts]
     if refused:
         message = (
