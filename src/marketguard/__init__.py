@@ -7,6 +7,8 @@ Public API::
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -28,6 +30,27 @@ _LAZY = {
     "write_marketplace": "marketguard.simulate",
     "evaluate": "marketguard.evaluate",
 }
+
+
+#: Public functions named like the subpackage that defines them.
+_SHADOWED = frozenset(n for n, module in _LAZY.items() if module == f"{__name__}.{n}")
+
+
+class _Package(types.ModuleType):
+    """The package module, keeping ``marketguard.simulate`` and ``marketguard.evaluate`` the functions.
+
+    Importing a subpackage sets the parent's attribute of that name to the subpackage, so after anything imported
+    ``marketguard.simulate.x``, ``from marketguard import simulate`` would hand back the module. Such a set
+    is turned into the subpackage's function of the same name; the subpackages stay importable by their dotted
+    names (``from marketguard.simulate import simulate``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

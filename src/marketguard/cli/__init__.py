@@ -30,11 +30,12 @@ from marketguard.cli.terminal import (
     settings,
     write_top_case,
 )
+from marketguard.cli.triage import networks, stores
 
 __all__ = ["main"]
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="marketguard")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 def main(verbose: bool) -> None:
@@ -230,15 +231,26 @@ def customs(
     show_default=True,
     help="The signal catalogue, or the groups events keep current (a model for the live path).",
 )
+@click.option(
+    "--min-labels",
+    type=click.IntRange(2),
+    default=30,
+    show_default=True,
+    help="Labelled stores of each outcome the model needs (fewer make its cross-fitted figures noisy).",
+)
 @contract_options
 @debug_option
-def train(dataset: Path, out: Path, engine: str, signals: str, debug: bool, **contract: Any) -> None:
+def train(
+    dataset: Path, out: Path, engine: str, signals: str, min_labels: int, debug: bool, **contract: Any
+) -> None:
     """Train the store risk model on DATASET's labelled stores and save it to OUT."""
     from marketguard.detect.label_bias import selection_line
     from marketguard.pipeline.train import train_model
 
     with errors(debug):
-        summary = train_model(dataset, out, engine=engine, settings=settings(**contract), signals=signals)
+        summary = train_model(
+            dataset, out, engine=engine, settings=settings(**contract), signals=signals, min_labels=min_labels
+        )
     labels, metrics = summary["labels"], summary["metrics"]
     console.print(
         f"trained on {labels['counterfeit']:,} counterfeit and {labels['legitimate']:,} legitimate labelled "
@@ -422,3 +434,5 @@ def demo(n_stores: int, seed: int, difficulty: str, workdir: Path, debug: bool) 
 main.add_command(cases_group, "cases")
 main.add_command(serve)
 main.add_command(users)
+main.add_command(networks)
+main.add_command(stores)

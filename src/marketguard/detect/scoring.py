@@ -74,7 +74,7 @@ def choose_mode(mode: str, y: np.ndarray, min_labels: int, what: tuple[str, str,
                 if later
                 else ""
             )
-            + f". Label more {entities}, or lower min_labels knowingly"
+            + f". Label more {entities}, or lower min_labels (--min-labels) knowingly"
         )
     return "supervised" if mode == "supervised" or (mode == "auto" and enough) else "unsupervised"
 

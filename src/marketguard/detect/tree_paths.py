@@ -33,7 +33,8 @@ class PathExplainer:
         self._n_features = booster.num_feature()
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
-        return _walk(np.ascontiguousarray(X, dtype=np.float64), *self._trees, self._n_features)
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        return _walk(X, *self._trees, self._n_features)  # type: ignore[call-arg, arg-type]  # a numba dispatcher
 
     def raw(self, x: np.ndarray) -> float:
         """One row's raw score: its leaves' values summed tree by tree, as LightGBM sums them, without the

@@ -60,11 +60,9 @@ def replay(
     with make_backend("duckdb") as backend:
         tables, _ = validate(backend, dataset, settings=settings)
         present = [t for t in EVENT_TABLES if tables.has(t)]
-        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in present}
+        rows = {t: tables.fetch(f"SELECT * FROM {t}", f"read {t}") for t in present}
         extra = {
-            t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table()
-            for t in (*_REFERENCE, "labels")
-            if tables.has(t)
+            t: tables.fetch(f"SELECT * FROM {t}", f"read {t}") for t in (*_REFERENCE, "labels") if tables.has(t)
         }
     if "logins" not in rows or rows["logins"].num_rows == 0:
         raise ParameterError("replay needs logins: the data's time line is read from them")

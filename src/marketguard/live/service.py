@@ -60,7 +60,7 @@ class LiveService:
         self.log = EventLog(events)
         self.snapshot_every = snapshot_every
         self._lock = threading.Lock()
-        self._subscribers: list[Callable[[Alert], None]] = []
+        self._subscribers: list[Callable[[Alert], object]] = []
         found = self.log.snapshot()
         if found is not None:
             self.scorer = LiveScorer.restore(found[1], self.model)
@@ -132,7 +132,7 @@ class LiveService:
     def flagged_at(self, store_id: str) -> Alert | None:
         return self.scorer.flagged.get(store_id)
 
-    def subscribe(self, notify: Callable[[Alert], None]) -> Callable[[], None]:
+    def subscribe(self, notify: Callable[[Alert], object]) -> Callable[[], None]:
         """Call ``notify`` with every alert from now on; returns the function that stops it."""
         self._subscribers.append(notify)
         return lambda: self._subscribers.remove(notify)

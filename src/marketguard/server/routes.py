@@ -77,7 +77,10 @@ async def _loaded(request: Request, scan_id: int | None = None) -> tuple[dict[st
     1.4 s at 100k stores) are read on a worker thread while the loop goes on answering."""
     scan = _scan(request, scan_id)
     cache: ResultsCache = request.app.state.results
-    return scan, cache.loaded(scan["path"]) or await run_in_threadpool(cache.get, scan["path"])
+    found = cache.loaded(scan["path"])
+    if found is None:
+        found = await run_in_threadpool(cache.get, scan["path"])
+    return scan, found
 
 
 def _may_see_network(caller: Principal, results: IndexedResults, network_id: str) -> bool:
