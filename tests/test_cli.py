@@ -16,13 +16,13 @@ def test_validate_reports_row_problems_and_exits_zero(tiny, tmp_path) -> None:
     assert (tmp_path / "r" / "quarantine" / "orders.parquet").exists()
 
 
-def test_structural_problems_exit_2_with_every_problem(tiny) -> None:
+def test_structural_problems_exit_3_with_every_problem(tiny) -> None:
     def edit(data: dict) -> None:
         del data["logins"]
         data["accounts"]["created_at"] = ["x", "y", "z", "2025-01-01"]
 
     result = CliRunner().invoke(main, ["validate", str(tiny(edit))])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "The dataset has 2 structural problems" in result.output
     assert "logins: required table is missing" in result.output
     assert (

@@ -21,10 +21,10 @@ def run(*args: str) -> Result:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_scan_ends_with_exit_0_or_2_and_a_message(case: Case, tmp_path: Path) -> None:
+def test_scan_ends_with_exit_0_or_3_and_a_message(case: Case, tmp_path: Path) -> None:
     result = run("scan", case.write(tmp_path / "data"), "--out", tmp_path / "results")
     if case.error is not None:
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == 3, result.output
         assert "error: The dataset has" in result.output and case.error in result.output
         assert not (tmp_path / "results").exists()
     else:

@@ -1,7 +1,7 @@
 """The ``marketguard`` command: a thin edge that parses options, calls the public API and prints (the terminal
 side, errors and summaries, is :mod:`marketguard.cli.terminal`).
 
-Errors from the library are printed as plain messages (exit 2 for contract errors, 1 otherwise); so are the
+Errors from the library are printed as plain messages (exit 3 for a dataset's structural problems, 2 for a bad command line, 1 otherwise); so are the
 operating system's (a file that cannot be read or written) and, as a last resort, any other error, so that no
 traceback reaches the terminal; ``--debug`` shows it.
 """

@@ -17,6 +17,9 @@ from rich.table import Table
 from marketguard.contract import ValidationReport
 from marketguard.errors import ContractError, MarketguardError
 
+#: Exit codes, one meaning each (documented in the README): a bad command line is click's usage error (2).
+EXIT_FAILED, EXIT_USAGE, EXIT_DATA = 1, 2, 3
+
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -29,13 +32,13 @@ def errors(debug: bool) -> Iterator[None]:
         if debug:
             raise
         err_console.print(f"error: {exc}", markup=False)
-        sys.exit(2 if isinstance(exc, ContractError) else 1)
+        sys.exit(EXIT_DATA if isinstance(exc, ContractError) else EXIT_FAILED)
     except OSError as exc:
         if debug:
             raise
         where = f" {exc.filename}" if exc.filename else ""
         err_console.print(f"error: cannot use{where}: {exc.strerror or exc}", markup=False)
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
     except Exception as exc:
         if debug:
             raise
@@ -44,7 +47,7 @@ def errors(debug: bool) -> Iterator[None]:
             "--debug for the traceback, and please report it.",
             markup=False,
         )
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
 
 
 class Progress:

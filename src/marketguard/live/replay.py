@@ -62,7 +62,9 @@ def replay(
         present = [t for t in EVENT_TABLES if tables.has(t)]
         rows = {t: tables.fetch(f"SELECT * FROM {t}", f"read {t}") for t in present}
         extra = {
-            t: tables.fetch(f"SELECT * FROM {t}", f"read {t}") for t in (*_REFERENCE, "labels") if tables.has(t)
+            t: tables.fetch(f"SELECT * FROM {t}", f"read {t}")
+            for t in (*_REFERENCE, "labels")
+            if tables.has(t)
         }
     if "logins" not in rows or rows["logins"].num_rows == 0:
         raise ParameterError("replay needs logins: the data's time line is read from them")
