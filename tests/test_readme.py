@@ -87,6 +87,7 @@ def test_script_keeps_every_line_and_changes_only_the_two_kinds() -> None:
     assert len(readme_blocks((ROOT / "README.md").read_text())) >= 8
 
 
+@pytest.mark.spark  # the tour scans on Spark too: `make test` runs it, `make test-fast` leaves it out
 @pytest.mark.timeout(1500)
 def test_readme_runs_as_written() -> None:
     if not (ROOT / ".venv" / "bin" / "activate").is_file():

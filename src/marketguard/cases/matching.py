@@ -1,7 +1,8 @@
 """Which network of today's scan is which network of yesterday's: matching by the stores they hold.
 
-A network's id is a name made by the scan (today its smallest account id), so it is no key across scans: one new
-account renames a network, and networks grow, shrink, split and merge between scans. What persists is the stores.
+A network's id is a name made by the scan (after its earliest-created account: it survives new accounts joining,
+not an older one joining or a merge), so it is no key across scans: networks grow, shrink, split and merge
+between scans. What persists is the stores.
 A previous network and a new one are the same case when they share stores, the pairs sharing the most stores
 matched first (greedy maximum overlap, one to one): a network that split keeps its case in the piece holding most
 of its stores, the other pieces open new cases ("split"); networks that merged continue the case whose network

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.index_storage import Codes, Loaded
+from marketguard.detect.networks import CREATED_SQL, UNDATED
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine.tables import Tables
 from marketguard.features.evidence import (
@@ -103,6 +104,7 @@ class OperatorIndex:
         self._batch = _Batch.empty()
         self._acc = Codes([])
         self._logins: Loaded[int] = Loaded([])
+        self._created: Loaded[int] = Loaded([])  # per account, its creation (us; UNDATED before add_account)
         self._owners: set[int] = set()
         # artifact key: one character for the kind, then the value (one string per artifact, not a tuple)
         self._art = Codes([])
@@ -141,7 +143,7 @@ class OperatorIndex:
         )
         totals = tables.fetch("SELECT account_id, n_logins FROM login_totals", "index: login totals")
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "index: store owners").column(0)
-        accounts = tables.fetch("SELECT account_id FROM accounts", "index: accounts").column(0)
+        accounts = tables.fetch(CREATED_SQL, "index: accounts")
         pairs = tables.fetch(
             "SELECT account_a, account_b, strength FROM pair_strength ORDER BY account_a, account_b",
             "index: strong pairs",
@@ -165,14 +167,15 @@ class OperatorIndex:
 
     def _load(
         self,
-        accounts: pa.ChunkedArray,
+        accounts: pa.Table,
         uses: pa.Table,
         totals: pa.Table,
         owners: pa.ChunkedArray,
         pairs: pa.Table,
     ) -> None:
         every = pa.chunked_array(
-            accounts.chunks + uses.column("account_id").chunks + owners.chunks, type=pa.string()
+            accounts.column("account_id").chunks + uses.column("account_id").chunks + owners.chunks,
+            type=pa.string(),
         )
         ids = pc.unique(every)
         self._acc = Codes(ids.to_pylist())
@@ -184,6 +187,11 @@ class OperatorIndex:
         logins = np.zeros(n_acc, np.int64)
         logins[codes(totals.column("account_id"))] = totals.column("n_logins").to_numpy()
         self._logins = Loaded(logins.tolist())
+        created = np.full(n_acc, UNDATED, np.int64)
+        created[codes(accounts.column("account_id"))] = pc.fill_null(
+            accounts.column("created_us"), UNDATED
+        ).to_numpy()
+        self._created = Loaded(created.tolist())
         self._owners = set(codes(owners).tolist())
 
         artifact, keys = encode(uses.column("artifact_key"))
@@ -218,6 +226,7 @@ class OperatorIndex:
         """A new account with its identity attributes (id_document, phone, email, bank_account)."""
         account = self._account(account_id)
         ts = _us(created_at)
+        self._created[account] = ts
         touched, joined = [], []
         for kind, value in identity.items():
             if kind in ACCOUNT_KINDS and value:
@@ -332,6 +341,7 @@ class OperatorIndex:
         if code is None:
             code = self._acc.add(account_id)
             self._logins.append(0)
+            self._created.append(UNDATED)
             self._uses[code] = {}
         return code
 
@@ -556,11 +566,13 @@ class OperatorIndex:
         self._name_networks(new)
 
     def _name_networks(self, components: set[int]) -> None:
-        """The batch naming rule (:func:`~marketguard.detect.networks.assign_networks`) for a few components."""
+        """The batch naming rule (:func:`~marketguard.detect.networks.assign_networks`: after the earliest-created
+        account) for a few components."""
         for c in components:
             members = self._members.get(c, set())
             is_network = len(members) >= 2 and any(m in self._owners for m in members)
-            name = f"N-{min(self._acc.keys[m] for m in members)}" if is_network else None
+            first = min(members, key=lambda m: (self._created[m], self._acc.keys[m])) if is_network else None
+            name = None if first is None else f"N-{self._acc.keys[first]}"
             for m in members:
                 if name is None:
                     self._network.pop(m, None)

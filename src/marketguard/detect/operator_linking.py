@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from marketguard.detect.base import Detector, Interval, evidence_table
 from marketguard.detect.catalogue_copies import catalogue_uses
 from marketguard.detect.networks import (
+    CREATED_SQL,
     GROUP_SCHEMA,
     assign_networks,
     empty_assignments,
@@ -382,10 +383,13 @@ class OperatorLinker(Detector):
         labels = self._weighted_networks(
             pairs.column("code_a").to_numpy(), pairs.column("code_b").to_numpy(), pairs, len(ids)
         )
+        created = tables.fetch(CREATED_SQL, "account creation times")
         tables.backend.register_arrow(
-            "account_networks", assign_networks(ids.combine_chunks(), labels, owners)
+            "account_networks", assign_networks(ids.combine_chunks(), labels, owners, created)
         )
-        tables.backend.register_arrow("environment_groups", environment_groups(ids.combine_chunks(), labels))
+        tables.backend.register_arrow(
+            "environment_groups", environment_groups(ids.combine_chunks(), labels, created)
+        )
 
     def _weighted_networks(
         self, src: np.ndarray, dst: np.ndarray, pairs: pa.Table, n_nodes: int
@@ -545,7 +549,8 @@ def _pieces(kinds: pa.Array, artifacts: pa.Array) -> pa.Array:
 
 def _naming_steps() -> list[Step]:
     """The naming rules of :func:`~marketguard.detect.networks.assign_networks` and
-    :func:`~marketguard.detect.networks.environment_groups`, in SQL."""
+    :func:`~marketguard.detect.networks.environment_groups` (each group after its earliest-created account), in
+    SQL."""
     return [
         Step(
             "account_groups",
@@ -554,19 +559,24 @@ def _naming_steps() -> list[Step]:
             "LEFT JOIN component_parts p ON c.node = p.account_id",
         ),
         Step(
+            "group_namesakes",
+            "SELECT grp, account_id AS first, n, has_store FROM (SELECT ag.grp, ag.account_id, "
+            "row_number() OVER (PARTITION BY ag.grp ORDER BY a.created_at ASC NULLS LAST, ag.account_id) AS position, "
+            "count(*) OVER (PARTITION BY ag.grp) AS n, "
+            "max(CASE WHEN o.account_id IS NULL THEN 0 ELSE 1 END) OVER (PARTITION BY ag.grp) AS has_store "
+            "FROM account_groups ag LEFT JOIN accounts a ON ag.account_id = a.account_id "
+            "LEFT JOIN (SELECT DISTINCT account_id FROM stores) o ON ag.account_id = o.account_id) ranked "
+            "WHERE position = 1",
+        ),
+        Step(
             "account_networks",
-            "SELECT g.account_id, 'N-' || m.first AS network_id FROM account_groups g JOIN "
-            "(SELECT ag.grp, min(ag.account_id) AS first, count(*) AS n, "
-            "max(CASE WHEN o.account_id IS NULL THEN 0 ELSE 1 END) AS has_store "
-            "FROM account_groups ag LEFT JOIN (SELECT DISTINCT account_id FROM stores) o "
-            "ON ag.account_id = o.account_id GROUP BY ag.grp) m ON g.grp = m.grp "
-            "WHERE m.n >= 2 AND m.has_store = 1",
+            "SELECT g.account_id, 'N-' || m.first AS network_id FROM account_groups g "
+            "JOIN group_namesakes m ON g.grp = m.grp WHERE m.n >= 2 AND m.has_store = 1",
         ),
         Step(
             "environment_groups",
-            "SELECT g.account_id, 'G-' || m.first AS group_id, m.n AS n_accounts FROM account_groups g JOIN "
-            "(SELECT grp, min(account_id) AS first, count(*) AS n FROM account_groups GROUP BY grp) m "
-            "ON g.grp = m.grp WHERE m.n >= 2",
+            "SELECT g.account_id, 'G-' || m.first AS group_id, m.n AS n_accounts FROM account_groups g "
+            "JOIN group_namesakes m ON g.grp = m.grp WHERE m.n >= 2",
         ),
     ]
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
-from marketguard.detect.networks import assign_networks, empty_assignments, strongest_link
+from marketguard.detect.networks import CREATED_SQL, assign_networks, empty_assignments, strongest_link
 from marketguard.engine.base import Step
 from marketguard.engine.tables import Tables
 from marketguard.features.environment import (
@@ -69,7 +69,7 @@ class SharedEnvironmentLinker(Detector):
         )
         edges = tables.fetch("SELECT account_id, kind, artifact FROM shared_artifact_edges", "fetch edges")
         owners = tables.fetch("SELECT DISTINCT account_id FROM stores", "store owners").column(0)
-        self.assignments_ = _networks(edges, owners)
+        self.assignments_ = _networks(edges, owners, tables.fetch(CREATED_SQL, "account creation times"))
         tables.backend.register_arrow("account_networks", self.assignments_)
         tables.run([account_pairs_sql(), _links_sql()])
         self.links_ = tables.fetch(
@@ -111,7 +111,7 @@ class SharedEnvironmentLinker(Detector):
         )
 
 
-def _networks(edges: pa.Table, store_owners: pa.ChunkedArray) -> pa.Table:
+def _networks(edges: pa.Table, store_owners: pa.ChunkedArray, created: pa.Table) -> pa.Table:
     """Components of the account-artifact graph that hold at least two accounts and one store owner."""
     if edges.num_rows == 0:
         return empty_assignments()
@@ -119,7 +119,7 @@ def _networks(edges: pa.Table, store_owners: pa.ChunkedArray) -> pa.Table:
     keys = pc.binary_join_element_wise(edges.column("kind"), edges.column("artifact"), "\x1f")
     artifacts, artifact_keys = encode(keys)
     labels = bipartite_components(accounts, artifacts, len(account_ids), len(artifact_keys))
-    return assign_networks(account_ids, labels, store_owners)
+    return assign_networks(account_ids, labels, store_owners, created)
 
 
 def _links_sql() -> Step:
