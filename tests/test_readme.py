@@ -6,6 +6,9 @@ The blocks run as one bash script, so a ``cd`` or a variable carries over as it 
 are run differently, and only these: ``make test`` is what runs this test, so it is not started again inside
 it; and a command that serves (``marketguard serve``) is started, must answer HTTP on its port within two minutes
 while still running, and is then stopped.
+
+What the run leaves is checked too: the tour's DuckDB and Spark scans of one simulated market are identical (the
+engines' parity on a simulated marketplace), and the demo's top 50 networks have 50 distinct scores.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from marketguard.report.triage import list_networks
 from tests.engine.test_parity import assert_same_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,3 +111,6 @@ def test_readme_runs_as_written() -> None:
     assert (tour / "results-spark").is_dir(), "the README's tour no longer scans its market on Spark too"
     assert pq.read_table(tour / "results" / "networks.parquet").num_rows > 0
     assert_same_results(tour / "results", tour / "results-spark")
+    # and the demo's queue ranks: the top 50 networks of `make demo` have 50 distinct scores
+    top = list_networks(ROOT / "demo" / "results", limit=50).column("score").to_pylist()
+    assert len(top) == 50 and len(set(top)) == 50

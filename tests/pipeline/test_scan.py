@@ -83,7 +83,12 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     )
     in_network = [x["score"] for x in scores if x["network_id"] == networks[0]["network_id"]]
     assert len(in_network) == 2  # two stores, two identity documents, a shared device: the tell holds
-    assert networks[0]["score"] == pytest.approx(0.8 * sum(in_network) / 2 + 0.2)
+    links = pq.read_table(out / "links.parquet").to_pylist()
+    pairs = {(r["account_a"], r["account_b"]): r["pair_strength"] for r in links}
+    assert len(pairs) == 1  # the tell weighs by the mean strength of the network's linked pairs
+    strength = next(iter(pairs.values()))
+    assert 0.5 <= strength < 1
+    assert networks[0]["score"] == pytest.approx(0.8 * sum(in_network) / 2 + 0.2 * strength)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest == result.manifest
     assert manifest["quarantine"] == {"reviews": {"out_of_range:rating": 1}}
