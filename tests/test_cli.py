@@ -138,3 +138,21 @@ def test_scan_reads_the_link_kinds_asked_for_and_refuses_unknown_ones(tiny, tmp_
         main, ["scan", str(tiny()), "--out", str(tmp_path / "r"), "--link-kinds", "listing_text,customer"]
     )
     assert asked.exit_code == 0, asked.output
+
+
+def test_verbose_logs_step_summaries_and_debug_adds_the_sql(tiny) -> None:
+    import subprocess
+    import sys
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "marketguard.cli", *args], capture_output=True, text=True, check=True
+        )
+        return done.stderr
+
+    data = str(tiny())
+    verbose = run("-v", "validate", data)
+    assert "INFO marketguard.engine.base: step accounts on duckdb" in verbose and "DEBUG" not in verbose
+    debug = run("validate", data, "--debug")
+    assert "DEBUG marketguard.engine.base: step accounts on duckdb:\nSELECT" in debug
+    assert run("validate", data) == ""

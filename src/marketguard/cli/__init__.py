@@ -37,12 +37,11 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="marketguard")
-@click.option("-v", "--verbose", is_flag=True, help="Log each step.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step's time and what was quarantined.")
 def main(verbose: bool) -> None:
     """Find the counterfeit-seller networks behind online stores."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("marketguard").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 @main.command()

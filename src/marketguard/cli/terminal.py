@@ -3,7 +3,10 @@ per-stage progress, the options every dataset-reading command shares, and the su
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,15 +54,21 @@ def errors(debug: bool) -> Iterator[None]:
 
 
 class Progress:
-    """Prints one line per scan stage, with a spinner while it runs."""
+    """Prints one line per scan stage (its time, peak memory and rows out), and while a stage runs a spinner with
+    its name, its number among the stages and the time it has taken so far."""
 
     def __init__(self) -> None:
         self.status: Status | None = None
+        self.started = 0.0
+        self.n_stages = 0
 
     def __call__(self, event: str, record: Any) -> None:
         if event == "start":
-            self.status = console.status(f"{record.name} ...")
+            self.n_stages += 1
+            self.started = time.monotonic()
+            self.status = console.status(self._running(record.name))
             self.status.start()
+            self._tick(record.name)
             return
         if self.status is not None:
             self.status.stop()
@@ -74,9 +83,31 @@ class Progress:
             markup=False,
         )
 
+    def _running(self, name: str) -> str:
+        return f"stage {self.n_stages}: {name} ({time.monotonic() - self.started:.0f} s)"
+
+    def _tick(self, name: str) -> None:
+        """Refresh the spinner's elapsed time every second while this stage runs (a daemon thread)."""
+        status = self.status
+
+        def tick() -> None:
+            while self.status is status and status is not None:
+                status.update(self._running(name))
+                time.sleep(1.0)
+
+        threading.Thread(target=tick, name="progress", daemon=True).start()
+
+
+def _debugging(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        logging.getLogger("marketguard").setLevel(logging.DEBUG)  # every SQL step's text
+    return value
+
 
 def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--debug", is_flag=True, help="Show tracebacks.")(f)
+    return click.option(
+        "--debug", is_flag=True, callback=_debugging, help="Show tracebacks and the SQL of every step."
+    )(f)
 
 
 def contract_options(f: Callable[..., Any]) -> Callable[..., Any]:
