@@ -156,3 +156,18 @@ def test_verbose_logs_step_summaries_and_debug_adds_the_sql(tiny) -> None:
     debug = run("validate", data, "--debug")
     assert "DEBUG marketguard.engine.base: step accounts on duckdb:\nSELECT" in debug
     assert run("validate", data) == ""
+
+
+def test_spark_session_settings_from_options_and_environment(tiny, monkeypatch) -> None:
+    from marketguard.engine import SPARK_SETTINGS
+
+    monkeypatch.setitem(SPARK_SETTINGS, "driver_memory", "4g")
+    monkeypatch.setitem(SPARK_SETTINGS, "master", "local[*]")
+    data = str(tiny())
+    assert CliRunner().invoke(main, ["validate", data, "--spark-driver-memory", "12g"]).exit_code == 0
+    assert SPARK_SETTINGS["driver_memory"] == "12g"
+    env = {"MARKETGUARD_SPARK_MASTER": "spark://head:7077"}
+    assert CliRunner(env=env).invoke(main, ["validate", data]).exit_code == 0
+    assert SPARK_SETTINGS["master"] == "spark://head:7077"
+    refused = CliRunner().invoke(main, ["scan", data, "--out", "x", "--spark-driver-memory", "lots"])
+    assert refused.exit_code == 2 and "is not a JVM memory size" in refused.output

@@ -28,6 +28,7 @@ from marketguard.cli.terminal import (
     print_quarantine,
     print_scan_summary,
     settings,
+    spark_options,
     write_top_case,
 )
 from marketguard.cli.triage import networks, stores
@@ -69,6 +70,7 @@ def simulate(n_stores: int, seed: int, difficulty: str, out: Path, debug: bool) 
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Write rejected rows to OUT/quarantine/.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@spark_options
 @contract_options
 @debug_option
 def validate(dataset: Path, out: Path | None, engine: str, debug: bool, **contract: Any) -> None:
@@ -104,6 +106,7 @@ def _link_kinds(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Results directory.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@spark_options
 @click.option(
     "--min-link-strength",
     type=click.FloatRange(0.0, 1.0),
@@ -188,6 +191,7 @@ def scan(
     help="An earlier scan's networks.parquet: ties to a network weigh by its risk score.",
 )
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@spark_options
 @contract_options
 @debug_option
 def customs(
@@ -223,6 +227,7 @@ def customs(
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@spark_options
 @click.option(
     "--signals",
     type=click.Choice(["all", "live"]),

@@ -4,6 +4,7 @@ per-stage progress, the options every dataset-reading command shares, and the su
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from rich.status import Status
 from rich.table import Table
 
 from marketguard.contract import ValidationReport
+from marketguard.engine import SPARK_SETTINGS
 from marketguard.errors import ContractError, MarketguardError
 
 #: Exit codes, one meaning each (documented in the README): a bad command line is click's usage error (2).
@@ -108,6 +110,41 @@ def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--debug", is_flag=True, callback=_debugging, help="Show tracebacks and the SQL of every step."
     )(f)
+
+
+def _spark_setting(key: str) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        if key == "driver_memory" and not re.fullmatch(r"[1-9][0-9]*[kmgt]?", value, re.IGNORECASE):
+            raise click.BadParameter(f"{value!r} is not a JVM memory size such as 8g or 16384m", ctx, param)
+        SPARK_SETTINGS[key] = value
+
+    return remember
+
+
+def spark_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How a command started with ``--engine spark`` starts its session (also from the environment)."""
+    options = [
+        click.option(
+            "--spark-master",
+            envvar="MARKETGUARD_SPARK_MASTER",
+            expose_value=False,
+            callback=_spark_setting("master"),
+            help="With --engine spark: the master URL (default local[*], this machine's cores).",
+        ),
+        click.option(
+            "--spark-driver-memory",
+            envvar="MARKETGUARD_SPARK_DRIVER_MEMORY",
+            expose_value=False,
+            callback=_spark_setting("driver_memory"),
+            help="With --engine spark: the driver's heap, e.g. 8g (default 4g; in local mode the driver does "
+            "all the work).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 def contract_options(f: Callable[..., Any]) -> Callable[..., Any]:

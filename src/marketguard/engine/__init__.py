@@ -10,6 +10,11 @@ from marketguard.errors import ParameterError
 
 ENGINES = ("duckdb", "spark")
 
+#: How :func:`make_backend` starts a Spark session unless told otherwise: the command line's ``--spark-master``
+#: and ``--spark-driver-memory`` (or ``MARKETGUARD_SPARK_MASTER`` / ``MARKETGUARD_SPARK_DRIVER_MEMORY``) set them
+#: once for the whole run, since one command may start its session in any of several stages.
+SPARK_SETTINGS: dict[str, str] = {"master": "local[*]", "driver_memory": "4g"}
+
 
 def make_backend(engine: str = "duckdb", **options: Any) -> Backend:
     """Create a backend by name; pyspark is imported only for ``"spark"``."""
@@ -20,7 +25,7 @@ def make_backend(engine: str = "duckdb", **options: Any) -> Backend:
     if engine == "spark":
         from marketguard.engine.spark_backend import SparkBackend
 
-        return SparkBackend(**options)
+        return SparkBackend(**(SPARK_SETTINGS | options))
     raise ParameterError(f"The 'engine' parameter must be one of {ENGINES}. Got {engine!r} instead.")
 
 

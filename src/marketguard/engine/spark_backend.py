@@ -43,6 +43,9 @@ class SparkBackend(Backend):
         with ``master``.
     master
         Master URL for a new session, ``local[*]`` by default.
+    driver_memory
+        The new session's driver heap (``spark.driver.memory``; in local mode the driver is the whole
+        cluster): 4g by default, raise it for large local runs.
     conf
         Extra Spark settings for a new session.
     """
@@ -51,7 +54,12 @@ class SparkBackend(Backend):
     local_graphs = False
 
     def __init__(
-        self, spark: Any = None, *, master: str = "local[*]", conf: dict[str, str] | None = None
+        self,
+        spark: Any = None,
+        *,
+        master: str = "local[*]",
+        driver_memory: str = "4g",
+        conf: dict[str, str] | None = None,
     ) -> None:
         try:
             from pyspark.sql import SparkSession
@@ -69,7 +77,7 @@ class SparkBackend(Backend):
                 "spark.log.level": "ERROR",
                 "spark.sql.ansi.enabled": "false",
                 "spark.sql.execution.arrow.pyspark.enabled": "true",
-                "spark.driver.memory": "4g",
+                "spark.driver.memory": driver_memory,
                 **(conf or {}),
             }
             # Python workers must run this interpreter to import marketguard (PySpark reads the variable, not
