@@ -12,6 +12,8 @@ import pytest
 from marketguard.errors import MarketguardError
 from marketguard.pipeline.results import RESULT_SCHEMAS
 from marketguard.report import ResultsDirError, UnknownNetworkError, build_case, render_json
+from marketguard.report.case import verdict
+from marketguard.report.html import render_html
 from tests.report.conftest import MANIFEST, PHONE, TABLES, WriteResults, ts
 
 
@@ -250,3 +252,22 @@ def test_a_network_no_ring_serves_says_so_and_old_results_say_why_they_lack_ring
     old = build_case(make_results(review_scores=scored), "N-A1")
     assert old["review_rings"] is None
     assert old["notes"] == ["the results have no ring_networks table (a scan from before it was written)"]
+
+
+def test_the_verdict_line_matches_the_score(results: Path) -> None:
+    high = build_case(results, "N-A1")["verdict"]
+    assert high["level"] == "high" and high["text"].startswith(
+        "High risk (score 0.91): flagged as a counterfeit"
+    )
+    low = build_case(results, "N-B7")["verdict"]
+    assert low == {
+        "level": "low",
+        "text": "Low risk (score 0.40): 1 store whose listings, prices and customers do not look counterfeit, "
+        "linked by 1 IP address: this looks like a family, a household or a small shop team, not a "
+        "counterfeit-seller network.",
+    }
+    agency = verdict({"score": 0.2, "n_stores": 35, "n_shared_wifi": 1, "n_shared_offices": 1})
+    assert (
+        "e-commerce agency" in agency["text"] and "1 Wi-Fi router, 1 office-and-purse match" in agency["text"]
+    )
+    assert 'class="verdict low"' in render_html(build_case(results, "N-B7"))

@@ -13,11 +13,23 @@ import pyarrow.parquet as pq
 
 from marketguard.detect.review_rings import RING_SCHEMA
 from marketguard.detect.ring_clients import RING_NETWORK_SCHEMA
+from marketguard.detect.store_risk import FLAGGED
 from marketguard.features.networks import SHARED_COUNTS, SHARED_WORDS
 from marketguard.trace.money import MONEY_SCHEMA
 from marketguard.trace.sites import SITES_SCHEMA
 
-__all__ = ["NETWORK_SHARED_WORDS", "OPTIONAL_RESULTS", "RESULT_SCHEMAS", "conform", "write_result"]
+__all__ = [
+    "FLAGGED_SCORE",
+    "NETWORK_SHARED_WORDS",
+    "OPTIONAL_RESULTS",
+    "RESULT_SCHEMAS",
+    "conform",
+    "write_result",
+]
+
+#: A store or network scoring this or more is flagged (store scores are calibrated probabilities; a network's
+#: score is mostly its riskiest stores'): what reports call high risk.
+FLAGGED_SCORE = FLAGGED
 
 _TS = pa.timestamp("us", tz="UTC")
 _REASONS = pa.list_(pa.string())

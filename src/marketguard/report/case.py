@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from marketguard.pipeline.results import NETWORK_SHARED_WORDS
+from marketguard.pipeline.results import FLAGGED_SCORE, NETWORK_SHARED_WORDS
 from marketguard.report.evidence import artifact_uses, network_accounts, shared_artifacts
 from marketguard.report.money_trail import main_chain
 from marketguard.report.results_dir import ResultsDir, Row, UnknownNetworkError
-from marketguard.sentences import noun
+from marketguard.sentences import noun, plural
 
 #: Months summed for the recent-revenue figure when the scan wrote no revenue window.
 RECENT_MONTHS = 3
@@ -63,6 +63,7 @@ def build_case(results: Path | ResultsDir, network_id: str) -> dict[str, Any]:
     return {
         "network_id": network_id,
         "score": network["score"],
+        "verdict": verdict(network),
         "reasons": list(network["reasons"] or []),
         "summary": _summary(network),
         "recent_revenue": _recent_revenue(rd, network, months),
@@ -81,6 +82,37 @@ def build_case(results: Path | ResultsDir, network_id: str) -> dict[str, Any]:
         "review_rings": rings,
         "notes": notes,
         "scan": _scan_facts(rd.path, manifest),
+    }
+
+
+def verdict(network: Row) -> dict[str, str]:
+    """One line that says what the score means for this network: ``level`` (high, low) and ``text``.
+
+    A linked network of stores that do not look counterfeit is what e-commerce agencies, families and shared
+    offices are; the line says so, naming what ties the accounts, rather than calling every network a
+    counterfeit seller."""
+    score = network["score"] or 0.0
+    stores = network.get("n_stores") or 0
+    if score >= FLAGGED_SCORE:
+        return {
+            "level": "high",
+            "text": f"High risk (score {score:.2f}): flagged as a counterfeit-seller network, "
+            f"{plural(stores, 'store')} run by one operator; the reasons and the evidence below say why.",
+        }
+    ties = [
+        plural(network[column], word) for column, word in NETWORK_SHARED_WORDS.items() if network.get(column)
+    ][:3]
+    tied = f" by {', '.join(ties)}" if ties else ""
+    office = bool(network.get("n_shared_offices"))
+    look = (
+        "an e-commerce agency or a shared office (an office's place and purse)"
+        if office or stores >= 10
+        else "a family, a household or a small shop team"
+    )
+    return {
+        "level": "low",
+        "text": f"Low risk (score {score:.2f}): {plural(stores, 'store')} whose listings, prices and customers do "
+        f"not look counterfeit, linked{tied}: this looks like {look}, not a counterfeit-seller network.",
     }
 
 

@@ -377,7 +377,8 @@ def render_html(case: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · marketguard</title><style>{CSS}</style></head><body>"
         f'<header><h1>Case <span class="id">{escape(case["network_id"])}</span></h1>'
-        '<div class="subtitle">Counterfeit-seller network: evidence, revenue, sites and money trail</div></header>'
+        '<div class="subtitle">Operator network: evidence, revenue, sites and money trail</div>'
+        f'<p class="verdict {escape(case["verdict"]["level"])}">{escape(case["verdict"]["text"])}</p></header>'
         + _summary(case)
         + _evidence_graph(case)
         + _revenue(case)

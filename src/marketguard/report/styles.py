@@ -17,6 +17,9 @@ h1 .id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace
 h2 { font-size: 18px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
 h3 { font-size: 15px; margin: 18px 0 8px; }
 .subtitle, .caption, .muted { color: var(--muted); }
+.verdict { font-weight: 600; padding: 6px 10px; border-left: 4px solid; margin: 8px 0 0; }
+.verdict.high { border-color: #d55e00; }
+.verdict.low { border-color: #009e73; }
 .caption { font-size: 12.5px; margin: 6px 0 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 12px; margin: 8px 0 18px; }
 .card { border: 1px solid var(--rule); border-radius: 8px; padding: 10px 14px; background: #fbfcfd; }
