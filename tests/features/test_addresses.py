@@ -225,3 +225,15 @@ def test_the_noise_pattern_matches_as_its_plain_form() -> None:
                 assert [m.span() for m in _ZH_NOISE.finditer(text)] == [
                     m.span() for m in plain.finditer(text)
                 ], text
+
+
+def test_latin_form_spells_a_chinese_address_from_its_key() -> None:
+    from marketguard.features.addresses import latin_form
+
+    def latin(text: str) -> str | None:
+        return latin_form(text, address_keys([text])[0])
+
+    assert latin("深圳市宝安区凤凰路12号 (factory)") == "12 Fenghuanglu, Baoan, Shenzhen"
+    assert latin("上海市浦东新区张江路88号3楼301室") == "88 Zhangjianglu, Pudong, Shanghai"
+    assert latin("No.257 Xinhua Road, Baohe District, Hefei") is None  # already Latin
+    assert latin("浙江省义乌市") is None  # no road: the key names no place to spell

@@ -94,6 +94,7 @@ def _site(
         "site_id": site_id,
         "rank": rank,
         "address": address,
+        "address_latin": "12 Fenghuanglu, Baoan, Shenzhen" if site_id == "SITE-1" else None,
         "n_addresses": 1,
         "lat": lat,
         "lon": lon,

@@ -66,7 +66,7 @@ def test_summary_stores_sites_and_money_tables(results: Path) -> None:
         ["4", "S3", "A3", "0.50"],
     ]
     assert [r[:5] for r in _rows(html, "sites")] == [
-        ["1", "深圳市宝安区凤凰路12号 (factory)", "7", "58%", "90%"],
+        ["1", "深圳市宝安区凤凰路12号 (factory)12 Fenghuanglu, Baoan, Shenzhen", "7", "58%", "90%"],
         ["2", "Warehouse B, Dongguan", "4", "33%", "90%"],
         ["3", "Unknown depot", "1", "8%", "90%"],
     ]
@@ -152,3 +152,12 @@ def test_report_of_a_real_scan(small_market: Path, tmp_path: Path) -> None:
     assert "http://" not in html and "https://" not in html
     assert len(_rows(html, "links")) == len(case["links"])
     ET.fromstring(render_graphml(case))
+
+
+def test_a_chinese_address_shows_its_latin_spelling(results: Path) -> None:
+    html = render_html(build_case(results, "N-A1"))
+    assert (
+        '深圳市宝安区凤凰路12号 (factory)<br><span class="muted">12 Fenghuanglu, Baoan, Shenzhen</span>'
+        in html
+    )
+    assert "Warehouse B, Dongguan</td>" in html  # a Latin address stands alone

@@ -93,6 +93,7 @@ def test_forms_without_coordinates_join_their_site_through_the_key() -> None:
         "site_id": _site_id("hefei|xinhualu|257"),
         "rank": 1,
         "address": "安徽省合肥市包河区新华路257号",
+        "address_latin": "257 Xinhualu, Baohe, Hefei",
         "n_addresses": 3,
         "n_shipments": 8,
         "n_stores": 1,

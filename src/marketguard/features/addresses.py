@@ -433,6 +433,19 @@ def fold_roads(keys: list[AddressKey]) -> list[AddressKey]:
     ]
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def latin_form(written: str | None, key: AddressKey) -> str | None:
+    """A written address in Chinese characters spelt in Latin letters from its key, as a reader abroad (a
+    customs officer, a brand's analyst) can type and search it: ``12 Fenghuanglu, Baoan, Shenzhen``. ``None``
+    when the address has no Chinese characters (it reads already) or its key names no road."""
+    if not written or not _HAN.search(written) or not key.road:
+        return None
+    parts = (f"{key.number} {key.road.title()}".strip(), key.district.title(), key.city.title())
+    return ", ".join(part for part in parts if part)
+
+
 def address_keys(texts: Iterable[str | None]) -> list[AddressKey]:
     """Keys of many distinct written addresses, with roads folded across the whole collection (polyphonic
     spellings, unrecognised place prefixes).

@@ -147,6 +147,16 @@ def _revenue(case: dict[str, Any]) -> str:
     return f'<section id="revenue"><h2>Revenue by month</h2>{chart}{table}</section>'
 
 
+def _address(site: dict[str, Any]) -> Cell:
+    """The written address, with its Latin spelling beneath when it is in Chinese characters."""
+    address, latin = site["address"], site.get("address_latin")
+    if not address:
+        return fmt.DASH
+    if not latin:
+        return address
+    return Safe(f'{escape(address)}<br><span class="muted">{escape(latin)}</span>')
+
+
 def _sites(case: dict[str, Any]) -> str:
     sites = case["sites"]
     if not sites:
@@ -158,7 +168,7 @@ def _sites(case: dict[str, Any]) -> str:
     rows: list[list[Cell]] = [
         [
             fmt.integer(s["rank"]),
-            s["address"] or fmt.DASH,
+            _address(s),
             fmt.integer(s["n_shipments"]),
             fmt.percent(s["share"]),
             fmt.percent(s["exclusivity"]),

@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 
 from marketguard.errors import ContractError, ParameterError, Problem
+from marketguard.features.addresses import latin_form
 from marketguard.sentences import plural
 from marketguard.trace.site_clusters import NO_TIME, Parcels, centres, mode, parcels_of, site_of_parcel
 
@@ -55,6 +56,7 @@ SITES_SCHEMA = pa.schema(
         ("site_id", pa.string()),
         ("rank", pa.int64()),
         ("address", pa.string()),
+        ("address_latin", pa.string()),
         ("n_addresses", pa.int64()),
         ("lat", pa.float64()),
         ("lon", pa.float64()),
@@ -149,6 +151,7 @@ class _Sites(NamedTuple):
     lat: np.ndarray
     lon: np.ndarray
     address: list[str | None]
+    address_latin: list[str | None]
     site_id: list[str]
 
 
@@ -165,6 +168,7 @@ def _site_facts(p: Parcels, site: np.ndarray, n_sites: int) -> _Sites:
         lat=lat,
         lon=lon,
         address=[p.forms[f].strip() or None for f in main_form],
+        address_latin=[latin_form(p.forms[f], p.keys[k]) for f, k in zip(main_form, main_key, strict=True)],
         site_id=_site_ids([p.keys[k].text for k in main_key], lat, lon),
     )
 
@@ -272,6 +276,7 @@ def _network_sites(p: Parcels, site: np.ndarray) -> pa.Table:
             "site_id": pa.array([s.site_id[i] for i in r["site"]], pa.string()),
             "rank": rank,
             "address": pa.array([s.address[i] for i in r["site"]], pa.string()),
+            "address_latin": pa.array([s.address_latin[i] for i in r["site"]], pa.string()),
             "n_addresses": s.n_addresses[r["site"]],
             "lat": pa.array(s.lat[r["site"]], from_pandas=True),
             "lon": pa.array(s.lon[r["site"]], from_pandas=True),
