@@ -165,6 +165,18 @@ def strongest(lift: np.ndarray, n: int) -> list[int]:
     return [int(j) for j in np.argsort(-lift, kind="stable")[:n] if lift[j] > 0]
 
 
+def strongest_own_first(lift: np.ndarray, n: int, of_mates: np.ndarray) -> list[int]:
+    """:func:`strongest`, but a row whose ``n`` strongest lifts are all its network mates' features
+    (``of_mates``) while one of its own raised it too gets its strongest own in place of the weakest: a store's
+    reasons always show its own evidence when it has any, not only its network's."""
+    picked = strongest(lift, n)
+    if picked and all(of_mates[j] for j in picked):
+        own = strongest(np.where(of_mates, 0.0, lift), 1)
+        if own:
+            picked = [*picked[: n - 1], own[0]] if len(picked) == n else [*picked, own[0]]
+    return picked
+
+
 def value_sentence(signal: Signal, value: float) -> str:
     if np.isnan(value):
         return f"{signal.meaning}: unknown"

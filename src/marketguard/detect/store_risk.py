@@ -39,6 +39,7 @@ from marketguard.detect.scoring import (
     labels_after_now,
     oriented_percentiles,
     strongest,
+    strongest_own_first,
     value_sentence,
 )
 from marketguard.detect.tree_paths import path_contributions
@@ -323,16 +324,18 @@ class StoreRiskModel(Detector):
             column.append(item)
 
     def _explain_supervised(self, ids: list[str] | None) -> pa.Table:
-        """The features whose contributions raised the store's log-odds most, strongest first."""
+        """The features whose contributions raised the store's log-odds most, strongest first, with its own
+        strongest among them (:func:`~marketguard.detect.scoring.strongest_own_first`)."""
         store_ids = self.signals_.column("store_id").to_pylist()
         wanted = set(ids) if ids is not None else None
         out: tuple[list, list, list, list] = ([], [], [], [])
+        of_mates = np.array([name.startswith("mates_") for name in self.feature_names_])
         for i, store in enumerate(store_ids):
             if wanted is not None and store not in wanted:
                 continue
             self._grey_reason(i, store, out)
             lift = self.contributions_[i]
-            for j in strongest(lift, self.n_reasons):
+            for j in strongest_own_first(lift, self.n_reasons, of_mates):
                 name = self.feature_names_[j]
                 mates = name.startswith("mates_")
                 signal = self.feature_signals_[name.removeprefix("mates_")]

@@ -29,7 +29,7 @@ import pyarrow as pa
 from marketguard.contract.spec import TABLES
 from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
-from marketguard.detect.scoring import strongest, value_sentence
+from marketguard.detect.scoring import strongest_own_first, value_sentence
 from marketguard.detect.store_risk import FLAGGED, SavedModel
 from marketguard.detect.tree_paths import PathExplainer
 from marketguard.errors import ModelError
@@ -223,7 +223,8 @@ class LiveScorer:
     def _explained(self, store_id: str, x: np.ndarray) -> StoreRisk:
         lift = self._explainer.contributions(x.reshape(1, -1))[0, :-1]
         reasons = []
-        for j in strongest(lift, self.model.n_reasons):
+        of_mates = np.array([name.startswith("mates_") for name in self.model.features])
+        for j in strongest_own_first(lift, self.model.n_reasons, of_mates):
             name = self.model.features[j]
             text = value_sentence(_SIGNALS[name.removeprefix("mates_")], float(x[j]))
             reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
