@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from html import escape, unescape
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 
 from marketguard.report import build_case, render_graphml, render_html
 from marketguard.report.graph_drawing import MAX_ARTIFACTS
+from marketguard.report.html import LINK_ROWS_PER_KIND
 from tests.report.conftest import MANIFEST, PHONE, WriteResults, large_network
 
 
@@ -36,6 +38,12 @@ def test_report_has_the_four_figures(results: Path) -> None:
     assert html.count("<svg ") == 4
     for label in ("Evidence graph", "Revenue by month", "Ranked sites", "Money trail"):
         assert f'aria-label="{label}' in html
+
+
+def _shown_per_kind(links: list[dict]) -> int:
+    """Link rows the evidence section shows: each kind's strongest LINK_ROWS_PER_KIND."""
+    kinds = Counter(r["kind"] for r in links)
+    return sum(min(n, LINK_ROWS_PER_KIND) for n in kinds.values())
 
 
 def test_every_link_row_is_in_the_evidence_table(results: Path) -> None:
@@ -131,7 +139,10 @@ def test_a_hundred_account_network_stays_readable(make_results: WriteResults) ->
     assert "account labels hidden (more than 60 accounts)" in html.replace("Account labels", "account labels")
     assert "store labels hidden" in html.replace("Store labels", "store labels")
     assert len(case["artifacts"]) == 90
-    assert len(_rows(html, "links")) == len(case["links"]) > 200
+    assert len(case["links"]) > 200
+    assert len(_rows(html, "links")) == _shown_per_kind(case["links"]) < len(case["links"])
+    assert re.search(r"The strongest 25; [\d,]+ more rows in the JSON case and links.parquet", html)
+    assert html.count("<details") == len({r["kind"] for r in case["links"]}) and html.count(" open>") == 1
 
 
 def test_report_of_a_real_scan(small_market: Path, tmp_path: Path) -> None:
@@ -150,7 +161,7 @@ def test_report_of_a_real_scan(small_market: Path, tmp_path: Path) -> None:
     assert revenue_card and revenue_card.group(1).startswith("CNY ")
     assert "Revenue (CNY)" in html and "revenue (CNY)</text>" in html  # table head and chart axis
     assert "http://" not in html and "https://" not in html
-    assert len(_rows(html, "links")) == len(case["links"])
+    assert len(_rows(html, "links")) == _shown_per_kind(case["links"])
     ET.fromstring(render_graphml(case))
 
 

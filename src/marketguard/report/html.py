@@ -16,7 +16,7 @@ from marketguard.report.evidence import KIND_LABELS
 from marketguard.report.graph_drawing import evidence_graph_svg
 from marketguard.report.styles import CSS
 from marketguard.report.svg import colour
-from marketguard.sentences import in_currency
+from marketguard.sentences import in_currency, plural
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -330,36 +330,70 @@ def _evidence(case: dict[str, Any]) -> str:
         ("First seen", ""),
         ("Last seen", ""),
     ]
-    links: list[list[Cell]] = [
-        [
-            r["account_a"],
-            r["account_b"],
-            _kind(r["kind"]),
-            r["artifact"],
-            fmt.score(r["weight"]),
-            fmt.integer(r["n_sharing"]),
-            fmt.integer(r["n_events"]),
-            fmt.day(r["first_seen"]),
-            fmt.day(r["last_seen"]),
-        ]
-        for r in case["links"]
-    ]
-    link_cols = [
-        ("Account A", "id"),
-        ("Account B", "id"),
-        ("Kind", ""),
-        ("Artifact", "id"),
-        ("Weight", "num"),
-        ("Sharers", "num"),
-        ("Events", "num"),
-        ("First seen", ""),
-        ("Last seen", ""),
-    ]
     return (
         f'<section id="artifacts"><h2>Shared artifacts ({len(artifacts)})</h2>'
         f"{_table(art_cols, artifacts, 'Sharers counts every account of the scan using the artifact, in this network or not.')}</section>"
-        f'<section id="links"><h2>Evidence: every link ({len(links)})</h2>'
-        f"{_table(link_cols, links, 'One row per account pair and shared artifact, strongest first; events are the two accounts together.')}</section>"
+        + _links_by_kind(case["links"])
+    )
+
+
+#: Link rows shown per evidence kind (a screen's worth, strongest first); every row is in the JSON case and in
+#: the scan's ``links`` table, and a note under each kind counts the rows not shown.
+LINK_ROWS_PER_KIND = 25
+
+_LINK_COLUMNS = [
+    ("Account A", "id"),
+    ("Account B", "id"),
+    ("Kind", ""),
+    ("Artifact", "id"),
+    ("Weight", "num"),
+    ("Sharers", "num"),
+    ("Events", "num"),
+    ("First seen", ""),
+    ("Last seen", ""),
+]
+
+
+def _links_by_kind(links: list[dict[str, Any]]) -> str:
+    """The links grouped by evidence kind, the kind with the strongest link first (open; the others folded),
+    each with its counts and its strongest :data:`LINK_ROWS_PER_KIND` rows."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in links:  # the case lists them strongest first
+        groups.setdefault(r["kind"], []).append(r)
+    kinds = sorted(groups, key=lambda k: (-max(r["weight"] or 0.0 for r in groups[k]), k))
+    parts = []
+    for i, kind in enumerate(kinds):
+        rows = groups[kind]
+        shown: list[list[Cell]] = [
+            [
+                r["account_a"],
+                r["account_b"],
+                _kind(r["kind"]),
+                r["artifact"],
+                fmt.score(r["weight"]),
+                fmt.integer(r["n_sharing"]),
+                fmt.integer(r["n_events"]),
+                fmt.day(r["first_seen"]),
+                fmt.day(r["last_seen"]),
+            ]
+            for r in rows[:LINK_ROWS_PER_KIND]
+        ]
+        hidden = len(rows) - len(shown)
+        caption = (
+            f"The strongest {len(shown)}; {plural(hidden, 'more row')} in the JSON case and links.parquet."
+            if hidden
+            else ""
+        )
+        artifacts = len({r["artifact"] for r in rows})
+        parts.append(
+            f'<details class="kind"{" open" if i == 0 else ""}><summary>{_kind(kind)}: '
+            f"{escape(plural(len(rows), 'link'))} through {escape(plural(artifacts, 'artifact'))}</summary>"
+            f"{_table(_LINK_COLUMNS, shown, caption)}</details>"
+        )
+    return (
+        f'<section id="links"><h2>Evidence by kind ({plural(len(links), "link")})</h2>'
+        '<p class="caption">One row per account pair and shared artifact, strongest first; events are the two '
+        "accounts together.</p>" + "".join(parts) + "</section>"
     )
 
 

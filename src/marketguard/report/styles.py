@@ -17,6 +17,7 @@ h1 .id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace
 h2 { font-size: 18px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
 h3 { font-size: 15px; margin: 18px 0 8px; }
 .subtitle, .caption, .muted { color: var(--muted); }
+details.kind > summary { cursor: pointer; font-weight: 600; margin: 10px 0 4px; }
 .verdict { font-weight: 600; padding: 6px 10px; border-left: 4px solid; margin: 8px 0 0; }
 .verdict.high { border-color: #d55e00; }
 .verdict.low { border-color: #009e73; }
