@@ -172,3 +172,21 @@ def test_a_chinese_address_shows_its_latin_spelling(results: Path) -> None:
         in html
     )
     assert "Warehouse B, Dongguan</td>" in html  # a Latin address stands alone
+
+
+def test_the_money_chart_joins_a_supplier_to_the_collector_that_paid_it(results: Path) -> None:
+    from marketguard.report.charts import money_flow
+
+    svg = money_flow(build_case(results, "N-A1")["money"], "N-A1")
+    assert svg is not None
+    starts = {
+        re.sub(r"<[^>]+>", "", tip).split(":")[0]: d.split("V")[0]
+        for d, tip in re.findall(r'<path[^>]*d="([^"]+)"[^>]*>(.*?)</path>', svg, re.S)
+    }
+    trunk = starts["BANK-COLLECT-1"]  # paid by the network's accounts: from the network's box
+    assert starts["A2"] == trunk and starts["SUPPLIER-77"] != trunk
+    collector_box = re.search(r'<rect x="([\d.]+)" y="([\d.]+)"[^>]*class="flow-party"', svg)
+    assert collector_box is not None
+    x, y = (float(v) for v in starts["SUPPLIER-77"][1:].split())
+    assert y == float(collector_box.group(2)) + 40  # from the collector box's bottom edge
+    assert float(collector_box.group(1)) < x < float(collector_box.group(1)) + 230

@@ -253,8 +253,9 @@ def site_map(sites: list[Row]) -> str | None:
     return document(frame.width, frame.height, body, "Ranked sites, latitude and longitude")
 
 
-def _party_row(party: Row, trunk: tuple[float, float], x: float, y: float) -> list[str]:
-    """An elbow from the trunk to the party's box, as thick as its share, and the box with rank, role, amount."""
+def _party_row(party: Row, trunk: tuple[float, float], x: float, y: float) -> tuple[str, list[str]]:
+    """An elbow from ``trunk`` (the network, or the party that paid it) to the party's box, as thick as its
+    share; and the box with rank, role, amount."""
     (tx, ty), (box_w, box_h) = trunk, _PARTY_BOX
     stroke = 1.5 + 16 * max(party.get("share") or 0.0, 0.0)
     detail = f"{party.get('role') or 'party'} · {compact(party['amount'])} · {percent(party.get('share'))}"
@@ -263,10 +264,10 @@ def _party_row(party: Row, trunk: tuple[float, float], x: float, y: float) -> li
     tip = tooltip(
         f"{party['party']}: {amount(party['amount'])} at {integer(party.get('hops'))} hop(s){through}"
     )
-    return [
-        element(
-            "path", children=tip, d=f"M{tx:.1f} {ty:.1f}V{y:.1f}H{x:.1f}", class_="flow", stroke_width=stroke
-        ),
+    edge = element(
+        "path", children=tip, d=f"M{tx:.1f} {ty:.1f}V{y:.1f}H{x:.1f}", class_="flow", stroke_width=stroke
+    )
+    return edge, [
         element("rect", x=x, y=y - box_h / 2, width=box_w, height=box_h, rx=4, class_="flow-party"),
         element(
             "text", f"#{party['rank']} {truncate(str(party['party']), 26)}", x=x + 8, y=y - 3, class_="label"
@@ -280,9 +281,10 @@ _PARTY_BOX = (230.0, 40.0)
 
 def money_flow(money: list[Row], network_id: str) -> str | None:
     """The network at the top left; one row per party (nearest hops first), its box indented by its hops from
-    the network's accounts and joined to the network by an elbow as thick as its share of the money traced.
-    Rows never cross: the figure shows how far money travels; who paid whom in between is in each party's tooltip
-    and the table (``via``)."""
+    the network's accounts and joined by an elbow as thick as its share of the money traced to whoever paid it:
+    the party drawn above it that its main path last passed through (a collector paying a supplier), else the
+    network. Edges are drawn beneath the boxes; the whole path is in each party's tooltip and the table
+    (``via``)."""
     parties = sorted(money[:MAX_FLOW_PARTIES], key=lambda p: (p.get("hops") or 0, p["rank"] or 0))
     if not parties:
         return None
@@ -305,10 +307,17 @@ def money_flow(money: list[Row], network_id: str) -> str | None:
         for h in hops
     ]
     trunk = (12.0 + net_w / 2, top + net_h)
+    placed: dict[str, tuple[float, float]] = {}
+    edges, boxes = [], []
     for j, party in enumerate(parties):
-        body += _party_row(
-            party, trunk, column[party.get("hops") or 0], rows_top + j * row_h + _PARTY_BOX[1] / 2
-        )
+        x, y = column[party.get("hops") or 0], rows_top + j * row_h + _PARTY_BOX[1] / 2
+        payer = placed.get((party.get("via") or [None])[-1])
+        start = trunk if payer is None or payer[0] >= x else (x - 10, payer[1] + _PARTY_BOX[1] / 2)
+        edge, box = _party_row(party, start, x, y)
+        edges.append(edge)
+        boxes += box
+        placed[str(party["party"])] = (x, y)
+    body += edges + boxes
     body += [
         element("rect", x=12.0, y=top, width=net_w, height=net_h, rx=6, class_="flow-network"),
         element(
