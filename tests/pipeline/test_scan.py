@@ -26,6 +26,7 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "ring_networks.parquet",
         "network_revenue.parquet",
         "network_brands.parquet",
+        "network_listings.parquet",
         "sites.parquet",
         "money.parquet",
         "declaration_scores.parquet",
@@ -56,6 +57,15 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
     assert networks[0]["reasons"][-1] == "all of it in the last 90 days of the data"
     assert pq.read_table(out / "network_brands.parquet").to_pylist() == [
         {"network_id": "N-A1", "brand": "Kingmem", "n_listings": 2, "n_stores": 2, "n_authorized_stores": 0}
+    ]
+    listings = pq.read_table(out / "network_listings.parquet").to_pylist()
+    assert [(r["store_id"], r["listing_id"], r["price"], r["reference_price"]) for r in listings] == [
+        ("S1", "L1", 90.0, 400.0),
+        ("S2", "L2", 100.0, 400.0),
+    ]
+    assert [(r["price_ratio"], r["authorized"], r["title"]) for r in listings] == [
+        (0.225, False, "Kingmem 16GB DDR4 1:1"),
+        (0.25, False, "Kingmem 8GB"),
     ]
     revenue = pq.read_table(out / "network_revenue.parquet").to_pylist()
     assert revenue == [
@@ -118,6 +128,7 @@ def test_scan_is_deterministic(tiny, tmp_path) -> None:
         "links",
         "network_revenue",
         "network_brands",
+        "network_listings",
         "sites",
         "money",
         "declaration_scores",
@@ -159,6 +170,7 @@ def test_scan_of_a_simulated_marketplace_is_reproducible_to_the_bit(small_market
         "links",
         "network_revenue",
         "network_brands",
+        "network_listings",
         "sites",
         "money",
         "declaration_scores",

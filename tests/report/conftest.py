@@ -86,6 +86,24 @@ def _network(
     }
 
 
+def _listing(
+    store: str, listing: str, brand: str, price: float, ratio: float, authorized: bool = False
+) -> dict[str, Any]:
+    return {
+        "network_id": "N-A1",
+        "store_id": store,
+        "listing_id": listing,
+        "brand": brand,
+        "title": f"{brand} DDR4 <1:1> {listing}",
+        "price": price,
+        "currency": "CNY",
+        "reference_price": 400.0,
+        "price_ratio": ratio,
+        "authorized": authorized,
+        "listed_at": ts("2025-01-06"),
+    }
+
+
 def _site(
     rank: int, site_id: str, address: str, lat: float | None, lon: float | None, n: int, share: float
 ) -> dict[str, Any]:
@@ -164,6 +182,11 @@ TABLES: dict[str, Rows] = {
         },
         {"store_id": "S4", "account_id": "B1", "score": 0.60, "rank": 3, "network_id": "N-B7", "reasons": []},
         {"store_id": "S5", "account_id": "X9", "score": 0.10, "rank": 5, "network_id": None, "reasons": []},
+    ],
+    "network_listings": [
+        _listing("S2", "L9", "Kingmem", 150.0, 0.375, authorized=True),
+        _listing("S1", "L2", "Kingmem", 120.0, 0.30),
+        _listing("S1", "L1", "Kingmem", 90.0, 0.225),
     ],
     "network_revenue": [
         {"network_id": "N-A1", "month": "2025-04", "revenue": 700.0, "n_orders": 5, "units": 9},

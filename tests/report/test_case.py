@@ -271,3 +271,19 @@ def test_the_verdict_line_matches_the_score(results: Path) -> None:
         "e-commerce agency" in agency["text"] and "1 Wi-Fi router, 1 office-and-purse match" in agency["text"]
     )
     assert 'class="verdict low"' in render_html(build_case(results, "N-B7"))
+
+
+def test_branded_listings_store_by_store_cheapest_first(results: Path, make_results: WriteResults) -> None:
+    case = build_case(results, "N-A1")
+    assert [(r["store_id"], r["listing_id"]) for r in case["listings"]] == [
+        ("S1", "L1"),
+        ("S1", "L2"),
+        ("S2", "L9"),
+    ]
+    html = render_html(case)
+    assert "<h2>Branded listings (3)</h2>" in html and "Kingmem DDR4 &lt;1:1&gt; L1" in html
+    assert build_case(results, "N-B7")["listings"] == []
+    old = make_results(drop=("network_listings",))
+    assert build_case(old, "N-A1")["listings"] is None and 'id="listings"' not in render_html(
+        build_case(old, "N-A1")
+    )

@@ -154,3 +154,31 @@ def network_brands_sql(with_authorised: bool) -> Step:
         f"JOIN account_networks an ON s.account_id = an.account_id {join}"
         "WHERE l.brand IS NOT NULL AND l.brand <> '' GROUP BY an.network_id, l.brand",
     )
+
+
+def network_listings_sql(with_brands: bool, with_authorised: bool) -> Step:
+    """The branded listings of each network's stores, as a takedown notice cites them: per listing its store,
+    brand, title and price, the brand's reference price and the ratio (same currency only), and whether the brand
+    authorised the store (``authorized_sellers``; false without that table)."""
+    reference = (
+        "CASE WHEN b.currency IS NULL OR l.currency IS NULL OR b.currency = l.currency THEN b.reference_price END"
+        if with_brands
+        else "CAST(NULL AS DOUBLE)"
+    )
+    authorised = "au.store_id IS NOT NULL" if with_authorised else "false"
+    joins = ("LEFT JOIN brands b ON b.brand = l.brand " if with_brands else "") + (
+        "LEFT JOIN (SELECT DISTINCT brand, store_id FROM authorized_sellers) au "
+        "ON au.brand = l.brand AND au.store_id = l.store_id "
+        if with_authorised
+        else ""
+    )
+    return Step(
+        "network_listings",
+        "SELECT network_id, store_id, listing_id, brand, title, price, currency, reference_price, "
+        "CASE WHEN reference_price > 0 THEN round(price / reference_price, 4) END AS price_ratio, authorized, "
+        "listed_at FROM (SELECT an.network_id, l.store_id, l.listing_id, l.brand, l.title, l.price, l.currency, "
+        f"{reference} AS reference_price, {authorised} AS authorized, l.listed_at "
+        "FROM listings l JOIN stores s ON l.store_id = s.store_id "
+        f"JOIN account_networks an ON s.account_id = an.account_id {joins}"
+        "WHERE l.brand IS NOT NULL AND l.brand <> '') branded",
+    )

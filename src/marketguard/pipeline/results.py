@@ -124,6 +124,21 @@ RESULT_SCHEMAS: dict[str, pa.Schema] = {
             ("n_authorized_stores", pa.int64()),
         ]
     ),
+    "network_listings": pa.schema(
+        [
+            ("network_id", pa.string()),
+            ("store_id", pa.string()),
+            ("listing_id", pa.string()),
+            ("brand", pa.string()),
+            ("title", pa.string()),
+            ("price", pa.float64()),
+            ("currency", pa.string()),
+            ("reference_price", pa.float64()),
+            ("price_ratio", pa.float64()),
+            ("authorized", pa.bool_()),
+            ("listed_at", _TS),
+        ]
+    ),
     "network_revenue": pa.schema(
         [
             ("network_id", pa.string()),
@@ -146,6 +161,7 @@ OPTIONAL_RESULTS = (
     "money",
     "network_revenue",
     "network_brands",
+    "network_listings",
     "declaration_scores",
 )
 

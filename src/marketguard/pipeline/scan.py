@@ -36,6 +36,7 @@ from marketguard.features.networks import (
     ENVIRONMENT_COUNTS,
     SHARED_WORDS,
     network_brands_sql,
+    network_listings_sql,
     network_summary_sql,
 )
 from marketguard.features.signals.catalogue import MissingSignal
@@ -248,6 +249,12 @@ def _detect(tables: Tables, config: ScanConfig, stages: StageLog) -> dict[str, p
             per_network["network_brands"] = tables.fetch(
                 "SELECT * FROM network_brands ORDER BY network_id, n_listings DESC, brand",
                 "fetch network brands",
+            )
+            tables.run(network_listings_sql(tables.has("brands"), tables.has("authorized_sellers")))
+            per_network["network_listings"] = tables.fetch(
+                "SELECT * FROM network_listings "
+                "ORDER BY network_id, store_id, price_ratio NULLS LAST, listing_id",
+                "fetch network listings",
             )
     ledger, linker.ledger_ = linker.ledger_, None  # the money trail's from here, freed once it is followed
     traced = _trace(tables, config, stages, ledger)

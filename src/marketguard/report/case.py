@@ -59,6 +59,7 @@ def build_case(results: Path | ResultsDir, network_id: str) -> dict[str, Any]:
     money = _ranked(_optional(rd, "money", network_id, manifest, notes))
     declarations = _ranked(_optional(rd, "declaration_scores", network_id, manifest, notes))
     rings = _review_rings(rd, network_id, notes)
+    listings = _listings(rd, network_id, stores)
     notes += _coverage_notes(network, accounts, stores)
     return {
         "network_id": network_id,
@@ -80,6 +81,7 @@ def build_case(results: Path | ResultsDir, network_id: str) -> dict[str, Any]:
         "money_chain": main_chain(money),
         "declarations": declarations,
         "review_rings": rings,
+        "listings": listings,
         "notes": notes,
         "scan": _scan_facts(rd.path, manifest),
     }
@@ -194,6 +196,23 @@ def _review_rings(rd: ResultsDir, network_id: str, notes: list[str]) -> list[Row
             }
         )
     return out
+
+
+def _listings(rd: ResultsDir, network_id: str, stores: list[Row]) -> list[Row] | None:
+    """The network's branded listings (``network_listings``), store by store in the case's store order, the
+    cheapest against the brand's reference first; None when the scan wrote no such table."""
+    rows = rd.read("network_listings", network_id)
+    if rows is None:
+        return None
+    position = {s["store_id"]: i for i, s in enumerate(stores)}
+    rows.sort(
+        key=lambda r: (
+            position.get(r["store_id"], len(position)),
+            r["price_ratio"] if r["price_ratio"] is not None else float("inf"),
+            r["listing_id"],
+        )
+    )
+    return [{k: v for k, v in r.items() if k != "network_id"} for r in rows]
 
 
 def _summary(network: Row) -> dict[str, Any]:

@@ -293,6 +293,61 @@ def _review_rings(case: dict[str, Any]) -> str:
     return f'<section id="review-rings"><h2>Review rings ({len(rows)})</h2>{_table(columns, rows, caption)}</section>'
 
 
+#: Branded listings shown per store (the cheapest against the brand's reference first); every listing is in the
+#: JSON case and the scan's ``network_listings`` table.
+LISTING_ROWS_PER_STORE = 10
+
+
+def _listings(case: dict[str, Any]) -> str:
+    listings = case.get("listings")
+    if listings is None:
+        return ""
+    if not listings:
+        return (
+            '<section id="listings"><h2>Branded listings</h2><p class="muted">The network\'s stores list no '
+            "branded goods.</p></section>"
+        )
+    per_store: dict[str, int] = {}
+    rows: list[list[Cell]] = []
+    for r in listings:
+        per_store[r["store_id"]] = per_store.get(r["store_id"], 0) + 1
+        if per_store[r["store_id"]] > LISTING_ROWS_PER_STORE:
+            continue
+        rows.append(
+            [
+                r["store_id"],
+                r["listing_id"],
+                r["brand"],
+                r["title"] or fmt.DASH,
+                in_currency(fmt.amount(r["price"]), r.get("currency")),
+                fmt.amount(r["reference_price"]),
+                fmt.percent(r["price_ratio"]),
+                "yes" if r["authorized"] else "no",
+            ]
+        )
+    hidden = len(listings) - len(rows)
+    caption = "Per store, the cheapest against the brand's reference price first" + (
+        f"; {plural(hidden, 'more listing')} (over {LISTING_ROWS_PER_STORE} a store) in the JSON case and "
+        "network_listings.parquet."
+        if hidden
+        else "."
+    )
+    columns = [
+        ("Store", "id"),
+        ("Listing", "id"),
+        ("Brand", ""),
+        ("Title", ""),
+        ("Price", "num"),
+        ("Reference", "num"),
+        ("Of reference", "num"),
+        ("Authorised", ""),
+    ]
+    return (
+        f'<section id="listings"><h2>Branded listings ({len(listings)})</h2>'
+        f"{_table(columns, rows, caption)}</section>"
+    )
+
+
 def _stores(case: dict[str, Any]) -> str:
     rows: list[list[Cell]] = [
         [
@@ -431,6 +486,7 @@ def render_html(case: dict[str, Any]) -> str:
         + _declarations(case)
         + _review_rings(case)
         + _stores(case)
+        + _listings(case)
         + _evidence(case)
         + _footer(case)
         + "</body></html>\n"
