@@ -60,38 +60,20 @@ def _common(sorts: dict[str, tuple[str, ...]], noun: str) -> Any:
 @click.command()
 @_common(NETWORK_SORTS, "networks")
 @click.option("--brand", help="Only networks listing this brand (any case).")
-def networks(
-    results: Path,
-    min_score: float | None,
-    sort: str,
-    limit: int | None,
-    fmt: str,
-    quiet: bool,
-    brand: str | None,
-    debug: bool,
-) -> None:
+def networks(results: Path, fmt: str, quiet: bool, debug: bool, **query: Any) -> None:
     """List RESULTS' operator networks, riskiest first (ties: revenue, then stores, then id)."""
     with errors(debug):
-        table = list_networks(results, min_score=min_score, brand=brand, sort=sort, limit=limit)
+        table = list_networks(results, **query)
     _print(table, "network_id", fmt, quiet, ("score", "n_stores", "n_accounts", "revenue", "currency"))
 
 
 @click.command()
 @_common(STORE_SORTS, "stores")
 @click.option("--network", help="Only the stores of this network.")
-def stores(
-    results: Path,
-    min_score: float | None,
-    sort: str,
-    limit: int | None,
-    fmt: str,
-    quiet: bool,
-    network: str | None,
-    debug: bool,
-) -> None:
+def stores(results: Path, fmt: str, quiet: bool, debug: bool, **query: Any) -> None:
     """List RESULTS' stores, riskiest first (ties: their network's score, then id)."""
     with errors(debug):
-        table = list_stores(results, min_score=min_score, network=network, sort=sort, limit=limit)
+        table = list_stores(results, **query)
     _print(table, "store_id", fmt, quiet, ("score", "network_id", "network_score"))
 
 
