@@ -23,6 +23,7 @@ $(DEV): pyproject.toml | $(BIN)/python
 ## demo: create the environment, simulate 10k stores, scan on DuckDB, evaluate, show the top networks
 demo: $(CORE)
 	$(BIN)/marketguard demo --stores 10000 --seed 7 --workdir demo
+	@echo "marketguard is installed in $(VENV): 'source $(VENV)/bin/activate' puts it on your PATH (README: A short tour)"
 
 ## console: the investigator console on the demo's results (a demo investigator's password is printed)
 console: $(CORE)
