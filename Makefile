@@ -12,8 +12,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# the extras the README's tour uses too: Spark (--engine spark) and FollowTheMoney (export --format ftm)
 $(CORE): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[spark,ftm]'
 	touch $@
 
 $(DEV): pyproject.toml | $(BIN)/python
