@@ -6,7 +6,7 @@ CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: demo console test test-browser test-fast lint format bench clean
+.PHONY: demo console test test-readme test-browser test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ console: $(CORE)
 ## test: the whole default suite, Spark parity included (browser and slow tests are opt-in markers)
 test: $(DEV)
 	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+## test-readme: every command and snippet of the README, run as written (about 5 minutes; needs `make demo`'s .venv)
+test-readme: $(DEV)
+	$(BIN)/python -m pytest -m "slow" tests/test_readme.py $(PYTEST_ARGS)
 
 ## test-browser: the browser tests (case report in Debian's chromium via Playwright; `apt-get install chromium`)
 test-browser: $(DEV)

@@ -1,5 +1,5 @@
 """The README runs as written: every ``sh`` and ``python`` block, in order, from the checkout, as a newcomer who ran
-``make demo`` would type them (CI runs this on a clean clone).
+``make demo`` would type them (`make test-readme`; too long for the CI budget beside the suite, see the Makefile).
 
 The blocks run as one bash script, so a ``cd`` or a variable carries over as it does in a reader's terminal; a
 ``python`` block runs as its own ``python -`` (a reader pastes each into a fresh interpreter). Two kinds of line
@@ -91,7 +91,8 @@ def test_script_keeps_every_line_and_changes_only_the_two_kinds() -> None:
     assert len(readme_blocks((ROOT / "README.md").read_text())) >= 8
 
 
-@pytest.mark.spark  # the tour scans on Spark too: `make test` runs it, `make test-fast` leaves it out
+@pytest.mark.slow  # about 5 minutes (the 10k demo, the tour on DuckDB and Spark, a replay): `make test-readme`
+@pytest.mark.spark
 @pytest.mark.timeout(1500)
 def test_readme_runs_as_written() -> None:
     if not (ROOT / ".venv" / "bin" / "activate").is_file():

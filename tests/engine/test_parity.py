@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from marketguard.pipeline.scan import RESULT_TABLES
+from marketguard.pipeline.scan import RESULT_TABLES, scan
 
 pytestmark = pytest.mark.spark
 
@@ -53,9 +53,15 @@ def assert_same_results(duck: Path, spark: Path) -> None:
     assert m_spark["engine"] == "spark"
 
 
-# Whole scans on both engines: the README's tour scans a simulated marketplace (1,000 stores) on each, and
-# tests/test_readme.py compares the two results with assert_same_results; rows the validation quarantines are
-# compared engine against engine case by case below (the bad-input corpus).
+def test_simulated_marketplace_gives_identical_results(small_market, tmp_path, spark_backend) -> None:
+    scan(small_market, tmp_path / "duck")
+    scan(small_market, tmp_path / "spark", backend=spark_backend)
+    assert_same_results(tmp_path / "duck", tmp_path / "spark")
+    assert pq.read_table(tmp_path / "duck" / "networks.parquet").num_rows > 0
+
+
+# Rows the validation quarantines are compared engine against engine case by case below (the bad-input corpus);
+# the README's tour also scans a 1,000-store market on both engines (tests/test_readme.py compares them).
 
 
 def test_engine_side_leiden_on_spark_matches_local_clustering(small_market, spark_backend) -> None:
