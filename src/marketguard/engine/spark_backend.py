@@ -97,9 +97,28 @@ class SparkBackend(Backend):
     def _create(self, name: str, sql: str, materialize: bool) -> None:
         df = self.spark.sql(sql)
         if materialize:
-            df = df.localCheckpoint(eager=True)
+            df = self._without_estimates(df.localCheckpoint(eager=True))
         df.createOrReplaceTempView(name)
         self._views.add(name)
+
+    def _without_estimates(self, checkpointed: Any) -> Any:
+        """The checkpointed rows as a fresh scan that forgets the size estimate of the plan they came from.
+
+        Spark (SPARK-39834) keeps a checkpoint's estimated size, and a join's estimate is the product of its
+        inputs', so over a pipeline of checkpointed joins the estimates compound into integers of millions of
+        digits: on a 300-store market one step spent three minutes multiplying them (the open SPARK-52163
+        caps them). A scan without an estimate counts as large, so joins plan as shuffles, and adaptive
+        execution turns the small ones into broadcasts from the sizes it measures at run time.
+        """
+        from pyspark.sql import DataFrame
+
+        plan = checkpointed._jdf.queryExecution().analyzed()
+        if plan.getClass().getSimpleName() != "LogicalRDD":  # pragma: no cover - another Spark's checkpoint
+            return checkpointed
+        session = self.spark._jsparkSession
+        return DataFrame(
+            session.internalCreateDataFrame(plan.rdd(), checkpointed._jdf.schema(), False), self.spark
+        )
 
     def _fetch(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
