@@ -288,3 +288,31 @@ def large_network(n_accounts: int = 100, n_artifacts: int = 90) -> dict[str, Row
     ]
     networks = [_network("N-BIG", n_accounts, n_accounts, 0.7, 1.0e6, 900, n_shared_devices=18)]
     return {"networks": networks, "links": links, "store_scores": stores}
+
+
+def agency_network(n_accounts: int = 50) -> dict[str, Rows]:
+    """Tables for one network N-AG shaped like an e-commerce agency: every account works from one office (two
+    Wi-Fi routers, four IP addresses of one /24, each seen by an overlapping share of the staff), staff pass
+    devices around in pairs and threes, and account ids are long: the hub-heavy case for the graph's labels."""
+    accounts = [f"U0100{i:05d}" for i in range(n_accounts)]
+    links = []
+
+    def share(users: list[str], kind: str, artifact: str, weight: float) -> None:
+        for i, a in enumerate(users):
+            for b in users[i + 1 :]:
+                links.append(
+                    _link(a, b, "N-AG", kind, artifact, weight, len(users), 9, "2025-01-01", "2025-03-01")
+                )
+
+    for router in ("c0:53:9c:ca:f8:2b", "e3:60:d7:65:41:df"):
+        share(accounts, "wifi", router, 0.05)
+    for k in range(4):
+        share(sorted(set(accounts[k::2] + accounts[k + 1 :: 4])), "ip", f"123.113.252.{210 + k}", 0.08)
+    for j in range(0, n_accounts - 2, 3):
+        share(accounts[j : j + 2 + j % 2], "device", f"dv_{j:04d}a28ab35421bd", 0.6)
+    stores = [
+        {"store_id": f"S0100{i:04d}", "account_id": a, "score": 0.2, "rank": i + 1, "network_id": "N-AG"}
+        for i, a in enumerate(accounts)
+    ]
+    networks = [_network("N-AG", n_accounts, n_accounts, 0.2, 2.0e5, 400, n_shared_devices=16)]
+    return {"networks": networks, "links": links, "store_scores": stores}

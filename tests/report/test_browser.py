@@ -92,3 +92,66 @@ def test_case_report_renders_offline(
         page.pdf(path=str(out / f"case-{network_id}.pdf"), format="A4", print_background=True)
     finally:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def simulated_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scanned 2,000-store market. Seed 3 is chosen because one of its agencies runs 38 stores (an agency of
+    35 or more stores is rare below 10,000 stores); the test checks that it is there, so a simulator change
+    that loses it fails here rather than passing on a smaller case."""
+    from marketguard import scan, simulate
+    from marketguard.simulate import write_marketplace
+
+    root = tmp_path_factory.mktemp("simulated")
+    write_marketplace(simulate(n_stores=2_000, seed=3, difficulty="normal"), root / "market")
+    scan(root / "market", root / "results")
+    return root / "results"
+
+
+_GRAPH_BOXES = """() => {
+  const svg = document.querySelector('#graph svg');
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return {
+    labels: [...svg.querySelectorAll('text.label')].map(e => [e.textContent, box(e)]),
+    nodes: [...svg.querySelectorAll('.node')].map(e => ['node', box(e)]),
+  };
+}"""
+
+
+def _overlaps(labels: list[list[Any]], nodes: list[list[Any]]) -> list[tuple[str, str]]:
+    """Label-label and label-node pairs whose rendered boxes intersect."""
+    found = []
+    for i, (text, (l1, t1, r1, b1)) in enumerate(labels):
+        for other, (l2, t2, r2, b2) in labels[i + 1 :] + nodes:
+            if l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
+                found.append((text, other))
+    return found
+
+
+@pytest.mark.parametrize("which", ["top", "agency"])
+def test_case_at_1400_px_keeps_graph_text_apart(
+    browser: Any, simulated_results: Path, tmp_path: Path, which: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    networks = pq.read_table(simulated_results / "networks.parquet").to_pylist()
+    if which == "top":
+        network = max(networks, key=lambda n: (n["score"], n["network_id"]))
+    else:
+        network = max(networks, key=lambda n: (n["n_stores"], n["network_id"]))
+        assert network["n_stores"] >= 35 and network["score"] < 0.5, network
+    case = build_case(simulated_results, network["network_id"])
+    report = tmp_path / f"case-{which}.html"
+    report.write_text(render_html(case), encoding="utf-8")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        verdict = page.locator(".verdict").inner_text()
+        assert ("agency" in verdict) == (which == "agency"), verdict
+        drawn = page.evaluate(_GRAPH_BOXES)
+        assert len(drawn["labels"]) >= min(network["n_accounts"], 50)
+        assert _overlaps(drawn["labels"], drawn["nodes"]) == []
+        page.screenshot(path=str(artifacts_dir() / f"case-{which}-1400px.png"), full_page=True)
+    finally:
+        page.close()

@@ -9,11 +9,12 @@ from html import escape, unescape
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from marketguard.report import build_case, render_graphml, render_html
-from marketguard.report.graph_drawing import MAX_ARTIFACTS
+from marketguard.report.graph_drawing import MAX_ARTIFACTS, label_boxes
 from marketguard.report.html import LINK_ROWS_PER_KIND
-from tests.report.conftest import MANIFEST, PHONE, WriteResults, large_network
+from tests.report.conftest import MANIFEST, PHONE, WriteResults, agency_network, large_network
 
 
 def _rows(html: str, section: str) -> list[list[str]]:
@@ -135,7 +136,8 @@ def test_a_hundred_account_network_stays_readable(make_results: WriteResults) ->
     legend = re.findall(r'class="legend">([^<]*)<', graph.group(0))
     assert legend == ["account", "device", "phone", "Wi-Fi router", "IP address", "store"]  # kinds drawn only
     assert graph.group(0).count("<circle") == 100 + len(legend)
-    assert "30 weaker artifacts not drawn (of 90)" in html
+    assert "2 artifact(s) only two accounts share are drawn as lines between them" in html
+    assert "28 weaker artifacts not drawn (of 90)" in html
     assert "account labels hidden (more than 60 accounts)" in html.replace("Account labels", "account labels")
     assert "store labels hidden" in html.replace("Store labels", "store labels")
     assert len(case["artifacts"]) == 90
@@ -190,3 +192,27 @@ def test_the_money_chart_joins_a_supplier_to_the_collector_that_paid_it(results:
     x, y = (float(v) for v in starts["SUPPLIER-77"][1:].split())
     assert y == float(collector_box.group(2)) + 40  # from the collector box's bottom edge
     assert float(collector_box.group(1)) < x < float(collector_box.group(1)) + 230
+
+
+def _overlapping(boxes: list[tuple[str, str, tuple[float, float, float, float]]]) -> list[tuple[str, str]]:
+    """Pairs of boxes that intersect, where at least one is a label (nodes may touch only nodes)."""
+    found = []
+    for i, (what_a, text_a, (l1, t1, r1, b1)) in enumerate(boxes):
+        for what_b, text_b, (l2, t2, r2, b2) in boxes[i + 1 :]:
+            if "label" in (what_a, what_b) and l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
+                found.append((text_a, text_b))
+    return found
+
+
+@pytest.mark.parametrize("shape", ["strided", "agency"])
+def test_no_label_overlaps_a_label_or_a_node_at_fifty_accounts(
+    make_results: WriteResults, shape: str
+) -> None:
+    tables, network = (large_network(50, 60), "N-BIG") if shape == "strided" else (agency_network(50), "N-AG")
+    case = build_case(make_results(**tables), network)
+    boxes = label_boxes(case)
+    labels = [text for what, text, _ in boxes if what == "label"]
+    assert sum(text.startswith("U") for text in labels) == 50  # every account labelled
+    assert _overlapping(boxes) == []
+    svg = re.search(r'<svg [^>]*aria-label="Evidence graph.*?</svg>', render_html(case), re.S)
+    assert svg and svg.group(0).count('class="label') == len(labels)  # the boxes are the labels drawn

@@ -8,12 +8,17 @@ starting from the nodes evenly on a circle in node order, with a fixed stopping 
 same case draws the same picture on every run (Fruchterman-Reingold does not, even seeded). Readability caps: at
 most :data:`MAX_ARTIFACTS` artifacts are drawn (strongest kinds first; the rest stay in the tables) and labels
 are dropped for large node sets, with a caption saying so; every node keeps a hover tooltip. Artifacts of one
-kind used by exactly the same accounts are one node ("4 IP addresses"): the layout would stack them anyway.
+kind used by exactly the same accounts are one node ("4 IP addresses"): the layout would stack them anyway. An
+artifact only two accounts share is drawn as a line between them in its kind's colour, not as a node: a node
+would add nothing a line does not say, and hubs (artifacts of three or more accounts) stand out the more. Last,
+every node is a box of its shape and its label, and overlapping boxes are pushed apart in page pixels until no
+label touches another label or node (:func:`label_boxes` gives the boxes; the browser test measures them).
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +42,22 @@ _LEGEND_H = 34.0
 #: Closest two node centres may come, in pixels, after the layout.
 _MIN_DISTANCE = 22.0
 _GAP = 6.0
+#: Label font size in pixels (``svg .label`` in the stylesheet) and the width budgeted per character, in ems:
+#: digits are 0.556 em in Arial and Helvetica and 0.636 em in DejaVu Sans (the widest common fallback, Linux's
+#: default), ids are mostly digits and lower-case letters, so 0.64 em holds in any of them; East Asian glyphs
+#: are a full em. Budgeting wide keeps labels apart whatever font the reader's browser picks.
+_LABEL_FONT = 10.5
+_LEGEND_FONT = 11.0
+_NARROW_EM = 0.64
+_WIDE_EM = 1.0
+#: A label's box, from its baseline: the ascent and descent of the font budgeted at 0.95 and 0.3 em.
+_ASCENT = 0.95 * _LABEL_FONT
+_DESCENT = 0.3 * _LABEL_FONT
+#: Clear space kept between any two node-and-label boxes, in pixels.
+_BOX_GAP = 3.0
+#: Label offset from the node's edge and below its centre (the baseline), in pixels.
+_LABEL_DX = 3.0
+_LABEL_DY = 4.0
 #: Stress majorization stops when a step lowers the stress by less than this fraction, or after this many steps.
 _LAYOUT_TOLERANCE = 1e-4
 _LAYOUT_STEPS = 500
@@ -76,17 +97,49 @@ def _group_node(group: list[Row]) -> _Node:
     return _Node("artifact", kind, f"{len(group)} {plural}", tip, 6.0 + 2.0 * math.sqrt(n_accounts))
 
 
-def _nodes_and_edges(
-    case: dict[str, Any],
-) -> tuple[list[_Node], list[tuple[int, int, str, float]], list[str]]:
-    """Nodes, edges (source, target, colour kind, weight) and the caption lines about what was left out."""
+@dataclass(frozen=True)
+class _Edge:
+    source: int
+    target: int
+    kind: str  # colour key: the artifact kind, or "store" for ownership
+    weight: float
+    tip: str = ""
+
+
+def _pair_edges(pairs: list[Row], index: dict[str, int]) -> list[_Edge]:
+    """One line per pair of accounts sharing artifacts no third account uses, in the strongest kind's colour."""
+    by_pair: dict[tuple[str, str], list[Row]] = {}
+    for art in pairs:
+        a, b = art["accounts"]
+        by_pair.setdefault((a, b), []).append(art)
+    edges = []
+    for (a, b), arts in by_pair.items():
+        strongest = min(arts, key=lambda art: kind_rank(art["kind"]))
+        shared = ", ".join(
+            f"{KIND_LABELS.get(art['kind'], art['kind'])} {art['artifact']}" for art in arts[:8]
+        )
+        more = f" and {len(arts) - 8} more" if len(arts) > 8 else ""
+        weight = max((art["weight"] or 0.0) for art in arts)
+        tip = f"{a} and {b} share {shared}{more}"
+        edges.append(_Edge(index["account:" + a], index["account:" + b], strongest["kind"], weight, tip))
+    return edges
+
+
+def _nodes_and_edges(case: dict[str, Any]) -> tuple[list[_Node], list[_Edge], list[str]]:
+    """Nodes, edges and the caption lines about what was drawn differently or left out."""
     nodes: list[_Node] = []
     index: dict[str, int] = {}
     for acc in case["accounts"]:
         index["account:" + acc["account_id"]] = len(nodes)
         tip = f"account {acc['account_id']}: {len(acc['store_ids'])} store(s), {acc['n_artifacts']} shared artifact(s)"
         nodes.append(_Node("account", "account", acc["account_id"], tip, 7.0))
-    groups = _artifact_groups(case["artifacts"])
+    pairs = [
+        a
+        for a in case["artifacts"]
+        if len(a["accounts"]) == 2 and all("account:" + u in index for u in a["accounts"])
+    ]
+    paired = {a["key"] for a in pairs}
+    groups = _artifact_groups([a for a in case["artifacts"] if a["key"] not in paired])
     for group in groups[:MAX_ARTIFACTS]:
         for art in group:
             index["artifact:" + art["key"]] = len(nodes)
@@ -97,7 +150,8 @@ def _nodes_and_edges(
         if target is not None:
             pair = (index["account:" + use["account_id"]], target)
             strongest[pair] = max(strongest.get(pair, 0.0), use["weight"] or 0.0)
-    edges = [(a, b, nodes[b].kind, weight) for (a, b), weight in strongest.items()]
+    edges = [_Edge(a, b, nodes[b].kind, weight) for (a, b), weight in strongest.items()]
+    edges += _pair_edges(pairs, index)
     for store in case["stores"]:
         owner = index.get(f"account:{store.get('account_id')}")
         if owner is None:
@@ -112,8 +166,12 @@ def _nodes_and_edges(
                 5.0,
             )
         )
-        edges.append((owner, len(nodes) - 1, "store", 0.0))
+        edges.append(_Edge(owner, len(nodes) - 1, "store", 0.0))
     notes = []
+    if pairs:
+        notes.append(
+            f"{len(pairs)} artifact(s) only two accounts share are drawn as lines between them, in the kind's colour"
+        )
     if sum(len(g) > 1 for g in groups[:MAX_ARTIFACTS]):
         notes.append("artifacts of one kind shared by exactly the same accounts are drawn as one node")
     if len(groups) > MAX_ARTIFACTS:
@@ -156,10 +214,10 @@ def _component_layout(hops: np.ndarray) -> np.ndarray:
     return xy - xy.mean(axis=0)
 
 
-def _layout(n: int, edges: list[tuple[int, int, str, float]]) -> list[tuple[float, float]]:
+def _layout(n: int, edges: list[_Edge]) -> list[tuple[float, float]]:
     """Kamada-Kawai per connected component, components shelf-packed largest first: one layout of a
     disconnected graph would push the small pieces to the far corners and shrink the main one."""
-    ends = np.array([(a, b) for a, b, _, _ in edges], dtype=np.int64).reshape(-1, 2)
+    ends = np.array([(e.source, e.target) for e in edges], dtype=np.int64).reshape(-1, 2)
     graph = coo_array((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)).tocsr()
     _, label = connected_components(graph, directed=False)
     members_of = [np.flatnonzero(label == c).tolist() for c in range(int(label.max()) + 1)]
@@ -183,40 +241,75 @@ def _layout(n: int, edges: list[tuple[int, int, str, float]]) -> list[tuple[floa
     return placed
 
 
-def _spread(
-    coords: list[tuple[float, float]], sizes: list[float], iterations: int = 80
-) -> list[tuple[float, float]]:
-    """Push apart nodes whose shapes would touch (their sizes plus :data:`_GAP` pixels, at least
-    :data:`_MIN_DISTANCE`), deterministically: coincident nodes are first nudged in golden-angle directions by
-    their index. No node hides another."""
-    xy = np.asarray(coords, dtype=float)
-    radius = np.asarray(sizes, dtype=float)
-    min_distance = np.maximum(radius[:, None] + radius[None, :] + _GAP, _MIN_DISTANCE)
-    turn = np.arange(len(xy)) * 2.399963
-    xy += 0.5 * np.column_stack([np.cos(turn), np.sin(turn)])
-    for _ in range(iterations):
-        delta = xy[:, None, :] - xy[None, :, :]
-        distance = np.hypot(delta[..., 0], delta[..., 1])
-        np.fill_diagonal(distance, 1e12)
-        push = np.where(
-            distance < min_distance, (min_distance - distance) / (2 * np.maximum(distance, 1e-6)), 0.0
-        )
-        if not push.any():
-            break
-        xy += (delta * push[..., None]).sum(axis=1)
-    return [(float(x), float(y)) for x, y in xy]
-
-
-def _fit(coords: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], float]:
-    """Scale the layout uniformly into the canvas width; the height follows the layout's aspect."""
+def _fit(coords: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Scale the layout uniformly into the canvas width (its height follows the layout's aspect, within bounds)."""
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
     dx, dy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
     inner_w = _WIDTH - 2 * _MARGIN
     inner_h = min(max(inner_w * dy / dx, 300.0), 860.0)
     s = min(inner_w / dx, inner_h / dy)
-    ox = _MARGIN + (inner_w - dx * s) / 2
-    oy = _MARGIN / 2 + (inner_h - dy * s) / 2
-    return [(ox + (x - min(xs)) * s, oy + (y - min(ys)) * s) for x, y in coords], inner_h + _MARGIN
+    return [((x - min(xs)) * s, (y - min(ys)) * s) for x, y in coords]
+
+
+def _text_width(text: str) -> float:
+    """The width budgeted for ``text`` at the label font (see :data:`_NARROW_EM`)."""
+    return _LABEL_FONT * sum(
+        _WIDE_EM if unicodedata.east_asian_width(c) in "WF" else _NARROW_EM for c in text
+    )
+
+
+def _extents(nodes: list[_Node], labels: list[str]) -> np.ndarray:
+    """Each node's box with its label, relative to the node's centre: ``(left, top, right, bottom)`` rows."""
+    rows = []
+    for node, label in zip(nodes, labels, strict=True):
+        s = node.size
+        right, top, bottom = s, -s, s
+        if label:
+            right = s + _LABEL_DX + _text_width(label)
+            top, bottom = min(-s, _LABEL_DY - _ASCENT), max(s, _LABEL_DY + _DESCENT)
+        rows.append((-s, top, right, bottom))
+    return np.asarray(rows, dtype=float).reshape(-1, 4) + np.array([-1.0, -1.0, 1.0, 1.0]) * _BOX_GAP / 2
+
+
+def _separate(coords: list[tuple[float, float]], extents: np.ndarray, steps: int = 2000) -> np.ndarray:
+    """Push apart nodes whose boxes (shape and label, :func:`_extents`) overlap, in page pixels.
+
+    Each overlapping pair moves apart along the axis of the smaller overlap, each box half the way; pairs with
+    the same centre part by index. No random numbers, so the same case gives the same picture. Stops when no two
+    boxes overlap (the usual end, within a few dozen steps) or after ``steps``.
+    """
+    xy = np.asarray(coords, dtype=float).reshape(-1, 2).copy()
+    n = len(xy)
+    order = np.arange(n)
+    earlier = order[:, None] < order[None, :]
+    for _ in range(steps):
+        box = np.column_stack([xy, xy]) + extents
+        over_x = np.minimum(box[:, None, 2], box[None, :, 2]) - np.maximum(box[:, None, 0], box[None, :, 0])
+        over_y = np.minimum(box[:, None, 3], box[None, :, 3]) - np.maximum(box[:, None, 1], box[None, :, 1])
+        hit = (over_x > 0) & (over_y > 0)
+        np.fill_diagonal(hit, False)
+        if not hit.any():
+            break
+        centre = (box[:, :2] + box[:, 2:]) / 2
+        away = centre[:, None, :] - centre[None, :, :]
+        side = np.where(earlier, -1.0, 1.0)
+        sign_x = np.where(away[..., 0] != 0, np.sign(away[..., 0]), side)
+        sign_y = np.where(away[..., 1] != 0, np.sign(away[..., 1]), side)
+        along_x = over_x < over_y
+        # half the overlap each, and a quarter pixel more so that touching boxes do not stall
+        push_x = np.where(hit & along_x, sign_x * (over_x / 2 + 0.25), 0.0).sum(axis=1)
+        push_y = np.where(hit & ~along_x, sign_y * (over_y / 2 + 0.25), 0.0).sum(axis=1)
+        xy += np.column_stack([push_x, push_y])
+    return xy
+
+
+def _frame(xy: np.ndarray, extents: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Shift the drawing inside the margins; the canvas is at least :data:`_WIDTH` wide and grows to fit."""
+    box = np.column_stack([xy, xy]) + extents
+    low, high = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
+    width = max(_WIDTH, float(high[0] - low[0]) + 2 * _MARGIN / 2)
+    offset = np.array([(width - (high[0] - low[0])) / 2 - low[0], _MARGIN / 2 - low[1]])
+    return xy + offset, width, float(high[1] - low[1]) + _MARGIN
 
 
 def _shape(node: _Node, x: float, y: float) -> str:
@@ -234,26 +327,29 @@ def _shape(node: _Node, x: float, y: float) -> str:
     return element("polygon", children=tip, points=points, fill=fill, class_="node")
 
 
-def _legend(nodes: list[_Node], y: float) -> list[str]:
-    kinds = sorted({n.kind for n in nodes if n.type == "artifact"}, key=kind_rank)
+def _legend(nodes: list[_Node], edges: list[_Edge], top: float, width: float) -> tuple[list[str], float]:
+    """The legend's swatches and names, wrapped to the canvas width; returns them and the height they take."""
+    drawn = {n.kind for n in nodes if n.type == "artifact"} | {e.kind for e in edges if e.kind != "store"}
+    kinds = sorted(drawn, key=kind_rank)
     entries = [("account", "account"), *[(k, KIND_LABELS.get(k, k)) for k in kinds]]
     if any(n.type == "store" for n in nodes):
         entries.append(("store", "store"))
-    body, x = [], 12.0
+    body, x, y = [], 12.0, top + _LEGEND_H / 2
     for kind, label in entries:
+        step = 30 + _LEGEND_FONT * _NARROW_EM * len(label)
+        if x > 12.0 and x + step > width:
+            x, y = 12.0, y + _LEGEND_H * 0.6
         body.append(element("circle", cx=x + 6, cy=y, r=6, fill=colour(kind), class_="node"))
         body.append(element("text", label, x=x + 16, y=y + 4, class_="legend"))
-        x += 30 + 6.2 * len(label)
-    return body
+        x += step
+    return body, y + _LEGEND_H / 2 - top
 
 
-def evidence_graph_svg(case: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """The SVG (``None`` when the network has no accounts to draw) and caption lines on what it omits."""
+def _drawing(
+    case: dict[str, Any],
+) -> tuple[list[_Node], list[_Edge], list[str], list[str], np.ndarray, float, float]:
+    """Nodes, edges, labels (empty when hidden), caption notes, node centres and the canvas size."""
     nodes, edges, notes = _nodes_and_edges(case)
-    if not nodes:
-        return None, notes
-    coords, _ = _fit(_layout(len(nodes), edges))
-    coords, height = _fit(_spread(coords, [n.size for n in nodes]))
     n_accounts = sum(n.type == "account" for n in nodes)
     n_stores = sum(n.type == "store" for n in nodes)
     show = {
@@ -264,22 +360,67 @@ def evidence_graph_svg(case: dict[str, Any]) -> tuple[str | None, list[str]]:
     for type_, limit in (("account", MAX_ACCOUNT_LABELS), ("store", MAX_STORE_LABELS)):
         if not show[type_]:
             notes.append(f"{type_} labels hidden (more than {limit} {type_}s); hover a node for its id")
+    labels = [node.label if show[node.type] else "" for node in nodes]
+    extents = _extents(nodes, labels)
+    if not nodes:
+        return nodes, edges, labels, notes, np.zeros((0, 2)), _WIDTH, 0.0
+    xy = _separate(_fit(_layout(len(nodes), edges)), extents)
+    xy, width, height = _frame(xy, extents)
+    return nodes, edges, labels, notes, xy, width, height
+
+
+def label_boxes(case: dict[str, Any]) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """Every drawn node's shape box and every label's text box, as ``(what, text, (left, top, right, bottom))``
+    in the SVG's coordinates (``what`` is ``"node"`` or ``"label"``): what the no-overlap check measures."""
+    nodes, _, labels, _, xy, _, _ = _drawing(case)
+    boxes = []
+    for node, label, (x, y) in zip(nodes, labels, xy, strict=True):
+        s = node.size
+        boxes.append(("node", node.label, (x - s, y - s, x + s, y + s)))
+        if label:
+            left, base = x + s + _LABEL_DX, y + _LABEL_DY
+            boxes.append(("label", label, (left, base - _ASCENT, left + _text_width(label), base + _DESCENT)))
+    return boxes
+
+
+def evidence_graph_svg(case: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The SVG (``None`` when the network has no accounts to draw) and caption lines on what it omits."""
+    nodes, edges, labels, notes, xy, width, height = _drawing(case)
+    if not nodes:
+        return None, notes
+    coords = [(float(x), float(y)) for x, y in xy]
     body = []
-    for a, b, kind, weight in edges:
-        (x1, y1), (x2, y2) = coords[a], coords[b]
-        cls = "edge-store" if kind == "store" else "edge"
-        width = 0.8 + 2.4 * min(max(weight, 0.0), 1.0)
+    for edge in edges:
+        (x1, y1), (x2, y2) = coords[edge.source], coords[edge.target]
+        cls = "edge-store" if edge.kind == "store" else "edge"
+        width_px = 0.8 + 2.4 * min(max(edge.weight, 0.0), 1.0)
         body.append(
-            element("line", x1=x1, y1=y1, x2=x2, y2=y2, stroke=colour(kind), stroke_width=width, class_=cls)
+            element(
+                "line",
+                children=tooltip(edge.tip) if edge.tip else "",
+                x1=x1,
+                y1=y1,
+                x2=x2,
+                y2=y2,
+                stroke=colour(edge.kind),
+                stroke_width=width_px,
+                class_=cls,
+            )
         )
     for node, (x, y) in zip(nodes, coords, strict=True):
         body.append(_shape(node, x, y))
-    for node, (x, y) in zip(nodes, coords, strict=True):
-        if show[node.type]:
+    for node, label, (x, y) in zip(nodes, labels, coords, strict=True):
+        if label:
             body.append(
-                element("text", node.label, x=x + node.size + 3, y=y + 4, class_=f"label label-{node.type}")
+                element(
+                    "text",
+                    label,
+                    x=x + node.size + _LABEL_DX,
+                    y=y + _LABEL_DY,
+                    class_=f"label label-{node.type}",
+                )
             )
-    body += _legend(nodes, height + _LEGEND_H / 2)
-    return document(
-        _WIDTH, height + _LEGEND_H, body, "Evidence graph: accounts, shared artifacts and stores"
-    ), notes
+    legend, legend_height = _legend(nodes, edges, height, width)
+    body += legend
+    label = "Evidence graph: accounts, shared artifacts and stores"
+    return document(width, height + legend_height, body, label), notes
