@@ -219,3 +219,10 @@ def _drop(admin, name: str) -> None:
             if attempt == 19:
                 raise
             time.sleep(0.5)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``), every Spark test runs on one worker: one JVM, one session."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))

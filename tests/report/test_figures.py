@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from marketguard.report.charts import money_flow, revenue_chart, site_map
@@ -61,3 +63,20 @@ def test_sites_at_one_place_share_a_numbered_mark() -> None:
     assert svg is not None
     assert svg.count('class="site-rank"') == 2
     assert "Depot (also #2)" in svg
+    assert "Close-up" not in svg  # the two at one place would stay one mark
+
+
+def test_sites_a_country_apart_get_a_basemap_and_a_close_up_of_the_crowded_city() -> None:
+    def site(rank: int, lat: float, lon: float) -> dict:
+        address = {"address": f"site {rank}", "address_latin": f"Site {rank}, Shenzhen"}
+        return {**address, "rank": rank, "lat": lat, "lon": lon, "n_shipments": 9, "share": 0.3}
+
+    # a factory and its warehouse 3 km apart in Shenzhen, a shop in Chengdu 1,300 km away
+    svg = site_map([site(1, 22.56, 114.07), site(2, 22.58, 114.09), site(3, 30.66, 104.07)])
+    assert svg is not None
+    land = re.search(r'<path d="M([^"]+)" class="land"', svg)
+    assert land and land.group(1).count("L") > 100  # China's outline, not a box
+    assert "Close-up of #1, #2, one mark above" in svg
+    assert svg.count('class="site-rank"') == 2 + 2  # overview: #1 (also #2) and #3; close-up: #1 and #2
+    assert "Site 1, Shenzhen (also #2)" in svg  # labels in the Latin form
+    assert "url(" not in svg

@@ -229,3 +229,10 @@ def test_an_account_and_a_site_address(served) -> None:
     site = body["sites"][0]
     hits = client.get("/v1/search", params={"q": site["address"]}, headers=inv).json()["hits"]
     assert {"kind": "site", "id": site["site_id"], "network_id": top} in hits
+
+
+def test_the_console_basemap_is_served_with_its_licence(served) -> None:
+    client, _, _ = served
+    topology = client.get("/console/vendor/world-atlas-2.0.2-countries-50m.json")
+    assert topology.status_code == 200 and topology.json()["type"] == "Topology"
+    assert client.get("/console/vendor/world-atlas-LICENSE").text.startswith("Copyright")

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from marketguard.report import basemap
 from marketguard.report.formatting import amount, compact, integer, percent
-from marketguard.report.svg import colour, document, element, nice_ticks, tooltip, truncate
+from marketguard.report.svg import colour, document, element, nice_ticks, text_width, tooltip, truncate
 
 Row = dict[str, Any]
 
@@ -184,11 +185,45 @@ class _Projection:
             lat - self.lat0
         ) * self.scale
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """The plot's west, south, east and north edges in degrees."""
+        f = self.frame
+        half_lon, half_lat = f.plot_w / 2 / (self.k * self.scale), f.plot_h / 2 / self.scale
+        return self.lon0 - half_lon, self.lat0 - half_lat, self.lon0 + half_lon, self.lat0 + half_lat
+
+    def land(self) -> list[str]:
+        """The sea, then the countries reaching into the plot (Natural Earth 1:50m, :mod:`report.basemap`) in a
+        nested ``<svg>`` the size of the plot, which clips them (no ``url(#...)`` reference: the report holds no
+        URL at all); points closer than half a pixel to the previous one are left out."""
+        f = self.frame
+        body = [element("rect", x=f.left, y=f.top, width=f.plot_w, height=f.plot_h, class_="map")]
+        west, south, east, north = self.bounds()
+        path = []
+        for ring in basemap.land(west, south, east, north):
+            last = (math.inf, math.inf)
+            points = []
+            for lon, lat in ring:
+                x, y = self.xy(lat, lon)
+                if abs(x - last[0]) + abs(y - last[1]) >= 0.5:
+                    points.append(f"{x:.1f} {y:.1f}")
+                    last = (x, y)
+            if len(points) >= 3:
+                path.append("M" + "L".join(points) + "Z")
+        if path:
+            view = f"{f.left:g} {f.top:g} {f.plot_w:g} {f.plot_h:g}"
+            land = element("path", d="".join(path), class_="land")
+            body.append(
+                element(
+                    "svg", children=land, x=f.left, y=f.top, width=f.plot_w, height=f.plot_h, viewBox=view
+                )
+            )
+        return body
+
     def grid(self) -> list[str]:
         """Degree ticks on both axes and a scale bar in km."""
         f = self.frame
         half_lon, half_lat = f.plot_w / 2 / (self.k * self.scale), f.plot_h / 2 / self.scale
-        body = [element("rect", x=f.left, y=f.top, width=f.plot_w, height=f.plot_h, class_="map")]
+        body = []
         for lon in nice_ticks(self.lon0 - half_lon, self.lon0 + half_lon, 6):
             x = self.xy(self.lat0, lon)[0]
             body.append(element("line", x1=x, x2=x, y1=f.top, y2=f.base, class_="grid"))
@@ -208,7 +243,7 @@ class _Projection:
         return body
 
 
-def _site_mark(site: Row, x: float, y: float, also: list[int]) -> list[str]:
+def _site_mark(site: Row, x: float, y: float, also: list[int], right_edge: float) -> list[str]:
     r = 6 + 12 * math.sqrt(max(site.get("share") or 0.0, 0.0))
     tip = f"#{site['rank']} {site['address']}: {integer(site['n_shipments'])} parcels ({percent(site['share'])})"
     body = [
@@ -216,10 +251,13 @@ def _site_mark(site: Row, x: float, y: float, also: list[int]) -> list[str]:
         element("text", str(site["rank"]), x=x, y=y + 4, class_="site-rank", text_anchor="middle"),
     ]
     if (site["rank"] or MAX_SITE_LABELS + 1) <= MAX_SITE_LABELS:
-        label = truncate(str(site["address"]), 34) + (
+        label = truncate(str(site.get("address_latin") or site["address"]), 40) + (
             f" (also #{', #'.join(map(str, also))})" if also else ""
         )
-        body.append(element("text", label, x=x + r + 4, y=y + 4, class_="label"))
+        if x + r + 4 + text_width(label, _LABEL_FONT) <= right_edge:
+            body.append(element("text", label, x=x + r + 4, y=y + 4, class_="label"))
+        else:  # it would run past the plot: put it on the mark's left
+            body.append(element("text", label, x=x - r - 4, y=y + 4, class_="label", text_anchor="end"))
     return body
 
 
@@ -237,20 +275,43 @@ def _merge_close(points: list[tuple[Row, float, float]]) -> list[tuple[Row, floa
 
 
 _SITE_MERGE_PX = 10.0
+#: The site labels' font size in pixels (``svg .label`` in the stylesheet).
+_LABEL_FONT = 10.5
+
+
+def _site_panel(
+    frame: _Frame, points: list[Row]
+) -> tuple[list[str], list[tuple[Row, float, float, list[int]]]]:
+    """One map of ``points`` fitted to ``frame``: sea, land, grid, scale bar and the numbered marks."""
+    projection = _Projection.fit(frame, [p["lat"] for p in points], [p["lon"] for p in points])
+    body = projection.land() + projection.grid()
+    marks = _merge_close([(s, *projection.xy(s["lat"], s["lon"])) for s in points])
+    for site, x, y, also in reversed(marks):  # rank 1 drawn last, on top
+        body += _site_mark(site, x, y, also, frame.left + frame.plot_w)
+    return body, marks
 
 
 def site_map(sites: list[Row]) -> str | None:
-    """Sites with coordinates on an equirectangular plot, numbered by rank, area by share of parcels."""
+    """Sites with coordinates on an equirectangular plot over the countries' outlines, numbered by rank, area by
+    share of parcels. When the overview prints sites on one mark (a factory and its warehouse in one city seen at
+    a country's scale), a close-up of the best-ranked such mark follows below it, fitted to those sites alone."""
     points = [s for s in sites if s.get("lat") is not None and s.get("lon") is not None]
     if not points:
         return None
-    frame = _Frame(760.0, 440.0, left=62.0, right=20.0, top=16.0, bottom=46.0)
-    projection = _Projection.fit(frame, [p["lat"] for p in points], [p["lon"] for p in points])
-    body = projection.grid()
-    marks = _merge_close([(s, *projection.xy(s["lat"], s["lon"])) for s in points])
-    for site, x, y, also in reversed(marks):  # rank 1 drawn last, on top
-        body += _site_mark(site, x, y, also)
-    return document(frame.width, frame.height, body, "Ranked sites, latitude and longitude")
+    overview = _Frame(760.0, 440.0, left=62.0, right=20.0, top=16.0, bottom=46.0)
+    body, marks = _site_panel(overview, points)
+    height = overview.height
+    crowded = next((m for m in marks if m[3]), None)
+    if crowded is not None:
+        ranks = {crowded[0]["rank"], *crowded[3]}
+        closeup = _Frame(760.0, height + 24.0 + 380.0, left=62.0, right=20.0, top=height + 24.0, bottom=46.0)
+        more, resolved = _site_panel(closeup, [s for s in points if s["rank"] in ranks])
+        if len(resolved) > 1:  # sites at one place stay one mark: a close-up would show nothing new
+            title = f"Close-up of #{', #'.join(str(r) for r in sorted(ranks))}, one mark above"
+            body.append(element("text", title, x=overview.left, y=height + 14, class_="axis-title"))
+            body += more
+            height = closeup.height
+    return document(overview.width, height, body, "Ranked sites, latitude and longitude")
 
 
 def _party_row(party: Row, trunk: tuple[float, float], x: float, y: float) -> tuple[str, list[str]]:

@@ -18,7 +18,6 @@ label touches another label or node (:func:`label_boxes` gives the boxes; the br
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 
 from marketguard.report.evidence import KIND_LABELS, kind_rank
 from marketguard.report.formatting import score
-from marketguard.report.svg import colour, document, element, tooltip, truncate
+from marketguard.report.svg import colour, document, element, text_width, tooltip, truncate
 
 Row = dict[str, Any]
 
@@ -42,14 +41,9 @@ _LEGEND_H = 34.0
 #: Closest two node centres may come, in pixels, after the layout.
 _MIN_DISTANCE = 22.0
 _GAP = 6.0
-#: Label font size in pixels (``svg .label`` in the stylesheet) and the width budgeted per character, in ems:
-#: digits are 0.556 em in Arial and Helvetica and 0.636 em in DejaVu Sans (the widest common fallback, Linux's
-#: default), ids are mostly digits and lower-case letters, so 0.64 em holds in any of them; East Asian glyphs
-#: are a full em. Budgeting wide keeps labels apart whatever font the reader's browser picks.
+#: Label font size in pixels (``svg .label`` in the stylesheet); widths are budgeted by :func:`svg.text_width`.
 _LABEL_FONT = 10.5
 _LEGEND_FONT = 11.0
-_NARROW_EM = 0.64
-_WIDE_EM = 1.0
 #: A label's box, from its baseline: the ascent and descent of the font budgeted at 0.95 and 0.3 em.
 _ASCENT = 0.95 * _LABEL_FONT
 _DESCENT = 0.3 * _LABEL_FONT
@@ -252,10 +246,7 @@ def _fit(coords: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _text_width(text: str) -> float:
-    """The width budgeted for ``text`` at the label font (see :data:`_NARROW_EM`)."""
-    return _LABEL_FONT * sum(
-        _WIDE_EM if unicodedata.east_asian_width(c) in "WF" else _NARROW_EM for c in text
-    )
+    return text_width(text, _LABEL_FONT)
 
 
 def _extents(nodes: list[_Node], labels: list[str]) -> np.ndarray:
@@ -336,7 +327,7 @@ def _legend(nodes: list[_Node], edges: list[_Edge], top: float, width: float) ->
         entries.append(("store", "store"))
     body, x, y = [], 12.0, top + _LEGEND_H / 2
     for kind, label in entries:
-        step = 30 + _LEGEND_FONT * _NARROW_EM * len(label)
+        step = 30 + text_width(label, _LEGEND_FONT)
         if x > 12.0 and x + step > width:
             x, y = 12.0, y + _LEGEND_H * 0.6
         body.append(element("circle", cx=x + 6, cy=y, r=6, fill=colour(kind), class_="node"))

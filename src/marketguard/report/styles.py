@@ -46,7 +46,8 @@ svg .axis-title { font-size: 11.5px; fill: var(--muted); }
 svg .axis { stroke: #8a939f; stroke-width: 1; }
 svg .grid { stroke: #e8ecf1; stroke-width: 1; }
 svg .bar { fill: var(--accent); }
-svg .map { fill: #f7f9fb; stroke: var(--rule); }
+svg .map { fill: #e9f1f7; stroke: var(--rule); }
+svg .land { fill: #f6f3ec; stroke: #a9b4bf; stroke-width: 0.6; fill-rule: evenodd; }
 svg .scale { fill: none; stroke: var(--ink); stroke-width: 1.5; }
 svg .site { fill-opacity: 0.8; stroke: #fff; stroke-width: 1.5; }
 svg .site-rank { font-size: 11px; font-weight: 700; fill: #fff; }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 
 from marketguard.report.formatting import number
 
@@ -91,6 +92,19 @@ def nice_ticks(low: float, high: float, n_ticks: int = 5) -> list[float]:
             ticks.append(round(value, 10))
         value += step
     return ticks
+
+
+#: The width budgeted per character, in ems: digits are 0.556 em in Arial and Helvetica and 0.636 em in DejaVu
+#: Sans (the widest common fallback, Linux's default); ids and addresses are mostly digits and lower-case
+#: letters, so 0.64 em holds in any of them. East Asian glyphs are a full em.
+NARROW_EM = 0.64
+WIDE_EM = 1.0
+
+
+def text_width(text: str, font_px: float) -> float:
+    """The width budgeted for ``text`` at ``font_px``: generous, so that text placed apart stays apart in any
+    font the reader's browser picks."""
+    return font_px * sum(WIDE_EM if unicodedata.east_asian_width(c) in "WF" else NARROW_EM for c in text)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from marketguard import __version__
 from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
+from marketguard.report.basemap import WORLD_ATLAS
 from marketguard.report.ftm import FtmUnavailable
 from marketguard.server.live_routes import router as live_router
 from marketguard.server.redaction import Redactor
@@ -97,6 +98,10 @@ def create_app(db_url: str, results: list[Path] | None = None, live: LiveSetting
     )
     app.include_router(router, prefix="/v1")
     app.include_router(live_router, prefix="/v1")
+    for name in (WORLD_ATLAS.name, "world-atlas-LICENSE"):  # the basemap lives with the case report's map
+        app.add_api_route(
+            f"/console/vendor/{name}", _file(WORLD_ATLAS.parent / name), include_in_schema=False
+        )
     app.mount("/console", StaticFiles(directory=CONSOLE, html=True), name="console")
     app.add_api_route("/", lambda: RedirectResponse("/console/"), include_in_schema=False)
     app.add_api_route("/v1/docs", lambda: RedirectResponse("/console/docs.html"), include_in_schema=False)
@@ -124,6 +129,17 @@ def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
 
 
 _HEADERS = {401: {"WWW-Authenticate": "Bearer"}}
+
+
+def _file(path: Path) -> Callable[[], FileResponse]:
+    """An endpoint answering with one file."""
+
+    def send() -> FileResponse:
+        return FileResponse(path)
+
+    return send
+
+
 #: The console's files: its HTML, script and style, and the vendored libraries with their licences.
 CONSOLE = Path(__file__).parent / "console"
 #: Sent with every answer: the page may load only its own files and talk only to this server; nothing frames it.
