@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from marketguard.cli import main
 from marketguard.errors import ParameterError
-from marketguard.report.triage import list_networks, list_stores
+from marketguard.report.triage import list_declarations, list_networks, list_sites, list_stores
 from tests.report.conftest import WriteResults, _network
 
 
@@ -58,6 +58,29 @@ def test_stores_with_their_network_score(results: Path) -> None:
     ]
 
 
+def test_declarations_riskiest_first_with_their_network(results: Path) -> None:
+    declarations = list_declarations(results)
+    assert _ids(declarations, "declaration_id") == ["D7", "D2"]
+    assert declarations.column("network_score").to_pylist() == [0.91, None]
+    assert _ids(list_declarations(results, min_score=0.5), "declaration_id") == ["D7"]
+    assert _ids(list_declarations(results, network="N-B7"), "declaration_id") == []
+
+
+def test_sites_by_score_then_parcels_and_the_latin_address(results: Path) -> None:
+    sites = list_sites(results)  # every site scores 0.8: parcels decide
+    assert _ids(sites, "site_id") == ["SITE-1", "SITE-2", "SITE-3"]
+    assert sites.column("address_latin").to_pylist()[0] == "12 Fenghuanglu, Baoan, Shenzhen"
+    assert _ids(list_sites(results, sort="parcels", limit=1), "site_id") == ["SITE-1"]
+    assert list_sites(results, network="N-B7").num_rows == 0
+
+
+def test_a_table_the_scan_did_not_write_is_named(make_results: WriteResults) -> None:
+    with pytest.raises(
+        ParameterError, match="has no declaration_scores: the data had no export declarations"
+    ):
+        list_declarations(make_results(drop=("declaration_scores",)))
+
+
 def test_unknown_sort_is_a_parameter_error(results: Path) -> None:
     with pytest.raises(ParameterError, match="--sort must be one of"):
         list_networks(results, sort="bogus")
@@ -84,6 +107,9 @@ def test_command_formats(results: Path) -> None:
     table = run(main, ["networks", str(results), "--min-score", "0.5"])
     assert "N-A1" in table.output and "N-B7" not in table.output and "1 network\n" in table.output
     assert run(main, ["networks", "-h"]).exit_code == 0
+    assert run(main, ["declarations", str(results), "-q"]).output.split() == ["D7", "D2"]
+    sites = run(main, ["sites", str(results), "--network", "N-A1"])
+    assert sites.exit_code == 0 and "12 Fenghuanglu" in sites.output and "3 sites\n" in sites.output
 
 
 def test_not_a_results_directory(tmp_path: Path) -> None:

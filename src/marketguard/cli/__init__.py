@@ -31,7 +31,7 @@ from marketguard.cli.terminal import (
     spark_options,
     write_top_case,
 )
-from marketguard.cli.triage import networks, stores
+from marketguard.cli.triage import declarations, networks, sites, stores
 
 __all__ = ["main"]
 
@@ -440,3 +440,5 @@ main.add_command(serve)
 main.add_command(users)
 main.add_command(networks)
 main.add_command(stores)
+main.add_command(declarations)
+main.add_command(sites)

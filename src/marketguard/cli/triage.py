@@ -1,4 +1,4 @@
-"""``marketguard networks`` and ``marketguard stores``: a scan's results listed, filtered and sorted in the
+"""``marketguard networks``, ``stores``, ``declarations`` and ``sites``: a scan's results listed, filtered and sorted in the
 terminal (a table), for a spreadsheet (CSV), for a program (a JSON array) or as bare ids
 (``-q``, one per line, for the shell: ``marketguard report results --network $(marketguard networks results -q
 --limit 1) ...``)."""
@@ -18,10 +18,19 @@ from rich.table import Table
 
 from marketguard.cli.terminal import console, debug_option, errors
 from marketguard.report.results_dir import jsonable_row
-from marketguard.report.triage import NETWORK_SORTS, STORE_SORTS, list_networks, list_stores
+from marketguard.report.triage import (
+    DECLARATION_SORTS,
+    NETWORK_SORTS,
+    SITE_SORTS,
+    STORE_SORTS,
+    list_declarations,
+    list_networks,
+    list_sites,
+    list_stores,
+)
 from marketguard.sentences import plural
 
-__all__ = ["networks", "stores"]
+__all__ = ["declarations", "networks", "sites", "stores"]
 
 _FORMATS = ("table", "csv", "json")
 
@@ -77,6 +86,27 @@ def stores(results: Path, fmt: str, quiet: bool, debug: bool, **query: Any) -> N
     _print(table, "store_id", fmt, quiet, ("score", "network_id", "network_score"))
 
 
+@click.command()
+@_common(DECLARATION_SORTS, "declarations")
+@click.option("--network", help="Only the declarations tied to this network.")
+def declarations(results: Path, fmt: str, quiet: bool, debug: bool, **query: Any) -> None:
+    """List RESULTS' screened export declarations, riskiest first (ties: their network's score, then id)."""
+    with errors(debug):
+        table = list_declarations(results, **query)
+    _print(table, "declaration_id", fmt, quiet, ("score", "network_id", "network_score"))
+
+
+@click.command()
+@_common(SITE_SORTS, "sites")
+@click.option("--network", help="Only the sites of this network.")
+def sites(results: Path, fmt: str, quiet: bool, debug: bool, **query: Any) -> None:
+    """List the networks' ship-from sites, most likely production or stock sites first (ties: parcels, then
+    network and site id)."""
+    with errors(debug):
+        table = list_sites(results, **query)
+    _print(table, "site_id", fmt, quiet, ("network_id", "rank", "score", "n_shipments", "address_latin"))
+
+
 def _print(table: pa.Table, key: str, fmt: str, quiet: bool, shown: tuple[str, ...]) -> None:
     if quiet:
         for value in table.column(key).to_pylist():
@@ -116,6 +146,8 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if column.endswith("score"):
         return f"{value:.4f}"
+    if column == "rank":
+        return str(value)
     if isinstance(value, float | int):
         return f"{value:,.0f}"
     return str(value)

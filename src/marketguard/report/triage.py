@@ -1,8 +1,10 @@
-"""Triage lists: a scan's networks and stores, filtered and sorted, as an analyst first reads them.
+"""Triage lists: a scan's networks, stores, export declarations and sites, filtered and sorted, as an analyst
+first reads them.
 
 The order is documented and total, so two runs list the same rows in the same order and a limit cuts at the same
 place: networks by score (highest first), then revenue at risk, then size (stores), then id; stores by score,
-then the network's score, then id. Other sorts keep the rest of this order as their tie-breaks.
+then the network's score, then id; declarations by score, then the network's score, then id; sites by score, then
+parcels, then network and site id. Other sorts keep the rest of this order as their tie-breaks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ import pyarrow.compute as pc
 from marketguard.errors import ParameterError
 from marketguard.report.results_dir import ResultsDir
 
-__all__ = ["NETWORK_SORTS", "STORE_SORTS", "list_networks", "list_stores"]
+__all__ = [
+    "DECLARATION_SORTS",
+    "NETWORK_SORTS",
+    "SITE_SORTS",
+    "STORE_SORTS",
+    "list_declarations",
+    "list_networks",
+    "list_sites",
+    "list_stores",
+]
 
 #: Sort name -> the columns it orders by, each descending except ids (ascending, the last tie-break).
 NETWORK_SORTS: dict[str, tuple[str, ...]] = {
@@ -28,6 +39,15 @@ STORE_SORTS: dict[str, tuple[str, ...]] = {
     "score": ("score", "network_score"),
     "network": ("network_score", "score"),
 }
+DECLARATION_SORTS: dict[str, tuple[str, ...]] = {
+    "score": ("score", "network_score"),
+    "network": ("network_score", "score"),
+}
+SITE_SORTS: dict[str, tuple[str, ...]] = {
+    "score": ("score", "n_shipments"),
+    "parcels": ("n_shipments", "score"),
+    "network": ("network_score", "score", "n_shipments"),
+}
 _NETWORK_COLUMNS = (
     "network_id",
     "score",
@@ -39,6 +59,21 @@ _NETWORK_COLUMNS = (
     "reasons",
 )
 _STORE_COLUMNS = ("store_id", "score", "rank", "account_id", "network_id", "network_score", "reasons")
+_DECLARATION_COLUMNS = ("declaration_id", "score", "rank", "network_id", "network_score", "reasons")
+_SITE_COLUMNS = (
+    "network_id",
+    "site_id",
+    "rank",
+    "score",
+    "address",
+    "address_latin",
+    "n_shipments",
+    "n_stores",
+    "share",
+    "exclusivity",
+    "network_score",
+    "reasons",
+)
 
 
 def list_networks(
@@ -79,19 +114,61 @@ def list_stores(
     """The scan's stores (``store_id, score, rank, account_id, network_id, network_score, reasons``): scoring
     ``min_score`` or more, of ``network`` when given, in ``sort`` order, the first ``limit``."""
     _check(sort, STORE_SORTS)
-    source = ResultsDir(Path(results))
-    stores = source.table("store_scores")
-    if stores is None:
-        raise ParameterError(f"{results} has no store_scores: it is not a whole scan's results")
-    networks = source.table("networks")
-    assert networks is not None
-    if min_score is not None:
-        stores = stores.filter(pc.greater_equal(stores.column("score"), min_score))
-    if network is not None:
-        stores = stores.filter(pc.equal(stores.column("network_id"), network))
-    at = pc.index_in(stores.column("network_id"), value_set=networks.column("network_id"))
-    stores = stores.append_column("network_score", networks.column("score").take(at))
+    stores = _scored(results, "store_scores", "it is not a whole scan's results", min_score, network)
     return _sorted(stores.select(list(_STORE_COLUMNS)), STORE_SORTS[sort], "store_id", limit)
+
+
+def list_declarations(
+    results: Path | str,
+    *,
+    min_score: float | None = None,
+    network: str | None = None,
+    sort: str = "score",
+    limit: int | None = None,
+) -> pa.Table:
+    """The scan's screened export declarations (``declaration_id, score, rank, network_id, network_score,
+    reasons``): scoring ``min_score`` or more, tied to ``network`` when given, in ``sort`` order, the first
+    ``limit``."""
+    _check(sort, DECLARATION_SORTS)
+    table = _scored(results, "declaration_scores", "the data had no export declarations", min_score, network)
+    return _sorted(table.select(list(_DECLARATION_COLUMNS)), DECLARATION_SORTS[sort], "declaration_id", limit)
+
+
+def list_sites(
+    results: Path | str,
+    *,
+    min_score: float | None = None,
+    network: str | None = None,
+    sort: str = "score",
+    limit: int | None = None,
+) -> pa.Table:
+    """The networks' ranked ship-from sites (``network_id, site_id, rank, score, address, address_latin,
+    n_shipments, n_stores, share, exclusivity, network_score, reasons``): scoring ``min_score`` or more, of
+    ``network`` when given, in ``sort`` order (ties: network id, then site id), the first ``limit``."""
+    _check(sort, SITE_SORTS)
+    sites = _scored(results, "sites", "the data had no shipments", min_score, network)
+    keyed = sites.append_column(
+        "key", pc.binary_join_element_wise(sites["network_id"], sites["site_id"], " ")
+    )
+    return _sorted(keyed.select([*_SITE_COLUMNS, "key"]), SITE_SORTS[sort], "key", limit).drop_columns("key")
+
+
+def _scored(
+    results: Path | str, name: str, why_missing: str, min_score: float | None, network: str | None
+) -> pa.Table:
+    """Result table ``name`` filtered by score and network, with its network's score beside each row."""
+    source = ResultsDir(Path(results))
+    table = source.table(name)
+    if table is None:
+        raise ParameterError(f"{results} has no {name}: {why_missing}")
+    networks = source.table("networks")
+    assert networks is not None  # ResultsDir requires it
+    if min_score is not None:
+        table = table.filter(pc.greater_equal(table.column("score"), min_score))
+    if network is not None:
+        table = table.filter(pc.equal(table.column("network_id"), network))
+    at = pc.index_in(table.column("network_id"), value_set=networks.column("network_id"))
+    return table.append_column("network_score", networks.column("score").take(at))
 
 
 def _check(sort: str, sorts: dict[str, tuple[str, ...]]) -> None:
