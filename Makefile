@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: demo console test test-readme test-browser test-fast lint format bench clean
 
@@ -30,13 +31,14 @@ demo: $(CORE)
 console: $(CORE)
 	$(BIN)/marketguard serve demo/results --db demo/cases.sqlite --demo-user demo
 
-## test: the whole default suite, Spark parity included (browser and slow tests are opt-in markers)
+## test: the whole default suite, Spark parity and every README command included, on $(TEST_WORKERS) workers
+## (pytest-xdist; the suite is mostly one core's work); browser and slow tests are opt-in markers
 test: $(DEV)
-	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not browser" -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-## test-readme: every command and snippet of the README, run as written (about 5 minutes; needs `make demo`'s .venv)
+## test-readme: every command and snippet of the README alone, run as written (about 5 minutes)
 test-readme: $(DEV)
-	$(BIN)/python -m pytest -m "slow" tests/test_readme.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m readme tests/test_readme.py $(PYTEST_ARGS)
 
 ## test-browser: the browser tests (case report in Debian's chromium via Playwright; `apt-get install chromium`)
 test-browser: $(DEV)

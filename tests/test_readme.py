@@ -1,5 +1,5 @@
 """The README runs as written: every ``sh`` and ``python`` block, in order, from the checkout, as a newcomer who ran
-``make demo`` would type them (`make test-readme`; too long for the CI budget beside the suite, see the Makefile).
+``make demo`` would type them (part of ``make test``, so CI runs it; ``make test-readme`` runs it alone).
 
 The blocks run as one bash script, so a ``cd`` or a variable carries over as it does in a reader's terminal; a
 ``python`` block runs as its own ``python -`` (a reader pastes each into a fresh interpreter). Two kinds of line
@@ -91,7 +91,7 @@ def test_script_keeps_every_line_and_changes_only_the_two_kinds() -> None:
     assert len(readme_blocks((ROOT / "README.md").read_text())) >= 8
 
 
-@pytest.mark.slow  # about 5 minutes (the 10k demo, the tour on DuckDB and Spark, a replay): `make test-readme`
+@pytest.mark.readme  # about 5 minutes (the 10k demo, the tour on DuckDB and Spark, a replay)
 @pytest.mark.spark
 @pytest.mark.timeout(1500)
 def test_readme_runs_as_written() -> None:

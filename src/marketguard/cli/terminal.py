@@ -22,8 +22,8 @@ from marketguard.contract import ValidationReport
 from marketguard.engine import SPARK_SETTINGS
 from marketguard.errors import ContractError, MarketguardError
 
-#: Exit codes, one meaning each (documented in the README): a bad command line is click's usage error (2).
-EXIT_FAILED, EXIT_USAGE, EXIT_DATA = 1, 2, 3
+#: Exit codes, one meaning each (documented in the README); 2, a bad command line, is click's usage error.
+EXIT_FAILED, EXIT_DATA = 1, 3
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -63,6 +63,8 @@ class Progress:
         self.status: Status | None = None
         self.started = 0.0
         self.n_stages = 0
+        self._done = threading.Event()
+        self._lock = threading.Lock()  # the ticking thread never updates a spinner being stopped
 
     def __call__(self, event: str, record: Any) -> None:
         if event == "start":
@@ -70,11 +72,14 @@ class Progress:
             self.started = time.monotonic()
             self.status = console.status(self._running(record.name))
             self.status.start()
-            self._tick(record.name)
+            self._done = threading.Event()
+            self._tick(self.status, self._done, record.name)
             return
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
+        with self._lock:
+            self._done.set()
+            if self.status is not None:
+                self.status.stop()
+                self.status = None
         if event == "skip":
             console.print(f"  - {record.name}: skipped ({record.why})", markup=False)
             return
@@ -88,14 +93,14 @@ class Progress:
     def _running(self, name: str) -> str:
         return f"stage {self.n_stages}: {name} ({time.monotonic() - self.started:.0f} s)"
 
-    def _tick(self, name: str) -> None:
-        """Refresh the spinner's elapsed time every second while this stage runs (a daemon thread)."""
-        status = self.status
+    def _tick(self, status: Status, done: threading.Event, name: str) -> None:
+        """Refresh the spinner's elapsed time every second until the stage ends (a daemon thread)."""
 
         def tick() -> None:
-            while self.status is status and status is not None:
-                status.update(self._running(name))
-                time.sleep(1.0)
+            while not done.wait(1.0):
+                with self._lock:
+                    if not done.is_set():
+                        status.update(self._running(name))
 
         threading.Thread(target=tick, name="progress", daemon=True).start()
 

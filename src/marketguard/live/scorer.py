@@ -22,6 +22,7 @@ import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -220,11 +221,15 @@ class LiveScorer:
         """The store's score now (no reasons)."""
         return self.model.probability(self._explainer.raw(self._features(store_id, {})))
 
+    @cached_property
+    def _of_mates(self) -> np.ndarray:
+        """Which of the model's features are network mates' means (computed once, not per alert)."""
+        return np.array([name.startswith("mates_") for name in self.model.features])
+
     def _explained(self, store_id: str, x: np.ndarray) -> StoreRisk:
         lift = self._explainer.contributions(x.reshape(1, -1))[0, :-1]
         reasons = []
-        of_mates = np.array([name.startswith("mates_") for name in self.model.features])
-        for j in strongest_own_first(lift, self.model.n_reasons, of_mates):
+        for j in strongest_own_first(lift, self.model.n_reasons, self._of_mates):
             name = self.model.features[j]
             text = value_sentence(_SIGNALS[name.removeprefix("mates_")], float(x[j]))
             reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
