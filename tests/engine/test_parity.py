@@ -53,6 +53,9 @@ def assert_same_results(duck: Path, spark: Path) -> None:
     assert m_spark["engine"] == "spark"
 
 
+# The README's tour scans its 1,000-store simulated market on both engines and tests/test_readme.py compares them
+# table by table in `make test`: this smaller copy of that check (2.5 min of a slow CI machine) runs with -m slow.
+@pytest.mark.slow
 def test_simulated_marketplace_gives_identical_results(small_market, tmp_path, spark_backend) -> None:
     scan(small_market, tmp_path / "duck")
     scan(small_market, tmp_path / "spark", backend=spark_backend)
@@ -60,8 +63,7 @@ def test_simulated_marketplace_gives_identical_results(small_market, tmp_path, s
     assert pq.read_table(tmp_path / "duck" / "networks.parquet").num_rows > 0
 
 
-# Rows the validation quarantines are compared engine against engine case by case below (the bad-input corpus);
-# the README's tour also scans a 1,000-store market on both engines (tests/test_readme.py compares them).
+# Rows the validation quarantines are compared engine against engine case by case below (the bad-input corpus).
 
 
 def test_engine_side_leiden_on_spark_matches_local_clustering(small_market, spark_backend) -> None:

@@ -53,7 +53,11 @@ def test_acknowledged_decisions_survive_a_kill(scanned: Path, case_url: str) -> 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
         for t in threads:
             t.start()
-        time.sleep(2.0)
+        # killed mid-load once every client could have had a decision acknowledged (a fixed sleep saw 7 on a
+        # busy CI machine), within a minute
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 2 * CLIENTS and time.monotonic() < deadline:
+            time.sleep(0.05)
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
         stop.set()

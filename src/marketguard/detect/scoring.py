@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import rankdata
 
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
@@ -154,6 +153,8 @@ def oriented_percentiles(x: np.ndarray, direction: int) -> np.ndarray:
     known = ~np.isnan(x)
     n = int(known.sum())
     if n:
+        from scipy.stats import rankdata  # scipy.stats takes 1.4 s to import: not at every command's start
+
         ranks = rankdata(x[known] if direction > 0 else -x[known])  # average ranks for ties
         out[known] = ranks / n
     return out

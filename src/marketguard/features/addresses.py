@@ -38,8 +38,6 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 __all__ = ["MAX_ADDRESS_CHARS", "AddressKey", "address_keys", "fold_roads", "normalise_address"]
 
 #: Characters of a written address that are read; the rest is ignored. Real addresses are far shorter: the
@@ -146,11 +144,15 @@ class _Gazetteer:
 
 def _py(text: str) -> str:
     """Toneless pinyin, syllables joined, ü as u; characters without a reading kept (lower-cased)."""
+    from pypinyin import lazy_pinyin  # its phrase dictionary takes 0.5 s to load: only when a name is spelt
+
     return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(text)).lower().replace("v", "u"))
 
 
 def _readings(stem: str) -> set[str]:
     """Every pinyin spelling of a name (polyphonic characters: all readings), for Latin look-ups."""
+    from pypinyin import Style, pinyin
+
     per_char = pinyin(stem, style=Style.NORMAL, heteronym=True)
     combos = itertools.islice(itertools.product(*per_char), 64)
     spelt = ("".join(c).lower().replace("ü", "u").replace("v", "u") for c in combos)

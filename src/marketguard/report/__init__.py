@@ -10,22 +10,39 @@ they always agree.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from marketguard.report.case import build_case, render_json
-from marketguard.report.ftm import render_ftm
-from marketguard.report.graphml import render_graphml, write_graphml
-from marketguard.report.html import render_html
-from marketguard.report.results_dir import ResultsDirError, UnknownNetworkError
+if TYPE_CHECKING:  # pragma: no cover
+    from marketguard.report.case import build_case, render_json
+    from marketguard.report.ftm import render_ftm
+    from marketguard.report.graphml import render_graphml, write_graphml
+    from marketguard.report.html import render_html
+    from marketguard.report.results_dir import ResultsDirError, UnknownNetworkError
 
-#: Every way a case is written, by format name: the command line's and the API's exports read this one table.
-RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "html": render_html,
-    "json": render_json,
-    "graphml": render_graphml,
-    "ftm": render_ftm,
+    #: Every way a case is written, by format name: the command line's and the API's exports read this one table.
+    RENDERERS: dict[str, Callable[[dict[str, Any]], str]]
+
+#: Imported on first use, so that reading a results directory (``report.results_dir``, the triage lists) does not
+#: load the case builder and, through the results catalogue, every detector.
+_LAZY = {
+    "build_case": "marketguard.report.case",
+    "render_json": "marketguard.report.case",
+    "render_ftm": "marketguard.report.ftm",
+    "render_graphml": "marketguard.report.graphml",
+    "write_graphml": "marketguard.report.graphml",
+    "render_html": "marketguard.report.html",
+    "ResultsDirError": "marketguard.report.results_dir",
+    "UnknownNetworkError": "marketguard.report.results_dir",
 }
+#: The renderer of each format: (format, public name).
+_RENDERERS = (
+    ("html", "render_html"),
+    ("json", "render_json"),
+    ("graphml", "render_graphml"),
+    ("ftm", "render_ftm"),
+)
 
 __all__ = [
     "RENDERERS",
@@ -38,3 +55,18 @@ __all__ = [
     "render_json",
     "write_graphml",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RENDERERS":
+        value: Any = {fmt: __getattr__(fn) for fmt, fn in _RENDERERS}
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
