@@ -13,7 +13,7 @@ of a 10k-store marketplace tied at the top of the queue.
 
 from __future__ import annotations
 
-from marketguard.engine.base import Step
+from marketguard.engine.base import Step, round12
 
 #: Per artifact kind, the networks column counting the distinct artifacts of that kind shared inside a network.
 SHARED_COUNTS: dict[str, str] = {
@@ -106,8 +106,9 @@ def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
         )
         + " FROM links GROUP BY network_id) art "
         "  ON acc.network_id = art.network_id "
-        "LEFT JOIN (SELECT network_id, avg(pair_strength) AS strength FROM (SELECT DISTINCT network_id, account_a, "
-        "      account_b, pair_strength FROM links) pairs GROUP BY network_id) ps "
+        # a float mean's last bits follow the order the threads add the pairs in: rounded, as every such mean
+        f"LEFT JOIN (SELECT network_id, {round12('avg(pair_strength)')} AS strength FROM (SELECT DISTINCT "
+        "      network_id, account_a, account_b, pair_strength FROM links) pairs GROUP BY network_id) ps "
         "  ON acc.network_id = ps.network_id " + revenue,
     )
 
