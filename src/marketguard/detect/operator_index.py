@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -52,11 +53,23 @@ _KINDS = tuple(KIND_WEIGHTS)
 _KIND_CODE = {kind: i for i, kind in enumerate(_KINDS)}
 _IS_LOGIN_KIND = tuple(kind in LOGIN_ARTIFACT_KINDS for kind in _KINDS)
 _IS_OVERLAP_KIND = tuple(kind in OVERLAP_KINDS for kind in _KINDS)
+_KIND_WEIGHT = tuple(KIND_WEIGHTS[kind].weight for kind in _KINDS)
+_HALF_DEGREE = tuple(KIND_WEIGHTS[kind].half_degree for kind in _KINDS)
 _KEY_BASE = ord("a")
 
 
 def _key_prefix(kind_code: int) -> str:
     return chr(_KEY_BASE + kind_code)
+
+
+@lru_cache(maxsize=1 << 16)
+def _network_of_key(key: str) -> str | None:
+    """The IP network an artifact's evidence counts under (an address's /24 or /64, a network itself), None for
+    the other kinds. Remembered: a shared address is met again in every pair of its users, on every login."""
+    kind, value = _KINDS[ord(key[0]) - _KEY_BASE], key[1:]
+    if kind == "ip":
+        return ip_network(value)
+    return value if kind == "ip_net" else None
 
 
 def _round_half_away(x: float) -> int:
@@ -454,44 +467,42 @@ class OperatorIndex:
 
     def _strength(self, a: int, b: int) -> float:
         """1 - prod(1 - weight) over the artifacts a and b share, summed in integer log-units like the SQL; what
-        they share inside one IP network counts as its strongest piece (the SQL's rule, ``pair_strength_sql``)."""
-        uses_a, uses_b = self._uses_of(a), self._uses_of(b)
-        if len(uses_b) < len(uses_a):
-            uses_a, uses_b = uses_b, uses_a
-        logs: list[tuple[int, int]] = []
-        for artifact in uses_a:
-            if artifact not in uses_b or _IS_OVERLAP_KIND[self._art_kind[artifact]]:
+        they share inside one IP network counts as its strongest piece (the SQL's rule, ``pair_strength_sql``).
+
+        The hot loop of every event (a dozen pairs per login): the shared artifacts are one set intersection,
+        per-kind constants come from tuples and an artifact's network from :func:`_network_of_key`."""
+        kinds, keys = self._art_kind, self._art.keys
+        total, strongest = self._overlaps.get((min(a, b), max(a, b)), 0), dict[str, int]()
+        for artifact in self._uses_of(a).keys() & self._uses_of(b).keys():  # integer sums: order is free
+            kind = kinds[artifact]
+            if _IS_OVERLAP_KIND[kind]:
                 continue
             users = self._sharers_of(artifact)
             if users is None:
                 continue
-            weight = self._weight(artifact, users, a, b)
-            logs.append((artifact, _round_half_away(math.log(1.0 - min(weight, 0.999)) * LOG_UNITS)))
-        total, strongest = self._overlaps.get((min(a, b), max(a, b)), 0), dict[str, int]()
-        for art, log in logs:
-            kind, value = _KINDS[self._art_kind[art]], self._art.keys[art][1:]
-            net = ip_network(value) if kind == "ip" else value if kind == "ip_net" else None
+            weight = self._weight(kind, users, a, b)
+            log = _round_half_away(math.log(1.0 - min(weight, 0.999)) * LOG_UNITS)
+            net = _network_of_key(keys[artifact])
             if net is None:
                 total += log
-            else:
-                strongest[net] = min(log, strongest.get(net, 0))
+            elif log < strongest.get(net, 0):
+                strongest[net] = log
         total += sum(strongest.values())
         return 1.0 - math.exp(float(total) / LOG_UNITS)
 
-    def _weight(self, artifact: int, users: dict[int, _Use], a: int, b: int) -> float:
+    def _weight(self, kind: int, users: dict[int, _Use], a: int, b: int) -> float:
         """Kind weight x specificity x engagement x time, in the batch SQL's order of operations."""
-        kind = self._art_kind[artifact]
-        kw = KIND_WEIGHTS[_KINDS[kind]]
         ua, ub = users[a], users[b]
         if _IS_LOGIN_KIND[kind]:
-            share = min(float(ua[0]) / self._logins[a], float(ub[0]) / self._logins[b])
+            logins = self._logins
+            share = min(float(ua[0]) / logins[a], float(ub[0]) / logins[b])
             gap = max(0.0, (max(ua[1], ub[1]) - min(ua[2], ub[2])) / _US_PER_DAY)
             time_factor = max(0.3, 1.0 - gap / 365.0)
         else:
             share, time_factor = 1.0, 1.0
         return (
-            kw.weight
-            / (1 + (len(users) - 2) / kw.half_degree)
+            _KIND_WEIGHT[kind]
+            / (1 + (len(users) - 2) / _HALF_DEGREE[kind])
             * min(1.0, share / self.linker.min_share)
             * time_factor
         )
