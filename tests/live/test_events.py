@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gc
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from marketguard.contract import validate
+from marketguard.contract.settings import ValidationSettings, default_max_time
 from marketguard.contract.spec import TABLES
 from marketguard.engine import make_backend
 from marketguard.engine.base import ROW
+from marketguard.live import events
 from marketguard.live.events import ENVELOPE, EVENT_KINDS, BadEvent, read_event
 
 KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
@@ -180,3 +183,31 @@ def test_the_envelope_names_no_contract_column() -> None:
     columns = {c for table, _ in EVENT_KINDS.values() for c in TABLES[table].column_names}
     assert not columns & set(ENVELOPE)
     assert all(time in TABLES[table].column_names for table, time in EVENT_KINDS.values())
+
+
+def test_settings_are_read_once_per_object_and_forgotten_with_it() -> None:
+    login = {"event_id": "e", "event": "login", "account_id": "a", "ts": "2025-01-01", "ip": "1.2.3.4"}
+    long_device = login | {"device_id": "d" * 6}
+
+    def reasons(settings: ValidationSettings) -> list[str]:
+        try:
+            read_event(long_device, settings)
+        except BadEvent as bad:
+            return [p.reason for p in bad.problems]
+        return []
+
+    before = len(events._COMPILED)
+    for _ in range(3):  # short-lived settings: each is read under its own limits, and leaves nothing behind
+        assert reasons(ValidationSettings(max_lengths={"logins.device_id": 5})) == ["too_long:device_id"]
+        assert reasons(ValidationSettings()) == []
+    gc.collect()
+    assert len(events._COMPILED) == before
+
+
+def test_the_default_latest_time_is_the_end_of_the_day_after_today() -> None:
+    latest = default_max_time()
+    login = {"event_id": "e", "event": "login", "account_id": "a", "ip": "1.2.3.4"}
+    assert read_event(login | {"ts": latest}).at == latest
+    with pytest.raises(BadEvent) as bad:
+        read_event(login | {"ts": latest + timedelta(microseconds=1)})
+    assert [p.reason for p in bad.value.problems] == ["implausible_time:ts"]

@@ -11,16 +11,18 @@ its field and reason. A test runs both over the same bad values. Two rules only 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marketguard.contract.rules import IPV4_PATTERN, IPV6_PATTERN, REASONS, TIME_WORDS
-from marketguard.contract.settings import ValidationSettings
-from marketguard.contract.spec import ID_LENGTH, LOAD_ORDER, TABLES, Column, Kind, TableSpec
+from marketguard.contract.settings import ValidationSettings, default_max_time
+from marketguard.contract.spec import ID_LENGTH, LOAD_ORDER, TABLES, Kind
 from marketguard.contract.vocabulary import enumeration_of
 from marketguard.errors import MarketguardError
 
@@ -98,7 +100,6 @@ class BadEvent(MarketguardError, ValueError):
 
 def read_event(raw: Mapping[str, Any], settings: ValidationSettings | None = None) -> Event:
     """The event ``raw`` checked and typed; raises :class:`BadEvent` listing every problem."""
-    settings = settings or ValidationSettings()
     problems: list[EventProblem] = []
     event_id = _text(raw.get("event_id"))
     if event_id is None:
@@ -106,24 +107,26 @@ def read_event(raw: Mapping[str, Any], settings: ValidationSettings | None = Non
     elif len(event_id) > ID_LENGTH:
         problems.append(problem("too_long", "event_id"))
     kind = raw.get("event")
-    if kind not in EVENT_KINDS:
+    reader = (_readers(settings) if settings else _default_readers()).get(kind)
+    if reader is None:
         problems.append(problem("unknown_kind", "event"))
         raise BadEvent(event_id if isinstance(event_id, str) else None, problems)
-    table, time_column = EVENT_KINDS[kind]
-    spec = TABLES[table]
-    known = set(spec.column_names)
-    problems += [problem("unknown_field", k) for k in raw if k not in known and k not in ENVELOPE]
+    if not reader.known.issuperset(raw):
+        problems += [problem("unknown_field", k) for k in raw if k not in reader.known]
+    get = raw.get
     row: dict[str, Any] = {}
-    for column in spec.columns:
-        value, found = _read(spec, column, raw.get(column.name), settings)
+    for column in reader.columns:
+        value, broken = column.read(get(column.name))
         row[column.name] = value
-        problems += found
+        if broken:
+            problems += [problem(rule, column.name) for rule in broken]
+    time_column = reader.time_column
     if row[time_column] is None and not any(p.field == time_column for p in problems):
         problems.append(problem("empty", time_column))
     if problems:
         raise BadEvent(event_id, problems)
     assert event_id is not None
-    return Event(event_id, kind, table, row[time_column], row)
+    return Event(event_id, kind, reader.table, row[time_column], row)
 
 
 def problem(rule: str, field: str, more: str = "") -> EventProblem:
@@ -141,84 +144,155 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _read(
-    spec: TableSpec, column: Column, value: Any, settings: ValidationSettings
-) -> tuple[Any, list[EventProblem]]:
-    """A column's value typed as the batch types it, and the rules it breaks."""
-    name = column.name
-    if value is not None and not isinstance(value, str | int | float | bool | datetime):
-        return None, [problem("not_text" if column.kind in (Kind.STRING, Kind.IP) else "unparseable", name)]
-    text = value if isinstance(value, str) else None
-    present = (text is not None and text.strip(" ") != "") or (value is not None and text is None)
-    problems: list[EventProblem] = []
-    if column.required and not present:
-        problems.append(problem("empty", name))
-    if not present:
-        return None, problems
-    limit = settings.max_length(spec.name, name) if text is not None else None
-    if limit is not None and len(text) > limit:  # type: ignore[arg-type]
-        problems.append(problem("too_long", name))
-    typed, broken = _typed(spec, column, value, settings)
-    problems += [problem(rule, name) for rule in broken]
-    return typed, problems
+@dataclass(frozen=True)
+class _ColumnReader:
+    """One column's rules under one settings object, looked up once rather than for every event: its length
+    limit, its vocabulary's words and its time bounds."""
+
+    name: str
+    kind: Kind
+    required: bool
+    limit: int | None  # characters, the settings' override or the contract's
+    words: Mapping[str, str] | None  # an enumerated column's words (lower case) -> term
+    allowed: frozenset[str] | None  # a closed enumeration's terms
+    min: float | None
+    max: float | None
+    min_time: datetime
+    max_time: datetime | None  # None: the default, which moves with the date
+
+    def read(self, value: Any) -> tuple[Any, tuple[str, ...]]:
+        """``value`` typed as the batch types it (None when absent or unreadable), and the rules it breaks."""
+        if value is None or (isinstance(value, str) and value.strip(" ") == ""):
+            return None, _EMPTY if self.required else ()
+        if not isinstance(value, _VALUE_TYPES):
+            return None, ("not_text" if self.kind in _TEXT_KINDS else "unparseable",)
+        typed, broken = self._typed(value)
+        if self.limit is not None and isinstance(value, str) and len(value) > self.limit:
+            return typed, ("too_long", *broken)
+        return typed, broken
+
+    def _typed(self, value: str | int | float | datetime) -> tuple[Any, tuple[str, ...]]:
+        kind = self.kind
+        if kind in _TEXT_KINDS:
+            if isinstance(value, float | bool | datetime):
+                return None, ("not_text",)
+            text = str(value)
+            if self.words is not None:
+                text = self.words.get(text.strip(" ").lower(), text)
+            if kind is Kind.IP and not (_IPV4.fullmatch(text) or (":" in text and _IPV6.fullmatch(text))):
+                return text, ("invalid_ip",)
+            if self.allowed is not None and text not in self.allowed:
+                return text, ("not_allowed",)
+            return text, ()
+        if kind is Kind.TIMESTAMP:
+            ts = _timestamp(value)
+            if ts is None:
+                return None, ("unparseable",)
+            if ts < self.min_time or ts > (
+                self.max_time if self.max_time is not None else _default_max_time()
+            ):
+                return ts, ("implausible_time",)
+            return ts, ()
+        if isinstance(value, str) and self.words is not None:
+            value = self.words.get(value.strip(" ").lower(), value)
+        number = _number(value)
+        if number is None:
+            return None, ("unparseable",)
+        if kind is Kind.INT:
+            if not math.isfinite(number) or abs(number) >= 9.0e18 or number != round(number):
+                return None, ("not_integer",)
+            return int(number), self._bounds(number)
+        if not math.isfinite(number):
+            return number, ("not_finite",)
+        return number, self._bounds(number)
+
+    def _bounds(self, number: float) -> tuple[str, ...]:
+        broken: tuple[str, ...] = ()
+        if self.min is not None and number < self.min:
+            broken = ("negative" if self.min == 0 else "out_of_range",)
+        if self.max is not None and number > self.max:
+            broken += ("out_of_range",)
+        return broken
 
 
-def _typed(
-    spec: TableSpec, column: Column, value: Any, settings: ValidationSettings
-) -> tuple[Any, list[str]]:
-    """(typed value or None, rules broken) for a present value."""
-    kind = column.kind
-    if kind in (Kind.STRING, Kind.IP):
-        if isinstance(value, float | bool | datetime):
-            return None, ["not_text"]
-        text = _canonical(spec, column, str(value), settings)
-        if kind is Kind.IP and not (_IPV4.fullmatch(text) or (":" in text and _IPV6.fullmatch(text))):
-            return text, ["invalid_ip"]
-        enumeration = enumeration_of(spec.name, column.name)
-        if (
-            enumeration is not None
-            and enumeration.closed
-            and text not in {t.value for t in enumeration.terms}
-        ):
-            return text, ["not_allowed"]
-        return text, []
-    if kind is Kind.TIMESTAMP:
-        ts = _timestamp(value)
-        if ts is None:
-            return None, ["unparseable"]
-        if ts < settings.min_time or ts > settings.resolved_max_time():
-            return ts, ["implausible_time"]
-        return ts, []
-    number = _number(_canonical(spec, column, value, settings) if isinstance(value, str) else value)
-    if number is None:
-        return None, ["unparseable"]
-    broken = _bounds(column, number)
-    if kind is Kind.INT:
-        if not math.isfinite(number) or abs(number) >= 9.0e18 or number != round(number):
-            return None, ["not_integer"]
-        return int(number), broken
-    if not math.isfinite(number):
-        return number, ["not_finite"]
-    return number, broken
+@dataclass(frozen=True)
+class _TableReader:
+    """An event kind's table under one settings object: its readers in column order and the fields it knows."""
+
+    table: str
+    time_column: str
+    known: frozenset[str]  # the columns and the envelope
+    columns: tuple[_ColumnReader, ...]
 
 
-def _bounds(column: Column, number: float) -> list[str]:
-    if not math.isfinite(number):
-        return []
-    broken = []
-    if column.min is not None and number < column.min:
-        broken.append("negative" if column.min == 0 else "out_of_range")
-    if column.max is not None and number > column.max:
-        broken.append("out_of_range")
-    return broken
+_EMPTY = ("empty",)
+_TEXT_KINDS = (Kind.STRING, Kind.IP)
+#: What an event's value may be: JSON's scalars, and a datetime from a Python producer.
+_VALUE_TYPES = (str, int, float, bool, datetime)
+#: Compiled readers per settings object, by id: settings hold dicts, so they cannot be hashed. The weak
+#: reference tells a live object from a later one given the same id, and drops the entry with its object.
+_COMPILED: dict[int, tuple[weakref.ref[ValidationSettings], dict[str, _TableReader]]] = {}
+_max_time_of_day: tuple[date, datetime] | None = None
 
 
-def _canonical(spec: TableSpec, column: Column, text: str, settings: ValidationSettings) -> str:
-    """An enumerated column's word as the vocabulary's term (case and surrounding spaces ignored)."""
-    enumeration = enumeration_of(spec.name, column.name)
-    if enumeration is None:
-        return text
-    return settings.vocabulary.words(enumeration.name).get(text.strip(" ").lower(), text)
+def _readers(settings: ValidationSettings) -> dict[str, _TableReader]:
+    """Event kind -> its table's reader under ``settings``, compiled on first use (a frozen settings object's
+    limits and words do not change)."""
+    key = id(settings)
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0]() is not settings:
+
+        def forget(ref: weakref.ref[ValidationSettings]) -> None:
+            if _COMPILED.get(key, (None,))[0] is ref:
+                del _COMPILED[key]
+
+        entry = (weakref.ref(settings, forget), _compile(settings))
+        _COMPILED[key] = entry
+    return entry[1]
+
+
+@functools.cache
+def _default_readers() -> dict[str, _TableReader]:
+    """The readers under the default settings (an event read without settings)."""
+    return _compile(ValidationSettings())
+
+
+def _compile(settings: ValidationSettings) -> dict[str, _TableReader]:
+    readers = {}
+    for kind, (table, time_column) in EVENT_KINDS.items():
+        spec = TABLES[table]
+        columns = []
+        for column in spec.columns:
+            enumeration = enumeration_of(table, column.name)
+            columns.append(
+                _ColumnReader(
+                    name=column.name,
+                    kind=column.kind,
+                    required=column.required,
+                    limit=settings.max_length(table, column.name),
+                    words=None if enumeration is None else settings.vocabulary.words(enumeration.name),
+                    allowed=frozenset(t.value for t in enumeration.terms)
+                    if enumeration is not None and enumeration.closed
+                    else None,
+                    min=column.min,
+                    max=column.max,
+                    min_time=settings.min_time,
+                    max_time=settings.max_time,
+                )
+            )
+        known = frozenset((*spec.column_names, *ENVELOPE))
+        readers[kind] = _TableReader(table, time_column, known, tuple(columns))
+    return readers
+
+
+def _default_max_time() -> datetime:
+    """:func:`~marketguard.contract.settings.default_max_time` for today, computed once a day: it depends on
+    the date alone."""
+    global _max_time_of_day
+    today = datetime.now(UTC).date()
+    if _max_time_of_day is None or _max_time_of_day[0] != today:
+        _max_time_of_day = (today, default_max_time(today))
+    return _max_time_of_day[1]
 
 
 def _number(value: Any) -> float | None:
