@@ -237,3 +237,17 @@ def test_latin_form_spells_a_chinese_address_from_its_key() -> None:
     assert latin("上海市浦东新区张江路88号3楼301室") == "88 Zhangjianglu, Pudong, Shanghai"
     assert latin("No.257 Xinhua Road, Baohe District, Hefei") is None  # already Latin
     assert latin("浙江省义乌市") is None  # no road: the key names no place to spell
+
+
+def test_the_place_of_an_address_is_read_from_its_head() -> None:
+    """What precedes the road (division names, a new district, towns) is read from the text up to its first
+    digit, whichever digit it is: the same place as from the whole text, on every string of a small alphabet
+    of names, road suffixes and digits. It holds because division names have no digits."""
+    from marketguard.features.addresses import _DIGIT, _gazetteer, _head, _place
+
+    assert not any(_DIGIT.search(name) for name in _gazetteer().surfaces)
+    tokens = ("广东省", "深圳", "市", "龙华", "区", "长安镇", "建国", "路", "大道", "8", "٣", "号")
+    for n in range(1, 5):
+        for parts in itertools.product(tokens, repeat=n):
+            text = "".join(parts)
+            assert _place(_head(text)) == _place.__wrapped__(text), text
