@@ -19,3 +19,20 @@ def test_public_names_are_functions_after_their_subpackages_were_imported() -> N
     )
     done = subprocess.run([sys.executable, "-c", "import sys\n" + code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_triage_commands_do_not_load_the_detectors_libraries() -> None:
+    # `marketguard networks` reads a results directory: scikit-learn and scipy.stats were 2 s of its start (numba
+    # still comes with the review rings' schema, 0.4 s)
+    code = (
+        "import sys, marketguard.cli.triage\n"
+        "loaded = sorted(m for m in ('sklearn', 'scipy.stats', 'pypinyin', 'lightgbm') if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+        "import marketguard.detect as detect, marketguard.report as report\n"
+        "assert [d.__name__ for d in detect.DETECTORS][:2] == ['SharedEnvironmentLinker', 'OperatorLinker']\n"
+        "assert sorted(report.RENDERERS) == ['ftm', 'graphml', 'html', 'json']\n"
+        "try:\n    detect.Nothing\nexcept AttributeError as e:\n    assert 'has no attribute' in str(e)\n"
+        "else:\n    raise AssertionError('detect.Nothing')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

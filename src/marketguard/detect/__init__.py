@@ -6,10 +6,14 @@ triage commands) does not load every detector's libraries (scikit-learn, numba, 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from marketguard.lazy import lazy_members
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+    from typing import Any
+
     from marketguard.detect.base import Detector
     from marketguard.detect.baseline_risk import BaselineStoreRisk
     from marketguard.detect.operator_linking import OperatorLinker
@@ -48,16 +52,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "DETECTORS":
-        value: Any = tuple(__getattr__(n) for n in _ORDER)
-    elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__: Callable[[str], Any] = lazy_members(
+    __name__, globals(), _LAZY, {"DETECTORS": lambda: tuple(__getattr__(n) for n in _ORDER)}
+)

@@ -10,11 +10,14 @@ they always agree.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from marketguard.lazy import lazy_members
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+    from typing import Any
+
     from marketguard.report.case import build_case, render_json
     from marketguard.report.ftm import render_ftm
     from marketguard.report.graphml import render_graphml, write_graphml
@@ -57,16 +60,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "RENDERERS":
-        value: Any = {fmt: __getattr__(fn) for fmt, fn in _RENDERERS}
-    elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__: Callable[[str], Any] = lazy_members(
+    __name__, globals(), _LAZY, {"RENDERERS": lambda: {fmt: __getattr__(fn) for fmt, fn in _RENDERERS}}
+)
