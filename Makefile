@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 .PHONY: demo console test test-readme test-browser test-fast lint format bench clean
 
@@ -32,8 +32,7 @@ console: $(CORE)
 	$(BIN)/marketguard serve demo/results --db demo/cases.sqlite --demo-user demo
 
 ## test: the whole default suite, Spark parity and every README command included, on $(TEST_WORKERS) workers
-## (pytest-xdist; three on two cores: with two, tests waiting on subprocesses, JVMs and servers left the cores
-## idle a third of the time); browser and slow tests are opt-in markers
+## (pytest-xdist; the suite is mostly one core's work); browser and slow tests are opt-in markers
 test: $(DEV)
 	$(BIN)/python -m pytest -m "not slow and not browser" -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 

@@ -223,7 +223,7 @@ def _drop(admin, name: str) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (the README's commands, then the Spark tests): under pytest-xdist (``make test``)
-    they start at once while the other workers take the many short ones, so no long test starts last."""
+    they start at once on one worker while the other takes the many short ones, so no long test starts last."""
     items.sort(
         key=lambda item: (
             0 if item.get_closest_marker("readme") else 1 if item.get_closest_marker("spark") else 2
