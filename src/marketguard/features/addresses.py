@@ -477,7 +477,8 @@ def fold_roads(keys: list[AddressKey]) -> list[AddressKey]:
             if final != road:
                 fold[(city, number, road)] = final
     return [
-        k if (road := fold.get((k.city, k.number, k.road))) is None else replace(k, road=road) for k in keys
+        k if (folded := fold.get((k.city, k.number, k.road))) is None else replace(k, road=folded)
+        for k in keys
     ]
 
 

@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from marketguard.contract.rules import IPV4_PATTERN, IPV6_PATTERN, REASONS, TIME_WORDS
 from marketguard.contract.settings import ValidationSettings, default_max_time
@@ -106,7 +106,7 @@ def read_event(raw: Mapping[str, Any], settings: ValidationSettings | None = Non
         problems.append(problem("empty", "event_id"))
     elif len(event_id) > ID_LENGTH:
         problems.append(problem("too_long", "event_id"))
-    kind = raw.get("event")
+    kind = cast(str, raw.get("event"))  # any value: the readers' keys below decide whether it is a kind
     reader = (_readers(settings) if settings else _default_readers()).get(kind)
     if reader is None:
         problems.append(problem("unknown_kind", "event"))
