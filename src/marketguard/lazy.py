@@ -15,9 +15,10 @@ def lazy_members(
     namespace: dict[str, Any],
     members: Mapping[str, str],
     made: Mapping[str, Callable[[], Any]] | None = None,
-) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``package``: ``members`` maps a public name to the module defining it, ``made``
-    builds a name from others (a registry of them). Each name is imported once and kept in ``namespace``."""
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A module's ``__getattr__`` and ``__dir__`` for ``package``: ``members`` maps a public name to the module
+    defining it, ``made`` builds a name from others (a registry of them). Each name is imported once and kept in
+    ``namespace``; ``dir()`` lists the names not imported yet too."""
 
     def __getattr__(name: str) -> Any:
         if made and name in made:
@@ -29,4 +30,7 @@ def lazy_members(
         namespace[name] = value
         return value
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *namespace.get("__all__", ())})
+
+    return __getattr__, __dir__

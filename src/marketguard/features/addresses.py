@@ -50,7 +50,7 @@ __all__ = ["MAX_ADDRESS_CHARS", "AddressKey", "address_keys", "fold_roads", "nor
 #: to start only at the start of a run; a few adversarial runs, such as "FFFF...", still are).
 MAX_ADDRESS_CHARS = 256
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # the CJK ideographs and extension A
 _ROAD_SUFFIX = "大道|大街|胡同|公路|路|街|道|巷|弄|里"
 # The road, when there is one, is all that precedes the first digit: its name and suffix take no digit, and a
 # digit must follow. :func:`_head` relies on this.
@@ -480,9 +480,6 @@ def fold_roads(keys: list[AddressKey]) -> list[AddressKey]:
         k if (folded := fold.get((k.city, k.number, k.road))) is None else replace(k, road=folded)
         for k in keys
     ]
-
-
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def latin_form(written: str | None, key: AddressKey) -> str | None:

@@ -17,7 +17,7 @@ import re
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from marketguard.contract.rules import IPV4_PATTERN, IPV6_PATTERN, REASONS, TIME_WORDS
@@ -189,7 +189,7 @@ class _ColumnReader:
             if ts is None:
                 return None, ("unparseable",)
             if ts < self.min_time or ts > (
-                self.max_time if self.max_time is not None else _default_max_time()
+                self.max_time if self.max_time is not None else default_max_time()
             ):
                 return ts, ("implausible_time",)
             return ts, ()
@@ -232,7 +232,6 @@ _VALUE_TYPES = (str, int, float, bool, datetime)
 #: Compiled readers per settings object, by id: settings hold dicts, so they cannot be hashed. The weak
 #: reference tells a live object from a later one given the same id, and drops the entry with its object.
 _COMPILED: dict[int, tuple[weakref.ref[ValidationSettings], dict[str, _TableReader]]] = {}
-_max_time_of_day: tuple[date, datetime] | None = None
 
 
 def _readers(settings: ValidationSettings) -> dict[str, _TableReader]:
@@ -283,16 +282,6 @@ def _compile(settings: ValidationSettings) -> dict[str, _TableReader]:
         known = frozenset((*spec.column_names, *ENVELOPE))
         readers[kind] = _TableReader(table, time_column, known, tuple(columns))
     return readers
-
-
-def _default_max_time() -> datetime:
-    """:func:`~marketguard.contract.settings.default_max_time` for today, computed once a day: it depends on
-    the date alone."""
-    global _max_time_of_day
-    today = datetime.now(UTC).date()
-    if _max_time_of_day is None or _max_time_of_day[0] != today:
-        _max_time_of_day = (today, default_max_time(today))
-    return _max_time_of_day[1]
 
 
 def _number(value: Any) -> float | None:

@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 
-__getattr__: Callable[[str], Any] = lazy_members(
+__getattr__: Callable[[str], Any]  # typed ahead: the registry's builder calls it
+__dir__: Callable[[], list[str]]
+__getattr__, __dir__ = lazy_members(
     __name__, globals(), _LAZY, {"RENDERERS": lambda: {fmt: __getattr__(fn) for fmt, fn in _RENDERERS}}
 )
