@@ -18,7 +18,7 @@ CASES = {
         {"register", "queue", "network", "search"},
     ),
     "live.py": (
-        ["--stores", "400", "--min-labels", "2", "--http-seconds", "3", "--rate", "500"],
+        ["--stores", "200", "--min-labels", "2", "--http-seconds", "3", "--rate", "500"],
         {"live_replay", "live_http"},
     ),
     "simulate.py": (["--sizes", "200"], {"simulate"}),

@@ -1,7 +1,11 @@
 import numpy as np
 import pyarrow as pa
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components as scipy_components
 
 from marketguard.graph import bipartite_components, connected_components, encode
+from marketguard.graph.components import SMALL_GRAPH_EDGES
 
 
 def test_connected_components_on_a_tiny_graph() -> None:
@@ -9,6 +13,16 @@ def test_connected_components_on_a_tiny_graph() -> None:
     assert labels[0] == labels[1] == labels[2]
     assert labels[3] == labels[4]
     assert len({labels[0], labels[3], labels[5]}) == 3
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_few_edges_are_labelled_here_exactly_as_scipy_labels_them(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    src, dst = rng.integers(0, n, size=(2, int(rng.integers(0, SMALL_GRAPH_EDGES + 1))))
+    graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n, n)).tocsr()
+    expected = scipy_components(graph, directed=False)[1]
+    assert connected_components(src, dst, n).tolist() == expected.tolist()
 
 
 def test_bipartite_components_join_left_nodes_through_shared_right_nodes() -> None:

@@ -354,16 +354,22 @@ def typed_projection_sql(
 
 
 def type_stats_sql(spec: TableSpec, raw_columns: RawColumns, raw_table: str, rejected_table: str) -> str:
-    """Per typed column: present values (raw), unreadable values and the first unreadable row (rejected)."""
-    parts = []
+    """Rows read (``n_read``) and rejected (``n_rejected``); per typed column: present values (raw), unreadable
+    values and the first unreadable row (rejected). One aggregate over each table: a scalar subquery per column
+    is a scan per column (on Spark a job each: most of a Spark validation's time)."""
+    raw = ["count(*) AS n_read"]
+    rejected = ["count(*) AS n_rejected"]
     for col in spec.columns:
         if col.name not in raw_columns or col.kind not in UNREADABLE_RULES:
             continue
+        present = is_present_sql(quote(col.name), raw_columns[col.name] in TEXT_TYPES)
         bad = " OR ".join(has_reason_sql(f"{rule}:{col.name}") for rule in UNREADABLE_RULES[col.kind])
-        parts += [
-            f"(SELECT count(*) FROM {raw_table} WHERE "
-            f"{is_present_sql(quote(col.name), raw_columns[col.name] in TEXT_TYPES)}) AS {quote('present__' + col.name)}",
-            f"(SELECT count(*) FROM {rejected_table} WHERE {bad}) AS {quote('bad__' + col.name)}",
-            f"(SELECT min({ROW}) FROM {rejected_table} WHERE {bad}) AS {quote('row__' + col.name)}",
+        raw.append(f"count(CASE WHEN {present} THEN 1 END) AS {quote('present__' + col.name)}")
+        rejected += [
+            f"count(CASE WHEN {bad} THEN 1 END) AS {quote('bad__' + col.name)}",
+            f"min(CASE WHEN {bad} THEN {ROW} END) AS {quote('row__' + col.name)}",
         ]
-    return f"SELECT {', '.join(parts) or '1 AS none'}"
+    return (
+        f"SELECT * FROM (SELECT {', '.join(raw)} FROM {raw_table}) r "
+        f"CROSS JOIN (SELECT {', '.join(rejected)} FROM {rejected_table}) q"
+    )

@@ -186,14 +186,14 @@ def validate_sources(
         problems += missing
         if not missing:
             checkable.append(table)
-    checked: list[str] = []
+    checked: dict[str, tuple[int, int]] = {}  # rows read and rejected per table
     for table in checkable:
         try:
-            problems += _check(backend, TABLES[table], columns[table], set(checked), settings)
+            found, checked[table] = _check(backend, TABLES[table], columns[table], set(checked), settings)
         except EngineError as exc:  # a file that lists its schema but cannot be read through (a corrupt page)
             problems.append(_unreadable(readable[table], exc))
             continue
-        checked.append(table)
+        problems += found
     if problems:
         for table in checkable:
             backend.drop(table)
@@ -201,7 +201,10 @@ def validate_sources(
         raise ContractError(problems)
     if quarantine_dir is not None and quarantine_dir.exists():
         shutil.rmtree(quarantine_dir)  # rows left by an earlier run would be counted as this run's
-    reports = {t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir) for t in checked}
+    reports = {
+        t: _quarantine(backend, TABLES[t], readable[t], columns[t], quarantine_dir, *checked[t])
+        for t in checked
+    }
     absent = [t for t in LOAD_ORDER if t not in readable]
     vocabulary = vocabulary_report(backend, frozenset(checked))
     tables = Tables(backend, frozenset(checked), vocabulary.counts())
@@ -210,15 +213,19 @@ def validate_sources(
 
 def _check(
     backend: Backend, spec: TableSpec, cols: RawColumns, accepted: set[str], settings: ValidationSettings
-) -> list[Problem]:
-    """Check one table: its rejected rows, its accepted view, and whether a column's type is wrong throughout."""
+) -> tuple[list[Problem], tuple[int, int]]:
+    """Check one table: its rejected rows, its accepted view, and whether a column's type is wrong throughout;
+    with the rows read and rejected (what the type check counted: the table is not counted again)."""
     checks = checked_sql(spec, cols, accepted, raw_name(spec.name), settings)
     backend.run(
         Step(rejected_name(spec.name), f"SELECT {ROW}, {REASON} FROM ({checks}) c WHERE {REASON} <> ''")
     )
-    rejects = backend.count(rejected_name(spec.name)) > 0
-    backend.run(Step(spec.name, accepted_sql(spec, cols, settings, rejects), materialize=False))
-    return _type_problems(backend, spec, cols)
+    stats = backend.fetch(
+        type_stats_sql(spec, cols, raw_name(spec.name), rejected_name(spec.name)), f"type check {spec.name}"
+    ).to_pylist()[0]
+    n_read, n_rejected = int(stats["n_read"]), int(stats["n_rejected"])
+    backend.run(Step(spec.name, accepted_sql(spec, cols, settings, n_rejected > 0), materialize=False))
+    return _type_problems(backend, spec, cols, stats), (n_read, n_rejected)
 
 
 def _unreadable(source: Source, exc: EngineError) -> Problem:
@@ -274,12 +281,11 @@ def _missing_columns(spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
     return problems
 
 
-def _type_problems(backend: Backend, spec: TableSpec, raw_columns: RawColumns) -> list[Problem]:
-    """Typed columns most of whose values are unreadable: a format problem, not bad rows."""
-    stats = backend.fetch(
-        type_stats_sql(spec, raw_columns, raw_name(spec.name), rejected_name(spec.name)),
-        f"type check {spec.name}",
-    ).to_pylist()[0]
+def _type_problems(
+    backend: Backend, spec: TableSpec, raw_columns: RawColumns, stats: dict[str, Any]
+) -> list[Problem]:
+    """Typed columns most of whose values are unreadable (``stats``: :func:`type_stats_sql`'s row): a format
+    problem, not bad rows."""
     problems = []
     for col in spec.columns:
         n_bad = stats.get(f"bad__{col.name}") or 0
@@ -320,10 +326,18 @@ def type_fix(kind: Kind, table: str = "", column: str = "") -> str:
 
 
 def _quarantine(
-    backend: Backend, spec: TableSpec, source: Source, raw_columns: RawColumns, quarantine_dir: Path | None
+    backend: Backend,
+    spec: TableSpec,
+    source: Source,
+    raw_columns: RawColumns,
+    quarantine_dir: Path | None,
+    n_read: int,
+    n_rejected: int,
 ) -> TableReport:
     """Fetch rejected rows with their original values, write them aside, and count them per reason."""
     name, rejected = spec.name, rejected_name(spec.name)
+    if not n_rejected:  # nothing to fetch (on Spark a job saved per clean table)
+        return TableReport(source.describe(), n_read, n_read, 0, {}, {})
     originals = [
         f"r.{quote(c)} AS {quote(as_)}" for c, as_ in quarantine_columns([c for c in raw_columns if c != ROW])
     ]
@@ -332,7 +346,6 @@ def _quarantine(
         f"FROM {raw_name(name)} r JOIN {rejected} c ON r.{ROW} = c.{ROW} ORDER BY r.{ROW}",
         f"quarantine {name}",
     )
-    n_read = backend.count(raw_name(name))
     reasons, examples = _count_reasons(quarantined)
     if quarantined.num_rows and quarantine_dir is not None:
         quarantine_dir.mkdir(parents=True, exist_ok=True)
