@@ -33,9 +33,10 @@ __all__ = [
     "MIN_PRICES",
     "PRICE_LIST_SIMILARITY",
     "USES_SCHEMA",
-    "catalogue_uses",
     "listing_text_uses",
     "price_list_uses",
+    "priced_listings",
+    "uses_of_listings",
 ]
 
 #: Jaccard similarity of two listings' character 3-shingles at which they are copies: the review texts' value.
@@ -52,17 +53,22 @@ PRICE_LIST_SIMILARITY = 0.5
 MIN_PRICES = 8
 
 
-def catalogue_uses(tables: Tables, kinds: Sequence[str]) -> pa.Table:
-    """The evidence rows of the kinds in ``kinds`` (``listing_text``, ``price_list``) from every priced listing
-    and its store's owner; a ``description`` column of ``listings`` (an extra one) is read when present."""
+def priced_listings(tables: Tables) -> pa.Table:
+    """Every priced listing with its store's owner, what :func:`uses_of_listings` reads; a ``description``
+    column of ``listings`` (an extra one) is read when present."""
     description = any(name == "description" for name, _ in tables.backend.columns("listings"))
-    listings = tables.fetch(
+    return tables.fetch(
         "SELECT s.account_id, l.title, l.price, s.opened_at"
         + (", CAST(l.description AS VARCHAR) AS description" if description else "")
         + " FROM listings l JOIN stores s ON l.store_id = s.store_id "
         "WHERE l.title IS NOT NULL AND l.price > 0 ORDER BY l.listing_id",
         "listings for copied catalogues",
     )
+
+
+def uses_of_listings(listings: pa.Table, kinds: Sequence[str]) -> pa.Table:
+    """The evidence rows of the kinds in ``kinds`` (``listing_text``, ``price_list``) from
+    :func:`priced_listings` (no engine: the linker makes them on its pool while the engine reads on)."""
     made = {"listing_text": listing_text_uses, "price_list": price_list_uses}
     return pa.concat_tables([made[kind](listings) for kind in kinds])
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.detect.base import Detector, Interval, evidence_table
-from marketguard.detect.catalogue_copies import catalogue_uses
+from marketguard.detect.catalogue_copies import priced_listings, uses_of_listings
 from marketguard.detect.networks import (
     CREATED_SQL,
     GROUP_SCHEMA,
@@ -283,8 +283,7 @@ class OperatorLinker(Detector):
         out: dict[str, Future[pa.Table]] = {}
         copies = [k for k in ("listing_text", "price_list") if k in self.kinds_]
         if copies:
-            out["catalogue_copies"] = done = Future[pa.Table]()  # made here: it reads the engine throughout
-            done.set_result(catalogue_uses(tables, copies))
+            out["catalogue_copies"] = pool.submit(uses_of_listings, priced_listings(tables), copies)
         if tables.has("shipments", "orders", "listings"):
             tables.run(owner_parcels_sql())
         if "site" in self.kinds_:
