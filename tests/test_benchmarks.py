@@ -54,7 +54,6 @@ CASES = {
             "padded",
             "--cases",
             "origin_address",
-            "review_id",
             "--score-one",
             "description",
         ],
