@@ -25,6 +25,12 @@ def test_a_few_edges_are_labelled_here_exactly_as_scipy_labels_them(seed: int) -
     assert connected_components(src, dst, n).tolist() == expected.tolist()
 
 
+def test_many_nodes_with_a_few_edges_are_labelled_alike() -> None:
+    n = 10 * SMALL_GRAPH_EDGES  # past the union-find's size: scipy's labels, in the same order
+    labels = connected_components(np.array([0, n - 1]), np.array([n - 1, 5]), n)
+    assert labels[0] == labels[n - 1] == labels[5] == 0 and labels[1] == 1 and labels.max() == n - 3
+
+
 def test_bipartite_components_join_left_nodes_through_shared_right_nodes() -> None:
     # accounts 0,1 share artifact 0; account 2 alone on artifact 1; account 3 shares artifact 1 with 2
     labels = bipartite_components(np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]), 5, 2)

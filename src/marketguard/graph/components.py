@@ -48,8 +48,9 @@ def unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
-#: Up to this many edges, a union-find in Python labels the graph faster than building scipy's sparse matrix,
-#: whose fixed cost is about 0.3 ms (the live index re-clusters small regions thousands of times a replay).
+#: Up to this many edges (and twice as many nodes), a union-find in Python labels the graph faster than building
+#: scipy's sparse matrix, whose fixed cost is about 0.3 ms (the live index re-clusters small regions thousands of
+#: times a replay). Many nodes with few edges stay with scipy: the loop here visits every node.
 SMALL_GRAPH_EDGES = 64
 
 
@@ -58,7 +59,7 @@ def connected_components(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> np.n
     order of their smallest node, as scipy's traversal numbers them."""
     if n_nodes == 0:
         return np.empty(0, np.int64)
-    if len(src) <= SMALL_GRAPH_EDGES:
+    if len(src) <= SMALL_GRAPH_EDGES and n_nodes <= 2 * SMALL_GRAPH_EDGES:
         return _small_components(src.tolist(), dst.tolist(), n_nodes)
     data = np.ones(len(src), dtype=np.int8)
     graph = coo_matrix((data, (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
