@@ -80,6 +80,8 @@ from marketguard.graph.lot_queues import (
 
 __all__ = ["follow_lots"]
 
+_ONE = np.zeros(1, np.int64)
+
 
 @numba.njit(cache=True, nogil=True)
 def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limits):
@@ -219,7 +221,10 @@ def _receive(
     traced money, queue them at ``d`` as one lot of amount ``a``. Returns the record count."""
     now, n_cy, max_hops = here
     lot_i, lot_f, part_i, part_f = pools[0], pools[1], pools[3], pools[4]
-    order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+    if n_cy == 1:  # most transfers carry one part: no sort (an allocation per transfer)
+        order = _ONE
+    else:
+        order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
     lot, traced, i = -1, 0.0, 0
     while i < n_cy:
         seed, hops = cy_i[order[i], SEED], cy_i[order[i], HOPS]
