@@ -19,6 +19,7 @@ from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import known_label_sql
+from marketguard.threads import thread_budget
 
 
 def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.ndarray:
@@ -129,7 +130,8 @@ def cross_fit(
 
 
 def lgb_params(seed: int) -> dict:
-    """Small, regularised trees; deterministic (same data and seed, same model)."""
+    """Small, regularised trees; deterministic (same data and seed, same model, whatever the thread count);
+    threads from the process's budget (:func:`marketguard.threads.thread_budget`)."""
     return {
         "objective": "binary",
         "learning_rate": 0.05,
@@ -141,7 +143,7 @@ def lgb_params(seed: int) -> dict:
         "seed": seed,
         "deterministic": True,
         "force_col_wise": True,
-        "num_threads": 2,
+        "num_threads": thread_budget(),
         "verbosity": -1,
     }
 

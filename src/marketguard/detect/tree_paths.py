@@ -15,6 +15,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from marketguard.threads import thread_budget
+
 __all__ = ["PathExplainer", "path_contributions"]
 
 
@@ -31,9 +33,11 @@ class PathExplainer:
     def __init__(self, booster: Any) -> None:
         self._trees = _flatten(booster.dump_model()["tree_info"])
         self._n_features = booster.num_feature()
+        self._threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         X = np.ascontiguousarray(X, dtype=np.float64)
+        numba.set_num_threads(self._threads)
         return _walk(X, *self._trees, self._n_features)  # type: ignore[call-arg, arg-type]  # a numba dispatcher
 
     def raw(self, x: np.ndarray) -> float:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from marketguard.engine.base import INTERNAL_PREFIX, ROW, Backend, with_row_numbers
+from marketguard.threads import thread_budget
 
 
 class DuckDBBackend(Backend):
@@ -23,7 +24,8 @@ class DuckDBBackend(Backend):
     database
         ``":memory:"`` (default) or a file path for a persistent working database.
     threads
-        Worker threads; ``None`` lets DuckDB use every core.
+        Worker threads; ``None``: the process's budget (:func:`marketguard.threads.thread_budget`, every core
+        unless ``MARKETGUARD_THREADS`` says otherwise).
     memory_limit
         DuckDB's memory limit, e.g. ``"6GB"``; it spills to disk beyond it.
     temp_directory
@@ -50,8 +52,7 @@ class DuckDBBackend(Backend):
         self._own_temp = temp_directory is None
         self.temp_directory = temp_directory or tempfile.mkdtemp(prefix="marketguard-duckdb-")
         self.con.execute(f"SET temp_directory = '{self.temp_directory}'")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute(f"SET threads = {int(threads or thread_budget())}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self._arrow: dict[str, pa.Table] = {}
