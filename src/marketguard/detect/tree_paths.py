@@ -33,7 +33,7 @@ class PathExplainer:
     def __init__(self, booster: Any) -> None:
         self._trees = _flatten(booster.dump_model()["tree_info"])
         self._n_features = booster.num_feature()
-        self._threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
+        self._threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         X = np.ascontiguousarray(X, dtype=np.float64)
