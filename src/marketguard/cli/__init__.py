@@ -137,7 +137,12 @@ def _link_kinds(ctx: click.Context, param: click.Parameter, value: str | None) -
     "from: listing, listing_text, price_list, customer, site, payee, destination, office. Default: listing, "
     "site, payee, destination, office. listing_text (near-duplicate listings, MinHash) adds about 13 s per 100k stores.",
 )
-@click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads (default: all cores).")
+@click.option(
+    "--threads",
+    type=click.IntRange(1),
+    default=None,
+    help="DuckDB threads (default: MARKETGUARD_THREADS, which LightGBM and numba follow too, else all cores).",
+)
 @click.option(
     "--model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
