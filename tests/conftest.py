@@ -15,12 +15,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from marketguard.threads import VARIABLE as THREADS_VARIABLE
+from marketguard.threads import thread_budget
+
 # pytest-xdist's workers share the machine: each gets its share of the cores as marketguard's thread budget
 # (DuckDB, LightGBM and numba in this process and in the commands it starts), so that two workers' pools do not
 # take turns on the same cores (marketguard.threads)
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-if _WORKERS > 1:
-    os.environ.setdefault("MARKETGUARD_THREADS", str(max(1, len(os.sched_getaffinity(0)) // _WORKERS)))
+if _WORKERS > 1 and THREADS_VARIABLE not in os.environ:
+    os.environ[THREADS_VARIABLE] = str(max(1, thread_budget() // _WORKERS))
 
 TINY: dict[str, dict[str, list[Any]]] = {
     "accounts": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import lightgbm
 import numpy as np
 import pytest
 
@@ -37,7 +38,6 @@ def test_duckdb_and_lightgbm_size_their_pools_to_it(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_model_is_the_same_whatever_the_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
-    lightgbm = pytest.importorskip("lightgbm")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(600, 8))
     X[rng.random(X.shape) < 0.2] = np.nan
