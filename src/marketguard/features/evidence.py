@@ -95,9 +95,12 @@ KIND_WEIGHTS: dict[str, KindWeight] = {
 
 def ip_network_sql(ip: str) -> str:
     """The /24 of an IPv4 address (a cut at the last dot: no regex on the common path), or the first four
-    groups (/64) of an IPv6 address after expanding ``::`` (the /24 of an IPv4-mapped one)."""
+    groups (/64) of an IPv6 address after expanding ``::`` (the /24 of an IPv4-mapped one).
+
+    A valid IPv4 address is ASCII, so its byte length (``strlen``, free) is its length: ``left`` and ``length``
+    count characters and took twice as long (5.7M addresses: 0.36 s against 0.74 s)."""
     return (
-        f"CASE WHEN NOT contains({ip}, ':') THEN left({ip}, length({ip}) - strpos(reverse({ip}), '.')) "
+        f"CASE WHEN NOT contains({ip}, ':') THEN substr({ip}, 1, strlen({ip}) - strpos(reverse({ip}), '.')) "
         f"WHEN contains({ip}, '.') THEN regexp_extract({ip}, '([0-9]+[.][0-9]+[.][0-9]+)[.][0-9]+$', 1) "
         f"ELSE regexp_extract(lower(CASE WHEN contains({ip}, '::') THEN "
         f"replace({ip}, '::', ':' || repeat('0:', 8 - (length({ip}) - length(replace({ip}, ':', ''))))) "
