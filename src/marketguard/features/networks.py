@@ -13,7 +13,7 @@ of a 10k-store marketplace tied at the top of the queue.
 
 from __future__ import annotations
 
-from marketguard.engine.base import Step, round12
+from marketguard.engine.base import Step, mean12, round12
 
 #: Per artifact kind, the networks column counting the distinct artifacts of that kind shared inside a network.
 SHARED_COUNTS: dict[str, str] = {
@@ -109,15 +109,10 @@ def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
         # a float mean's last bits follow the order the threads add the pairs in, and rounding it only moves the
         # problem to the rare mean that falls on a rounding boundary (one network of the README's tour, with one
         # DuckDB thread against Spark): the strengths are on the 1e-12 grid (links), so they are summed exactly
-        f"LEFT JOIN (SELECT network_id, {round12(_EXACT_MEAN.format('pair_strength'))} AS strength FROM (SELECT DISTINCT "
+        f"LEFT JOIN (SELECT network_id, {round12(mean12('pair_strength'))} AS strength FROM (SELECT DISTINCT "
         "      network_id, account_a, account_b, pair_strength FROM links) pairs GROUP BY network_id) ps "
         "  ON acc.network_id = ps.network_id " + revenue,
     )
-
-
-#: The mean of a column of values on the 1e-12 grid (rounded by ``round12``), as a sum of integers: the same on
-#: every engine and thread count.
-_EXACT_MEAN = "CAST(sum(CAST(round({0} * 1e12) AS BIGINT)) AS DOUBLE) / count({0}) / 1e12"
 
 
 #: How each shared-artifact count reads in a sentence, strongest evidence first.

@@ -13,7 +13,7 @@ orders, no accounts) runs on the same code.
 
 from __future__ import annotations
 
-from marketguard.engine.base import round12
+from marketguard.engine.base import mean12, round12, sum12
 from marketguard.engine.tables import Tables
 from marketguard.features.signals.catalogue import US_PER_DAY, Entity, Signal, SignalGroup
 
@@ -61,14 +61,15 @@ def _reviewer_sql(tables: Tables) -> str:
         "acc AS (SELECT account_id, count(*) AS n, "
         f"(max(t) - min(t)) / CAST({US_PER_DAY} AS DOUBLE) AS span_days, "
         "avg(CASE WHEN rating IN (1, 5) THEN 1 ELSE 0 END) AS share_extreme, "
-        f"{round12('avg(deviation)')} AS mean_deviation FROM rd GROUP BY account_id), "
+        # exact means and sums (mean12): a float one's last bits follow the order threads add the rows in
+        f"{round12(mean12('deviation'))} AS mean_deviation FROM rd GROUP BY account_id), "
         "per_day AS (SELECT account_id, max(k) AS most FROM (SELECT account_id, "
         f"t // {US_PER_DAY} AS day, count(*) AS k FROM r GROUP BY account_id, t // {US_PER_DAY}) d "
         "GROUP BY account_id), "
         "same AS (SELECT account_id, listing_id, count(*) AS k FROM r GROUP BY account_id, listing_id), "
         "stars AS (SELECT account_id, rating, count(*) AS k FROM r GROUP BY account_id, rating), "
         "entropy AS (SELECT s.account_id, "
-        f"{round12('-sum(CAST(s.k AS DOUBLE) / acc.n * ln(CAST(s.k AS DOUBLE) / acc.n))')} "
+        f"{round12('-' + sum12('CAST(s.k AS DOUBLE) / acc.n * ln(CAST(s.k AS DOUBLE) / acc.n)'))} "
         "AS h FROM stars s JOIN acc ON s.account_id = acc.account_id GROUP BY s.account_id) "
         "SELECT r.review_id, acc.n AS reviewer_reviews, acc.span_days AS reviewer_span_days, "
         "per_day.most AS reviewer_max_per_day, acc.share_extreme AS reviewer_share_extreme, "
