@@ -49,7 +49,7 @@ def round12(expr: str) -> str:
     tree's split; SQL ``round`` breaks a tie in the 13th decimal by the decimal digits on Spark and by the binary
     value on DuckDB. A sum or mean rounded after can still fall on a rounding boundary and go either way with the
     order: :func:`sum12` and :func:`mean12` are exact."""
-    return f"floor(CAST({expr} AS DOUBLE) * 1e12 + 0.5) / 1e12"
+    return f"{_grid12(expr)} / 1e12"
 
 
 def sum12(expr: str) -> str:
@@ -66,7 +66,13 @@ def mean12(expr: str) -> str:
 
 
 def _units12(expr: str) -> str:
-    return f"CAST(floor(CAST({expr} AS DOUBLE) * 1e12 + 0.5) AS BIGINT)"
+    return f"CAST({_grid12(expr)} AS BIGINT)"
+
+
+def _grid12(expr: str) -> str:
+    """``expr`` in units of 1e-12, rounded half up by double arithmetic (what :func:`round12` and the exact sums
+    share)."""
+    return f"floor(CAST({expr} AS DOUBLE) * 1e12 + 0.5)"
 
 
 def round_significant(expr: str, digits: int = 12) -> str:

@@ -106,9 +106,7 @@ def network_summary_sql(with_revenue: bool, window_days: int = 90) -> Step:
         )
         + " FROM links GROUP BY network_id) art "
         "  ON acc.network_id = art.network_id "
-        # a float mean's last bits follow the order the threads add the pairs in, and rounding it only moves the
-        # problem to the rare mean that falls on a rounding boundary (one network of the README's tour, with one
-        # DuckDB thread against Spark): the strengths are on the 1e-12 grid (links), so they are summed exactly
+        # summed exactly (mean12): a float mean's last bits follow the order the threads add the pairs in
         f"LEFT JOIN (SELECT network_id, {round12(mean12('pair_strength'))} AS strength FROM (SELECT DISTINCT "
         "      network_id, account_a, account_b, pair_strength FROM links) pairs GROUP BY network_id) ps "
         "  ON acc.network_id = ps.network_id " + revenue,

@@ -61,7 +61,7 @@ def _reviewer_sql(tables: Tables) -> str:
         "acc AS (SELECT account_id, count(*) AS n, "
         f"(max(t) - min(t)) / CAST({US_PER_DAY} AS DOUBLE) AS span_days, "
         "avg(CASE WHEN rating IN (1, 5) THEN 1 ELSE 0 END) AS share_extreme, "
-        # exact means and sums (mean12): a float one's last bits follow the order threads add the rows in
+        # summed exactly (mean12, sum12): a float sum's last bits follow the order the threads add the rows in
         f"{round12(mean12('deviation'))} AS mean_deviation FROM rd GROUP BY account_id), "
         "per_day AS (SELECT account_id, max(k) AS most FROM (SELECT account_id, "
         f"t // {US_PER_DAY} AS day, count(*) AS k FROM r GROUP BY account_id, t // {US_PER_DAY}) d "
