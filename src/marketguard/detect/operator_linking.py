@@ -48,6 +48,7 @@ from marketguard.features.customer_overlap import (
     market_totals_sql,
 )
 from marketguard.features.evidence import (
+    ACCOUNT_KINDS,
     KIND_WEIGHTS,
     LOGIN_ARTIFACT_KINDS,
     account_artifacts_sql,
@@ -214,14 +215,13 @@ class OperatorLinker(Detector):
             commerce = {name: future.result() for name, future in made.items()}
         for name, table in commerce.items():
             tables.backend.register_arrow(name, table)
+        parts = self._commerce_parts(tables)
         tables.run(
             [
-                other_uses_sql(
-                    tables.has("shipments", "orders", "listings"), more=self._commerce_parts(tables)
-                ),
+                other_uses_sql(tables.has("shipments", "orders", "listings"), more=parts),
                 artifact_uses_sql(),
                 account_artifacts_sql(),
-                artifact_degrees_sql(),
+                artifact_degrees_sql((*LOGIN_ARTIFACT_KINDS, *ACCOUNT_KINDS, *parts)),
                 hubs_sql(),
                 *shared_artifacts_sql(),
             ]
