@@ -231,3 +231,23 @@ def test_release_keeps_what_later_stages_read(fitted) -> None:
     assert all(exists(name) for name in kept)
     # the store signals' login evidence still reads
     assert tables.fetch("SELECT count(*) AS n FROM login_artifacts", "check").column(0)[0].as_py() > 0
+
+
+def test_degrees_are_counted_for_every_kind_the_evidence_graph_holds(small_market) -> None:
+    """The degrees are grouped kind by kind: a kind left out of that list would have no degrees, and so no
+    pairs. Every kind the default fit reads (commerce kinds included) must be counted, as one grouping over
+    all the evidence rows counts it."""
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, small_market)
+        OperatorLinker().fit(tables)
+        kinds = {r["kind"] for r in tables.fetch("SELECT DISTINCT kind FROM artifact_uses", "k").to_pylist()}
+        assert {"device", "ip_net", "phone", "listing", "site", "payee", "destination"} <= kinds
+        one = (
+            "SELECT artifact_key, count(*) AS n FROM artifact_uses GROUP BY artifact_key HAVING count(*) >= 2"
+        )
+        differ = tables.fetch(
+            f"SELECT count(*) AS n FROM (({one}) EXCEPT (SELECT artifact_key, n_accounts FROM artifact_degrees)) "
+            f"UNION ALL SELECT count(*) FROM ((SELECT artifact_key, n_accounts FROM artifact_degrees) EXCEPT ({one}))",
+            "degrees against one grouping",
+        )
+        assert differ.column(0).to_pylist() == [0, 0]

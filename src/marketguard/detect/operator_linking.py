@@ -48,7 +48,6 @@ from marketguard.features.customer_overlap import (
     market_totals_sql,
 )
 from marketguard.features.evidence import (
-    ACCOUNT_KINDS,
     KIND_WEIGHTS,
     LOGIN_ARTIFACT_KINDS,
     account_artifacts_sql,
@@ -221,7 +220,7 @@ class OperatorLinker(Detector):
                 other_uses_sql(tables.has("shipments", "orders", "listings"), more=parts),
                 artifact_uses_sql(),
                 account_artifacts_sql(),
-                artifact_degrees_sql((*LOGIN_ARTIFACT_KINDS, *ACCOUNT_KINDS, *parts)),
+                artifact_degrees_sql(more=parts),
                 hubs_sql(),
                 *shared_artifacts_sql(),
             ]

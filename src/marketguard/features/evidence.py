@@ -241,18 +241,19 @@ def _kind_table_sql(weights: dict[str, KindWeight]) -> str:
     return f"(VALUES {rows}) kw (kind, weight, half_degree, max_degree)"
 
 
-def artifact_degrees_sql(kinds: Iterable[str]) -> Step:
+def artifact_degrees_sql(more: Iterable[str] = ()) -> Step:
     """Accounts per shared artifact key (two users or more) and whether it is a hub (above its kind's cap), for
-    the evidence rows of ``kinds`` (the kinds read: every row's key hashes its kind, so each kind is counted
-    apart, in a hash table of its own size; one table over all 10M keys of the 100k-store adversarial market
-    took 1.0-1.1 s, one per kind 0.8 s). The events are summed for the hubs alone (:func:`hubs_sql`): a sum
-    over every use is 128-bit and cost 40% of this step at 100k stores."""
+    the kinds :func:`login_artifacts_sql` and :func:`other_uses_sql` make (``more``: the kinds of its ``more``
+    parts). Every key hashes its kind, so each kind is counted apart, in a hash table of its own size: one table
+    over all 10M keys of the 100k-store adversarial market took 1.0-1.1 s, one per kind 0.8 s. The events are
+    summed for the hubs alone (:func:`hubs_sql`): a sum over every use is 128-bit and cost 40% of this step at
+    100k stores."""
     return Step(
         "artifact_degrees",
         " UNION ALL ".join(
             "SELECT artifact_key, count(*) AS n_accounts, count(*) > max(max_degree) AS is_hub "
             f"FROM artifact_uses WHERE kind = '{kind}' GROUP BY artifact_key HAVING count(*) >= 2"
-            for kind in kinds
+            for kind in (*LOGIN_ARTIFACT_KINDS, *ACCOUNT_KINDS, *more)
         ),
     )
 
