@@ -80,8 +80,6 @@ from marketguard.graph.lot_queues import (
 
 __all__ = ["follow_lots"]
 
-_ONE = np.zeros(1, np.int64)
-
 
 @numba.njit(cache=True, nogil=True)
 def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limits):
@@ -112,7 +110,7 @@ def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limit
         traced money it received and the part of that it paid on within ``pass_us`` (money arriving less than
         ``pass_us`` before the ledger ends is left out of both: its fate is not in the ledger).
     """
-    max_hops, pass_us = limits[0], limits[4]
+    pass_us = limits[4]
     n = seed_of.size
     pi = np.full((n, 5), -1, np.int64)
     pi[:, NPARTS] = 0
@@ -123,46 +121,89 @@ def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limit
     counts = np.zeros(4, np.int64)  # lots made, lots free, parts made, parts free
     cy_i, cy_f = np.empty((64, 4), np.int64), np.empty(64)
     rec_i, rec_f = np.empty((1024, 5), np.int64), np.empty(1024)
-    n_rec = 0
     cut = ts[-1] - pass_us if ts.size else 0  # lots arriving later are left out of the pass-through measure
     next_out, first_out = _outflow_chains(src, n)
     # (sender, payee) -> OWN_LIFE | FORWARDED
     payees = Dict.empty(key_type=types.int64, value_type=types.int64)
     first_traced = np.full(n, np.iinfo(np.int64).max)  # when traced money first reached each party
-    # made again only when a pool grows: making it counts a reference up and down per array, atomic operations
-    # (numba's reference counting is a third of the pass all told; made once, the pass takes 3.1 s instead of
-    # 3.4 s at 100k stores)
-    pools = (lot_i, lot_f, lot_free, part_i, part_f, part_free, counts)
-    for t in range(src.size):
+    chains = (next_out, first_out, first_traced)
+    t, n_rec = 0, 0
+    while True:
+        # the pass stops where a pool is too small and goes on once it has grown: an array that may be made
+        # anew inside the loop that uses it has its reference counted at every turn (atomic operations, a
+        # third of the pass's time); one never rebound inside it has not
+        pools = (lot_i, lot_f, lot_free, part_i, part_f, part_free, counts)
+        t, n_rec = _replay(
+            t, ts, src, dst, amount, seed_of, holds, is_party, threshold, limits, cut, chains, payees,
+            pi, pf, pools, cy_i, cy_f, rec_i, rec_f, n_rec,
+        )  # fmt: skip
+        if t == src.size:
+            break
+        # transfer t carries one part, or at most every part its sender holds
+        need = max(1, pi[src[t], NPARTS])
+        while cy_i.shape[0] < need:
+            cy_i, cy_f = _grow(cy_i), _grow(cy_f)
+        while rec_i.shape[0] < n_rec + need:
+            rec_i, rec_f = _grow(rec_i), _grow(rec_f)
+        while part_i.shape[0] - counts[2] + counts[3] < need:
+            part_i, part_f, part_free = _grow(part_i), _grow(part_f), _grow(part_free)
+        if counts[1] == 0 and counts[0] == lot_i.shape[0]:
+            lot_i, lot_f, lot_free = _grow(lot_i), _grow(lot_f), _grow(lot_free)
+    r = rec_i[:n_rec]
+    received, passed = pf[:, RECV].copy(), pf[:, FAST].copy()
+    return r[:, 0], r[:, 1], r[:, 2], r[:, 3], r[:, 4], rec_f[:n_rec], received, passed
+
+
+@numba.njit(cache=True, nogil=True)
+def _replay(
+    t0, ts, src, dst, amount, seed_of, holds, is_party, threshold, limits, cut, chains, payees,
+    pi, pf, pools, cy_i, cy_f, rec_i, rec_f, n_rec,
+):  # fmt: skip
+    """Replay transfers from ``t0`` on, until the ledger ends or transfer ``t`` needs more room than the carry
+    buffer, the records or the pools have (every part its sender holds may move, each a carry, a record and a
+    new part; a lot). Returns ``(t, n_rec)``: where it stopped, and the record count."""
+    max_hops, max_fee, n_match, split_us, pass_us = limits
+    n = seed_of.size
+    next_out, first_out, first_traced = chains
+    part_i, lot_i, counts = pools[3], pools[0], pools[6]
+    for t in range(t0, src.size):
         s, d, a = src[t], dst[t], amount[t]
+        carries = seed_of[s] >= 0 or pi[s, HEAD] >= 0 or pi[s, LEFT] > 0
+        if carries:
+            need = max(1, pi[s, NPARTS])
+            if (
+                cy_i.shape[0] < need
+                or rec_i.shape[0] < n_rec + need
+                or part_i.shape[0] - counts[2] + counts[3] < need
+                or (counts[1] == 0 and counts[0] == lot_i.shape[0])
+            ):
+                return t, n_rec
         n_cy = 0
         if seed_of[s] >= 0:
             cy_i[0, SEED], cy_i[0, HOPS], cy_i[0, ORIGIN], cy_i[0, PARENT] = seed_of[s], 1, ts[t], -1
             cy_f[0] = a
             n_cy = 1
-        elif pi[s, HEAD] >= 0 or pi[s, LEFT] > 0:
-            while cy_i.shape[0] < pi[s, NPARTS]:
-                cy_i, cy_f = _grow(cy_i), _grow(cy_f)
+        elif carries:  # a piece of a split payment, or spent in the order its payee calls for (lot_queues)
             here = (ts[t], cut if is_party[d] else -1, pass_us)  # money to the ledger's ends stops there
-            n_cy = _from_account(
-                t, s, d, ts, amount, next_out, payees, n, here, limits, pi, pf, pools, threshold, cy_i, cy_f
-            )
+            key = s * n + d
+            known = payees[key] if key in payees else 0  # noqa: SIM401 (numba types Dict.get as Optional)
+            if pi[s, LEFT] == 0 and not known & OWN_LIFE:
+                start_split(t, ts, amount, next_out, split_us, s, pi, pf, pools, threshold, max_fee, n_match)
+            if pi[s, LEFT] > 0:
+                n_cy = take_split(s, a, here, pi, pf, pools, threshold, cy_i, cy_f)
+            else:
+                order = OWN_ONLY if known & OWN_LIFE else LOTS_FIRST if known & FORWARDED else OWN_FIRST
+                n_cy = spend(s, a, here, order, pi, pf, pools, threshold, cy_i, cy_f, max_fee, n_match)
+            if n_cy > 0 and not known & FORWARDED:
+                payees[key] = known | FORWARDED
         else:
             pf[s, OWN] = max(pf[s, OWN] - a, 0.0)
         if n_cy == 0:
             pf[d, OWN] += a
             continue
-        while rec_i.shape[0] < n_rec + n_cy:
-            rec_i, rec_f = _grow(rec_i), _grow(rec_f)
-        grown = False
-        while part_i.shape[0] - counts[2] + counts[3] < n_cy:
-            part_i, part_f, part_free = _grow(part_i), _grow(part_f), _grow(part_free)
-            grown = True
-        if counts[1] == 0 and counts[0] == lot_i.shape[0]:
-            lot_i, lot_f, lot_free = _grow(lot_i), _grow(lot_f), _grow(lot_free)
-            grown = True
-        if grown:
-            pools = (lot_i, lot_f, lot_free, part_i, part_f, part_free, counts)
+        if n_cy > 1:  # merged by (seed, hops) in _receive, which then makes no call that counts references
+            order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+            cy_i[:n_cy], cy_f[:n_cy] = cy_i[:n_cy][order], cy_f[:n_cy][order]
         keeps = holds[d] and is_party[d]
         n_rec = _receive(
             t, d, a, ts[t] <= cut, (ts[t], n_cy, max_hops), cy_i, cy_f, keeps, is_party[d], threshold,
@@ -171,32 +212,7 @@ def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limit
         if pi[d, HEAD] >= 0 and first_traced[d] > ts[t]:
             first_traced[d] = ts[t]
             _own_life_payees(d, n, ts[t] - pass_us, ts, dst, next_out, first_out, payees)
-    r = rec_i[:n_rec]
-    received, passed = pf[:, RECV].copy(), pf[:, FAST].copy()
-    return r[:, 0], r[:, 1], r[:, 2], r[:, 3], r[:, 4], rec_f[:n_rec], received, passed
-
-
-@numba.njit(cache=True)
-def _from_account(
-    t, s, d, ts, amount, next_out, payees, n, here, limits, pi, pf, pools, threshold, cy_i, cy_f
-):
-    """Outflow ``t`` of an account holding traced money: a piece of a split payment, or spent by the rules of
-    :func:`marketguard.graph.lot_queues.spend` in the order its payee calls for. Returns the carry count."""
-    _, max_fee, n_match, split_us, _ = limits
-    a, key = amount[t], s * n + d
-    known = payees[key] if key in payees else 0  # noqa: SIM401 (numba types Dict.get as Optional)
-    if pi[s, LEFT] == 0 and not known & OWN_LIFE:
-        start_split(t, ts, amount, next_out, split_us, s, pi, pf, pools, threshold, max_fee, n_match)
-    if pi[s, LEFT] > 0:
-        n_cy = take_split(s, a, here, pi, pf, pools, threshold, cy_i, cy_f)
-    else:
-        order = LOTS_FIRST if known & FORWARDED else OWN_FIRST
-        if known & OWN_LIFE:
-            order = OWN_ONLY
-        n_cy = spend(s, a, here, order, pi, pf, pools, threshold, cy_i, cy_f, max_fee, n_match)
-    if n_cy > 0 and not known & FORWARDED:
-        payees[key] = known | FORWARDED
-    return n_cy
+    return src.size, n_rec
 
 
 @numba.njit(cache=True)
@@ -224,24 +240,23 @@ def _own_life_payees(d, n, before, ts, dst, next_out, first_out, payees):
 def _receive(
     t, d, a, counted, here, cy_i, cy_f, keeps, is_party, threshold, rec_i, rec_f, n_rec, pi, pf, pools
 ):
-    """Merge the carries of transfer ``t`` by (seed, hops), record the followed ones and, when ``d`` keeps
-    traced money, queue them at ``d`` as one lot of amount ``a``. Returns the record count."""
+    """Merge the carries of transfer ``t`` (in (seed, hops) order) by (seed, hops), record the followed ones
+    and, when ``d`` keeps traced money, queue them at ``d`` as one lot of amount ``a``. Returns the record count.
+
+    Makes no call: numba counts a reference up on entry and down on exit for every array a function takes
+    (atomic operations), and prunes the pairs only in a function that passes none of them on. With two small
+    helpers called from here (a new lot, a new part) that counting was a third of the pass's time."""
     now, n_cy, max_hops = here
-    lot_i, lot_f, part_i, part_f = pools[0], pools[1], pools[3], pools[4]
-    if n_cy == 1:  # most transfers carry one part: no sort (an allocation per transfer)
-        order = _ONE
-    else:
-        order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+    lot_i, lot_f, lot_free, part_i, part_f, part_free, counts = pools
     lot, traced, i = -1, 0.0, 0
     while i < n_cy:
-        seed, hops = cy_i[order[i], SEED], cy_i[order[i], HOPS]
+        seed, hops = cy_i[i, SEED], cy_i[i, HOPS]
         total, delay, largest, parent = 0.0, 0.0, -1.0, -1
-        while i < n_cy and cy_i[order[i], SEED] == seed and cy_i[order[i], HOPS] == hops:
-            c = order[i]
-            total += cy_f[c]
-            delay += cy_f[c] * (now - cy_i[c, ORIGIN])
-            if cy_f[c] > largest:
-                largest, parent = cy_f[c], cy_i[c, PARENT]
+        while i < n_cy and cy_i[i, SEED] == seed and cy_i[i, HOPS] == hops:
+            total += cy_f[i]
+            delay += cy_f[i] * (now - cy_i[i, ORIGIN])
+            if cy_f[i] > largest:
+                largest, parent = cy_f[i], cy_i[i, PARENT]
             i += 1
         if not is_party or hops > max_hops or total <= 0.0 or (parent >= 0 and total < threshold[seed]):
             continue
@@ -249,9 +264,25 @@ def _receive(
         rec_i[n_rec, 0], rec_i[n_rec, 1], rec_i[n_rec, 2] = t, seed, hops
         rec_i[n_rec, 3], rec_i[n_rec, 4], rec_f[n_rec] = origin, parent, total
         if keeps:
-            if lot < 0:
-                lot = _new_lot(d, a, now, pi, pools)
-            q = _new_part(pools)
+            if lot < 0:  # a new, empty lot at the end of d's queue (a freed row first)
+                if counts[1] > 0:
+                    counts[1] -= 1
+                    lot = lot_free[counts[1]]
+                else:
+                    lot, counts[0] = counts[0], counts[0] + 1
+                lot_i[lot, FIRST], lot_i[lot, PREV], lot_i[lot, NEXT] = -1, pi[d, TAIL], -1
+                lot_i[lot, COUNT], lot_i[lot, ARRIVED] = 0, now
+                lot_f[lot, AMOUNT], lot_f[lot, CLEAN] = a, 0.0
+                if pi[d, TAIL] >= 0:
+                    lot_i[pi[d, TAIL], NEXT] = lot
+                else:
+                    pi[d, HEAD] = lot
+                pi[d, TAIL] = lot
+            if counts[3] > 0:  # a new part (a freed row first)
+                counts[3] -= 1
+                q = part_free[counts[3]]
+            else:
+                q, counts[2] = counts[2], counts[2] + 1
             part_i[q, SEED], part_i[q, HOPS], part_i[q, ORIGIN] = seed, hops, origin
             part_i[q, PARENT], part_i[q, LINK], part_f[q] = n_rec, lot_i[lot, FIRST], total
             lot_i[lot, FIRST] = q
@@ -266,37 +297,6 @@ def _receive(
     else:
         pf[d, OWN] += a
     return n_rec
-
-
-@numba.njit(cache=True)
-def _new_lot(d, a, now, pi, pools):
-    """A new, empty lot of amount ``a`` at the end of account ``d``'s queue."""
-    lot_i, lot_f, lot_free, counts = pools[0], pools[1], pools[2], pools[6]
-    if counts[1] > 0:
-        counts[1] -= 1
-        j = lot_free[counts[1]]
-    else:
-        j = counts[0]
-        counts[0] += 1
-    lot_i[j, FIRST], lot_i[j, PREV], lot_i[j, NEXT], lot_i[j, COUNT] = -1, pi[d, TAIL], -1, 0
-    lot_i[j, ARRIVED] = now
-    lot_f[j, AMOUNT], lot_f[j, CLEAN] = a, 0.0
-    if pi[d, TAIL] >= 0:
-        lot_i[pi[d, TAIL], NEXT] = j
-    else:
-        pi[d, HEAD] = j
-    pi[d, TAIL] = j
-    return j
-
-
-@numba.njit(cache=True)
-def _new_part(pools):
-    part_free, counts = pools[5], pools[6]
-    if counts[3] > 0:
-        counts[3] -= 1
-        return part_free[counts[3]]
-    counts[2] += 1
-    return counts[2] - 1
 
 
 @numba.njit(cache=True)
