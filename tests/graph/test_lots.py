@@ -127,3 +127,25 @@ def test_pass_through_counts_money_paid_on_to_parties_within_the_window() -> Non
     assert out["passed"][P["m"]] == pytest.approx(600)
     assert out["received"][P["c"]] == pytest.approx(700)
     assert out["passed"][P["c"]] == pytest.approx(0)
+
+
+def test_the_pools_grow_mid_pass_without_changing_what_is_carried() -> None:
+    """Far more seeds, lots, parts and records than the pools start with (64 carries, 256 lots, 1,024 parts
+    and records): the pass stops where one is short, grows it and goes on from that transfer."""
+    k = 1500
+    mule, collector = k, k + 1
+    paid = np.arange(1, k + 1, dtype=np.float64)  # seed i pays the mule i + 1, an hour apart
+    ts = np.r_[np.arange(k + 1) * HOUR, (k + 1) * HOUR + 60 * DAY].astype(np.int64)
+    src = np.r_[np.arange(k), mule, k + 2]
+    dst = np.r_[np.full(k, mule), collector, k + 3]  # the last transfer (honest, later) ends the ledger
+    amount = np.r_[paid, paid.sum(), 5.0]
+    seed_of = np.r_[np.arange(k), np.full(4, -1)].astype(np.int64)
+    t, seed, hops, _, _, carried, received, _ = follow_lots(
+        ts, src, dst, amount, seed_of, seed_of < 0, np.ones(k + 4, bool), np.zeros(k), LIMITS
+    )
+    on = hops == 2  # the mule's one payout, oldest lots first: every seed's money whole, one record per seed
+    np.testing.assert_array_equal(t[on], np.full(k, k))
+    np.testing.assert_array_equal(seed[on], np.arange(k))
+    np.testing.assert_array_equal(carried[on], paid)
+    np.testing.assert_array_equal(carried[hops == 1], paid)
+    assert received[mule] == received[collector] == paid.sum()

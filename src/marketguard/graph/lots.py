@@ -202,8 +202,8 @@ def _replay(
             pf[d, OWN] += a
             continue
         if n_cy > 1:  # merged by (seed, hops) in _receive, which then makes no call that counts references
-            order = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
-            cy_i[:n_cy], cy_f[:n_cy] = cy_i[:n_cy][order], cy_f[:n_cy][order]
+            by_group = np.argsort(cy_i[:n_cy, SEED] * (max_hops + 2) + cy_i[:n_cy, HOPS], kind="mergesort")
+            cy_i[:n_cy], cy_f[:n_cy] = cy_i[:n_cy][by_group], cy_f[:n_cy][by_group]
         keeps = holds[d] and is_party[d]
         n_rec = _receive(
             t, d, a, ts[t] <= cut, (ts[t], n_cy, max_hops), cy_i, cy_f, keeps, is_party[d], threshold,
