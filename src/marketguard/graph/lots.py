@@ -129,9 +129,9 @@ def follow_lots(ts, src, dst, amount, seed_of, holds, is_party, threshold, limit
     chains = (next_out, first_out, first_traced)
     t, n_rec = 0, 0
     while True:
-        # the pass stops where a pool is too small and goes on once it has grown: an array that may be made
-        # anew inside the loop that uses it has its reference counted at every turn (atomic operations, a
-        # third of the pass's time); one never rebound inside it has not
+        # the pass stops where a pool is too small and goes on once it has grown: numba counts the references
+        # of an array that may be made anew inside the loop using it at every turn (atomic operations), of one
+        # never rebound there not at all
         pools = (lot_i, lot_f, lot_free, part_i, part_f, part_free, counts)
         t, n_rec = _replay(
             t, ts, src, dst, amount, seed_of, holds, is_party, threshold, limits, cut, chains, payees,
