@@ -85,11 +85,15 @@ def dense_blocks(
     for _ in range(n_blocks):
         if not alive.any():
             break
+        retried = False
         while True:
             keep, density = _peel(rows, cols + n_rows, units, alive, n_rows + n_cols, floor)
             if density >= floor:  # the pruned peel found what the full one would (module notes)
                 break
-            floor = floor / 4.0 if floor > 1.0 else 0.0
+            # the density the pruned peel reached is a node set's: the full peel's best is rarely under it, so
+            # it is the next floor (a smaller core than a quarter's), then a quarter at a time
+            floor = density if not retried else (floor / 4.0 if floor > 1.0 else 0.0)
+            retried = True
         floor = FLOOR_SHARE * density
         block_rows = np.flatnonzero(keep[:n_rows])
         inside = alive & keep[rows] & keep[cols + n_rows]
