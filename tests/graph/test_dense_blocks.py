@@ -126,3 +126,33 @@ def test_many_rounds_find_the_same_blocks_with_and_without_pruning(
     monkeypatch.setattr(module, "FLOOR_SHARE", 0.0)
     assert found() == pruned
     assert len(pruned) >= 8
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_peel_removes_nodes_as_the_textbook_greedy_does(seed: int) -> None:
+    """Fraudar's greedy written plainly (the lightest node out, ties by node, repeated edges each counted)
+    gives the compiled peel's node set and density, to the unit."""
+    from marketguard.graph.dense_blocks import _peel
+
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(0, 40, 300), rng.integers(0, 15, 300)  # repeated edges on purpose
+    w = rng.integers(1, 1000, rows.size)
+    alive = rng.random(rows.size) < 0.9
+    src, dst = rows[alive], cols[alive] + 40
+    left = set(np.r_[src, dst].tolist())
+    weight = {v: int(w[alive][(src == v) | (dst == v)].sum()) for v in left}
+    total = int(w[alive].sum())
+    best, best_set = total / len(left), set(left)
+    while len(left) > 1:
+        v = min(left, key=lambda u: (weight[u], u))
+        left.remove(v)
+        for e in np.flatnonzero((src == v) | (dst == v)):
+            other = int(dst[e] if src[e] == v else src[e])
+            if other in left:
+                weight[other] -= int(w[alive][e])
+                total -= int(w[alive][e])
+        if total / len(left) > best:
+            best, best_set = total / len(left), set(left)
+    keep, density = _peel(rows, cols + 40, w, alive, 55, 0.0)
+    assert density == best
+    assert set(np.flatnonzero(keep).tolist()) == best_set

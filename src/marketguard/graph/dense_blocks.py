@@ -173,48 +173,63 @@ def _peel(
             fill[dst[e]] += 1
     edge_dead = np.zeros(src.size, np.bool_)
     pruned = _prune_to_core(src, dst, w, ptr, incident, degree, priority, edge_dead, floor)
-    # only nodes with live edges take part
-    heap = np.empty(n_nodes, np.int64)
-    where = np.full(n_nodes, -1, np.int64)
-    size = 0
-    total = 0
-    for v in range(n_nodes):
-        if degree[v] > 0 and not pruned[v]:
-            heap[size] = v
-            where[v] = size
-            size += 1
-            total += priority[v]
-    total //= 2  # every edge counted at both ends
+    # the peel reads the core alone, renumbered in node order (so ties break as by node) with its own adjacency,
+    # neighbour and weight side by side: arrays the core's size instead of the graph's, read in order
+    core = np.flatnonzero((degree > 0) & ~pruned)
+    size = core.size
+    local = np.full(n_nodes, -1, np.int64)
+    local[core] = np.arange(size)
+    start = np.zeros(size + 1, np.int64)
+    for i in range(size):
+        live = 0
+        for k in range(ptr[core[i]], ptr[core[i] + 1]):
+            live += not edge_dead[incident[k]]
+        start[i + 1] = start[i] + live
+    mate = np.empty(start[size], np.int64)
+    weight = np.empty(start[size], np.int64)
+    rank = np.empty(size, np.int64)  # the core's priorities
+    for i in range(size):
+        v = core[i]
+        rank[i] = priority[v]
+        at = start[i]
+        for k in range(ptr[v], ptr[v + 1]):
+            e = incident[k]
+            if not edge_dead[e]:
+                mate[at] = local[src[e] if dst[e] == v else dst[e]]
+                weight[at] = w[e]
+                at += 1
+    total = rank.sum() // 2  # every edge counted at both ends
+    heap = np.arange(size)
+    where = np.arange(size)
     for i in range(size // 2 - 1, -1, -1):
-        _sift_down(heap, where, priority, i, size)
+        _sift_down(heap, where, rank, i, size)
+    gone = np.zeros(size, np.bool_)
     order = np.empty(size, np.int64)
     n_left = size
     best, best_at = total / n_left if n_left else 0.0, 0
-    for step in range(size):
-        v = heap[0]
-        order[step] = v
+    for step in range(order.size):
+        i = heap[0]
+        order[step] = i
         last = heap[size - 1]
         heap[0] = last
         where[last] = 0
-        where[v] = -1
+        where[i] = -1
         size -= 1
         if size > 0:
-            _sift_down(heap, where, priority, 0, size)
-        total -= priority[v]
-        for k in range(ptr[v], ptr[v + 1]):
-            e = incident[k]
-            if edge_dead[e]:
-                continue
-            edge_dead[e] = True
-            u = src[e] if dst[e] == v else dst[e]
-            priority[u] -= w[e]
-            _sift_up(heap, where, priority, where[u])
+            _sift_down(heap, where, rank, 0, size)
+        gone[i] = True
+        total -= rank[i]
+        for k in range(start[i], start[i + 1]):
+            j = mate[k]
+            if not gone[j]:  # an edge to a node peeled before was taken off then
+                rank[j] -= weight[k]
+                _sift_up(heap, where, rank, where[j])
         n_left -= 1
         if n_left > 0 and total / n_left > best:
             best, best_at = total / n_left, step + 1
     keep = np.zeros(n_nodes, np.bool_)
     for step in range(best_at, order.size):
-        keep[order[step]] = True
+        keep[core[order[step]]] = True
     return keep, best
 
 
