@@ -174,7 +174,8 @@ def _peel(
     edge_dead = np.zeros(src.size, np.bool_)
     pruned = _prune_to_core(src, dst, w, ptr, incident, degree, priority, edge_dead, floor)
     # the peel reads the core alone, renumbered in node order (so ties break as by node) with its own adjacency,
-    # neighbour and weight side by side: arrays the core's size instead of the graph's, read in order
+    # neighbour and weight side by side: arrays the core's size instead of the graph's, read in order (made here,
+    # not by a helper: the peel loop over arrays a compiled helper returned ran 0.5 s slower at 100k stores)
     core = np.flatnonzero((degree > 0) & ~pruned)
     size = core.size
     local = np.full(n_nodes, -1, np.int64)
