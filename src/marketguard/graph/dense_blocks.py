@@ -19,8 +19,9 @@ greedy removes such a node, so it peels exactly the nodes outside the L-core (th
 every node keeps weight >= L) before any node inside; and while it does, the density only rises once it has
 reached L (removing a node lighter than the density raises the density). So if the peel's best density is at
 least L, queue-pruning to the L-core first (O(E), no heap) and peeling the core alone finds the same block.
-L is 0.8 x the previous round's density; a round whose best falls under its L runs again with L / 4, and so
-on down to no pruning. Weights are peeled as exact integers (units of 2^-24), so that the pruned and the full
+L is 0.8 x the previous round's density; a round whose best falls under its L runs again with that best as L
+(a real node set's density, which the full peel rarely falls under), then with L / 4, and so on down to no
+pruning. Weights are peeled as exact integers (units of 2^-24), so that the pruned and the full
 peel, which remove nodes in different orders, see the same priorities to the last bit and break ties alike. Most of the graph is sparse and outside every core: later rounds cost a fraction of the first.
 """
 
@@ -90,8 +91,7 @@ def dense_blocks(
             keep, density = _peel(rows, cols + n_rows, units, alive, n_rows + n_cols, floor)
             if density >= floor:  # the pruned peel found what the full one would (module notes)
                 break
-            # the density the pruned peel reached is a node set's: the full peel's best is rarely under it, so
-            # it is the next floor (a smaller core than a quarter's), then a quarter at a time
+            # the best it reached, then a quarter at a time (module notes)
             floor = density if not retried else (floor / 4.0 if floor > 1.0 else 0.0)
             retried = True
         floor = FLOOR_SHARE * density
