@@ -75,7 +75,7 @@ def linked() -> tuple[ExporterIndex, dict[str, dict[str, Any]]]:
 def _expected(
     network: str | None, phone: bool, address: str | None, a_sim: float, name: bool, n_sim: float, *ev: str
 ) -> dict[str, Any]:
-    values = (network, phone, address, a_sim, name, n_sim, list(ev))
+    values = (network, phone, address, a_sim, name, n_sim, False, list(ev))
     return dict(zip(LINK_SCHEMA.names[1:], values, strict=True))
 
 
@@ -200,6 +200,37 @@ def test_missing_columns_and_bad_parameters_are_named() -> None:
         ExporterIndex.build(_phones(), _addresses(), min_name_similarity=1.5)
     with pytest.raises(ParameterError, match="not fitted yet"):
         ExporterIndex().link_one({"declaration_id": "D1", "exporter": HENGDA})
+
+
+def test_a_contact_on_more_exporters_declarations_than_an_operator_has_fronts_ties_nobody() -> None:
+    """A forwarder's desk phone or warehouse that consolidates one network's parcels looks like the network's own
+    to the parcels alone; on six exporters' declarations it is whoever files for them, on five it still ties."""
+    words = ("金鹏华盛", "宏远德隆", "顺发瑞丰", "盛世天成", "佳美富康", "浩宇汇通")
+    exporters = [HENGDA, *(f"深圳市{word}贸易有限公司" for word in words[:5])]
+    index = ExporterIndex.build(_phones(), _addresses(), max_exporters=5)
+    six = index.link(_declarations([(f"D{i}", name, SITE_1, "ph_s1") for i, name in enumerate(exporters)]))
+    assert six.column("network_id").null_count == 6
+    assert index.shared_phones_ == {"ph_s1"} and len(index.shared_addresses_) == 1
+    one = index.link_one({"declaration_id": "D9", "exporter": exporters[0], "exporter_phone": "ph_s1"})
+    assert one.network_id is None and not one.phone_match
+    # the place written another way (no district, the digits full-width) is the same shared place
+    other = index.link_one(
+        {"declaration_id": "D9", "exporter": HENGDA, "exporter_address": "深圳宝安福永大道８８号"}
+    )
+    assert other.network_id is None and other.address_match is None
+    five = index.link(
+        _declarations([(f"D{i}", name, SITE_1, "ph_s1") for i, name in enumerate(exporters[:5])])
+    )
+    assert five.column("network_id").to_pylist() == ["N1"] * 5
+    assert index.shared_phones_ == frozenset() and index.shared_addresses_ == frozenset()
+    # the forms of one company's name are one exporter
+    forms = [HENGDA, "恒达鑫源贸易", "深圳恒达鑫源贸易有限公司", *exporters[1:5]]
+    assert (
+        index.link(_declarations([(f"D{i}", n, None, "ph_s1") for i, n in enumerate(forms)]))
+        .column("phone_match")
+        .to_pylist()
+        == [True] * 7
+    )
 
 
 def test_shared_warehouses_and_other_districts_are_no_evidence() -> None:

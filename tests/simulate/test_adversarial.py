@@ -65,7 +65,7 @@ def test_adversarial_is_hard_plus_the_tactics() -> None:
             "undervalue",
             "hs_inconsistent_rate",
         ),
-        *("burst_days", "camouflage_rate", "grey_store_share", "crowd_farms"),
+        *("burst_days", "camouflage_rate", "grey_store_share", "crowd_farms", "forwarder_parcel_rate"),
         *("label_share", "label_noise", "sloppy_labels"),
     }
     assert adv.shared_3pl_rate == 0.5
@@ -243,10 +243,47 @@ def test_fronts_file_through_forwarders_legitimate_exporters_use(con) -> None:  
     slips = one(
         con,
         """select avg((d.exporter_address in (select origin_address from shipments)
-                      or d.exporter_phone in (select sender_phone from shipments))::int)
+                      and d.exporter_address not in (select value from truth_hubs)
+                      or d.exporter_phone in (select sender_phone from shipments)
+                      and d.exporter_phone not in (select value from truth_hubs))::int)
            from declarations d join truth_declarations t using (declaration_id) where t.is_counterfeit""",
     )[0]
-    assert 0.02 < slips < 0.25  # fronts use their own contacts; the rest name the factory
+    assert 0.02 < slips < 0.25  # fronts use their own contacts; the rest name the factory (not a hub)
+
+
+def test_forwarders_ship_parcels_of_the_networks_they_file_for_and_of_honest_stores(con) -> None:  # type: ignore[no-untyped-def]
+    """A forwarder's warehouse ships for the operators whose fronts it files for and for honest cross-border
+    stores: its parcel contacts are hubs (truth/hubs lists them), no one network's own."""
+    con.execute("""
+        create or replace view forwarder_parcels as
+        select p.*, h.hub_id from parcels p join truth_hubs h
+        on h.kind = 'freight_forwarder' and h.field = 'shipments.sender_phone' and h.value = p.sender_phone
+    """)
+    operators, honest_stores, share, filed = one(
+        con,
+        """select count(distinct operator_id) filter (where is_counterfeit),
+                  count(distinct store_id) filter (where not is_counterfeit),
+                  (select count(*) from forwarder_parcels) / (select count(*) from parcels)::double,
+                  (select avg((f.operator_id in (select t.operator_id from truth_declarations t
+                      where t.forwarder_id = f.hub_id))::int) from forwarder_parcels f where f.is_counterfeit)
+           from forwarder_parcels""",
+    )
+    assert operators >= 3 and honest_stores >= 10 and 0.005 < share < 0.1
+    assert filed == 1.0  # a network's parcels go to the forwarder filing its fronts' exports
+    addressed = one(
+        con,
+        """select avg((origin_address in (select value from truth_hubs where kind = 'freight_forwarder'
+                   and field = 'shipments.origin_address'))::int) from forwarder_parcels""",
+    )[0]
+    assert addressed == 1.0
+    lead, small = one(
+        con,
+        """select min(lead), max(lead) from (select hub_id, max(n / total) lead from (select hub_id, operator_id,
+                  count(*) n, sum(count(*)) over (partition by hub_id) total from forwarder_parcels group by 1, 2)
+                  group by 1)""",
+    )
+    # no operator ships half of the big forwarders' parcels; a small one may look like an operator's own
+    assert lead < 0.5 and small > lead
 
 
 def test_bought_stores_are_old_with_a_kept_catalogue(con) -> None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,12 @@ from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
 from marketguard.detect.exporter_ties import ExporterIndex
+from marketguard.detect.forwarder_ties import (
+    ForwarderTie,
+    forwarder_ties,
+    with_forwarder_tie,
+    with_forwarder_ties,
+)
 from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
@@ -172,6 +178,7 @@ class CustomsScreener(Detector):
         for name in ("declaration_links", "declaration_network_scores"):
             tables.backend.drop(name)
         self.index_: ExporterIndex | None = None
+        self.forwarder_ties_: dict[str, ForwarderTie] = {}
         declarations = tables.fetch(
             "SELECT declaration_id, exporter, exporter_address, exporter_phone FROM declarations "
             "ORDER BY declaration_id",
@@ -200,7 +207,10 @@ class CustomsScreener(Detector):
             .sort_by([("network_id", "ascending"), ("address", "ascending")])
         )
         self.index_ = ExporterIndex.build(network_phones, network_addresses)
-        self.links_ = self.index_.link(declarations)
+        self.forwarder_ties_ = forwarder_ties(tables)
+        self.links_ = with_forwarder_ties(
+            self.index_.link(declarations), declarations.column("exporter"), self.forwarder_ties_
+        )
         tables.backend.register_arrow("declaration_links", self.links_)
         if network_scores is None:
             ids = pc.unique(pc.drop_null(self.links_.column("network_id")))
@@ -246,7 +256,7 @@ class CustomsScreener(Detector):
         if "linked_network_score" not in names:
             return np.zeros(X.shape[0])
         tied = np.zeros(X.shape[0], bool)
-        for name in ("linked_by_phone", "linked_by_address", "linked_by_name"):
+        for name in ("linked_by_phone", "linked_by_address", "linked_by_name", "linked_by_forwarder"):
             tied |= X[:, names.index(name)] > 0
         return tied * np.nan_to_num(X[:, names.index("linked_network_score")])
 
@@ -385,11 +395,12 @@ class CustomsScreener(Detector):
         }
         network, evidence = None, []
         if self.index_ is not None:
-            link = self.index_.link_one(d)
+            link = with_forwarder_tie(self.index_.link_one(d), d.get("exporter"), self.forwarder_ties_)
             network, evidence = link.network_id, list(link.evidence)
             out["linked_by_phone"] = float(bool(link.phone_match))
             out["linked_by_address"] = float(link.address_match is not None)
             out["linked_by_name"] = float(bool(link.name_match))
+            out["linked_by_forwarder"] = float(link.forwarder_match)
             out["linked_network_score"] = float(self.network_scores_.get(network, 0.0)) if network else 0.0
         return out, network, evidence
 

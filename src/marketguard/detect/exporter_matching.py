@@ -24,7 +24,17 @@ from marketguard.features.addresses import (
 )
 from marketguard.features.company_names import MAX_COMPANY_NAME_CHARS, CompanyName, company_name
 
-__all__ = ["KINDS", "AddressHit", "AddressIndex", "NameHit", "NameIndex", "Support", "columns"]
+__all__ = [
+    "KINDS",
+    "AddressHit",
+    "AddressIndex",
+    "NameHit",
+    "NameIndex",
+    "Support",
+    "columns",
+    "count_exporters",
+    "exporter_key",
+]
 
 #: The kinds of evidence, strongest first.
 KINDS = ("phone", "address", "name")
@@ -65,6 +75,20 @@ def columns(
     for col, dtype in optional.items():
         cols[col] = table[col].cast(dtype) if col in table.column_names else pa.nulls(table.num_rows, dtype)
     return pa.table(cols)
+
+
+def exporter_key(name: str | None) -> str:
+    """An exporter as its company name key (city, trade name, line of business: :func:`company_name`), or as
+    written when the name has no trade name to read. Two companies of one trade name in two cities are two."""
+    parsed = company_name(name)
+    return parsed.key if parsed.core else f"raw|{name or ''}"
+
+
+def count_exporters(keys: set[str]) -> int:
+    """Distinct exporters among :func:`exporter_key` keys: a key naming no city ("恒达鑫源贸易") is not counted
+    beside a key of the same trade name and business that names one (the clerk left the city out)."""
+    named = {k.split("|", 1)[1] for k in keys if not k.startswith("|") and not k.startswith("raw|")}
+    return sum(not (k.startswith("|") and k[1:] in named) for k in keys)
 
 
 def quoted(text: str, limit: int) -> str:

@@ -65,9 +65,12 @@ from marketguard.detect.exporter_matching import (
     NameIndex,
     Support,
     columns,
+    count_exporters,
+    exporter_key,
     quoted,
 )
 from marketguard.errors import ParameterError
+from marketguard.features.addresses import AddressKey, fold_roads, normalise_address
 from marketguard.features.company_names import CompanyName, company_name
 from marketguard.graph import encode_sorted
 from marketguard.sentences import plural
@@ -89,6 +92,7 @@ LINK_SCHEMA = pa.schema(
         ("address_similarity", pa.float64()),
         ("name_match", pa.bool_()),
         ("name_similarity", pa.float64()),
+        ("forwarder_match", pa.bool_()),
         ("evidence", pa.list_(pa.string())),
     ]
 )
@@ -106,6 +110,7 @@ class ExporterLink:
     name_match: bool
     name_similarity: float
     evidence: tuple[str, ...]
+    forwarder_match: bool = False
 
     def as_row(self) -> dict[str, Any]:
         """The row as in :data:`LINK_SCHEMA` (evidence as a list)."""
@@ -185,6 +190,12 @@ class ExporterIndex:
     max_address_networks
         Most networks one place may be a site of and still be evidence: a place used by more (a shared
         fulfilment warehouse, a wholesale market) is no network's own.
+    max_exporters
+        Most exporters (company name keys) whose declarations in a batch one phone or address (key) may be on
+        and still be evidence. An operator registers one front company or a few; a contact on more exporters'
+        declarations is whoever files for them (a freight forwarder's desk, a customs broker, an agency), even
+        when the parcels show it to be one network's: a forwarder that consolidates one network's parcels and
+        few others' looks like that network's own warehouse to the parcels alone.
 
     Attributes
     ----------
@@ -193,6 +204,10 @@ class ExporterIndex:
     names_
         The exporters tied by phone or address in the last :meth:`link` batch, by name; what
         :meth:`link_one` matches names against.
+    shared_phones_, shared_addresses_
+        The phones and address keys (roads folded within the batch, :func:`fold_roads`) of the last batch on
+        more than ``max_exporters`` exporters' declarations: evidence for nobody, in that batch and in
+        :meth:`link_one`.
     """
 
     def __init__(
@@ -201,10 +216,12 @@ class ExporterIndex:
         min_address_similarity: float = 0.9,
         min_name_similarity: float = 0.9,
         max_address_networks: int = 5,
+        max_exporters: int = 5,
     ) -> None:
         self.min_address_similarity = min_address_similarity
         self.min_name_similarity = min_name_similarity
         self.max_address_networks = max_address_networks
+        self.max_exporters = max_exporters
 
     @classmethod
     def build(cls, network_phones: pa.Table, network_addresses: pa.Table, **params: Any) -> Self:
@@ -220,12 +237,13 @@ class ExporterIndex:
                     f"The '{name}' parameter of ExporterIndex must be a float in the range [0.5, 1.0]. "
                     f"Got {value!r} instead."
                 )
-        n = self.max_address_networks
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ParameterError(
-                f"The 'max_address_networks' parameter of ExporterIndex must be an int in the range [1, inf). "
-                f"Got {n!r} instead."
-            )
+        for name in ("max_address_networks", "max_exporters"):
+            n = getattr(self, name)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ParameterError(
+                    f"The '{name}' parameter of ExporterIndex must be an int in the range [1, inf). "
+                    f"Got {n!r} instead."
+                )
         self.phones_ = _phone_index(network_phones)
         self.addresses_ = AddressIndex(
             network_addresses, float(self.min_address_similarity), self.max_address_networks
@@ -237,6 +255,9 @@ class ExporterIndex:
             self.addresses_.n_shared,
         )
         self.names_ = NameIndex([], float(self.min_name_similarity))
+        self.shared_phones_: frozenset[str] = frozenset()
+        self.shared_addresses_: frozenset[str] = frozenset()
+        self._shared_places: dict[tuple[str, str], list[AddressKey]] = defaultdict(list)
         return self
 
     def link(self, declarations: pa.Table) -> pa.Table:
@@ -252,8 +273,18 @@ class ExporterIndex:
         phone_codes, phones = _codes(t["exporter_phone"])
         address_codes, addresses = _codes(t["exporter_address"])
         name_codes, names = _codes(t["exporter"])
-        phone_hits = [self.phones_.get(p, ()) for p in phones] + [()]  # code -1 reads the last item
-        address_hits = [self.addresses_.hit(a) for a in addresses] + [NO_ADDRESS]
+        raw_keys = [normalise_address(a) for a in addresses]
+        folded = fold_roads(raw_keys)  # one place written with and without its district meets on one key
+        address_keys = [k.text for k in folded]
+        self._learn_shared(phone_codes, phones, address_codes, address_keys, name_codes, names)
+        self._shared_places = defaultdict(list)
+        for k in {k.text: k for k in folded if k.text in self.shared_addresses_ and k.is_complete}.values():
+            self._shared_places[(k.city, k.number)].append(k)
+        phone_hits = [self._phone_hit(p) for p in phones] + [()]  # code -1 reads the last item
+        address_hits = [
+            NO_ADDRESS if k in self.shared_addresses_ else self.addresses_.hit(a)
+            for a, k in zip(addresses, address_keys, strict=True)
+        ] + [NO_ADDRESS]
         pairs, pair_of_row = np.unique(np.stack([phone_codes, address_codes], 1), axis=0, return_inverse=True)
         first = [_decide(phone_hits[p], address_hits[a], NO_NAME) for p, a in pairs.tolist()]
         self.names_ = NameIndex.learn(
@@ -278,12 +309,55 @@ class ExporterIndex:
         self._check_fitted()
         phone, address = declaration.get("exporter_phone"), declaration.get("exporter_address")
         phone = str(phone) if phone is not None and str(phone).strip() else None
+        address = None if address is None else str(address)
+        shared = address is not None and self._is_shared_address(address)
         return self._link(
             str(declaration["declaration_id"]),
-            self.phones_.get(phone, ()) if phone else (),
-            self.addresses_.hit(None if address is None else str(address)),
+            self._phone_hit(phone) if phone else (),
+            NO_ADDRESS if shared else self.addresses_.hit(address),
             self.names_.hits([company_name(declaration.get("exporter"))])[0],
         )
+
+    def _is_shared_address(self, address: str) -> bool:
+        """Whether the address is a place of the last batch on too many exporters' declarations (its road folded
+        with theirs at its city and house number, as the batch's were)."""
+        key = normalise_address(address)
+        if key.text in self.shared_addresses_:
+            return True
+        group = self._shared_places.get((key.city, key.number))
+        return bool(group) and fold_roads([*group, key])[-1].text in self.shared_addresses_
+
+    def _phone_hit(self, phone: str) -> tuple[Support, ...]:
+        return () if phone in self.shared_phones_ else self.phones_.get(phone, ())
+
+    def _learn_shared(
+        self,
+        phone_codes: np.ndarray,
+        phones: list[str],
+        address_codes: np.ndarray,
+        address_keys: list[str],
+        name_codes: np.ndarray,
+        names: list[str],
+    ) -> None:
+        """The batch's phones and address keys on more than ``max_exporters`` exporters' declarations."""
+        exporter = [exporter_key(n) for n in names]
+
+        def shared(codes: np.ndarray, values: list[str]) -> frozenset[str]:
+            pairs = np.unique(np.stack([codes, name_codes], 1)[(codes >= 0) & (name_codes >= 0)], axis=0)
+            users: dict[str, set[str]] = defaultdict(set)
+            for c, n in pairs.tolist():
+                users[values[c]].add(exporter[n])
+            return frozenset(v for v, u in users.items() if v and count_exporters(u) > self.max_exporters)
+
+        self.shared_phones_ = shared(phone_codes, phones)
+        self.shared_addresses_ = shared(address_codes, address_keys)
+        if self.shared_phones_ or self.shared_addresses_:
+            log.info(
+                "exporter index: %d phones and %d addresses on more than %d exporters' declarations left out",
+                len(self.shared_phones_),
+                len(self.shared_addresses_),
+                self.max_exporters,
+            )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "phones_"):

@@ -110,6 +110,7 @@ def _links_sql(tables: Tables) -> str:
         "SELECT l.declaration_id, CASE WHEN l.phone_match THEN 1.0 ELSE 0.0 END AS linked_by_phone, "
         "CASE WHEN l.address_match IS NOT NULL THEN 1.0 ELSE 0.0 END AS linked_by_address, "
         "CASE WHEN l.name_match THEN 1.0 ELSE 0.0 END AS linked_by_name, "
+        "CASE WHEN l.forwarder_match THEN 1.0 ELSE 0.0 END AS linked_by_forwarder, "
         "coalesce(n.score, 0.0) AS linked_network_score FROM declaration_links l "
         "LEFT JOIN declaration_network_scores n ON l.network_id = n.network_id"
     )
@@ -210,7 +211,8 @@ EXPORTER = SignalGroup(
 
 LINKS = SignalGroup(
     name="declaration_links",
-    meaning="the exporter's ties to operator networks (phone exact, address and company name fuzzy)",
+    meaning="the exporter's ties to operator networks (phone exact, address and company name fuzzy, the goods "
+    "it files through shared forwarders)",
     tables=("declarations",),
     needs=("declaration_links", "declaration_network_scores"),
     sql=_links_sql,
@@ -235,6 +237,14 @@ LINKS = SignalGroup(
             1,
             0.0,
             says="its exporter's name matches an exporter tied to an operator network",
+        ),
+        Signal(
+            "linked_by_forwarder",
+            "the exporter's branded declarations through shared forwarders are mostly goods one network ships "
+            "there",
+            1,
+            0.0,
+            says="its exporter files through a forwarder mostly goods an operator network ships there",
         ),
         Signal(
             "linked_network_score",

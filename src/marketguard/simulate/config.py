@@ -157,6 +157,10 @@ class SimulationConfig:
     forwarder_rate
         Share of front-company declarations filed through freight forwarders, who often put their own phone
         and warehouse address on them; half the legitimate exporters file through the same forwarders.
+    forwarder_parcel_rate
+        Share of an exporting operator's marketplace parcels collected by the forwarder filing its fronts'
+        exports and sent from its consolidation warehouse, under its address and desk phone; the same
+        warehouses ship for honest cross-border stores (:mod:`.forwarder_parcels`).
 
     The knobs below are the ``adversarial`` tactics against store risk, review fraud and customs (issue 16).
 
@@ -216,6 +220,7 @@ class SimulationConfig:
     n_operator_3pl: tuple[int, int] = (0, 0)
     front_own_contact_rate: float = 0.0
     forwarder_rate: float = 0.0
+    forwarder_parcel_rate: float = 0.0
     grey_store_share: float = 0.0
     crowd_farms: bool = False
     label_share: float = STORE_LABEL_SHARE
@@ -324,6 +329,9 @@ DIFFICULTIES["adversarial"] = replace(
     n_operator_3pl=(1, 2),
     front_own_contact_rate=0.9,
     forwarder_rate=0.9,
+    # issue 16: a third of an exporting operator's parcels go through its forwarder's warehouse (the
+    # cross-border share its forwarder consolidates)
+    forwarder_parcel_rate=0.3,
     # issue 16: premium replicas (half the counterfeit listings at 70-95% of reference, half the stores on a
     # paid template, almost no tell words), customs fronts declaring 30-60% of reference under the right HS
     # code, grey-market sellers, crowd-sourced review farms spreading their work over weeks, scarce biased labels

@@ -20,7 +20,7 @@ from .addresses import N_VARIANTS, site_addresses
 from .catalog import Catalog
 from .catalog_vocab import CATEGORIES
 from .config import US_PER_DAY, WINDOW_END_US, WINDOW_START_US, SimulationConfig
-from .forwarders import refile
+from .forwarders import Refiled, refile
 from .geography import CITIES, PORTS, city_arrays
 from .ids import decimal_ids, take_strings
 from .logistics import Sites
@@ -235,11 +235,11 @@ def build_declarations(
     phone_text: Callable[[np.ndarray], pa.Array],
     op_ids: pa.Array,
     forwarder_rng: np.random.Generator | None = None,
-) -> tuple[pa.Table, pa.Table, pa.Table | None]:
-    """The ``declarations`` table (ordered by filing time), its ground truth and the forwarders as hub rows.
+) -> tuple[pa.Table, pa.Table, Refiled | None]:
+    """The ``declarations`` table (ordered by filing time), its ground truth and the forwarders.
 
     With ``forwarder_rate`` or ``front_own_contact_rate`` the fronts' contacts and the forwarders are drawn
-    from ``forwarder_rng`` (:mod:`.forwarders`); otherwise there are no forwarders (hub rows ``None``).
+    from ``forwarder_rng`` (:mod:`.forwarders`); otherwise there are no forwarders (``None``).
     """
     honest, hx_city = _honest_declarations(rng, pop.n_stores, cat, 25 * pop.n_accounts)
     front = _front_declarations(rng, pop, cat, sites, cfg)
@@ -269,6 +269,9 @@ def build_declarations(
         )
         address_vocab = pa.concat_arrays([address_vocab, pa.array(refiled.texts, type=pa.string())])
         r["forwarder"] = refiled.forwarder
+        fronts = r["exporter"] >= n_hx
+        refiled.op_forwarder = np.full(pop.op_kind.size, -1, dtype=np.int64)
+        refiled.op_forwarder[r["op"][fronts]] = refiled.broker[r["exporter"][fronts]]
     else:
         r["forwarder"] = np.full(r["op"].size, -1)
     idx = np.argsort(r["filed"], kind="stable")
@@ -311,4 +314,4 @@ def build_declarations(
             ),
         }
     )
-    return table, truth, None if refiled is None else refiled.hubs
+    return table, truth, refiled

@@ -25,7 +25,7 @@ from .geography import CITIES, city_arrays
 from .hubs import HUB_FIELDS, hub_rows
 from .ids import decimal_ids
 
-__all__ = ["Refiled", "refile"]
+__all__ = ["PHONES_PER_FORWARDER", "POPULARITY_SKEW", "Refiled", "refile"]
 
 #: Stores per freight forwarder (a port city has a handful of big ones serving the e-commerce exporters).
 STORES_PER_FORWARDER = 1500
@@ -45,11 +45,21 @@ ADDRESS_NOISE = 0.1
 
 @dataclass
 class Refiled:
-    """New address texts (codes from ``addr_base``), each row's forwarder (-1: self-filed) and the hub rows."""
+    """New address texts (codes from ``addr_base``), each row's forwarder (-1: self-filed), the hub rows, each
+    exporter's forwarder (``broker``; honest exporters filing themselves have one they do not use) and where
+    the forwarders are: city, district, the forms of their warehouses' addresses (``N_VARIANTS`` each) and the
+    first desk phone's code (``PHONES_PER_FORWARDER`` each); ``op_forwarder``, set by the declarations' builder:
+    per operator, the forwarder of one of its fronts (-1: none)."""
 
     texts: list[str]
     forwarder: np.ndarray
     hubs: pa.Table
+    broker: np.ndarray
+    city: np.ndarray
+    district: np.ndarray
+    addresses: list[str]
+    phone_base: int
+    op_forwarder: np.ndarray | None = None
 
 
 def _address(rng: np.random.Generator, owner: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -83,7 +93,8 @@ def refile(
         rows["phone"] = np.where(own, phone_base[0] + front, rows["phone"])
     n_fwd = max(MIN_FORWARDERS, n_stores // STORES_PER_FORWARDER)
     w = city_arrays()["weight"] * np.where(city_arrays()["is_hub"], 3.0, 1.0)
-    fwd_text, _ = site_addresses(rng, rng.choice(len(CITIES), n_fwd, p=w / w.sum()), np.ones(n_fwd, np.int64))
+    fwd_city = rng.choice(len(CITIES), n_fwd, p=w / w.sum())
+    fwd_text, fwd_district = site_addresses(rng, fwd_city, np.ones(n_fwd, np.int64))
     p = 1.0 / np.arange(1, n_fwd + 1) ** POPULARITY_SKEW
     broker = rng.choice(n_fwd, n_hx + n_front, p=p / p.sum())  # each exporter's forwarder
     uses = np.r_[rng.random(n_hx) < HONEST_FORWARDER_SHARE, np.ones(n_front, dtype=bool)]
@@ -98,7 +109,16 @@ def refile(
     fwd_base = addr_base + n_front * N_VARIANTS + np.arange(n_fwd) * N_VARIANTS
     warehouse = via & (rng.random(ex.size) < FORWARDER_ADDRESS_RATE)
     rows["address"] = np.where(warehouse, _address(rng, np.maximum(fwd, 0), fwd_base), rows["address"])
-    return Refiled([*own_text, *fwd_text], fwd, _hubs(n_fwd, fwd_text, phone_base[1], phone_text))
+    return Refiled(
+        [*own_text, *fwd_text],
+        fwd,
+        _hubs(n_fwd, fwd_text, phone_base[1], phone_text),
+        broker,
+        fwd_city,
+        fwd_district,
+        fwd_text,
+        phone_base[1],
+    )
 
 
 def _hubs(

@@ -153,9 +153,9 @@ def build_shipments(
     cfg: SimulationConfig,
     phone_text: Callable[[np.ndarray], pa.Array],
     bonded_rng: np.random.Generator | None = None,
-) -> tuple[pa.Table, pa.Table]:
-    """One shipment per order, and the ``sites`` ground truth; ``bonded_rng`` (the grey-market stream) draws
-    which parcels of stores with a bonded warehouse leave from it."""
+) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """One shipment per order, the ``sites`` ground truth and the store of each shipment row; ``bonded_rng``
+    (the grey-market stream) draws which parcels of stores with a bonded warehouse leave from it."""
     n = store.size
     u = rng.random(n)
     slot = np.where(u < 0.6, 0, np.where(u < 0.9, 1, 2))
@@ -205,4 +205,4 @@ def build_shipments(
             "lon": pa.array(sites.lon),
         }
     )
-    return shipments, truth
+    return shipments, truth, store[idx]

@@ -30,6 +30,7 @@ from .config import DIFFICULTIES, US_PER_DAY, SimulationConfig
 from .crowd_farms import crowd_farms, with_worker_orders
 from .customs import build_declarations
 from .environment import build_logins
+from .forwarder_parcels import consolidate
 from .fulfilment import contract_3pl, warehouse_hubs
 from .geography import region_names
 from .ids import decimal_ids, hash_ids, mix64, take_strings
@@ -62,6 +63,7 @@ TACTIC_STREAMS = {
     "grey_market": 19,
     "crowd_farms": 20,
     "labels": 21,
+    "forwarder_parcels": 22,
 }
 
 
@@ -284,7 +286,7 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     contract_3pl(tactic["warehouses"], pop, sites, cfg)
     if has_grey:
         add_bonded_warehouses(grey, pop, sites)
-    shipments, site_truth = build_shipments(
+    shipments, site_truth, ship_store = build_shipments(
         streams[6], pop, sites, orders, order_store, cfg, ids.phone, bonded_rng=grey if has_grey else None
     )
     lap("logistics")
@@ -294,9 +296,23 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         people_rng=tactic["people"],
     )
     lap("money")
-    declarations, decl_truth, fwd_hubs = build_declarations(
+    declarations, decl_truth, forwarders = build_declarations(
         streams[8], pop, cat, sites, cfg, ids.phone, ids.operator, tactic["forwarders"]
     )
+    fwd_hubs = [] if forwarders is None else [forwarders.hubs]
+    if forwarders is not None and cfg.forwarder_parcel_rate > 0:
+        assert forwarders.op_forwarder is not None
+        shipments, parcel_hubs = consolidate(
+            tactic["forwarder_parcels"],
+            cfg,
+            pop,
+            forwarders,
+            forwarders.op_forwarder,
+            shipments,
+            ship_store,
+            ids.phone,
+        )
+        fwd_hubs.append(parcel_hubs)
     lap("customs")
     labels = build_labels(
         streams[9],
@@ -326,7 +342,7 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     hubs = [
         warehouse_hubs(sites, ids.phone),
         *([bonded_hubs(sites, ids.phone)] if has_grey else []),
-        *([fwd_hubs] if fwd_hubs is not None else []),
+        *fwd_hubs,
         exit_hubs,
     ]
     truth = {
