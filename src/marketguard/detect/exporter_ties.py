@@ -324,7 +324,7 @@ class ExporterIndex:
         key = normalise_address(address)
         if key.text in self.shared_addresses_:
             return True
-        group = self._shared_places.get((key.city, key.number))
+        group = self._shared_places.get((key.city, key.number), [])
         return bool(group) and fold_roads([*group, key])[-1].text in self.shared_addresses_
 
     def _phone_hit(self, phone: str) -> tuple[Support, ...]:
