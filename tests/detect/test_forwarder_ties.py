@@ -1,7 +1,9 @@
-"""Ties through shared forwarders on a hand-built forwarder: its parcels, its exporters, exactly known answers."""
+"""Ties through shared forwarders on a hand-built forwarder: its parcels, the networks' catalogues, its exporters,
+and the likelihood ratios worked out by hand."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -14,58 +16,47 @@ from marketguard.engine.tables import Tables
 
 FRONT = "深圳市恒达鑫源贸易有限公司"
 HONEST = "杭州市金鹏华盛实业有限公司"
-ONCE = "上海市宏远德隆进出口有限公司"
-#: Listings: store, brand. S1 and S2 are network N1's, S3 network N2's, S4-S6 honest.
-LISTINGS = {"L1": ("S1", "Kingmem"), "L2": ("S2", "Ritex"), "L3": ("S3", "Kingmem"), "L4": ("S4", "Kingmem"),
-            "L5": ("S5", "Ritex"), "L6": ("S6", "Lumo")}  # fmt: skip
-#: Parcels per listing through the forwarder's desk phone fwd-1: N1 7, N2 2, honest 7 of 16, so no network
-#: holds half of them (a hub); of its Kingmem parcels N1 ships 4 of 7, of its Ritex 3 of 4, of Lumo none.
-#: N1's own phone p-n1 ships only N1's parcels: the screener's own ties read it, not this.
-PARCELS = {("L1", "fwd-1"): 4, ("L2", "fwd-1"): 3, ("L3", "fwd-1"): 2, ("L4", "fwd-1"): 1, ("L5", "fwd-1"): 1,
-           ("L6", "fwd-1"): 5, ("L1", "p-n1"): 6}  # fmt: skip
-LIKELY = "广州市宏远嘉禾贸易有限公司"
+EITHER = "上海市宏远德隆进出口有限公司"
+#: Catalogues: N1 (stores S1, S2) lists Kingmem 3 and Ritex 2; N2 (S3) Kingmem 3 and Lumo 1; S4-S6 are honest.
+LISTINGS = [("S1", "Kingmem")] * 3 + [("S2", "Ritex")] * 2 + [("S3", "Kingmem")] * 3 + [("S3", "Lumo")]
+LISTINGS += [("S4", "Kingmem"), ("S6", "Zeta")]
+#: Parcels through the forwarder's desk phone fwd-1 (by listing number): N1 3, N2 2, honest 6 of 11, so no
+#: network holds half (a hub) and the forwarder ships for N1 and N2. N1's own phone p-n1 ships N1's alone.
+PARCELS = [(0, "fwd-1")] * 3 + [(5, "fwd-1")] * 2 + [(10, "fwd-1")] * 6 + [(0, "p-n1")] * 4
 DECLARATIONS = [
-    *(
-        (f"D{i}", FRONT, "fwd-1", brand)
-        for i, brand in enumerate(("Kingmem", "Ritex", "Kingmem", "Ritex", "Kingmem"), 1)
-    ),
-    ("D6", FRONT, "fwd-1", None),  # no brand: no pointer, but its exporter's tie covers it
-    ("D7", "恒达鑫源贸易", "fwd-1", "Kingmem"),  # the front's name as another clerk writes it
-    ("D8", HONEST, "fwd-1", "Kingmem"),
-    *((f"D{i}", HONEST, "fwd-1", "Lumo") for i in range(9, 20)),
-    ("D20", ONCE, "fwd-1", "Ritex"),
-    # two of three pointing at N1 where most declarations do: what chance makes
-    ("D21", LIKELY, "fwd-1", "Kingmem"),
-    ("D22", LIKELY, "fwd-1", "Ritex"),
-    ("D23", LIKELY, "fwd-1", "Lumo"),
-    ("D24", FRONT, "p-n1", "Kingmem"),  # N1's own phone: not a hub, not this module's
+    *((FRONT, "Kingmem"),) * 3,
+    *((FRONT, "Ritex"),) * 4,
+    ("恒达鑫源贸易", "Ritex"),  # the front's name as another clerk writes it: the same exporter
+    (FRONT, None),  # no brand: no evidence, but its exporter's tie covers it
+    *((HONEST, "Zeta"),) * 6,  # goods neither network lists
+    *((EITHER, "Kingmem"),) * 4,  # goods both networks list: N2 a little likelier, far from a thousand to one
 ]
 
 
 @pytest.fixture
 def tables() -> Iterator[Tables]:
-    parcels = [(listing, phone) for (listing, phone), n in PARCELS.items() for _ in range(n)]
+    n = len(PARCELS)
     data = {
         "stores": {"store_id": [f"S{i}" for i in range(1, 7)], "account_id": [f"A{i}" for i in range(1, 7)]},
         "account_networks": {"account_id": ["A1", "A2", "A3"], "network_id": ["N1", "N1", "N2"]},
         "listings": {
-            "listing_id": list(LISTINGS),
-            "store_id": [s for s, _ in LISTINGS.values()],
-            "brand": [b for _, b in LISTINGS.values()],
+            "listing_id": [f"L{i}" for i in range(len(LISTINGS))],
+            "store_id": [s for s, _ in LISTINGS],
+            "brand": [b for _, b in LISTINGS],
         },
-        "orders": {"order_id": [f"O{i}" for i in range(len(parcels))], "listing_id": [p[0] for p in parcels]},
+        "orders": {"order_id": [f"O{i}" for i in range(n)], "listing_id": [f"L{p[0]}" for p in PARCELS]},
         "shipments": {
-            "shipment_id": [f"SH{i}" for i in range(len(parcels))],
-            "order_id": [f"O{i}" for i in range(len(parcels))],
-            "sender_phone": [p[1] for p in parcels],
-            "origin_address": [None] * len(parcels),
+            "shipment_id": [f"SH{i}" for i in range(n)],
+            "order_id": [f"O{i}" for i in range(n)],
+            "sender_phone": [p[1] for p in PARCELS],
+            "origin_address": [None] * n,
         },
         "declarations": {
-            "declaration_id": [d[0] for d in DECLARATIONS],
-            "exporter": [d[1] for d in DECLARATIONS],
-            "exporter_phone": [d[2] for d in DECLARATIONS],
+            "declaration_id": [f"D{i:02d}" for i in range(len(DECLARATIONS))],
+            "exporter": [d[0] for d in DECLARATIONS],
+            "exporter_phone": ["fwd-1"] * len(DECLARATIONS),
             "exporter_address": [None] * len(DECLARATIONS),
-            "brand": [d[3] for d in DECLARATIONS],
+            "brand": [d[1] for d in DECLARATIONS],
         },
     }
     with make_backend("duckdb") as backend:
@@ -79,45 +70,50 @@ def test_an_exporter_filing_a_networks_goods_again_and_again_is_tied(tables: Tab
     ties = forwarder_ties(tables)
     # the front, and its name as written without the city
     assert sorted(ties) == ["shenzhen|hengdaxinyuan|trade", "|hengdaxinyuan|trade"]
-    assert len(set(ties.values())) == 1
     tie = ties["shenzhen|hengdaxinyuan|trade"]
-    assert tie.network_id == "N1"
-    assert tie.evidence == (
-        "filed through forwarder contact 'fwd-1' (parcels of 2 networks and 3 other stores); 6 of its 6 branded "
-        "declarations through forwarders are goods network N1 ships most of there (other exporters there: 25%)"
+    assert ties["|hengdaxinyuan|trade"] == tie and tie.network_id == "N1"
+    # the others declare Zeta 6 and Kingmem 4 of 10; 4 brands: chance is (count + 1) / 14
+    k, r = 5 / 14, 1 / 14
+    n1 = 3 * math.log((3 + k) / 6 / k) + 5 * math.log((2 + r) / 6 / r)  # N1 lists 5, plus one pseudo-listing
+    n2 = 3 * math.log((3 + k) / 5 / k) + 5 * math.log(r / 5 / r)
+    assert n1 > math.log(1000) > n2
+    assert (
+        tie.evidence
+        == (
+            "filed through forwarder contact 'fwd-1' (parcels of 2 networks and 1 other store), which ships network "
+            "N1's parcels too; the brands of its 8 branded declarations (Ritex 5, Kingmem 3) are "
+            f"{math.exp(n1):,.0f} times likelier drawn from N1's catalogue than as the other exporters declare, "
+            f"10^{(n1 - n2) / math.log(10):.0f} times likelier than from the next network's (N2)"  # past a million
+        )
     )
 
 
-def test_chance_meetings_and_single_pointers_tie_nobody(tables: Tables) -> None:
-    """The honest exporter's Kingmem points at N1, its Lumo at nobody: one of twelve is no tie; an exporter with one
-    declaration pointing at N1 is no tie either (one is a coincidence any brand can make), nor one with two of
-    three where the other exporters' declarations point at N1 8 times in 19: chance gives that 38% of the time."""
+def test_goods_no_network_lists_or_two_networks_list_alike_tie_nobody(tables: Tables) -> None:
     ties = forwarder_ties(tables)
-    links = _links(len(DECLARATIONS), tied={23: "N1"})  # D24 tied by the network's own phone already
-    exporters = pa.chunked_array([pa.array([d[1] for d in DECLARATIONS])])
-    out = with_forwarder_ties(links, exporters, ties)
-    assert out.column("network_id").to_pylist() == ["N1"] * 7 + [None] * 16 + ["N1"]
-    assert out.column("forwarder_match").to_pylist() == [True] * 7 + [False] * 17
-    assert out.column("evidence")[23].as_py() == ["own"]
-    assert forwarder_ties(tables, min_declarations=7) == {}
+    exporters = pa.chunked_array([pa.array([d[0] for d in DECLARATIONS])])
+    out = with_forwarder_ties(_links(len(DECLARATIONS), tied={0: "N2"}), exporters, ties)
+    assert out.column("network_id").to_pylist() == ["N2"] + ["N1"] * 8 + [None] * 10
+    assert out.column("forwarder_match").to_pylist() == [False] + [True] * 8 + [False] * 10
+    assert out.column("evidence")[0].as_py() == ["own"]  # what tied a declaration already stands
+    assert forwarder_ties(tables, min_declarations=9) == {}
 
 
 def test_the_real_time_path_reads_the_fitted_ties(tables: Tables) -> None:
     ties = forwarder_ties(tables)
-    untied = ExporterLink("D10", None, False, None, 0.0, False, 0.0, ())
+    untied = ExporterLink("D99", None, False, None, 0.0, False, 0.0, ())
     one = with_forwarder_tie(untied, "深圳恒达鑫源贸易有限公司", ties)
     assert (one.network_id, one.forwarder_match) == ("N1", True) and one.evidence[0].startswith(
         "filed through"
     )
     assert with_forwarder_tie(untied, HONEST, ties) == untied
-    own = ExporterLink("D11", "N2", True, None, 0.0, False, 0.0, ("own",))
-    assert with_forwarder_tie(own, FRONT, ties) == own  # what ties it already stands
+    own = ExporterLink("D98", "N2", True, None, 0.0, False, 0.0, ("own",))
+    assert with_forwarder_tie(own, FRONT, ties) == own
 
 
 def _links(n: int, tied: dict[int, str]) -> pa.Table:
     rows = [
         ExporterLink(
-            f"D{i + 1}", tied.get(i), i in tied, None, 0.0, False, 0.0, ("own",) if i in tied else ()
+            f"D{i:02d}", tied.get(i), i in tied, None, 0.0, False, 0.0, ("own",) if i in tied else ()
         )
         for i in range(n)
     ]

@@ -3,23 +3,29 @@
 A careful front company files its exports through a freight forwarder, under the forwarder's desk phone or
 warehouse address, and the same forwarder often collects the operator's marketplace parcels. Those contacts are
 hubs: a forwarder's parcels are several networks' and many honest stores', its declarations many exporters'; a
-contact no network holds half the parcels of ties nobody (the customs screener's own phones and sites leave them
-out). What narrows a hub is the goods, and what separates a front from an honest exporter using the same
-forwarder is consistency:
+contact no network holds half the parcels of ties nobody (the customs screener's own phones and sites leave it
+out). What the forwarder does give is the candidates, the networks whose parcels it ships; what picks one is the
+goods: a front declares its network's goods again and again, an honest exporter's goods are its own.
 
-1. A declaration's *pointer*: its exporter phone is a hub's sender phone, or its exporter address has the
-   address key of a hub's parcel origin, and among that contact's parcels of the declared brand one network
-   ships at least half (the same half rule that makes a contact a network's own, applied to one brand). A
-   declaration without a brand, or through a contact whose parcels of that brand no network dominates, points
-   nowhere.
-2. An exporter's tie: at least ``min_declarations`` of its declarations point at network N (one pointer is a
-   coincidence any brand the network sells can make) and they are more than half of its declarations that
-   carry a brand and a hub contact. A front declares its network's goods again and again; an honest exporter's
-   brands meet a network's at its forwarder only by chance, and rarely most of the time.
+For an exporter with a declaration under a hub contact (its exporter phone is a hub's sender phone, or its
+exporter address has the address key of a hub's parcel origin), each network the exporter's hub contacts ship
+for is weighed by the brands of all the exporter's branded declarations: the log-likelihood ratio of drawing them
+from the network's catalogue (its stores' listings per brand, with one pseudo-listing spread as the other
+exporters' mix, so that a brand the network does not list is unlikely, not impossible) against drawing them as
+the other exporters of the batch declare (add-one smoothed over the brands). The exporter is tied to the best
+network when that ratio is at least ``1 / MAX_CHANCE`` above both the other exporters' mix and the next
+candidate network, over at least ``min_declarations`` branded declarations.
 
-Every declaration of a tied exporter (company name key, :func:`exporter_key`) that nothing else ties gets the
-tie, with its reason: "filed through forwarder contact <c> (parcels of 12 networks and 85 other stores); 7 of its
-9 branded declarations through forwarders are goods network N ships most of there".
+Limits: an honest exporter of a brand few other exporters declare, filing through the forwarder of a network
+that lists mostly that brand, looks like its front; and a front whose own network is not among its forwarder's
+(a second front using another forwarder, or stores the linker left out) may be tied to another network that
+lists the same goods: a counterfeit declaration still, but the wrong operator (the reason says which goods).
+
+Every declaration of a tied exporter (company name key, :func:`exporter_key`; the key a clerk wrote without the
+city counts as the one key with it) that nothing else ties gets the tie, with its reason: "filed through forwarder
+contact '..' (parcels of 17 networks and 16 other stores), which ships network N's parcels too; the brands of its
+9 branded declarations (Lira 5, Risa 4) are 10^6 times likelier drawn from N's catalogue than as the other
+exporters declare, 10^4 times likelier than from the next network's (M)".
 
 Requires the customs screener's tables: ``declarations`` (with brand), ``shipments``, ``orders``, ``listings``,
 ``stores`` and ``account_networks``.
@@ -27,12 +33,12 @@ Requires the customs screener's tables: ``declarations`` (with brand), ``shipmen
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import binom
 
 from marketguard.detect.exporter_matching import exporter_key
 from marketguard.detect.exporter_ties import ExporterLink
@@ -42,15 +48,16 @@ from marketguard.sentences import plural
 
 __all__ = ["ForwarderTie", "forwarder_ties", "with_forwarder_tie", "with_forwarder_ties"]
 
-#: Least declarations of one exporter pointing at one network for a tie: one is a coincidence any brand the
-#: network sells can make at a forwarder it uses; two independent ones of the same network are not.
+#: Least branded declarations of an exporter to weigh: one declaration is one draw, and a rare brand makes any
+#: single one look like its only seller's.
 MIN_DECLARATIONS = 2
-#: Most probability that an exporter whose goods are unrelated to the network's would point at it as often
-#: (binomial, at the rate of the other exporters' declarations at the same contacts): about one false tie per
-#: thousand honest exporters filing through forwarders, a few in a market of a million stores.
+#: The likelihood ratio a tie needs is ``1 / MAX_CHANCE``, against the other exporters' goods and against the
+#: next network's: a thousand to one, so that about one in a thousand honest exporters filing through
+#: forwarders would be tied by chance, a few in a market of a million stores.
 MAX_CHANCE = 1e-3
-#: Characters of a contact quoted in a reason.
+#: Characters of a contact quoted in a reason; brands named in a reason.
 SHOWN_CHARS = 64
+SHOWN_BRANDS = 3
 
 _PARCELS = (
     "SELECT an.network_id, s.store_id, l.brand, sh.sender_phone, sh.origin_address "
@@ -59,32 +66,34 @@ _PARCELS = (
     "LEFT JOIN account_networks an ON s.account_id = an.account_id"
 )
 
+#: Each network's catalogue: its stores' listings per brand, the goods its sites make whether or not they sell
+#: (a front exports the goods, not the best sellers).
+_BRAND_MIX = (
+    "SELECT an.network_id, l.brand, count(*) AS listings FROM listings l "
+    "JOIN stores s ON l.store_id = s.store_id JOIN account_networks an ON s.account_id = an.account_id "
+    "WHERE l.brand IS NOT NULL AND l.brand <> '' GROUP BY 1, 2 ORDER BY 1, 2"
+)
+
 
 def _hub_parcels(col: str) -> str:
-    """(value, brand, network_id, parcels, networks, stores, total) for each contact in ``col`` that carries
-    network parcels but that no network holds half the parcels of."""
+    """(value, network_id, parcels, stores) for each contact in ``col`` that carries network parcels but that no
+    network holds half the parcels of; a null network_id's row counts the other stores' parcels and stores."""
     return (
         f"WITH p AS ({_PARCELS}), "
-        f"c AS (SELECT {col} AS value, network_id, count(*) AS n FROM p "
+        f"c AS (SELECT {col} AS value, network_id, count(*) AS n, count(DISTINCT store_id) AS stores FROM p "
         f"WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY 1, 2), "
-        "h AS (SELECT value, sum(n) AS total, count(network_id) AS networks FROM c GROUP BY value "
-        "HAVING count(network_id) > 0 AND max(CASE WHEN network_id IS NOT NULL THEN 2 * n ELSE 0 END) < sum(n)), "
-        "st AS (SELECT p.value, count(DISTINCT p.store_id) AS stores FROM "
-        f"(SELECT {col} AS value, store_id FROM p WHERE network_id IS NULL) p JOIN h ON p.value = h.value "
-        "GROUP BY 1) "
-        f"SELECT p.{col} AS value, p.brand, p.network_id, count(*) AS parcels, h.networks, "
-        "coalesce(st.stores, 0) AS stores, h.total FROM p JOIN h ON p.{col} = h.value "
-        "LEFT JOIN st ON h.value = st.value WHERE p.brand IS NOT NULL AND p.brand <> '' "
-        "GROUP BY p.{col}, p.brand, p.network_id, h.networks, st.stores, h.total ORDER BY 1, 2, 3"
-    ).replace("{col}", col)
+        "h AS (SELECT value FROM c GROUP BY value HAVING count(network_id) > 0 "
+        "AND max(CASE WHEN network_id IS NOT NULL THEN 2 * n ELSE 0 END) < sum(n)) "
+        "SELECT c.value, c.network_id, c.n AS parcels, c.stores FROM c JOIN h ON c.value = h.value ORDER BY 1, 2"
+    )
 
 
 @dataclass(frozen=True)
 class _Contact:
-    """One hub contact: what it says in a reason and, per brand, the network shipping at least half of it."""
+    """One hub contact: what it says in a reason and the networks whose parcels it ships."""
 
     shown: str
-    leader: dict[str, tuple[str, int, int]]  # brand -> (network, its parcels, all parcels of the brand)
+    networks: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -97,33 +106,23 @@ class ForwarderTie:
 
 def _contacts(tables: Tables, col: str, key: str) -> dict[str, _Contact]:
     """Hub contacts of parcel column ``col`` by ``key`` (``"phone"``: as written; ``"address"``: address key)."""
-    rows = tables.fetch(_hub_parcels(col), f"forwarder contacts ({col})").to_pylist()
-    counts: dict[str, dict[str, Counter[str | None]]] = defaultdict(lambda: defaultdict(Counter))
-    about: dict[str, tuple[str, int, int]] = {}
-    for r in rows:
+    networks: dict[str, set[str]] = defaultdict(set)
+    stores: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for r in tables.fetch(_hub_parcels(col), f"forwarder contacts ({col})").to_pylist():
         k = r["value"] if key == "phone" else normalise_address(r["value"]).text
         if not k:
             continue
-        counts[k][r["brand"]][r["network_id"]] += r["parcels"]
-        networks, stores = about.get(k, (r["value"], 0, 0))[1:]
-        about[k] = (about.get(k, (r["value"],))[0], max(networks, r["networks"]), max(stores, r["stores"]))
-    out: dict[str, _Contact] = {}
-    for k, brands in counts.items():
-        leader = {}
-        for brand, by_network in brands.items():
-            total = sum(by_network.values())
-            network, n = max(
-                ((nw, n) for nw, n in by_network.items() if nw is not None),
-                key=lambda x: (x[1], x[0]),
-                default=(None, 0),
-            )
-            if network is not None and 2 * n >= total:
-                leader[brand] = (network, n, total)
-        shown, networks, stores = about[k]
-        text = shown if len(shown) <= SHOWN_CHARS else shown[: SHOWN_CHARS - 1] + "…"
-        out[k] = _Contact(
-            f"'{text}' (parcels of {plural(networks, 'network')} and {plural(stores, 'other store')})", leader
-        )
+        first.setdefault(k, r["value"])
+        if r["network_id"] is None:
+            stores[k] += r["stores"]
+        else:
+            networks[k].add(r["network_id"])
+    out = {}
+    for k, found in networks.items():
+        text = first[k] if len(first[k]) <= SHOWN_CHARS else first[k][: SHOWN_CHARS - 1] + "…"
+        said = f"'{text}' (parcels of {plural(len(found), 'network')} and {plural(stores[k], 'other store')})"
+        out[k] = _Contact(said, frozenset(found))
     return out
 
 
@@ -142,80 +141,101 @@ def forwarder_ties(tables: Tables, min_declarations: int = MIN_DECLARATIONS) -> 
         "declarations through forwarders",
     ).to_pylist()
     address_keys: dict[str, str] = {}
-    seen: list[tuple[str, str, str | None]] = []  # (exporter, contact, network pointed at) per declaration
-    shown: dict[str, str] = {}
-    for d in declarations:
-        hubs = []
+    brands: dict[str, Counter[str]] = defaultdict(Counter)
+    through: dict[str, Counter[_Contact]] = defaultdict(Counter)
+    keys = [exporter_key(d["exporter"]) for d in declarations]
+    aliases = _city_keys(keys)
+    for d, key in zip(declarations, keys, strict=True):
+        exporter = aliases.get(key, key)
+        if d["brand"]:
+            brands[exporter][d["brand"]] += 1
         if d["exporter_phone"] in phones:
-            hubs.append(f"phone|{d['exporter_phone']}")
+            through[exporter][phones[d["exporter_phone"]]] += 1
         address = d["exporter_address"]
         if address:
             if address not in address_keys:
                 address_keys[address] = normalise_address(address).text
             if address_keys[address] in addresses:
-                hubs.append(f"address|{address_keys[address]}")
-        if not hubs or not d["brand"]:
-            continue
-        contacts = {c: (phones if c.startswith("phone|") else addresses)[c.split("|", 1)[1]] for c in hubs}
-        pointer = next(
-            (
-                (c, k.leader[d["brand"]][0]) for c, k in contacts.items() if d["brand"] in k.leader
-            ),  # phone first
-            (hubs[0], None),
-        )
-        seen.append((exporter_key(d["exporter"]), pointer[0], pointer[1]))
-        shown.setdefault(pointer[0], contacts[pointer[0]].shown)
-    aliases = _city_keys(seen)
-    ties = _ties([(aliases.get(k, k), c, n) for k, c, n in seen], shown, min_declarations)
+                through[exporter][addresses[address_keys[address]]] += 1
+    mix = _brand_mix(tables, {n for c in through.values() for contact in c for n in contact.networks})
+    ties = _ties(brands, through, mix, min_declarations)
     return ties | {alias: ties[key] for alias, key in aliases.items() if key in ties}
 
 
-def _city_keys(seen: list[tuple[str, str, str | None]]) -> dict[str, str]:
+def _brand_mix(tables: Tables, networks: set[str]) -> dict[str, Counter[str]]:
+    mix: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in tables.fetch(_BRAND_MIX, "brand mix of networks").to_pylist():
+        if r["network_id"] in networks:
+            mix[r["network_id"]][r["brand"]] += r["listings"]
+    return mix
+
+
+def _ties(
+    brands: dict[str, Counter[str]],
+    through: dict[str, Counter[_Contact]],
+    mix: dict[str, Counter[str]],
+    min_declarations: int,
+) -> dict[str, ForwarderTie]:
+    """The exporters whose goods one network at their forwarders explains a thousand times better than the other
+    exporters' goods and the next network's."""
+    everyone: Counter[str] = Counter()
+    for counts in brands.values():
+        everyone.update(counts)
+    vocabulary = len(set(everyone) | {b for m in mix.values() for b in m})
+    needed = math.log(1 / MAX_CHANCE)
+    ties = {}
+    for exporter, contacts in through.items():
+        own = brands.get(exporter, Counter())
+        n = sum(own.values())
+        if n < min_declarations:
+            continue
+        others = sum(everyone.values()) - n
+        chance = {b: (everyone[b] - k + 1) / (others + vocabulary) for b, k in own.items()}
+        weighed = []
+        for network in sorted({nw for c in contacts for nw in c.networks}):
+            goods, total = mix.get(network, Counter()), sum(mix.get(network, Counter()).values())
+            llr = sum(k * math.log((goods[b] + chance[b]) / (total + 1) / chance[b]) for b, k in own.items())
+            weighed.append((llr, network))
+        if not weighed:
+            continue
+        weighed.sort(key=lambda x: (-x[0], x[1]))
+        best, network = weighed[0]
+        runner = weighed[1] if len(weighed) > 1 else None
+        if best - max(runner[0] if runner else 0.0, 0.0) < needed:
+            continue
+        contact = max((c for c in contacts if network in c.networks), key=lambda c: (contacts[c], c.shown))
+        shown = ", ".join(
+            f"{b} {k}" for b, k in sorted(own.items(), key=lambda x: (-x[1], x[0]))[:SHOWN_BRANDS]
+        )
+        more = ", ..." if len(own) > SHOWN_BRANDS else ""
+        reason = (
+            f"filed through forwarder contact {contact.shown}, which ships network {network}'s parcels too; the "
+            f"brands of its {plural(n, 'branded declaration')} ({shown}{more}) are {_times(best)} likelier drawn "
+            f"from {network}'s catalogue than as the other exporters declare"
+        )
+        if runner is not None:
+            reason += f", {_times(best - runner[0])} likelier than from the next network's ({runner[1]})"
+        ties[exporter] = ForwarderTie(network, reason)
+    return ties
+
+
+def _times(llr: float) -> str:
+    """A likelihood ratio as a reason says it: "2,400 times", or "10^12 times" past a million."""
+    return f"{math.exp(llr):,.0f} times" if llr < math.log(1e6) else f"10^{llr / math.log(10):.0f} times"
+
+
+def _city_keys(keys: list[str]) -> dict[str, str]:
     """Exporter keys naming no city -> the one key of the batch with that trade name and business that names
     one (the clerk left the city out); none when no key or several do."""
     cities: dict[str, set[str]] = defaultdict(set)
-    for key, _, _ in seen:
+    for key in keys:
         if not key.startswith(("|", "raw|")):
             cities[key.split("|", 1)[1]].add(key)
     return {
         key: next(iter(cities[key[1:]]))
-        for key, _, _ in seen
+        for key in set(keys)
         if key.startswith("|") and len(cities.get(key[1:], ())) == 1
     }
-
-
-def _ties(
-    seen: list[tuple[str, str, str | None]], shown: dict[str, str], min_declarations: int
-) -> dict[str, ForwarderTie]:
-    """The exporters whose declarations point at one network more than chance at their contacts explains."""
-    at: Counter[str] = Counter(c for _, c, _ in seen)
-    at_network: Counter[tuple[str, str | None]] = Counter((c, n) for _, c, n in seen)
-    by_exporter: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for exporter, contact, network in seen:
-        by_exporter[exporter].append((contact, network))
-    ties = {}
-    for exporter, rows in by_exporter.items():
-        pointers = Counter(n for _, n in rows if n is not None)
-        if not pointers:
-            continue
-        network, k = max(pointers.items(), key=lambda x: (x[1], x[0]))
-        n = len(rows)
-        if k < min_declarations or 2 * k <= n:
-            continue
-        own = Counter(c for c, _ in rows)
-        own_network = Counter(c for c, m in rows if m == network)
-        others = sum(at[c] - own[c] for c in own)
-        chance = sum(at_network[(c, network)] - own_network[c] for c in own) / others if others else 0.0
-        if binom.sf(k - 1, n, chance) > MAX_CHANCE:
-            continue
-        contact = max(own_network, key=lambda c: (own_network[c], c))
-        ties[exporter] = ForwarderTie(
-            network,
-            f"filed through forwarder contact {shown[contact]}; {k} of its {plural(n, 'branded declaration')} "
-            f"through forwarders are goods network {network} ships most of there (other exporters there: "
-            f"{chance:.0%})",
-        )
-    return ties
 
 
 def with_forwarder_ties(
