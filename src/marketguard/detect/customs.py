@@ -4,7 +4,11 @@ First the ties: every network's phones (its accounts' phones and, with shipments
 ship under, when at least half of that phone's parcels are the network's: a 3PL's phone ties nobody) and the
 written addresses its parcels leave from (same rule) feed an
 :class:`~marketguard.detect.exporter_ties.ExporterIndex`; each declaration's exporter is matched on phone
-(exact), address (normalised key, else fuzzy) and company name (fuzzy, against exporters already tied). Then
+(exact), address (normalised key, else fuzzy) and company name (fuzzy, against exporters already tied); a phone
+or address on more exporters' declarations than an operator has fronts is a forwarder's or broker's and ties
+nobody. An exporter still untied that files under a shared forwarder's contacts is tied when its goods fit the
+catalogue of one network that forwarder ships for a thousand times better than chance or the next network
+(:mod:`marketguard.detect.forwarder_ties`). Then
 the signals of :mod:`marketguard.features.declaration_signals`: under-valuation against the brand's reference
 price and against the goods' typical declared value, HS code against the described and branded goods, the
 exporter's history, the ties and the tied network's risk.

@@ -21,6 +21,10 @@ Ltd."). Three kinds of evidence are read:
    also fits an untied exporter of the batch that the tied one cannot be (the short "恒达鑫源贸易" when
    "上海市恒达鑫源贸易有限公司" files too) is ambiguous and ties nothing.
 
+A phone or address (its key, roads folded within the batch) on the declarations of more than ``max_exporters``
+exporters in a batch is evidence for nobody: it is whoever files for them (a forwarder's desk, a customs broker),
+even when the parcels show it to be one network's.
+
 The network of a declaration is the one with the most kinds of evidence (phone before address before name
 on ties, then the most stores or rows, then the smallest network id). Evidence is plain sentences: "exporter
 phone ph_.. is the sender phone of 3 stores of network N", "exporter address is site #1 of network N (...)",

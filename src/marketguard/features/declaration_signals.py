@@ -240,11 +240,11 @@ LINKS = SignalGroup(
         ),
         Signal(
             "linked_by_forwarder",
-            "the exporter's branded declarations through shared forwarders are mostly goods one network ships "
-            "there",
+            "the exporter files through a shared forwarder that ships a network's parcels, and its goods fit that "
+            "network's catalogue a thousand times better than chance or any other network there",
             1,
             0.0,
-            says="its exporter files through a forwarder mostly goods an operator network ships there",
+            says="its exporter files through a forwarder the goods of an operator network it ships for",
         ),
         Signal(
             "linked_network_score",
