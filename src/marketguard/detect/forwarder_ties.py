@@ -75,13 +75,15 @@ _BRAND_MIX = (
 )
 
 
-def _hub_parcels(col: str) -> str:
+def _hub_parcels(col: str, declared: str | None = None) -> str:
     """(value, network_id, parcels, stores) for each contact in ``col`` that carries network parcels but that no
-    network holds half the parcels of; a null network_id's row counts the other stores' parcels and stores."""
+    network holds half the parcels of; a null network_id's row counts the other stores' parcels and stores.
+    ``declared``: the declarations' column whose values alone can match (an exact match reads only those)."""
+    only = f" AND {col} IN (SELECT {declared} FROM declarations)" if declared else ""
     return (
         f"WITH p AS ({_PARCELS}), "
         f"c AS (SELECT {col} AS value, network_id, count(*) AS n, count(DISTINCT store_id) AS stores FROM p "
-        f"WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY 1, 2), "
+        f"WHERE {col} IS NOT NULL AND {col} <> ''{only} GROUP BY 1, 2), "
         "h AS (SELECT value FROM c GROUP BY value HAVING count(network_id) > 0 "
         "AND max(CASE WHEN network_id IS NOT NULL THEN 2 * n ELSE 0 END) < sum(n)) "
         "SELECT c.value, c.network_id, c.n AS parcels, c.stores FROM c JOIN h ON c.value = h.value ORDER BY 1, 2"
@@ -105,11 +107,13 @@ class ForwarderTie:
 
 
 def _contacts(tables: Tables, col: str, key: str) -> dict[str, _Contact]:
-    """Hub contacts of parcel column ``col`` by ``key`` (``"phone"``: as written; ``"address"``: address key)."""
+    """Hub contacts of parcel column ``col`` by ``key`` (``"phone"``: as written, so only the declarations'
+    phones are read; ``"address"``: address key, which any written form may have)."""
     networks: dict[str, set[str]] = defaultdict(set)
     stores: Counter[str] = Counter()
     first: dict[str, str] = {}
-    for r in tables.fetch(_hub_parcels(col), f"forwarder contacts ({col})").to_pylist():
+    sql = _hub_parcels(col, "exporter_phone" if key == "phone" else None)
+    for r in tables.fetch(sql, f"forwarder contacts ({col})").to_pylist():
         k = r["value"] if key == "phone" else normalise_address(r["value"]).text
         if not k:
             continue
