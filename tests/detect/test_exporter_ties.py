@@ -75,7 +75,7 @@ def linked() -> tuple[ExporterIndex, dict[str, dict[str, Any]]]:
 def _expected(
     network: str | None, phone: bool, address: str | None, a_sim: float, name: bool, n_sim: float, *ev: str
 ) -> dict[str, Any]:
-    values = (network, phone, address, a_sim, name, n_sim, False, list(ev))
+    values = (network, phone, address, a_sim, name, n_sim, False, False, list(ev))
     return dict(zip(LINK_SCHEMA.names[1:], values, strict=True))
 
 

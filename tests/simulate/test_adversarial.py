@@ -66,6 +66,7 @@ def test_adversarial_is_hard_plus_the_tactics() -> None:
             "hs_inconsistent_rate",
         ),
         *("burst_days", "camouflage_rate", "grey_store_share", "crowd_farms", "forwarder_parcel_rate"),
+        "overseas_consignees",
         *("label_share", "label_noise", "sloppy_labels"),
     }
     assert adv.shared_3pl_rate == 0.5
@@ -286,6 +287,34 @@ def test_forwarders_ship_parcels_of_the_networks_they_file_for_and_of_honest_sto
     assert lead < 0.5 and small > lead
 
 
+def test_fronts_of_one_operator_sell_to_its_distributors_honest_exporters_to_their_own_buyers(con) -> None:  # type: ignore[no-untyped-def]
+    con.execute("""
+        create or replace view buyers as
+        select d.consignee, d.destination_country, count(distinct d.exporter) exporters,
+               count(distinct t.operator_id) operators, bool_or(t.is_counterfeit) cf, bool_or(not t.is_counterfeit) honest
+        from declarations d join truth_declarations t using (declaration_id)
+        where d.consignee not in (select value from truth_hubs where kind = 'shared_importer')
+        group by 1, 2
+    """)
+    mixed, siblings, honest_shared = one(
+        con,
+        """select count(*) filter (where cf and honest), count(*) filter (where cf and exporters > 1),
+                  count(*) filter (where not cf and exporters > 1) from buyers""",
+    )
+    assert mixed == 0 and siblings >= 1 and honest_shared == 0
+    assert one(con, "select max(operators) from buyers where cf")[0] == 1
+    shared, exporters = one(
+        con,
+        """select avg((consignee in (select value from truth_hubs where kind = 'shared_importer'))::int),
+                  (select max(n) from (select count(distinct exporter) n from declarations d join truth_hubs h
+                   on h.kind = 'shared_importer' and h.value = d.consignee group by h.hub_id))
+           from declarations""",
+    )
+    assert (
+        0.15 < shared < 0.4 and exporters > 5
+    )  # the big importers: each from many exporters where trade is busy
+
+
 def test_bought_stores_are_old_with_a_kept_catalogue(con) -> None:  # type: ignore[no-untyped-def]
     share, history, kept = one(
         con,
@@ -327,6 +356,7 @@ def test_older_presets_have_no_tactic_traces(markets_by_difficulty, difficulty: 
     assert mp.truth["stores"]["bought_at"].null_count == mp.truth["stores"].num_rows
     assert mp.truth["declarations"]["forwarder_id"].null_count == mp.truth["declarations"].num_rows
     assert set(mp.truth["hubs"]["kind"].to_pylist()) == {"3pl_warehouse"}
+    assert "consignee" not in mp.tables["declarations"].column_names
     hops = np.array(mp.truth["parties"].filter(np.array(mp.truth["parties"]["role"]) == "collector")["hops"])
     assert hops.max() <= 3
 

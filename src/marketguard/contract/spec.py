@@ -268,6 +268,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("currency"),
                 _c("destination_country", required=True),
                 _c("port"),
+                _c("consignee", max_length=NAME_LENGTH, meaning="the overseas buyer receiving the goods"),
             ),
             "customs export declarations",
             key="declaration_id",

@@ -8,7 +8,8 @@ written addresses its parcels leave from (same rule) feed an
 or address on more exporters' declarations than an operator has fronts is a forwarder's or broker's and ties
 nobody. An exporter still untied that files under a shared forwarder's contacts is tied when its goods fit the
 catalogue of one network that forwarder ships for a thousand times better than chance or the next network
-(:mod:`marketguard.detect.forwarder_ties`). Then
+(:mod:`marketguard.detect.forwarder_ties`); and one still untied that ships to a small consignee whose tied
+exporters are all one network's (:mod:`marketguard.detect.consignee_ties`). Then
 the signals of :mod:`marketguard.features.declaration_signals`: under-valuation against the brand's reference
 price and against the goods' typical declared value, HS code against the described and branded goods, the
 exporter's history, the ties and the tied network's risk.
@@ -35,6 +36,7 @@ import pyarrow.compute as pc
 from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
+from marketguard.detect.consignee_ties import ConsigneeTies
 from marketguard.detect.exporter_ties import ExporterIndex
 from marketguard.detect.forwarder_ties import (
     ForwarderTie,
@@ -62,6 +64,14 @@ from marketguard.features.declaration_signals import (
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import signal_steps
 
+#: The signals saying a declaration is tied to a network, one per kind of evidence.
+LINKED_BY = (
+    "linked_by_phone",
+    "linked_by_address",
+    "linked_by_name",
+    "linked_by_forwarder",
+    "linked_by_consignee",
+)
 #: The score an unknown signal value contributes.
 NEUTRAL = 0.5
 #: A tied network's risk when the scan has not scored networks.
@@ -183,8 +193,10 @@ class CustomsScreener(Detector):
             tables.backend.drop(name)
         self.index_: ExporterIndex | None = None
         self.forwarder_ties_: dict[str, ForwarderTie] = {}
+        self.consignee_ties_ = ConsigneeTies({})
         declarations = tables.fetch(
-            "SELECT declaration_id, exporter, exporter_address, exporter_phone FROM declarations "
+            "SELECT declaration_id, exporter, exporter_address, exporter_phone, consignee, destination_country "
+            "FROM declarations "
             "ORDER BY declaration_id",
             "declarations for ties",
         )
@@ -212,9 +224,12 @@ class CustomsScreener(Detector):
         )
         self.index_ = ExporterIndex.build(network_phones, network_addresses)
         self.forwarder_ties_ = forwarder_ties(tables)
-        self.links_ = with_forwarder_ties(
-            self.index_.link(declarations), declarations.column("exporter"), self.forwarder_ties_
-        )
+        exporters = declarations.column("exporter")
+        links = with_forwarder_ties(self.index_.link(declarations), exporters, self.forwarder_ties_)
+        consignees = declarations.column("consignee")
+        keys = ConsigneeTies.keys(consignees, declarations.column("destination_country"))
+        self.consignee_ties_ = ConsigneeTies.learn(exporters, consignees, keys, links.column("network_id"))
+        self.links_ = self.consignee_ties_.apply(links, keys)
         tables.backend.register_arrow("declaration_links", self.links_)
         if network_scores is None:
             ids = pc.unique(pc.drop_null(self.links_.column("network_id")))
@@ -260,7 +275,7 @@ class CustomsScreener(Detector):
         if "linked_network_score" not in names:
             return np.zeros(X.shape[0])
         tied = np.zeros(X.shape[0], bool)
-        for name in ("linked_by_phone", "linked_by_address", "linked_by_name", "linked_by_forwarder"):
+        for name in LINKED_BY:
             tied |= X[:, names.index(name)] > 0
         return tied * np.nan_to_num(X[:, names.index("linked_network_score")])
 
@@ -400,11 +415,13 @@ class CustomsScreener(Detector):
         network, evidence = None, []
         if self.index_ is not None:
             link = with_forwarder_tie(self.index_.link_one(d), d.get("exporter"), self.forwarder_ties_)
+            link = self.consignee_ties_.tie_one(link, d.get("consignee"), d.get("destination_country"))
             network, evidence = link.network_id, list(link.evidence)
             out["linked_by_phone"] = float(bool(link.phone_match))
             out["linked_by_address"] = float(link.address_match is not None)
             out["linked_by_name"] = float(bool(link.name_match))
             out["linked_by_forwarder"] = float(link.forwarder_match)
+            out["linked_by_consignee"] = float(link.consignee_match)
             out["linked_network_score"] = float(self.network_scores_.get(network, 0.0)) if network else 0.0
         return out, network, evidence
 

@@ -79,10 +79,13 @@ from marketguard.features.company_names import CompanyName, company_name
 from marketguard.graph import encode_sorted
 from marketguard.sentences import plural
 
-__all__ = ["LINK_SCHEMA", "CompanyName", "ExporterIndex", "ExporterLink", "company_name"]
+__all__ = ["LINK_SCHEMA", "MAX_EXPORTERS", "CompanyName", "ExporterIndex", "ExporterLink", "company_name"]
 
 log = logging.getLogger(__name__)
 
+#: Most exporters one contact may be on and still be evidence (``ExporterIndex(max_exporters=...)``): an operator
+#: registers one front company or a few.
+MAX_EXPORTERS = 5
 #: Characters of a phone an evidence sentence quotes: real phones (even salted hashes) are far shorter, and a
 #: 100k-character one would be repeated in the evidence of every declaration it ties.
 SHOWN_PHONE_CHARS = 64
@@ -97,6 +100,7 @@ LINK_SCHEMA = pa.schema(
         ("name_match", pa.bool_()),
         ("name_similarity", pa.float64()),
         ("forwarder_match", pa.bool_()),
+        ("consignee_match", pa.bool_()),
         ("evidence", pa.list_(pa.string())),
     ]
 )
@@ -115,6 +119,7 @@ class ExporterLink:
     name_similarity: float
     evidence: tuple[str, ...]
     forwarder_match: bool = False
+    consignee_match: bool = False
 
     def as_row(self) -> dict[str, Any]:
         """The row as in :data:`LINK_SCHEMA` (evidence as a list)."""
@@ -220,7 +225,7 @@ class ExporterIndex:
         min_address_similarity: float = 0.9,
         min_name_similarity: float = 0.9,
         max_address_networks: int = 5,
-        max_exporters: int = 5,
+        max_exporters: int = MAX_EXPORTERS,
     ) -> None:
         self.min_address_similarity = min_address_similarity
         self.min_name_similarity = min_name_similarity

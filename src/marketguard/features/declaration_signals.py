@@ -111,6 +111,7 @@ def _links_sql(tables: Tables) -> str:
         "CASE WHEN l.address_match IS NOT NULL THEN 1.0 ELSE 0.0 END AS linked_by_address, "
         "CASE WHEN l.name_match THEN 1.0 ELSE 0.0 END AS linked_by_name, "
         "CASE WHEN l.forwarder_match THEN 1.0 ELSE 0.0 END AS linked_by_forwarder, "
+        "CASE WHEN l.consignee_match THEN 1.0 ELSE 0.0 END AS linked_by_consignee, "
         "coalesce(n.score, 0.0) AS linked_network_score FROM declaration_links l "
         "LEFT JOIN declaration_network_scores n ON l.network_id = n.network_id"
     )
@@ -212,7 +213,7 @@ EXPORTER = SignalGroup(
 LINKS = SignalGroup(
     name="declaration_links",
     meaning="the exporter's ties to operator networks (phone exact, address and company name fuzzy, the goods "
-    "it files through shared forwarders)",
+    "it files through shared forwarders, the buyers it ships to)",
     tables=("declarations",),
     needs=("declaration_links", "declaration_network_scores"),
     sql=_links_sql,
@@ -245,6 +246,13 @@ LINKS = SignalGroup(
             1,
             0.0,
             says="its exporter files through a forwarder the goods of an operator network it ships for",
+        ),
+        Signal(
+            "linked_by_consignee",
+            "the consignee is a small buyer whose tied exporters are all one network's",
+            1,
+            0.0,
+            says="its consignee receives the goods of exporters tied to an operator network",
         ),
         Signal(
             "linked_network_score",

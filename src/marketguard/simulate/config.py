@@ -161,6 +161,9 @@ class SimulationConfig:
         Share of an exporting operator's marketplace parcels collected by the forwarder filing its fronts'
         exports and sent from its consolidation warehouse, under its address and desk phone; the same
         warehouses ship for honest cross-border stores (:mod:`.forwarder_parcels`).
+    overseas_consignees
+        Every declaration names its consignee: an operator's distributor in the country, whichever of its fronts
+        files; an honest exporter's own buyer; or a big importer receiving from hundreds (:mod:`.consignees`).
 
     The knobs below are the ``adversarial`` tactics against store risk, review fraud and customs (issue 16).
 
@@ -221,6 +224,7 @@ class SimulationConfig:
     front_own_contact_rate: float = 0.0
     forwarder_rate: float = 0.0
     forwarder_parcel_rate: float = 0.0
+    overseas_consignees: bool = False
     grey_store_share: float = 0.0
     crowd_farms: bool = False
     label_share: float = STORE_LABEL_SHARE
@@ -332,6 +336,7 @@ DIFFICULTIES["adversarial"] = replace(
     # issue 16: a third of an exporting operator's parcels go through its forwarder's warehouse (the
     # cross-border share its forwarder consolidates)
     forwarder_parcel_rate=0.3,
+    overseas_consignees=True,
     # issue 16: premium replicas (half the counterfeit listings at 70-95% of reference, half the stores on a
     # paid template, almost no tell words), customs fronts declaring 30-60% of reference under the right HS
     # code, grey-market sellers, crowd-sourced review farms spreading their work over weeks, scarce biased labels

@@ -20,6 +20,7 @@ from .addresses import N_VARIANTS, site_addresses
 from .catalog import Catalog
 from .catalog_vocab import CATEGORIES
 from .config import US_PER_DAY, WINDOW_END_US, WINDOW_START_US, SimulationConfig
+from .consignees import consignee_names
 from .forwarders import Refiled, refile
 from .geography import CITIES, PORTS, city_arrays
 from .ids import decimal_ids, take_strings
@@ -235,11 +236,15 @@ def build_declarations(
     phone_text: Callable[[np.ndarray], pa.Array],
     op_ids: pa.Array,
     forwarder_rng: np.random.Generator | None = None,
-) -> tuple[pa.Table, pa.Table, Refiled | None]:
-    """The ``declarations`` table (ordered by filing time), its ground truth and the forwarders.
+    consignee_rng: np.random.Generator | None = None,
+) -> tuple[pa.Table, pa.Table, Refiled | None, pa.Table | None]:
+    """The ``declarations`` table (ordered by filing time), its ground truth, the forwarders and the shared
+    importers as hub rows.
 
     With ``forwarder_rate`` or ``front_own_contact_rate`` the fronts' contacts and the forwarders are drawn
-    from ``forwarder_rng`` (:mod:`.forwarders`); otherwise there are no forwarders (``None``).
+    from ``forwarder_rng`` (:mod:`.forwarders`); otherwise there are no forwarders (``None``). With
+    ``overseas_consignees`` every declaration names its consignee, drawn from ``consignee_rng``
+    (:mod:`.consignees`); otherwise there is no consignee column (hub rows ``None``).
     """
     honest, hx_city = _honest_declarations(rng, pop.n_stores, cat, 25 * pop.n_accounts)
     front = _front_declarations(rng, pop, cat, sites, cfg)
@@ -281,6 +286,15 @@ def build_declarations(
     value = np.round(r["qty"] * r["unit"] * np.where(usd, 1.0, USD_CNY), 2)
     ids = decimal_ids("D", np.arange(1, n + 1), 9)
     shown = (r["brand"] >= 0) & r["show_brand"]
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    importers = None
+    if consignee_rng is not None and cfg.overseas_consignees:
+        countries = sorted(set(_HONEST_DEST + _RISKY_DEST))
+        code = np.array([countries.index(c) for c in _HONEST_DEST + _RISKY_DEST])
+        country = code[np.where(r["op"] >= 0, len(_HONEST_DEST) + r["dest"], r["dest"])]
+        columns["consignee"], importers = consignee_names(
+            consignee_rng, countries, country, r["exporter"], r["op"]
+        )
     table = pa.table(
         {
             "declaration_id": ids,
@@ -300,6 +314,7 @@ def build_declarations(
                 _HONEST_DEST + _RISKY_DEST, np.where(r["op"] >= 0, len(_HONEST_DEST) + r["dest"], r["dest"])
             ),
             "port": take_strings(PORTS, _ports(rng, r["city"])),
+            **columns,
         }
     )
     truth = pa.table(
@@ -314,4 +329,4 @@ def build_declarations(
             ),
         }
     )
-    return table, truth, refiled
+    return table, truth, refiled, importers

@@ -2,11 +2,13 @@
 
 A hub is a third party serving many unrelated sellers: a 3PL or bonded warehouse (its address and sender phones on
 parcels), a freight forwarder (its desk phone and warehouse address on declarations), a residential-proxy exit (a
-household's home IP in logins). Linking through a hub merges strangers; the truth lists every identifier of
-every hub, one row each, so that an evaluation can tell a merge through a hub from a real link.
+household's home IP in logins), a big importer receiving many exporters' goods (its name as consignee). Linking
+through a hub merges strangers; the truth lists every identifier of every hub, one row each, so that an evaluation
+can tell a merge through a hub from a real link.
 
-Columns: ``hub_id`` (``3pl_0003`` or ``bonded_0002`` as in ``truth/sites``, ``fwd_0001``, ``exit_000042``),
-``kind`` (``3pl_warehouse``, ``bonded_warehouse``, ``freight_forwarder``, ``proxy_exit``), ``field`` (the contract
+Columns: ``hub_id`` (``3pl_0003`` or ``bonded_0002`` as in ``truth/sites``, ``fwd_0001``, ``exit_000042``,
+``imp_0007``), ``kind`` (``3pl_warehouse``, ``bonded_warehouse``, ``freight_forwarder``, ``proxy_exit``,
+``shared_importer``), ``field`` (the contract
 column the identifier appears in, one of :data:`HUB_FIELDS`) and ``value`` (the identifier as written there).
 """
 
@@ -28,6 +30,7 @@ HUB_FIELDS = (
     "declarations.exporter_address",
     "declarations.exporter_phone",
     "logins.ip",
+    "declarations.consignee",
 )
 
 

@@ -64,6 +64,7 @@ TACTIC_STREAMS = {
     "crowd_farms": 20,
     "labels": 21,
     "forwarder_parcels": 22,
+    "consignees": 23,
 }
 
 
@@ -296,10 +297,22 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
         people_rng=tactic["people"],
     )
     lap("money")
-    declarations, decl_truth, forwarders = build_declarations(
-        streams[8], pop, cat, sites, cfg, ids.phone, ids.operator, tactic["forwarders"]
+    declarations, decl_truth, forwarders, importers = build_declarations(
+        *(
+            streams[8],
+            pop,
+            cat,
+            sites,
+            cfg,
+            ids.phone,
+            ids.operator,
+            tactic["forwarders"],
+            tactic["consignees"],
+        )
     )
     fwd_hubs = [] if forwarders is None else [forwarders.hubs]
+    if importers is not None:
+        fwd_hubs.append(importers)
     if forwarders is not None and cfg.forwarder_parcel_rate > 0:
         assert forwarders.op_forwarder is not None
         shipments, parcel_hubs = consolidate(
