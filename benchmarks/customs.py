@@ -4,19 +4,22 @@ scoring one declaration for a customs system's real-time check.
 After operator linking and store risk (the network scores a scan would pass on), ``CustomsScreener`` is fitted
 unsupervised and in ``auto`` mode (supervised on the simulator's declaration labels). Quality: declaration
 ROC-AUC and precision among the top k (k = true counterfeit declarations); bars 0.97 / 0.90 normal, 0.90 / 0.75
-hard. Speed: ``fit`` seconds and declarations per second; ``score_one`` on every declaration as a dict (the
-Python path, no engine), p50 / p99 / max in milliseconds against the 5 ms bar. An ablation scores the
-declarations on their own signals, with no network known. Prints JSON lines.
+hard, ROC-AUC 0.95 adversarial; how many declarations were tied through forwarders and consignees. Speed:
+``fit`` seconds and declarations per second; ``score_one`` on every declaration as a dict (the Python path, no
+engine), p50 / p99 / max in milliseconds against the 5 ms bar. An ablation scores the declarations on their own
+signals, with no network known. Prints JSON lines.
 
-    python benchmarks/customs.py --stores 10000 --seed 7 [--difficulty hard]
+    python benchmarks/customs.py --stores 10000 --seed 7 [--difficulty hard|adversarial]
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from common import ensure_market, market_parser, peak_mb
@@ -28,7 +31,8 @@ from marketguard.engine import make_backend
 from marketguard.evaluate import declaration_metrics
 from marketguard.features.networks import network_summary_sql
 
-BARS = {"easy": (0.97, 0.90), "normal": (0.97, 0.90), "hard": (0.90, 0.75)}
+#: (ROC-AUC, precision@k) bars; the part-2 evasion issue bounds adversarial data's ROC-AUC alone.
+BARS = {"easy": (0.97, 0.90), "normal": (0.97, 0.90), "hard": (0.90, 0.75), "adversarial": (0.95, None)}
 LATENCY_BAR_MS = 5.0
 
 
@@ -67,10 +71,16 @@ def main() -> None:
                         "roc_auc_bar": auc_bar,
                         "precision_at_k_bar": precision_bar,
                         "ratio_to_bar": round(
-                            min(metrics["roc_auc"] / auc_bar, metrics["precision_at_k"] / precision_bar), 3
+                            min(
+                                metrics["roc_auc"] / auc_bar,
+                                metrics["precision_at_k"] / precision_bar if precision_bar else math.inf,
+                            ),
+                            3,
                         ),
                         "counterfeit_tied": metrics["counterfeit_tied"],
                         "legitimate_tied": metrics["legitimate_tied"],
+                        "tied_through_forwarders": pc.sum(screener.links_["forwarder_match"]).as_py() or 0,
+                        "tied_through_consignees": pc.sum(screener.links_["consignee_match"]).as_py() or 0,
                         "fit_seconds": round(seconds, 2),
                         "declarations_per_s": round(declarations.num_rows / seconds),
                         "score_one_ms_p50": latency[0],
