@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyarrow as pa
 
-from marketguard.detect.exporter_matching import exporter_key
+from marketguard.detect.exporter_matching import exporter_key, quoted
 from marketguard.detect.exporter_ties import ExporterLink
 from marketguard.engine.tables import Tables
 from marketguard.features.addresses import normalise_address
@@ -52,8 +52,9 @@ __all__ = ["ForwarderTie", "forwarder_ties", "with_forwarder_tie", "with_forward
 #: single one look like its only seller's.
 MIN_DECLARATIONS = 2
 #: The likelihood ratio a tie needs is ``1 / MAX_CHANCE``, against the other exporters' goods and against the
-#: next network's: a thousand to one, so that about one in a thousand honest exporters filing through
-#: forwarders would be tied by chance, a few in a market of a million stores.
+#: next network's: a thousand to one, ten times past what Jeffreys' scale calls decisive (100:1), because an
+#: exporter is weighed against every network its forwarder ships for (tens at a big forwarder) and a wrong tie
+#: names an operator.
 MAX_CHANCE = 1e-3
 #: Characters of a contact quoted in a reason; brands named in a reason.
 SHOWN_CHARS = 64
@@ -124,8 +125,7 @@ def _contacts(tables: Tables, col: str, key: str) -> dict[str, _Contact]:
             networks[k].add(r["network_id"])
     out = {}
     for k, found in networks.items():
-        text = first[k] if len(first[k]) <= SHOWN_CHARS else first[k][: SHOWN_CHARS - 1] + "…"
-        said = f"'{text}' (parcels of {plural(len(found), 'network')} and {plural(stores[k], 'other store')})"
+        said = f"'{quoted(first[k], SHOWN_CHARS)}' (parcels of {plural(len(found), 'network')} and {plural(stores[k], 'other store')})"
         out[k] = _Contact(said, frozenset(found))
     return out
 
