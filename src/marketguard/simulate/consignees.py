@@ -21,12 +21,14 @@ from .ids import decimal_ids, take_strings
 __all__ = ["consignee_names"]
 
 #: Share of an exporter's declarations to a big shared importer rather than its own buyer or distributor in the
-#: country: marketplaces' importers of record take a fifth to a third of small exporters' goods.
+#: country (a simulator choice): enough that each big importer receives from tens of exporters at 10k stores and
+#: hundreds at 100k, while most of an exporter's goods go to its own buyers; fronts sell more to their own.
 SHARED_RATE_HONEST = 0.3
 SHARED_RATE_FRONT = 0.2
-#: Big shared importers per destination country.
+#: Big shared importers per destination country: a marketplace's importer of record and a national distributor
+#: or two.
 SHARED_PER_COUNTRY = 3
-#: Chance a consignee's name is written another way (capitals, or without its legal form).
+#: Chance a consignee's name is written another way: half of those in capitals, half without its legal form.
 VARIANT_RATE = 0.15
 _WORDS = (
     "Apex", "Atlas", "Blue", "Bright", "Cedar", "Coral", "Crown", "Delta", "Eagle", "East", "Echo", "Falcon",
