@@ -5,8 +5,10 @@ name the operator's own sites (in some address form) and its phones, declare uni
 brand's reference, sometimes carry an HS code that does not match the goods, and go to destinations known
 for counterfeit transit. Honest exporters declare plausible values, mostly consistent HS codes, and ship to
 the same risky destinations too, only less often. On ``adversarial`` fronts mostly give contacts of their own and
-file through freight forwarders that legitimate exporters use too (:mod:`.forwarders`). Grey-market sellers
-import rather than export, so they file no export declarations: only counterfeit operators have fronts.
+file through freight forwarders that legitimate exporters use too (:mod:`.forwarders`), and every declaration
+names its consignee: the operator's distributor abroad, an honest exporter's own buyer, or a big importer
+(:mod:`.consignees`). Grey-market sellers import rather than export, so they file no export declarations:
+only counterfeit operators have fronts.
 """
 
 from __future__ import annotations
