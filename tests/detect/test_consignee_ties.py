@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from marketguard.detect.consignee_ties import ConsigneeTies, consignee_key
+from marketguard.detect.exporter_matching import exporter_key
 from marketguard.detect.exporter_ties import LINK_SCHEMA, ExporterLink
 
 TIED = "深圳市恒达鑫源贸易有限公司"
@@ -29,6 +30,8 @@ ROWS = [
     (SIBLING, "Coral Sun Trading GmbH", "DE", None),
 ]
 
+EXPORTER_KEYS = [exporter_key(r[0]) for r in ROWS]
+
 
 def _learn() -> tuple[ConsigneeTies, list[str], pa.Table]:
     exporters = pa.array([r[0] for r in ROWS])
@@ -39,7 +42,8 @@ def _learn() -> tuple[ConsigneeTies, list[str], pa.Table]:
         for i, r in enumerate(ROWS)
     ]
     links = pa.Table.from_pylist([r.as_row() for r in rows], schema=LINK_SCHEMA)
-    return ConsigneeTies.learn(exporters, consignees, keys, links.column("network_id")), keys, links
+    learned = ConsigneeTies.learn(exporters, EXPORTER_KEYS, consignees, keys, links.column("network_id"))
+    return learned, keys, links
 
 
 def test_consignee_key_drops_case_punctuation_and_legal_form_not_the_country() -> None:
@@ -69,7 +73,7 @@ def test_a_bigger_cap_makes_the_shared_buyers_evidence_and_the_real_time_path_re
     consignees = pa.array([r[1] for r in ROWS])
     keys = ConsigneeTies.keys(consignees, pa.array([r[2] for r in ROWS]))
     networks = pa.array([r[3] for r in ROWS], pa.string())
-    wide = ConsigneeTies.learn(exporters, consignees, keys, networks, max_exporters=7)
+    wide = ConsigneeTies.learn(exporters, EXPORTER_KEYS, consignees, keys, networks, max_exporters=7)
     assert "DE|fulfilment importer de" not in wide.ties  # 1 tied of 7: still not half
     assert "US|vista unity commerce" not in wide.ties  # 1 of 4
     ties, _, _ = _learn()

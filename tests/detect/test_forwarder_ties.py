@@ -9,8 +9,14 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pytest
 
+from marketguard.detect.exporter_matching import exporter_key
 from marketguard.detect.exporter_ties import LINK_SCHEMA, ExporterLink
-from marketguard.detect.forwarder_ties import forwarder_ties, with_forwarder_tie, with_forwarder_ties
+from marketguard.detect.forwarder_ties import (
+    ForwarderTie,
+    forwarder_ties,
+    with_forwarder_tie,
+    with_forwarder_ties,
+)
 from marketguard.engine import make_backend
 from marketguard.engine.tables import Tables
 
@@ -31,6 +37,8 @@ DECLARATIONS = [
     *((HONEST, "Zeta"),) * 6,  # goods neither network lists
     *((EITHER, "Kingmem"),) * 4,  # goods both networks list: N2 a little likelier, far from a thousand to one
 ]
+
+EXPORTER_KEYS = [exporter_key(d[0]) for d in DECLARATIONS]
 
 
 @pytest.fixture
@@ -67,7 +75,7 @@ def tables() -> Iterator[Tables]:
 
 
 def test_an_exporter_filing_a_networks_goods_again_and_again_is_tied(tables: Tables) -> None:
-    ties = forwarder_ties(tables)
+    ties = _ties(tables)
     # the front, and its name as written without the city
     assert sorted(ties) == ["shenzhen|hengdaxinyuan|trade", "|hengdaxinyuan|trade"]
     tie = ties["shenzhen|hengdaxinyuan|trade"]
@@ -89,17 +97,16 @@ def test_an_exporter_filing_a_networks_goods_again_and_again_is_tied(tables: Tab
 
 
 def test_goods_no_network_lists_or_two_networks_list_alike_tie_nobody(tables: Tables) -> None:
-    ties = forwarder_ties(tables)
-    exporters = pa.chunked_array([pa.array([d[0] for d in DECLARATIONS])])
-    out = with_forwarder_ties(_links(len(DECLARATIONS), tied={0: "N2"}), exporters, ties)
+    ties = _ties(tables)
+    out = with_forwarder_ties(_links(len(DECLARATIONS), tied={0: "N2"}), EXPORTER_KEYS, ties)
     assert out.column("network_id").to_pylist() == ["N2"] + ["N1"] * 8 + [None] * 10
     assert out.column("forwarder_match").to_pylist() == [False] + [True] * 8 + [False] * 10
     assert out.column("evidence")[0].as_py() == ["own"]  # what tied a declaration already stands
-    assert forwarder_ties(tables, min_declarations=9) == {}
+    assert _ties(tables, min_declarations=9) == {}
 
 
 def test_the_real_time_path_reads_the_fitted_ties(tables: Tables) -> None:
-    ties = forwarder_ties(tables)
+    ties = _ties(tables)
     untied = ExporterLink("D99", None, False, None, 0.0, False, 0.0, ())
     one = with_forwarder_tie(untied, "深圳恒达鑫源贸易有限公司", ties)
     assert (one.network_id, one.forwarder_match) == ("N1", True) and one.evidence[0].startswith(
@@ -108,6 +115,11 @@ def test_the_real_time_path_reads_the_fitted_ties(tables: Tables) -> None:
     assert with_forwarder_tie(untied, HONEST, ties) == untied
     own = ExporterLink("D98", "N2", True, None, 0.0, False, 0.0, ("own",))
     assert with_forwarder_tie(own, FRONT, ties) == own
+
+
+def _ties(tables: Tables, min_declarations: int = 2) -> dict[str, ForwarderTie]:
+    declarations = tables.fetch("SELECT * FROM declarations ORDER BY declaration_id", "declarations")
+    return forwarder_ties(tables, declarations, EXPORTER_KEYS, min_declarations=min_declarations)
 
 
 def _links(n: int, tied: dict[int, str]) -> pa.Table:

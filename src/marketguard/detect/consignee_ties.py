@@ -21,11 +21,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pyarrow as pa
 
-from marketguard.detect.exporter_matching import count_exporters, exporter_key, quoted
-from marketguard.detect.exporter_ties import MAX_EXPORTERS, ExporterLink
+from marketguard.detect.exporter_matching import count_exporters, quoted
+from marketguard.detect.exporter_ties import MAX_EXPORTERS, ExporterLink, tie_untied
 from marketguard.sentences import plural
 
 __all__ = ["ConsigneeTies", "consignee_key"]
@@ -84,20 +83,27 @@ class ConsigneeTies:
     def learn(
         cls,
         exporters: pa.ChunkedArray | pa.Array,
+        exporter_keys: list[str],
         consignees: pa.ChunkedArray | pa.Array,
         keys: list[str],
         networks: pa.ChunkedArray | pa.Array,
         max_exporters: int = MAX_EXPORTERS,
     ) -> ConsigneeTies:
-        """From the batch's rows: each declaration's exporter, consignee as written and as its key
-        (:meth:`keys`), and the network it is tied to so far (null: none)."""
+        """From the batch's rows: each declaration's exporter as written and as its :func:`exporter_key`, its
+        consignee as written and as its key (:meth:`keys`), and the network it is tied to so far (null: none)."""
         users: dict[str, set[str]] = defaultdict(set)
         shown: dict[str, str] = {}
         tied: dict[str, Counter[str]] = defaultdict(Counter)
         names: dict[str, str] = {}
-        rows = zip(exporters.to_pylist(), consignees.to_pylist(), keys, networks.to_pylist(), strict=True)
-        for exporter, consignee, key, network in rows:
-            who = exporter_key(exporter)
+        rows = zip(
+            exporters.to_pylist(),
+            exporter_keys,
+            consignees.to_pylist(),
+            keys,
+            networks.to_pylist(),
+            strict=True,
+        )
+        for exporter, who, consignee, key, network in rows:
             if network is not None:
                 tied[who][network] += 1
                 names.setdefault(who, exporter)
@@ -138,21 +144,7 @@ class ConsigneeTies:
 
     def apply(self, links: pa.Table, keys: list[str]) -> pa.Table:
         """``links`` (row-aligned with the consignee ``keys``) with the untied rows to a tying consignee tied."""
-        if not self.ties:
-            return links
-        untied = links.column("network_id").is_null().to_numpy(zero_copy_only=False)
-        found = [self.ties.get(k) if u else None for k, u in zip(keys, untied, strict=True)]
-        hit = np.array([f is not None for f in found], dtype=bool)
-        network = links.column("network_id").to_pylist()
-        evidence = links.column("evidence").to_pylist()
-        for i in np.flatnonzero(hit).tolist():
-            network[i], evidence[i] = found[i][0], [found[i][1]]  # type: ignore[index]
-        out = links.set_column(
-            links.schema.get_field_index("network_id"), "network_id", pa.array(network, pa.string())
-        )
-        out = out.set_column(out.schema.get_field_index("consignee_match"), "consignee_match", pa.array(hit))
-        field = out.schema.field("evidence")
-        return out.set_column(out.schema.get_field_index("evidence"), field, pa.array(evidence, field.type))
+        return tie_untied(links, [self.ties.get(k) for k in keys], "consignee_match")
 
     def tie_one(self, link: ExporterLink, consignee: str | None, country: str | None) -> ExporterLink:
         """One declaration's link, tied through its consignee when nothing else ties it."""

@@ -37,6 +37,7 @@ from scipy.special import expit
 
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
 from marketguard.detect.consignee_ties import ConsigneeTies
+from marketguard.detect.exporter_matching import exporter_key
 from marketguard.detect.exporter_ties import ExporterIndex
 from marketguard.detect.forwarder_ties import (
     ForwarderTie,
@@ -195,8 +196,8 @@ class CustomsScreener(Detector):
         self.forwarder_ties_: dict[str, ForwarderTie] = {}
         self.consignee_ties_ = ConsigneeTies({})
         declarations = tables.fetch(
-            "SELECT declaration_id, exporter, exporter_address, exporter_phone, consignee, destination_country "
-            "FROM declarations "
+            "SELECT declaration_id, exporter, exporter_address, exporter_phone, brand, consignee, "
+            "destination_country FROM declarations "
             "ORDER BY declaration_id",
             "declarations for ties",
         )
@@ -223,12 +224,15 @@ class CustomsScreener(Detector):
             .sort_by([("network_id", "ascending"), ("address", "ascending")])
         )
         self.index_ = ExporterIndex.build(network_phones, network_addresses)
-        self.forwarder_ties_ = forwarder_ties(tables)
         exporters = declarations.column("exporter")
-        links = with_forwarder_ties(self.index_.link(declarations), exporters, self.forwarder_ties_)
+        exporter_keys = [exporter_key(e) for e in exporters.to_pylist()]
+        self.forwarder_ties_ = forwarder_ties(tables, declarations, exporter_keys)
+        links = with_forwarder_ties(self.index_.link(declarations), exporter_keys, self.forwarder_ties_)
         consignees = declarations.column("consignee")
         keys = ConsigneeTies.keys(consignees, declarations.column("destination_country"))
-        self.consignee_ties_ = ConsigneeTies.learn(exporters, consignees, keys, links.column("network_id"))
+        self.consignee_ties_ = ConsigneeTies.learn(
+            exporters, exporter_keys, consignees, keys, links.column("network_id")
+        )
         self.links_ = self.consignee_ties_.apply(links, keys)
         tables.backend.register_arrow("declaration_links", self.links_)
         if network_scores is None:

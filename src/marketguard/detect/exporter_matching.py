@@ -7,6 +7,7 @@ exporters a batch tied by phone or address. The rules they apply are the module 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "NameHit",
     "NameIndex",
     "Support",
+    "city_aliases",
     "columns",
     "count_exporters",
     "exporter_key",
@@ -84,11 +86,28 @@ def exporter_key(name: str | None) -> str:
     return parsed.key if parsed.core else f"raw|{name or ''}"
 
 
+def _city_forms(keys: Iterable[str]) -> dict[str, set[str]]:
+    """:func:`exporter_key` keys naming no city ("恒达鑫源贸易": the clerk left the city out) -> the keys of the same
+    trade name and business that name one; only those with any."""
+    keys = set(keys)
+    named: dict[str, set[str]] = defaultdict(set)
+    for k in keys:
+        if not k.startswith(("|", "raw|")):
+            named[k.split("|", 1)[1]].add(k)
+    return {k: named[k[1:]] for k in keys if k.startswith("|") and k[1:] in named}
+
+
 def count_exporters(keys: set[str]) -> int:
-    """Distinct exporters among :func:`exporter_key` keys: a key naming no city ("恒达鑫源贸易") is not counted
-    beside a key of the same trade name and business that names one (the clerk left the city out)."""
-    named = {k.split("|", 1)[1] for k in keys if not k.startswith("|") and not k.startswith("raw|")}
-    return sum(not (k.startswith("|") and k[1:] in named) for k in keys)
+    """Distinct exporters among :func:`exporter_key` keys: a key naming no city is not counted beside a key of
+    the same trade name and business that names one."""
+    forms = _city_forms(keys)
+    return sum(k not in forms for k in keys)
+
+
+def city_aliases(keys: Iterable[str]) -> dict[str, str]:
+    """Keys naming no city -> the one key of the same trade name and business naming a city (none when several
+    do: which company the clerk meant is unknown)."""
+    return {k: next(iter(v)) for k, v in _city_forms(keys).items() if len(v) == 1}
 
 
 def quoted(text: str, limit: int) -> str:

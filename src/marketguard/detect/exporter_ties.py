@@ -79,7 +79,15 @@ from marketguard.features.company_names import CompanyName, company_name
 from marketguard.graph import encode_sorted
 from marketguard.sentences import plural
 
-__all__ = ["LINK_SCHEMA", "MAX_EXPORTERS", "CompanyName", "ExporterIndex", "ExporterLink", "company_name"]
+__all__ = [
+    "LINK_SCHEMA",
+    "MAX_EXPORTERS",
+    "CompanyName",
+    "ExporterIndex",
+    "ExporterLink",
+    "company_name",
+    "tie_untied",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +132,26 @@ class ExporterLink:
     def as_row(self) -> dict[str, Any]:
         """The row as in :data:`LINK_SCHEMA` (evidence as a list)."""
         return {name: getattr(self, name) for name in LINK_SCHEMA.names} | {"evidence": list(self.evidence)}
+
+
+def tie_untied(links: pa.Table, found: list[tuple[str, str] | None], flag: str) -> pa.Table:
+    """``links`` (:data:`LINK_SCHEMA`) with each row that nothing tied yet and ``found`` has a (network, reason)
+    for tied so, marked in the boolean column ``flag``: the later kinds of evidence (forwarders, consignees)
+    tie only what the earlier ones left."""
+    untied = links.column("network_id").is_null().to_numpy(zero_copy_only=False)
+    hit = np.array([f is not None and u for f, u in zip(found, untied, strict=True)], dtype=bool)
+    if not hit.any():
+        return links
+    network = links.column("network_id").to_pylist()
+    evidence = links.column("evidence").to_pylist()
+    for i in np.flatnonzero(hit).tolist():
+        network[i], reason = found[i]  # type: ignore[misc]
+        evidence[i] = [reason]
+    columns = {"network_id": pa.array(network, pa.string()), flag: pa.array(hit), "evidence": evidence}
+    for name, values in columns.items():
+        field = links.schema.field(name)
+        links = links.set_column(links.schema.get_field_index(name), field, pa.array(values, field.type))
+    return links
 
 
 def _phone_index(table: pa.Table) -> dict[str, tuple[Support, ...]]:

@@ -36,12 +36,12 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-import numpy as np
 import pyarrow as pa
 
-from marketguard.detect.exporter_matching import exporter_key, quoted
-from marketguard.detect.exporter_ties import ExporterLink
+from marketguard.detect.exporter_matching import city_aliases, exporter_key, quoted
+from marketguard.detect.exporter_ties import ExporterLink, tie_untied
 from marketguard.engine.tables import Tables
 from marketguard.features.addresses import normalise_address
 from marketguard.sentences import plural
@@ -99,8 +99,7 @@ class _Contact:
     networks: frozenset[str]
 
 
-@dataclass(frozen=True)
-class ForwarderTie:
+class ForwarderTie(NamedTuple):
     """An exporter's tie through forwarders: the network and the reason."""
 
     network_id: str
@@ -130,9 +129,13 @@ def _contacts(tables: Tables, col: str, key: str) -> dict[str, _Contact]:
     return out
 
 
-def forwarder_ties(tables: Tables, min_declarations: int = MIN_DECLARATIONS) -> dict[str, ForwarderTie]:
-    """Exporter name key (:func:`exporter_key`) -> its tie through forwarders, for the exporters tied."""
-    if not tables.has("declarations", "shipments", "orders", "listings", "stores") or not (
+def forwarder_ties(
+    tables: Tables, declarations: pa.Table, exporters: list[str], min_declarations: int = MIN_DECLARATIONS
+) -> dict[str, ForwarderTie]:
+    """Exporter name key (:func:`exporter_key`) -> its tie through forwarders, for the exporters tied.
+    ``declarations``: the batch (exporter_phone, exporter_address, brand), row-aligned with ``exporters``, its
+    exporters' keys."""
+    if not tables.has("shipments", "orders", "listings", "stores") or not (
         tables.backend.table_exists("account_networks")
     ):
         return {}
@@ -140,16 +143,12 @@ def forwarder_ties(tables: Tables, min_declarations: int = MIN_DECLARATIONS) -> 
     addresses = _contacts(tables, "origin_address", "address")
     if not phones and not addresses:
         return {}
-    declarations = tables.fetch(
-        "SELECT exporter, exporter_phone, exporter_address, brand FROM declarations ORDER BY declaration_id",
-        "declarations through forwarders",
-    ).to_pylist()
     address_keys: dict[str, str] = {}
     brands: dict[str, Counter[str]] = defaultdict(Counter)
     through: dict[str, Counter[_Contact]] = defaultdict(Counter)
-    keys = [exporter_key(d["exporter"]) for d in declarations]
-    aliases = _city_keys(keys)
-    for d, key in zip(declarations, keys, strict=True):
+    aliases = city_aliases(exporters)
+    rows = declarations.select(["exporter_phone", "exporter_address", "brand"]).to_pylist()
+    for d, key in zip(rows, exporters, strict=True):
         exporter = aliases.get(key, key)
         if d["brand"]:
             brands[exporter][d["brand"]] += 1
@@ -228,41 +227,10 @@ def _times(llr: float) -> str:
     return f"{math.exp(llr):,.0f} times" if llr < math.log(1e6) else f"10^{llr / math.log(10):.0f} times"
 
 
-def _city_keys(keys: list[str]) -> dict[str, str]:
-    """Exporter keys naming no city -> the one key of the batch with that trade name and business that names
-    one (the clerk left the city out); none when no key or several do."""
-    cities: dict[str, set[str]] = defaultdict(set)
-    for key in keys:
-        if not key.startswith(("|", "raw|")):
-            cities[key.split("|", 1)[1]].add(key)
-    return {
-        key: next(iter(cities[key[1:]]))
-        for key in set(keys)
-        if key.startswith("|") and len(cities.get(key[1:], ())) == 1
-    }
-
-
-def with_forwarder_ties(
-    links: pa.Table, exporters: pa.ChunkedArray, ties: dict[str, ForwarderTie]
-) -> pa.Table:
-    """``links`` (the exporter index's, row-aligned with ``exporters``) with the untied rows of tied exporters
-    tied through forwarders."""
-    if not ties:
-        return links
-    keys = [exporter_key(e) for e in exporters.to_pylist()]
-    untied = links.column("network_id").is_null().to_numpy(zero_copy_only=False)
-    tie = [ties.get(k) if u else None for k, u in zip(keys, untied, strict=True)]
-    hit = np.array([t is not None for t in tie], dtype=bool)
-    network = links.column("network_id").to_pylist()
-    evidence = links.column("evidence").to_pylist()
-    for i in np.flatnonzero(hit).tolist():
-        network[i], evidence[i] = tie[i].network_id, [tie[i].evidence]  # type: ignore[union-attr]
-    out = links.set_column(
-        links.schema.get_field_index("network_id"), "network_id", pa.array(network, pa.string())
-    )
-    out = out.set_column(out.schema.get_field_index("forwarder_match"), "forwarder_match", pa.array(hit))
-    field = out.schema.field("evidence")
-    return out.set_column(out.schema.get_field_index("evidence"), field, pa.array(evidence, field.type))
+def with_forwarder_ties(links: pa.Table, exporters: list[str], ties: dict[str, ForwarderTie]) -> pa.Table:
+    """``links`` (the exporter index's, row-aligned with ``exporters``, their :func:`exporter_key` keys) with the
+    untied rows of tied exporters tied through forwarders."""
+    return tie_untied(links, [ties.get(k) for k in exporters], "forwarder_match")
 
 
 def with_forwarder_tie(

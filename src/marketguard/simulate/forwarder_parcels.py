@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 
 from .addresses import N_VARIANTS, site_coordinates
 from .config import SimulationConfig
-from .forwarders import PHONES_PER_FORWARDER, POPULARITY_SKEW, Refiled
-from .hubs import HUB_FIELDS, hub_rows
-from .ids import decimal_ids, take_strings
+from .forwarders import PHONES_PER_FORWARDER, POPULARITY_SKEW, Refiled, forwarder_hubs
+from .hubs import HUB_FIELDS
+from .ids import take_strings
 from .population import COUNTERFEIT, Population
 
 __all__ = ["consolidate"]
@@ -43,17 +43,17 @@ def consolidate(
     cfg: SimulationConfig,
     pop: Population,
     refiled: Refiled,
-    op_forwarder: np.ndarray,
     shipments: pa.Table,
     ship_store: np.ndarray,
     phone_text: Callable[[np.ndarray], pa.Array],
 ) -> tuple[pa.Table, pa.Table]:
     """``shipments`` with the consolidated parcels leaving from forwarders' warehouses, and the warehouses'
-    shipment identifiers as hub rows. ``op_forwarder``: per operator, the forwarder filing its fronts' exports
-    (-1: none); ``ship_store``: the store of each shipment row."""
+    shipment identifiers as hub rows. ``refiled.op_forwarder``: per operator, the forwarder filing its fronts'
+    exports (-1: none); ``ship_store``: the store of each shipment row."""
+    assert refiled.op_forwarder is not None, "the declarations' builder sets each operator's forwarder"
     n_fwd, n = refiled.city.size, ship_store.size
     kind = pop.store_kind[ship_store]
-    own = op_forwarder[pop.store_op[ship_store]]
+    own = refiled.op_forwarder[pop.store_op[ship_store]]
     network = (kind == COUNTERFEIT) & (own >= 0) & (rng.random(n) < cfg.forwarder_parcel_rate)
     p = 1.0 / np.arange(1, n_fwd + 1) ** POPULARITY_SKEW
     store_fwd = rng.choice(n_fwd, pop.n_stores, p=p / p.sum())
@@ -86,23 +86,5 @@ def consolidate(
         shipments = shipments.set_column(
             i, name, pc.replace_with_mask(column, pa.array(mask), values.cast(column.type))
         )
-    return shipments, _hubs(refiled, addresses, phone_text)
-
-
-def _hubs(refiled: Refiled, addresses: pa.Array, phone_text: Callable[[np.ndarray], pa.Array]) -> pa.Table:
-    """Each forwarder's warehouse as it appears on parcels: every form of its address and its desk phones."""
-    n_fwd = refiled.city.size
-    ids = decimal_ids("fwd_", np.arange(n_fwd), 4)
-    by_phone = np.repeat(np.arange(n_fwd), PHONES_PER_FORWARDER)
-    phone = refiled.phone_base + np.arange(n_fwd * PHONES_PER_FORWARDER)
-    return pa.concat_tables(
-        [
-            hub_rows(
-                ids.take(pa.array(np.repeat(np.arange(n_fwd), N_VARIANTS))),
-                "freight_forwarder",
-                HUB_FIELDS[0],
-                addresses,
-            ),
-            hub_rows(ids.take(pa.array(by_phone)), "freight_forwarder", HUB_FIELDS[1], phone_text(phone)),
-        ]
-    )
+    fields = (HUB_FIELDS[0], HUB_FIELDS[1])  # the shipments' origin address and sender phone
+    return shipments, forwarder_hubs(n_fwd, refiled.addresses, refiled.phone_base, phone_text, fields)

@@ -25,7 +25,7 @@ from .geography import CITIES, city_arrays
 from .hubs import HUB_FIELDS, hub_rows
 from .ids import decimal_ids
 
-__all__ = ["PHONES_PER_FORWARDER", "POPULARITY_SKEW", "Refiled", "refile"]
+__all__ = ["PHONES_PER_FORWARDER", "POPULARITY_SKEW", "Refiled", "forwarder_hubs", "refile"]
 
 #: Stores per freight forwarder (a port city has a handful of big ones serving the e-commerce exporters).
 STORES_PER_FORWARDER = 1500
@@ -112,7 +112,7 @@ def refile(
     return Refiled(
         [*own_text, *fwd_text],
         fwd,
-        _hubs(n_fwd, fwd_text, phone_base[1], phone_text),
+        forwarder_hubs(n_fwd, fwd_text, phone_base[1], phone_text),
         broker,
         fwd_city,
         fwd_district,
@@ -121,10 +121,15 @@ def refile(
     )
 
 
-def _hubs(
-    n_fwd: int, texts: list[str], phone_base: int, phone_text: Callable[[np.ndarray], pa.Array]
+def forwarder_hubs(
+    n_fwd: int,
+    texts: list[str],
+    phone_base: int,
+    phone_text: Callable[[np.ndarray], pa.Array],
+    fields: tuple[str, str] = (HUB_FIELDS[2], HUB_FIELDS[3]),
 ) -> pa.Table:
-    """Every forwarder with each way its address is written and its desk phones."""
+    """Every forwarder with each way its address is written and its desk phones, as they appear in ``fields``
+    (address, phone columns): on declarations, or on the parcels its warehouse ships."""
     ids = decimal_ids("fwd_", np.arange(n_fwd), 4)
     by_address = np.repeat(np.arange(n_fwd), N_VARIANTS)
     by_phone = np.repeat(np.arange(n_fwd), PHONES_PER_FORWARDER)
@@ -132,11 +137,8 @@ def _hubs(
     return pa.concat_tables(
         [
             hub_rows(
-                ids.take(pa.array(by_address)),
-                "freight_forwarder",
-                HUB_FIELDS[2],
-                pa.array(texts, pa.string()),
+                ids.take(pa.array(by_address)), "freight_forwarder", fields[0], pa.array(texts, pa.string())
             ),
-            hub_rows(ids.take(pa.array(by_phone)), "freight_forwarder", HUB_FIELDS[3], phone_text(phone)),
+            hub_rows(ids.take(pa.array(by_phone)), "freight_forwarder", fields[1], phone_text(phone)),
         ]
     )

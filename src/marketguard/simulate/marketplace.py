@@ -298,34 +298,14 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     )
     lap("money")
     declarations, decl_truth, forwarders, importers = build_declarations(
-        *(
-            streams[8],
-            pop,
-            cat,
-            sites,
-            cfg,
-            ids.phone,
-            ids.operator,
-            tactic["forwarders"],
-            tactic["consignees"],
-        )
+        streams[8], pop, cat, sites, cfg, ids.phone, ids.operator, tactic["forwarders"], tactic["consignees"]
     )
-    fwd_hubs = [] if forwarders is None else [forwarders.hubs]
-    if importers is not None:
-        fwd_hubs.append(importers)
+    customs_hubs = [t for t in (None if forwarders is None else forwarders.hubs, importers) if t is not None]
     if forwarders is not None and cfg.forwarder_parcel_rate > 0:
-        assert forwarders.op_forwarder is not None
         shipments, parcel_hubs = consolidate(
-            tactic["forwarder_parcels"],
-            cfg,
-            pop,
-            forwarders,
-            forwarders.op_forwarder,
-            shipments,
-            ship_store,
-            ids.phone,
+            tactic["forwarder_parcels"], cfg, pop, forwarders, shipments, ship_store, ids.phone
         )
-        fwd_hubs.append(parcel_hubs)
+        customs_hubs.append(parcel_hubs)
     lap("customs")
     labels = build_labels(
         streams[9],
@@ -355,7 +335,7 @@ def simulate(n_stores: int = 10_000, seed: int = 7, difficulty: str = "normal") 
     hubs = [
         warehouse_hubs(sites, ids.phone),
         *([bonded_hubs(sites, ids.phone)] if has_grey else []),
-        *fwd_hubs,
+        *customs_hubs,
         exit_hubs,
     ]
     truth = {
