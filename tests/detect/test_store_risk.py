@@ -65,6 +65,17 @@ def test_with_labels_the_model_is_supervised_calibrated_and_ranks_unlabelled_sto
     assert counterfeit_mean > 0.5 > honest_mean  # calibrated probabilities, not ranks
 
 
+def test_labels_propagate_over_the_linker_s_evidence(supervised, market) -> None:
+    """The labels reached over the linker's pairs are model features: unlabelled counterfeit stores reach
+    stores labelled counterfeit far more often than honest stores do."""
+    model, scores, _ = supervised
+    assert {"reach_counterfeit_labels", "reach_legitimate_labels"} <= set(model.feature_names_)
+    y = _truth(market, scores)
+    unlabelled = np.isnan(model.y_)
+    reach = model.signals_.column("reach_counterfeit_labels").to_numpy()
+    assert reach[unlabelled & y].mean() > 0.15 > 10 * reach[unlabelled & ~y].mean()
+
+
 def test_supervised_reasons_name_features_with_their_values(supervised) -> None:
     model, scores, evidence = supervised
     top = scores.sort_by([("score", "descending")]).column("store_id")[0].as_py()
@@ -147,6 +158,17 @@ def _fit_saved(path, data) -> tuple[StoreRiskModel, pa.Table, pa.Table]:
         OperatorLinker().fit(tables)
         model = StoreRiskModel.load(path).fit(tables)
         return model, model.score(tables), model.explain(tables)
+
+
+def test_a_saved_model_scores_data_without_labels(supervised, market, tmp_path) -> None:
+    """No labels, nothing to reach: the propagated labels are 0, not a missing signal."""
+    path = supervised[0].save(tmp_path / "model.json")
+    unlabelled = tmp_path / "unlabelled"
+    shutil.copytree(market, unlabelled)
+    (unlabelled / "labels.parquet").unlink()
+    loaded, scores, _ = _fit_saved(path, unlabelled)
+    assert scores.num_rows == supervised[1].num_rows
+    assert pa.compute.max(loaded.signals_.column("reach_counterfeit_labels")).as_py() == 0.0
 
 
 def test_a_saved_model_refuses_data_without_its_signals(supervised, market, tmp_path) -> None:

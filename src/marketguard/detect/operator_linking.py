@@ -250,8 +250,8 @@ class OperatorLinker(Detector):
 
     def release(self, tables: Tables) -> None:
         """Drop the working tables nothing reads after the fit (the pair evidence and what fed it, about 1.3 GB
-        at 100k stores); kept: ``links``, ``hubs``, ``account_networks``, ``environment_groups``, and the login
-        evidence (``login_artifacts``, ``login_totals``, ``artifact_degrees``) the store signals read.
+        at 100k stores); kept: ``links``, ``account_pairs``, ``hubs``, ``account_networks``,
+        ``environment_groups``, and the login evidence (``login_artifacts``, ``login_totals``, ``artifact_degrees``) the store signals read.
         :meth:`OperatorIndex.from_batch <marketguard.detect.operator_index.OperatorIndex.from_batch>` needs
         them: build an index before releasing."""
         for name in WORKING_TABLES:
@@ -580,8 +580,14 @@ def _naming_steps() -> list[Step]:
 
 
 def _links_steps(min_share: float, overlaps: str | None) -> list[Step]:
-    """Evidence rows of the strong pairs whose two accounts ended in the same network."""
+    """Evidence rows of the strong pairs whose two accounts ended in the same network, and every strong pair
+    with its strength as ``account_pairs`` (those the clustering split too: the store signals' label
+    propagation walks them, :mod:`marketguard.features.signals.propagation`)."""
     return [
+        Step(
+            "account_pairs",
+            f"SELECT account_a, account_b, {round12('strength')} AS strength FROM pair_strength",
+        ),
         Step(
             "linked_pairs",
             "SELECT s.account_a, s.account_b, s.strength, na.network_id FROM pair_strength s "

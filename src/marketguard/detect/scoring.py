@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from marketguard.engine.tables import Tables
 from marketguard.errors import ParameterError
 from marketguard.features.signals import Signal
-from marketguard.features.signals.catalogue import known_label_sql
+from marketguard.features.signals.catalogue import known_label_sql, known_labels_sql
 from marketguard.threads import thread_budget
 
 
@@ -30,12 +30,7 @@ def entity_labels(tables: Tables, entity_type: str, ids: pa.ChunkedArray) -> np.
     y = np.full(len(ids), np.nan)
     if not tables.has("labels"):
         return y
-    labels = tables.fetch(
-        f"SELECT entity_id, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' "
-        f"AND {known_label_sql(tables)} "
-        "GROUP BY entity_id",
-        f"{entity_type} labels",
-    )
+    labels = tables.fetch(known_labels_sql(tables, entity_type), f"{entity_type} labels")
     position = pc.index_in(labels.column("entity_id"), value_set=ids)
     found = pc.is_valid(position).to_numpy(zero_copy_only=False)
     rows = pc.fill_null(position, 0).to_numpy(zero_copy_only=False)[found].astype(np.int64)

@@ -8,7 +8,8 @@ signal's scale or outliers can dominate, and a store is suspicious only when man
 A store's reasons are the signals that pushed its score up the most, with their values.
 
 Supervised mode, when the ``labels`` table holds enough store outcomes: LightGBM on the signals plus each
-signal's mean over the store's network mates (see :mod:`marketguard.features.neighbours`). Every labelled
+signal's mean over the store's network mates (see :mod:`marketguard.features.neighbours`) plus the labels
+propagated over the linker's evidence (:mod:`marketguard.detect.label_reach`). Every labelled
 store is scored by a model that did not see its label (k-fold cross-fitting); the other stores by the model
 trained on all labels. Scores are calibrated to probabilities with Platt scaling fitted on the held-out
 predictions, and a store's reasons are the features with the largest positive contributions (LightGBM's
@@ -32,6 +33,8 @@ from marketguard import __version__
 from marketguard.detect.base import Detector, Interval, Options, evidence_table
 from marketguard.detect.grey_market import GREY_REASON, grey_figures, grey_sentence, looks_imported
 from marketguard.detect.label_bias import selection_check
+from marketguard.detect.label_reach import PAIRS as REACH_PAIRS
+from marketguard.detect.label_reach import label_reach
 from marketguard.detect.scoring import (
     choose_mode,
     cross_fit,
@@ -47,6 +50,8 @@ from marketguard.engine.tables import Tables
 from marketguard.errors import ModelError
 from marketguard.features.neighbours import mean_of_mates
 from marketguard.features.signals import SIGNAL_SETS, Signal, signal_steps
+from marketguard.features.signals.catalogue import MissingSignal
+from marketguard.features.signals.propagated import SIGNALS as REACH_SIGNALS
 
 #: The score an unknown signal value contributes (the middle of the percentile scale).
 NEUTRAL = 0.5
@@ -130,13 +135,13 @@ class StoreRiskModel(Detector):
         self.used_: list[Signal] = [s for s in available if s.direction != 0]
         self.imported_ = looks_imported(self.signals_)
         self.grey_figures_ = grey_figures(self.signals_)
-        if self._saved is not None:
-            self.mode_ = "saved"
-            self._fit_saved(available, self._saved)
-            return self
         y = entity_labels(tables, "store", self.signals_.column("store_id"))
         unlearned = (y == 1) & self.imported_  # a brand's takedown of an importer: not learned as counterfeit
         y = np.where(unlearned, np.nan, y)
+        if self._saved is not None:
+            self.mode_ = "saved"
+            self._fit_saved(available + self._label_reach(tables, y), self._saved)
+            return self
         self.mode_ = choose_mode(
             self.mode,
             y,
@@ -150,7 +155,7 @@ class StoreRiskModel(Detector):
             "counterfeit_on_importers_not_learned": int(unlearned.sum()),
         }
         if self.mode_ == "supervised":
-            self._fit_supervised(available, y)
+            self._fit_supervised(available + self._label_reach(tables, y), y)
         else:
             self.percentiles_ = (
                 np.column_stack([oriented_percentiles(self._values(s), s.direction) for s in self.used_])
@@ -158,6 +163,21 @@ class StoreRiskModel(Detector):
                 else np.empty((self.signals_.num_rows, 0))
             )
         return self
+
+    def _label_reach(self, tables: Tables, y: np.ndarray) -> list[Signal]:
+        """The labels propagated over the linker's evidence (:mod:`marketguard.detect.label_reach`), added to
+        ``signals_``: features of a model that learnt their weight, not of the unsupervised mean. Without the
+        linker's pairs they are missing, and say so (without labels they are 0: nothing to reach). Not for a model of the live signals: events
+        do not keep them current."""
+        if self.signals != "all":
+            return []
+        if not tables.backend.table_exists(REACH_PAIRS):
+            self.missing_ = [*self.missing_, *(MissingSignal(s.name, (REACH_PAIRS,)) for s in REACH_SIGNALS)]
+            return []
+        reach = label_reach(tables, self.signals_.column("account_id").combine_chunks(), y)
+        for name, values in reach.items():
+            self.signals_ = self.signals_.append_column(name, pa.array(values, pa.float64()))
+        return list(REACH_SIGNALS)
 
     def _matrix(self, available: list[Signal]) -> tuple[np.ndarray, list[str]]:
         """The signals and their network mates' means, one row per store."""

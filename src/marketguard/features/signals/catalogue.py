@@ -91,6 +91,17 @@ def known_label_sql(tables: Tables) -> str:
     return f"(labeled_at IS NULL OR labeled_at <= ({AS_OF_SQL}))" if tables.has("logins") else "TRUE"
 
 
+def known_labels_sql(tables: Tables, entity_type: str, key: str = "entity_id") -> str:
+    """SQL: ``<key>, label`` of every ``entity_type`` the labels table decided by the data's "now"
+    (:func:`known_label_sql`); an entity labelled both ways counts as 1. No rows without a labels table."""
+    if not tables.has("labels"):
+        return f"SELECT CAST(NULL AS VARCHAR) AS {key}, 0 AS label WHERE 1 = 0"
+    return (
+        f"SELECT entity_id AS {key}, max(label) AS label FROM labels WHERE entity_type = '{entity_type}' "
+        f"AND {known_label_sql(tables)} GROUP BY entity_id"
+    )
+
+
 def as_of_step() -> Step:
     """The data's "now" (:data:`AS_OF_SQL`) as the table ``signals_as_of``."""
     return Step("signals_as_of", AS_OF_SQL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marketguard.features.declaration_signals import DECLARATION_GROUPS
 from marketguard.features.review_signals import REVIEW_GROUPS
 from marketguard.features.signals import GROUPS, catalogue_markdown
+from marketguard.features.signals.propagated import SIGNALS as REACH_SIGNALS
 
 HEADER = """# Store signals
 
@@ -15,6 +16,25 @@ learns how they combine. A store with no rows for a group gets the default ("unk
 model to treat as such). A group whose tables are absent is left out, and the scan says which signals are
 missing and why.
 """
+
+MODEL = """## Features only a trained model reads
+
+Besides the signals above and their means over the store's network mates (`mates_<signal>`, not for signals read
+from the labels), a model trained on labels reads the labels propagated over the linker's evidence
+(`marketguard.detect.label_reach`): a walk from the store along the linker's strong account pairs (the pairs
+the clustering split into two networks too) and to the owner's other stores, each step in proportion to the
+pair's strength, with a tie of weight 1 to "no evidence"; absorbed at the first labelled store. A labelled
+store's own label is left out exactly; labels dated after the data's last login and brands' takedowns of stores
+that look like genuine importers are not read. Needs the operator linker's `account_pairs` (0 without labels).
+"""
+
+
+def _model_features() -> str:
+    arrow = {1: "higher = riskier", -1: "lower = riskier"}
+    lines = ["| feature | meaning | direction |", "|---|---|---|"]
+    lines += [f"| `{s.name}` | {s.meaning} | {arrow[s.direction]} |" for s in REACH_SIGNALS]
+    return "\n".join(lines)
+
 
 REVIEWS = """## Review signals
 
@@ -36,7 +56,7 @@ address and company name against the operator networks (`marketguard.detect.expo
 
 def page() -> str:
     return (
-        f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n\n"
+        f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{MODEL}\n{_model_features()}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n\n"
         f"{DECLARATIONS}\n{catalogue_markdown(DECLARATION_GROUPS)}\n"
     )
 

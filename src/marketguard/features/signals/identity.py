@@ -8,18 +8,12 @@ data's "now" were not known then and are not counted).
 from __future__ import annotations
 
 from marketguard.engine.tables import Tables
-from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup, known_label_sql
+from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup, known_labels_sql
 
 
 def _sql(tables: Tables) -> str:
-    labelled = (
-        "SELECT entity_id AS store_id, max(label) AS label FROM labels WHERE entity_type = 'store' "
-        f"AND {known_label_sql(tables)} GROUP BY entity_id"
-        if tables.has("labels")
-        else "SELECT CAST(NULL AS VARCHAR) AS store_id, 0 AS label WHERE 1 = 0"
-    )
     return (
-        f"WITH labelled AS ({labelled}), "
+        f"WITH labelled AS ({known_labels_sql(tables, 'store', 'store_id')}), "
         "network_stats AS (SELECT an.network_id, count(DISTINCT an.account_id) AS n_accounts, "
         "count(DISTINCT a.id_document) AS n_id_documents FROM account_networks an "
         "JOIN accounts a ON an.account_id = a.account_id GROUP BY an.network_id), "
