@@ -312,13 +312,8 @@ class CaseStore:
 
     def case_of_network(self, scan_id: int, network_id: str) -> dict[str, Any] | None:
         """The case following ``network_id`` at scan ``scan_id``, with the network's figures then."""
-        with self.session(write=False) as s:
-            row = s.execute(
-                select(*_QUEUE_COLUMNS)
-                .join(CaseScan, CaseScan.case_id == Case.id)
-                .where(CaseScan.scan_id == scan_id, CaseScan.network_id == network_id)
-            ).first()
-            return _queue_row(row) if row is not None else None
+        rows = self.read(_CASE_OF_NETWORK, {"scan_id": scan_id, "network_id": network_id})
+        return _queue_row(rows[0]) if rows else None
 
     def queue(self, query: QueueQuery | None = None) -> QueuePage:
         """A page of the latest scan's cases (gone and merged ones included, with their change), filtered and
@@ -730,6 +725,11 @@ _QUEUE_COLUMNS = (
     CaseScan.n_declarations,
 )
 _QUEUE_FIELDS = tuple(c.key for c in _QUEUE_COLUMNS)
+_CASE_OF_NETWORK = (
+    select(*_QUEUE_COLUMNS)
+    .join(CaseScan, CaseScan.case_id == Case.id)
+    .where(CaseScan.scan_id == bindparam("scan_id"), CaseScan.network_id == bindparam("network_id"))
+)
 
 
 def _queue_row(row: Any) -> dict[str, Any]:
