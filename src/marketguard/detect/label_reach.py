@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from marketguard.engine.tables import Tables
@@ -61,7 +62,7 @@ def store_ties(tables: Tables, owners: pa.Array) -> sp.csr_matrix:
         stores.rename_columns(["account_b", "row_b"]), "account_b", join_type="inner"
     )
     same = stores.join(stores.rename_columns(["account", "other"]), "account", join_type="inner")
-    same = same.filter(pa.compute.not_equal(same.column("row"), same.column("other")))
+    same = same.filter(pc.not_equal(same.column("row"), same.column("other")))
     rows = np.concatenate([_ints(tied, "row_a"), _ints(tied, "row_b"), _ints(same, "row")])
     cols = np.concatenate([_ints(tied, "row_b"), _ints(tied, "row_a"), _ints(same, "other")])
     strength = tied.column("strength").to_numpy().astype(np.float64)

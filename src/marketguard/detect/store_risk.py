@@ -167,8 +167,8 @@ class StoreRiskModel(Detector):
     def _label_reach(self, tables: Tables, y: np.ndarray) -> list[Signal]:
         """The labels propagated over the linker's evidence (:mod:`marketguard.detect.label_reach`), added to
         ``signals_``: features of a model that learnt their weight, not of the unsupervised mean. Without the
-        linker's pairs they are missing, and say so (without labels they are 0: nothing to reach). Not for a model of the live signals: events
-        do not keep them current."""
+        linker's pairs they are missing, and say so (without labels they are 0: nothing to reach). Not for a
+        model of the live signals: events do not keep them current."""
         if self.signals != "all":
             return []
         if not tables.backend.table_exists(REACH_PAIRS):
