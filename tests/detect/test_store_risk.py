@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -168,7 +169,7 @@ def test_a_saved_model_scores_data_without_labels(supervised, market, tmp_path) 
     (unlabelled / "labels.parquet").unlink()
     loaded, scores, _ = _fit_saved(path, unlabelled)
     assert scores.num_rows == supervised[1].num_rows
-    assert pa.compute.max(loaded.signals_.column("reach_counterfeit_labels")).as_py() == 0.0
+    assert pc.max(loaded.signals_.column("reach_counterfeit_labels")).as_py() == 0.0
 
 
 def test_a_saved_model_refuses_data_without_its_signals(supervised, market, tmp_path) -> None:

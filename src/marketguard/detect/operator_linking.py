@@ -251,7 +251,8 @@ class OperatorLinker(Detector):
     def release(self, tables: Tables) -> None:
         """Drop the working tables nothing reads after the fit (the pair evidence and what fed it, about 1.3 GB
         at 100k stores); kept: ``links``, ``account_pairs``, ``hubs``, ``account_networks``,
-        ``environment_groups``, and the login evidence (``login_artifacts``, ``login_totals``, ``artifact_degrees``) the store signals read.
+        ``environment_groups``, and the login evidence (``login_artifacts``, ``login_totals``,
+        ``artifact_degrees``) the store signals read.
         :meth:`OperatorIndex.from_batch <marketguard.detect.operator_index.OperatorIndex.from_batch>` needs
         them: build an index before releasing."""
         for name in WORKING_TABLES:
@@ -581,8 +582,8 @@ def _naming_steps() -> list[Step]:
 
 def _links_steps(min_share: float, overlaps: str | None) -> list[Step]:
     """Evidence rows of the strong pairs whose two accounts ended in the same network, and every strong pair
-    with its strength as ``account_pairs`` (those the clustering split too: the store signals' label
-    propagation walks them, :mod:`marketguard.features.signals.propagation`)."""
+    with its strength as ``account_pairs`` (those the clustering split too: the store risk model's label
+    propagation walks them, :mod:`marketguard.detect.label_reach`)."""
     return [
         Step(
             "account_pairs",

@@ -30,6 +30,7 @@ that look like genuine importers are not read. Needs the operator linker's `acco
 
 
 def _model_features() -> str:
+    """The propagated labels' features as a Markdown table."""
     arrow = {1: "higher = riskier", -1: "lower = riskier"}
     lines = ["| feature | meaning | direction |", "|---|---|---|"]
     lines += [f"| `{s.name}` | {s.meaning} | {arrow[s.direction]} |" for s in REACH_SIGNALS]
@@ -56,7 +57,8 @@ address and company name against the operator networks (`marketguard.detect.expo
 
 def page() -> str:
     return (
-        f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{MODEL}\n{_model_features()}\n\n{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n\n"
+        f"{HEADER}\n{catalogue_markdown(GROUPS)}\n\n{MODEL}\n{_model_features()}\n\n"
+        f"{REVIEWS}\n{catalogue_markdown(REVIEW_GROUPS)}\n\n"
         f"{DECLARATIONS}\n{catalogue_markdown(DECLARATION_GROUPS)}\n"
     )
 
