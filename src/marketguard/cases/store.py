@@ -303,8 +303,7 @@ class CaseStore:
 
     def scans(self) -> list[dict[str, Any]]:
         """The registered scans, oldest first."""
-        with self.session(write=False) as s:
-            return [_columns(scan) for scan in s.scalars(select(Scan).order_by(Scan.id))]
+        return [dict(row._mapping) for row in self.read(_SCANS)]
 
     def scan(self, scan_id: int | None = None) -> dict[str, Any] | None:
         """One scan (the latest when ``scan_id`` is None); None when there is no such scan."""
@@ -674,6 +673,7 @@ def _state(case: Case) -> dict[str, Any]:
 
 
 _SCAN_COLUMNS = tuple(Scan.__table__.columns)
+_SCANS = select(*_SCAN_COLUMNS).order_by(Scan.id)
 _LATEST_SCAN = select(*_SCAN_COLUMNS).order_by(Scan.id.desc()).limit(1)
 _SCAN = select(*_SCAN_COLUMNS).where(Scan.id == bindparam("scan_id"))
 _LAST_SCAN_ID = select(func.max(Scan.id))

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pyarrow as pa
 
 from marketguard.detect.exporter_matching import count_exporters, quoted
-from marketguard.detect.exporter_ties import MAX_EXPORTERS, ExporterLink, tie_untied
+from marketguard.detect.exporter_ties import MAX_EXPORTERS, ExporterLink, tie_one_untied, tie_untied
 from marketguard.sentences import plural
 
 __all__ = ["ConsigneeTies", "consignee_key"]
@@ -148,7 +148,4 @@ class ConsigneeTies:
 
     def tie_one(self, link: ExporterLink, consignee: str | None, country: str | None) -> ExporterLink:
         """One declaration's link, tied through its consignee when nothing else ties it."""
-        found = self.ties.get(consignee_key(consignee, country)) if link.network_id is None else None
-        if found is None:
-            return link
-        return replace(link, network_id=found[0], consignee_match=True, evidence=(found[1],))
+        return tie_one_untied(link, self.ties.get(consignee_key(consignee, country)), "consignee_match")

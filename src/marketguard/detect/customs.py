@@ -61,18 +61,13 @@ from marketguard.features.declaration_lookup import DeclarationLookup
 from marketguard.features.declaration_signals import (
     DECLARATION,
     DECLARATION_GROUPS,
+    LINKS,
 )
 from marketguard.features.signals import Signal
 from marketguard.features.signals.catalogue import signal_steps
 
-#: The signals saying a declaration is tied to a network, one per kind of evidence.
-LINKED_BY = (
-    "linked_by_phone",
-    "linked_by_address",
-    "linked_by_name",
-    "linked_by_forwarder",
-    "linked_by_consignee",
-)
+#: The signals saying a declaration is tied to a network, one per kind of evidence (the links group's own).
+LINKED_BY = tuple(s.name for s in LINKS.signals if s.name.startswith("linked_by_"))
 #: The score an unknown signal value contributes.
 NEUTRAL = 0.5
 #: A tied network's risk when the scan has not scored networks.

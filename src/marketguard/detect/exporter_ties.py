@@ -52,7 +52,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import numpy as np
@@ -86,6 +86,7 @@ __all__ = [
     "ExporterIndex",
     "ExporterLink",
     "company_name",
+    "tie_one_untied",
     "tie_untied",
 ]
 
@@ -152,6 +153,15 @@ def tie_untied(links: pa.Table, found: list[tuple[str, str] | None], flag: str) 
         field = links.schema.field(name)
         links = links.set_column(links.schema.get_field_index(name), field, pa.array(values, field.type))
     return links
+
+
+def tie_one_untied(link: ExporterLink, found: tuple[str, str] | None, flag: str) -> ExporterLink:
+    """:func:`tie_untied` for one declaration's link (the real-time path): tied to ``found``'s (network, reason)
+    and marked in ``flag`` when nothing tied it yet."""
+    if found is None or link.network_id is not None:
+        return link
+    flags: dict[str, Any] = {flag: True}
+    return replace(link, network_id=found[0], evidence=(found[1],), **flags)
 
 
 def _phone_index(table: pa.Table) -> dict[str, tuple[Support, ...]]:

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pyarrow as pa
 
 from marketguard.detect.exporter_matching import city_aliases, exporter_key, quoted
-from marketguard.detect.exporter_ties import ExporterLink, tie_untied
+from marketguard.detect.exporter_ties import ExporterLink, tie_one_untied, tie_untied
 from marketguard.engine.tables import Tables
 from marketguard.features.addresses import normalise_address
 from marketguard.sentences import plural
@@ -185,6 +185,8 @@ def _ties(
     for counts in brands.values():
         everyone.update(counts)
     vocabulary = len(set(everyone) | {b for m in mix.values() for b in m})
+    declared = sum(everyone.values())
+    listed = {network: sum(goods.values()) for network, goods in mix.items()}
     needed = math.log(1 / MAX_CHANCE)
     ties = {}
     for exporter, contacts in through.items():
@@ -192,11 +194,10 @@ def _ties(
         n = sum(own.values())
         if n < min_declarations:
             continue
-        others = sum(everyone.values()) - n
-        chance = {b: (everyone[b] - k + 1) / (others + vocabulary) for b, k in own.items()}
+        chance = {b: (everyone[b] - k + 1) / (declared - n + vocabulary) for b, k in own.items()}
         weighed = []
         for network in sorted({nw for c in contacts for nw in c.networks}):
-            goods, total = mix.get(network, Counter()), sum(mix.get(network, Counter()).values())
+            goods, total = mix.get(network, Counter()), listed.get(network, 0)
             llr = sum(k * math.log((goods[b] + chance[b]) / (total + 1) / chance[b]) for b, k in own.items())
             weighed.append((llr, network))
         if not weighed:
@@ -238,7 +239,4 @@ def with_forwarder_tie(
 ) -> ExporterLink:
     """One declaration's link (:meth:`ExporterIndex.link_one`), tied through forwarders when nothing else ties
     it and its exporter was tied so in the fitted batch."""
-    tie = ties.get(exporter_key(exporter)) if link.network_id is None else None
-    if tie is None:
-        return link
-    return replace(link, network_id=tie.network_id, forwarder_match=True, evidence=(tie.evidence,))
+    return tie_one_untied(link, ties.get(exporter_key(exporter)), "forwarder_match")

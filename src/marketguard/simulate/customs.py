@@ -288,12 +288,13 @@ def build_declarations(
     value = np.round(r["qty"] * r["unit"] * np.where(usd, 1.0, USD_CNY), 2)
     ids = decimal_ids("D", np.arange(1, n + 1), 9)
     shown = (r["brand"] >= 0) & r["show_brand"]
+    destination = np.where(r["op"] >= 0, len(_HONEST_DEST) + r["dest"], r["dest"])  # into honest + risky
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     importers = None
     if consignee_rng is not None and cfg.overseas_consignees:
         countries = sorted(set(_HONEST_DEST + _RISKY_DEST))
         code = np.array([countries.index(c) for c in _HONEST_DEST + _RISKY_DEST])
-        country = code[np.where(r["op"] >= 0, len(_HONEST_DEST) + r["dest"], r["dest"])]
+        country = code[destination]
         columns["consignee"], importers = consignee_names(
             consignee_rng, countries, country, r["exporter"], r["op"]
         )
@@ -312,9 +313,7 @@ def build_declarations(
             "quantity": pa.array(r["qty"]),
             "declared_value": pa.array(value),
             "currency": take_strings(["CNY", "USD"], usd.astype(np.int64)),
-            "destination_country": take_strings(
-                _HONEST_DEST + _RISKY_DEST, np.where(r["op"] >= 0, len(_HONEST_DEST) + r["dest"], r["dest"])
-            ),
+            "destination_country": take_strings(_HONEST_DEST + _RISKY_DEST, destination),
             "port": take_strings(PORTS, _ports(rng, r["city"])),
             **columns,
         }
