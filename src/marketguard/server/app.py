@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +28,7 @@ from marketguard.cases import CaseError, CaseStore, StaleCase, UnknownCase
 from marketguard.report import ResultsDirError, UnknownNetworkError
 from marketguard.report.basemap import WORLD_ATLAS
 from marketguard.report.ftm import FtmUnavailable
+from marketguard.server.answers import JSONAnswer
 from marketguard.server.live_routes import router as live_router
 from marketguard.server.redaction import Redactor
 from marketguard.server.results import EncodedEvidence, ResultsCache
@@ -95,6 +96,7 @@ def create_app(db_url: str, results: list[Path] | None = None, live: LiveSetting
         docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: ours is vendored (console/docs.html)
         openapi_url="/v1/openapi.json",
         redoc_url=None,
+        default_response_class=JSONAnswer,
     )
     app.include_router(router, prefix="/v1")
     app.include_router(live_router, prefix="/v1")
@@ -120,12 +122,12 @@ def app_from_environment() -> FastAPI:
     return create_app(os.environ[DB_VARIABLE])
 
 
-def error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+def error(status: int, code: str, message: str, **details: Any) -> JSONAnswer:
     """The one error shape."""
     body: dict[str, Any] = {"status": status, "code": code, "message": message}
     if details:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=_HEADERS.get(status))
+    return JSONAnswer({"error": body}, status_code=status, headers=_HEADERS.get(status))
 
 
 _HEADERS = {401: {"WWW-Authenticate": "Bearer"}}
@@ -187,11 +189,11 @@ _CODES = {
 }
 
 
-async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+async def _http_error(_: Request, exc: HTTPException) -> JSONAnswer:
     return error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
 
 
-async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONAnswer:
     problems = [
         {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
         for e in exc.errors()
@@ -199,7 +201,7 @@ async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONRespo
     return error(422, "invalid_request", "The request does not match the API's schema.", problems=problems)
 
 
-async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
+async def _case_error(_: Request, exc: CaseError) -> JSONAnswer:
     if isinstance(exc, StaleCase):
         return error(409, "stale_case", str(exc))
     if isinstance(exc, UnknownCase):
@@ -207,13 +209,13 @@ async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
     return error(400, "bad_request", str(exc))
 
 
-async def _not_found(_: Request, exc: UnknownNetworkError) -> JSONResponse:
+async def _not_found(_: Request, exc: UnknownNetworkError) -> JSONAnswer:
     return error(404, "not_found", str(exc))
 
 
-async def _not_installed(_: Request, exc: FtmUnavailable) -> JSONResponse:
+async def _not_installed(_: Request, exc: FtmUnavailable) -> JSONAnswer:
     return error(501, "not_installed", str(exc))
 
 
-async def _results_gone(_: Request, exc: ResultsDirError) -> JSONResponse:
+async def _results_gone(_: Request, exc: ResultsDirError) -> JSONAnswer:
     return error(503, "results_unavailable", str(exc))

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from marketguard.cases.users import Principal
 from marketguard.server.access import allow
+from marketguard.server.answers import JSONAnswer
 
 if TYPE_CHECKING:  # the scorer's imports (LightGBM, numba) load only when live scoring is on
     from marketguard.live.scorer import Alert
@@ -41,7 +42,7 @@ def _service(request: Request) -> LiveService:
 
 
 @router.post("/events")
-async def events(request: Request, caller: Annotated[Principal, allow("events")]) -> JSONResponse:
+async def events(request: Request, caller: Annotated[Principal, allow("events")]) -> JSONAnswer:
     """Apply events: a JSON array of them, or NDJSON (one per line, ``Content-Type: application/x-ndjson``). The
     readable ones are logged durably and applied before the answer; when some are refused the answer is one
     ``422`` listing each (its position, id, fields and reasons) with the counts of the others, which were
@@ -71,12 +72,12 @@ async def events(request: Request, caller: Annotated[Principal, allow("events")]
             "message": message,
             "details": {**counts, "alerts": alerts, "events": refused},
         }
-        return JSONResponse({"error": body}, status_code=422)
-    return JSONResponse({**counts, "alerts": alerts})
+        return JSONAnswer({"error": body}, status_code=422)
+    return JSONAnswer({**counts, "alerts": alerts})
 
 
 @router.get("/stores/{store_id}/risk")
-async def risk(request: Request, store_id: str, caller: Annotated[Principal, allow("risk")]) -> JSONResponse:
+async def risk(request: Request, store_id: str, caller: Annotated[Principal, allow("risk")]) -> JSONAnswer:
     """A store's live score now, its reasons, and when it was first flagged (null: never)."""
     service = _service(request)
     try:
@@ -84,7 +85,7 @@ async def risk(request: Request, store_id: str, caller: Annotated[Principal, all
     except KeyError:
         raise HTTPException(404, f"No store {store_id!r} has opened in the live events.") from None
     alert = service.flagged_at(store_id)
-    return JSONResponse(
+    return JSONAnswer(
         {
             "store_id": store_id,
             "score": found.score,

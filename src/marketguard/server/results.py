@@ -6,7 +6,6 @@ tables (:class:`~marketguard.engine.result_tables.ResultTables`). Nothing is rec
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 
 from marketguard.engine.result_tables import ResultTables
 from marketguard.report.results_dir import ResultsDir, jsonable_row
+from marketguard.server.answers import encode
 
 __all__ = ["EncodedEvidence", "IndexedResults", "ResultsCache"]
 
@@ -218,8 +218,3 @@ class EncodedEvidence:
                 while self._size > self.max_bytes:
                     self._size -= len(self._kept.popitem(last=False)[1])
         return encoded
-
-
-def encode(value: Any) -> bytes:
-    """JSON as the answers write it (Starlette's ``JSONResponse``: UTF-8, compact, no NaN)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()

@@ -1,7 +1,7 @@
 """The ``/v1`` endpoints: the queue, a network's evidence, cases and the decisions on them, stores, declarations,
 search. Thin: each reads the case store or a scan's results (:mod:`marketguard.server.results`) and shapes JSON;
 the role checks are :mod:`marketguard.server.access`'s. Reading endpoints answer with the JSON they build
-(``JSONResponse``): a returned dict would go back to the thread pool for FastAPI to validate and encode.
+(:class:`~marketguard.server.answers.JSONAnswer`): a returned dict would go back to the thread pool for FastAPI to validate and encode.
 
 The reading endpoints run on the event loop: their case-store reads are indexed look-ups (under 2 ms on SQLite,
 whose readers never wait for a lock in WAL mode) and a network's evidence is built once and kept encoded, so a
@@ -16,14 +16,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from marketguard.cases import CHANGES, DISMISS_REASONS, STATUSES, CaseStore, QueueQuery
 from marketguard.cases.users import SESSION_HOURS, Principal, end_session, start_session
 from marketguard.report import RENDERERS, build_case
 from marketguard.server.access import CSRF_COOKIE, SESSION_COOKIE, allow
-from marketguard.server.results import EncodedEvidence, IndexedResults, ResultsCache, encode
+from marketguard.server.answers import JSONAnswer, encode
+from marketguard.server.results import EncodedEvidence, IndexedResults, ResultsCache
 from marketguard.server.throttle import SignInThrottle
 
 router = APIRouter()
@@ -117,7 +118,7 @@ class SignIn(BaseModel):
 
 
 @router.post("/session")
-def sign_in(request: Request, body: SignIn) -> JSONResponse:
+def sign_in(request: Request, body: SignIn) -> JSONAnswer:
     """Sign in to the console: a session cookie (HttpOnly) and a CSRF cookie whose value every request that
     changes something must send back in the ``X-CSRF-Token`` header. Too many wrong passwords for one name lock
     it for a while (:class:`~marketguard.server.throttle.SignInThrottle`)."""
@@ -131,7 +132,7 @@ def sign_in(request: Request, body: SignIn) -> JSONResponse:
         raise HTTPException(401, "Wrong name or password.")
     throttle.succeeded(body.name)
     principal, token, csrf = started
-    answer = JSONResponse({"name": principal.name, "role": principal.role, "brands": list(principal.brands)})
+    answer = JSONAnswer({"name": principal.name, "role": principal.role, "brands": list(principal.brands)})
     secure = request.url.scheme == "https"
     age = SESSION_HOURS * 3600
     answer.set_cookie(SESSION_COOKIE, token, max_age=age, httponly=True, samesite="strict", secure=secure)
@@ -140,12 +141,12 @@ def sign_in(request: Request, body: SignIn) -> JSONResponse:
 
 
 @router.delete("/session")
-def sign_out(request: Request) -> JSONResponse:
+def sign_out(request: Request) -> JSONAnswer:
     """Sign out: the session ends on the server, and its cookies are cleared."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         end_session(_store(request), token)
-    answer = JSONResponse({"signed_out": True})
+    answer = JSONAnswer({"signed_out": True})
     answer.delete_cookie(SESSION_COOKIE)
     answer.delete_cookie(CSRF_COOKIE)
     return answer
@@ -183,7 +184,7 @@ async def queue(
     sort: Literal["score", "revenue", "n_stores"] = "score",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> JSONResponse:
+) -> JSONAnswer:
     """The latest scan's cases, highest first; ``next`` is the cursor of the next page (null on the last)."""
     brands: tuple[str, ...] | None = None if brand is None else (brand,)
     if caller.role == "brand":  # their brands only, whatever they ask for
@@ -204,7 +205,7 @@ async def queue(
         cursor=cursor,
     )
     page = _store(request).queue(query)
-    return JSONResponse({"scan_id": page.scan_id, "cases": page.rows, "next": page.cursor})
+    return JSONAnswer({"scan_id": page.scan_id, "cases": page.rows, "next": page.cursor})
 
 
 @router.get("/networks/{network_id}")
@@ -302,21 +303,19 @@ def note(
 
 
 @router.get("/stores/{store_id}")
-async def store(
-    request: Request, store_id: str, caller: Annotated[Principal, allow("store")]
-) -> JSONResponse:
+async def store(request: Request, store_id: str, caller: Annotated[Principal, allow("store")]) -> JSONAnswer:
     """A store's score, rank, reasons and network in the latest scan."""
     found, results = await _loaded(request)
     rows = results.query("SELECT * FROM store_scores WHERE store_id = ?", [store_id])
     if not rows:
         raise HTTPException(404, f"No store {store_id!r} in this scan.")
-    return JSONResponse({"scan_id": found["id"], **rows[0]})
+    return JSONAnswer({"scan_id": found["id"], **rows[0]})
 
 
 @router.get("/accounts/{account_id}")
 async def account(
     request: Request, account_id: str, caller: Annotated[Principal, allow("account")]
-) -> JSONResponse:
+) -> JSONAnswer:
     """An account in the latest scan: its network, the stores it owns, and every evidence row linking it to its
     network mates (what it shares with whom)."""
     found, results = await _loaded(request)
@@ -336,7 +335,7 @@ async def account(
     if not stores and not links:
         raise HTTPException(404, f"No account {account_id!r} in this scan's stores or links.")
     networks = sorted({r["network_id"] for r in stores + links if r["network_id"]})
-    return JSONResponse(
+    return JSONAnswer(
         {
             "scan_id": found["id"],
             "account_id": account_id,
@@ -350,7 +349,7 @@ async def account(
 @router.get("/declarations/{declaration_id}")
 async def declaration(
     request: Request, declaration_id: str, caller: Annotated[Principal, allow("declaration")]
-) -> JSONResponse:
+) -> JSONAnswer:
     """A customs declaration's score, reasons and the network it is tied to, in the latest scan."""
     found, results = await _loaded(request)
     if not results.has("declaration_scores"):
@@ -358,7 +357,7 @@ async def declaration(
     rows = results.query("SELECT * FROM declaration_scores WHERE declaration_id = ?", [declaration_id])
     if not rows:
         raise HTTPException(404, f"No declaration {declaration_id!r} in this scan.")
-    return JSONResponse({"scan_id": found["id"], **rows[0]})
+    return JSONAnswer({"scan_id": found["id"], **rows[0]})
 
 
 @router.get("/search")
@@ -366,12 +365,12 @@ async def search(
     request: Request,
     caller: Annotated[Principal, allow("search")],
     q: Annotated[str, Query(min_length=1, max_length=256, description="An id or an artifact, exactly.")],
-) -> JSONResponse:
+) -> JSONAnswer:
     """Everything in the latest scan named exactly ``q``: a store, an account, a network, a declaration, or an
     artifact the linker found shared (a phone, device, Wi-Fi, IP, address, bank account...), with its network."""
     found, results = await _loaded(request)
     kinds = ("declaration",) if caller.role == "customs" else None  # customs data only
-    return JSONResponse({"scan_id": found["id"], "query": q, "hits": results.search(q, kinds, SEARCH_LIMIT)})
+    return JSONAnswer({"scan_id": found["id"], "query": q, "hits": results.search(q, kinds, SEARCH_LIMIT)})
 
 
 def _check_case_access(request: Request, caller: Principal, found: dict[str, Any]) -> None:
