@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -78,8 +79,12 @@ def trained(adversarial_market: Path, tmp_path_factory: pytest.TempPathFactory) 
     return market, root / "model.json"
 
 
-def reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    """The marketplace's brands and authorised sellers as the scorer takes them."""
+def reference(market: Path) -> tuple[dict[str, float], list[tuple[str, str]], list[tuple[str, int, Any]]]:
+    """The marketplace's brands, authorised sellers and store labels as the scorer takes them."""
     return reference_data(
-        {t: pq.read_table(market / f"{t}.parquet") for t in ("brands", "authorized_sellers")}
+        {
+            t: pq.read_table(market / f"{t}.parquet")
+            for t in ("brands", "authorized_sellers", "labels")
+            if (market / f"{t}.parquet").exists()
+        }
     )

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from marketguard.contract import validate
+from marketguard.detect.operator_index import OperatorIndex
+from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
 from marketguard.features.signals import signal_steps
 from marketguard.live.events import read_event
 from marketguard.live.replay import in_time_order
+from marketguard.live.scorer import reference_data
 from marketguard.live.signals import LIVE_GROUPS, LiveSignals
 from tests.live.conftest import EVENT_TABLES, cut, time_at
 
@@ -27,6 +30,7 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
     cut(data, time_at(data, fraction), tmp_path / "cut")
     with make_backend("duckdb") as backend:
         tables, report = validate(backend, tmp_path / "cut")
+        OperatorLinker(kinds=()).fit(tables)  # the networks the live index links (the identity group's)
         steps, available, missing = signal_steps(tables, LIVE_GROUPS)
         backend.run(steps)
         batch = {
@@ -36,21 +40,30 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
         accepted = {
             t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES
         }
-        brands = backend.con.execute("SELECT brand, reference_price FROM brands").fetchall()
-        authorised = backend.con.execute("SELECT brand, store_id FROM authorized_sellers").fetchall()
+        known = reference_data(
+            {
+                t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table()
+                for t in ("brands", "authorized_sellers", "labels")
+            }
+        )
     quarantined = sum(report.tables[t].rows_quarantined for t in EVENT_TABLES)
     assert not missing and quarantined < 10  # a review of an order placed later, say: held live
-    live = LiveSignals(dict(brands), authorised)
+    live, index = LiveSignals(*known), OperatorIndex(OperatorLinker(kinds=()))
     n_events = 0
     for event in in_time_order(
         accepted
     ):  # each row goes through the events' reading, as a producer would send it
-        live.apply(read_event(event))
+        read = read_event(event)
+        live.apply(read)
+        if read.table in ("accounts", "stores", "logins"):
+            index.add(read.table, read.row)
         n_events += 1
     assert n_events > 10_000 and len(batch) > 100
     compared = 0
     for store_id, expected in batch.items():
-        got = live.values(store_id)
+        owner = live.stores[store_id].account_id
+        network, mates = index.network_mates(owner)
+        got = live.values(store_id, (owner, *mates) if network else None)
         for signal in available:
             want, have = expected[signal.name], got[signal.name]
             if want is None or have is None:
@@ -59,3 +72,7 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
             assert math.isclose(have, want, rel_tol=1e-9, abs_tol=1e-12), (store_id, signal.name, want, have)
             compared += 1
     assert compared > 20 * len(batch)
+    in_networks = [
+        r for r in batch.values() if r["network_accounts"] > 1
+    ]  # the identity group was exercised:
+    assert len(in_networks) > 50 and any(r["network_counterfeit_stores"] > 0 for r in in_networks)

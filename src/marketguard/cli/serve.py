@@ -44,7 +44,7 @@ from marketguard.cli.terminal import console, debug_option, errors
 @click.option(
     "--live-reference",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A dataset directory whose brands and authorized_sellers the live scorer reads.",
+    help="A dataset directory whose brands, authorized_sellers and labels the live scorer reads.",
 )
 @click.option("--live-threshold", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True)
 @debug_option

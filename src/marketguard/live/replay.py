@@ -82,7 +82,10 @@ def replay(
     trained = train_model(
         out / "training", out / "model.json", signals="live", min_labels=min_labels, settings=settings
     )
-    scorer = LiveScorer(load_saved(out / "model.json"), *reference_data(extra), threshold=threshold)
+    known = {
+        t: pq.read_table(out / "training" / f"{t}.parquet") for t in (*_REFERENCE, "labels") if t in extra
+    }
+    scorer = LiveScorer(load_saved(out / "model.json"), *reference_data(known), threshold=threshold)
     latencies, rejected = _run(scorer, rows)
     alerts = _alerts(scorer, rows)
     pq.write_table(alerts, out / "alerts.parquet")

@@ -79,7 +79,9 @@ class LiveScorer:
     """Scores stores from events with ``model`` (trained with ``--signals live``).
 
     ``reference_prices`` (brand -> reference price) and ``authorised`` ((brand, store) pairs) are the
-    ``brands`` and ``authorized_sellers`` tables; ``threshold``: the score that raises an alert.
+    ``brands`` and ``authorized_sellers`` tables; ``labels`` the stores' (store id, label, labelled at) of the
+    ``labels`` table (the identity group counts a network's stores labelled counterfeit once they are known:
+    :class:`~marketguard.live.signals.LiveSignals`); ``threshold``: the score that raises an alert.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class LiveScorer:
         model: SavedModel,
         reference_prices: Mapping[str, float] | None = None,
         authorised: Iterable[tuple[str, str]] = (),
+        labels: Iterable[tuple[str, int, datetime | None]] = (),
         *,
         threshold: float = FLAGGED,
         max_held: int = MAX_HELD,
@@ -99,7 +102,7 @@ class LiveScorer:
         self.model, self.threshold, self.max_held = model, threshold, max_held
         self._features_of_model = list(model.features)
         self.brands = dict(reference_prices or {})
-        self.signals = LiveSignals(self.brands, authorised)
+        self.signals = LiveSignals(self.brands, authorised, labels)
         self.index = OperatorIndex(OperatorLinker(kinds=()))
         self.known: dict[str, set[str]] = {t: set() for t in EVENT_TABLES if TABLES[t].key}
         self.applied: set[str] = set()  # event ids
@@ -108,7 +111,6 @@ class LiveScorer:
         self.refused_on_release: list[
             BadEvent
         ] = []  # held events refused when their reference came: reported
-        self.owned: dict[str, list[str]] = {}  # account -> its stores
         self.flagged: dict[str, Alert] = {}
         self._explainer = PathExplainer(model.booster)
         own = [f for f in model.features if not f.startswith("mates_")]
@@ -199,8 +201,6 @@ class LiveScorer:
         if table in _INDEXED:
             self.index.add(table, row)
         store = self.signals.apply(event)
-        if table == "stores":
-            self.owned.setdefault(row["account_id"], []).append(row["store_id"])
         if table == "logins" or table == "accounts":
             return self._network_stores(row["account_id"])
         if store is None:
@@ -210,7 +210,7 @@ class LiveScorer:
     def _network_stores(self, account: str) -> set[str]:
         """The account's stores and its network mates' stores."""
         _, mates = self.index.network_mates(account)
-        return {s for a in (account, *mates) for s in self.owned.get(a, ())}
+        return {s for a in (account, *mates) for s in self.signals.owned.get(a, ())}
 
     # -- scores ---------------------------------------------------------------------------------------------
     def risk(self, store_id: str) -> StoreRisk:
@@ -238,15 +238,14 @@ class LiveScorer:
     def _features(self, store_id: str, seen: dict[str, np.ndarray]) -> np.ndarray:
         """The model's features for the store: its signals, then its network mates' means (NaN: unknown).
         ``seen``: signals already read in this event (one store's are every mate's mates' input)."""
-        own = self._vector(store_id, seen)
         owner = self.signals.stores[store_id].account_id
         network, mates = self.index.network_mates(owner)
-        others = (
-            [s for a in (owner, *mates) for s in self.owned.get(a, ()) if s != store_id] if network else []
-        )
+        accounts = (owner, *mates) if network else None  # every store here has this network
+        own = self._vector(store_id, accounts, seen)
+        others = [s for a in accounts or () for s in self.signals.owned.get(a, ()) if s != store_id]
         if not others:
             return np.concatenate([own[self._own], np.full(len(self._mates), np.nan)])
-        values = np.vstack([self._vector(s, seen)[self._mates] for s in others])
+        values = np.vstack([self._vector(s, accounts, seen)[self._mates] for s in others])
         known = ~np.isnan(values)
         count = known.sum(axis=0)
         total = np.where(known, values, 0.0).sum(axis=0)
@@ -254,10 +253,12 @@ class LiveScorer:
             means = np.where(count > 0, total / count, np.nan)
         return np.concatenate([own[self._own], means])
 
-    def _vector(self, store_id: str, seen: dict[str, np.ndarray]) -> np.ndarray:
+    def _vector(
+        self, store_id: str, network: tuple[str, ...] | None, seen: dict[str, np.ndarray]
+    ) -> np.ndarray:
         found = seen.get(store_id)
         if found is None:
-            found = seen[store_id] = self.signals.vector(store_id)
+            found = seen[store_id] = self.signals.vector(store_id, network)
         return found
 
     def _score(self, stores: set[str], at: datetime) -> list[Alert]:
@@ -273,10 +274,12 @@ class LiveScorer:
         return alerts
 
 
-def reference_data(tables: Mapping[str, pa.Table]) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    """The scorer's reference data from the ``brands`` and ``authorized_sellers`` tables (either may be missing):
-    brand -> reference price, and the (brand, store) pairs."""
-    brands, authorised = tables.get("brands"), tables.get("authorized_sellers")
+def reference_data(
+    tables: Mapping[str, pa.Table],
+) -> tuple[dict[str, float], list[tuple[str, str]], list[tuple[str, int, datetime | None]]]:
+    """The scorer's reference data from the ``brands``, ``authorized_sellers`` and ``labels`` tables (any may be
+    missing): brand -> reference price, the (brand, store) pairs, and the stores' (store, label, labelled at)."""
+    brands, authorised, labels = tables.get("brands"), tables.get("authorized_sellers"), tables.get("labels")
     prices = (
         dict(
             zip(brands.column("brand").to_pylist(), brands.column("reference_price").to_pylist(), strict=True)
@@ -293,4 +296,13 @@ def reference_data(tables: Mapping[str, pa.Table]) -> tuple[dict[str, float], li
         if authorised is not None
         else []
     )
-    return prices, pairs
+    stores = (
+        [
+            (r["entity_id"], r["label"], r["labeled_at"])
+            for r in labels.select(["entity_type", "entity_id", "label", "labeled_at"]).to_pylist()
+            if r["entity_type"] == "store"
+        ]
+        if labels is not None
+        else []
+    )
+    return prices, pairs, stores

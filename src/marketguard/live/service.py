@@ -45,7 +45,7 @@ class Submitted:
 
 class LiveService:
     """The scorer of the model file ``model`` over the log file ``events``; ``reference``: a dataset directory
-    whose ``brands`` and ``authorized_sellers`` Parquet files the scorer reads (optional)."""
+    whose ``brands``, ``authorized_sellers`` and ``labels`` Parquet files the scorer reads (optional)."""
 
     def __init__(
         self,
@@ -68,11 +68,10 @@ class LiveService:
         else:
             tables = {
                 t: pq.read_table(Path(reference) / f"{t}.parquet")
-                for t in ("brands", "authorized_sellers")
+                for t in ("brands", "authorized_sellers", "labels")
                 if reference is not None and (Path(reference) / f"{t}.parquet").exists()
             }
-            prices, authorised = reference_data(tables)
-            self.scorer = LiveScorer(self.model, prices, authorised, threshold=threshold)
+            self.scorer = LiveScorer(self.model, *reference_data(tables), threshold=threshold)
             self._seq = self._snapshot_seq = 0
         for seq, event in self.log.events(after=self._seq):  # what came after the snapshot, in the same order
             with contextlib.suppress(BadEvent):  # refused when it came (its answer said so): refused again

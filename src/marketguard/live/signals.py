@@ -1,11 +1,13 @@
 """Store signals kept up to date one event at a time, equal to the batch catalogue's on the same data.
 
 The catalogue (:mod:`marketguard.features.signals`) computes each group in SQL over whole tables. Here the
-groups that events can keep current (storefront, environment, listings, orders, reviews: :data:`LIVE_GROUPS`)
-are running tallies per store, per owner account and per shared key (an IP's accounts, a category's listings),
-and :meth:`LiveSignals.values` reads a store's signals from them as ``store_features`` has them: the same
-formulas, defaults and rounding (:func:`~marketguard.engine.base.significant`). Signals measured to the data's
-"now" (a store's age, its revenue of the last 90 days) are measured to the last login seen, as the batch
+groups that events can keep current (environment, storefront, listings, orders, reviews and identity:
+:data:`LIVE_GROUPS`) are running tallies per store, per owner account and per shared key (an IP's accounts, a
+category's listings), and :meth:`LiveSignals.values` reads a store's signals from them as ``store_features`` has
+them: the same formulas, defaults and rounding (:func:`~marketguard.engine.base.significant`). The identity group
+reads the owner's operator network, which the caller's operator index knows (the accounts in it, given to
+:meth:`~LiveSignals.values`), and the labels known then. Signals measured to the data's "now" (a store's age,
+its revenue of the last 90 days, which labels were known) are measured to the last login seen, as the batch
 measures them to the last login in the data, so the values after replaying the events up to a time are the
 batch's on the data cut there (a test checks every signal of every store of a simulated marketplace).
 """
@@ -16,7 +18,7 @@ import bisect
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -92,15 +94,31 @@ class _Listing:
     branded: bool
 
 
+@dataclass
+class _Account:
+    created_us: int
+    id_document: str | None
+
+
 class LiveSignals:
     """The live groups' running state. ``reference_prices``: brand -> reference price (the ``brands`` table);
-    ``authorised``: the (brand, store id) pairs of ``authorized_sellers``."""
+    ``authorised``: the (brand, store id) pairs of ``authorized_sellers``; ``labels``: the stores' (store id,
+    label, labelled at) rows of the ``labels`` table, each read once the last login seen is past its date
+    (undated: at once), as the batch reads the labels known by the data's "now"."""
 
     def __init__(
-        self, reference_prices: dict[str, float] | None = None, authorised: Iterable[tuple[str, str]] = ()
+        self,
+        reference_prices: dict[str, float] | None = None,
+        authorised: Iterable[tuple[str, str]] = (),
+        labels: Iterable[tuple[str, int, datetime | None]] = (),
     ) -> None:
         self.reference_prices = {b: p for b, p in (reference_prices or {}).items() if p is not None and p > 0}
         self.authorised = set(authorised)
+        self.labels: dict[str, list[tuple[int | None, int]]] = {}
+        for store_id, label, at in labels:
+            self.labels.setdefault(store_id, []).append((None if at is None else _us(at), int(label)))
+        self.accounts: dict[str, _Account] = {}
+        self.owned: dict[str, list[str]] = {}  # account -> its stores
         self.as_of: int | None = None  # the last login's time (microseconds)
         self.stores: dict[str, _Store] = {}
         self.owners: dict[
@@ -115,6 +133,9 @@ class LiveSignals:
     def apply(self, event: Event) -> str | None:
         """Apply one event (its references known: the caller holds the others); the store it changed, if any."""
         row = event.row
+        if event.table == "accounts":
+            self.accounts[row["account_id"]] = _Account(_us(row["created_at"]), row["id_document"])
+            return None
         if event.table == "logins":
             self._login(row["account_id"], event.at, row["ip"], row["device_id"], row["wifi_bssid"])
             return None
@@ -176,6 +197,7 @@ class LiveSignals:
             row["main_category"],
             row["closed_at"] is not None,
         )
+        self.owned.setdefault(row["account_id"], []).append(store_id)
         return store_id
 
     def _listing(self, row: dict) -> str:
@@ -200,17 +222,18 @@ class LiveSignals:
         return store_id
 
     # -- reading --------------------------------------------------------------------------------------------
-    def vector(self, store_id: str) -> np.ndarray:
+    def vector(self, store_id: str, network: Sequence[str] | None = None) -> np.ndarray:
         """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown."""
         return np.array(
-            [np.nan if v is None else v for v in self.values(store_id).values()], dtype=np.float64
+            [np.nan if v is None else v for v in self.values(store_id, network).values()], dtype=np.float64
         )
 
-    def values(self, store_id: str) -> dict[str, float | None]:
+    def values(self, store_id: str, network: Sequence[str] | None = None) -> dict[str, float | None]:
         """The store's live signals as ``store_features`` holds them (defaults where it has no rows), in
-        :data:`SIGNAL_NAMES` order."""
+        :data:`SIGNAL_NAMES` order. ``network``: the accounts of its owner's operator network, the owner
+        included (None: the owner is in none)."""
         store = self.stores[store_id]
-        raw: dict[str, float | None] = {}
+        raw: dict[str, float | None] = self._identity(store_id, store, network)
         raw |= self._environment(store)
         raw |= self._storefront(store)
         raw |= self._listings(store) if store.listings else {}
@@ -222,6 +245,36 @@ class LiveSignals:
             value = signal.default if value is None else value
             out[signal.name] = None if value is None else significant(float(value))
         return out
+
+    def _identity(
+        self, store_id: str, store: _Store, network: Sequence[str] | None
+    ) -> dict[str, float | None]:
+        account = self.accounts.get(store.account_id)
+        if account is None:  # the batch joins stores to their accounts: no row, the defaults
+            return {}
+        out: dict[str, float | None] = {
+            "account_age_at_open_days": _day_diff(store.opened_us, account.created_us)
+        }
+        if network is None:
+            return out | {"network_id_documents": 0 if account.id_document in (None, "") else 1}
+        members = [self.accounts[a] for a in network if a in self.accounts]
+        stores = [s for a in network for s in self.owned.get(a, ())]
+        own = self._known_label(store_id) == 1
+        return out | {
+            "network_accounts": len(members),
+            "network_stores": len(stores),
+            "network_id_documents": len({m.id_document for m in members if m.id_document is not None}),
+            "network_counterfeit_stores": sum(self._known_label(s) == 1 for s in stores) - own,
+        }
+
+    def _known_label(self, store_id: str) -> int | None:
+        """The store's label known by the last login seen (either way: counterfeit), None without one."""
+        known = [
+            label
+            for at, label in self.labels.get(store_id, ())
+            if at is None or (self.as_of is not None and at <= self.as_of)
+        ]
+        return max(known) if known else None
 
     def _environment(self, store: _Store) -> dict[str, float | None]:
         owner = self.owners.get(store.account_id)

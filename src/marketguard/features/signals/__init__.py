@@ -31,15 +31,16 @@ GROUPS: tuple[SignalGroup, ...] = (
 )
 
 #: The groups an event can keep current one store at a time (:mod:`marketguard.live.signals`): what a model for
-#: the live path is trained on (``marketguard train --signals live``). The others read what only hindsight or
-#: the whole marketplace gives (money chains, ties through shared sites, review rings, the operator network's
-#: labelled stores).
+#: the live path is trained on (``marketguard train --signals live``). Identity reads the operator network the
+#: live index links (internet environment and identities) and the labels known then. The others read what only
+#: hindsight or the whole marketplace gives (money chains, ties through shared sites, review rings).
 LIVE: tuple[SignalGroup, ...] = (
     environment.GROUP,
     storefront.GROUP,
     listings.GROUP,
     orders.GROUP,
     reviews.GROUP,
+    identity.GROUP,
 )
 #: The signal sets a model can be trained on.
 SIGNAL_SETS: dict[str, tuple[SignalGroup, ...]] = {"all": GROUPS, "live": LIVE}
