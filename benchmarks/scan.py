@@ -1,6 +1,7 @@
 """Benchmark: the whole scan on a simulated marketplace, per stage, with peak memory.
 
-Prints JSON lines: one per stage, one total, and one comparing the whole scan with a bare DuckDB read of every
+Prints JSON lines: one per stage (time, peak memory, rows out, and the rows it collected into this process, the
+driver on Spark, as a share of the input rows), one total, and one comparing the whole scan with a bare DuckDB read of every
 input table into memory (timed in the same run), as a ratio. The linking stage has its own benchmark
 (``benchmarks/linking.py``) with the references its issue names.
 
@@ -64,7 +65,8 @@ def main() -> None:
                     "bench": "scan",
                     "engine": args.engine,
                     "stores": args.stores,
-                    **{k: stage[k] for k in ("name", "seconds", "peak_rss_mb", "rows_out")},
+                    **{k: stage[k] for k in ("name", "seconds", "peak_rss_mb", "rows_out", "rows_collected")},
+                    "share_of_input_collected": round((stage["rows_collected"] or 0) / rows_in, 4),
                 }
             )
         )
@@ -81,6 +83,7 @@ def main() -> None:
                 "wall_seconds_with_startup": round(manifest["wall_seconds"], 2),
                 "rows_in": rows_in,
                 "rows_per_s": round(rows_in / total),
+                "rows_collected": sum(s["rows_collected"] or 0 for s in manifest["stages"]),
                 "peak_rss_mb": peak,
                 "outputs": manifest["outputs"],
             }

@@ -115,6 +115,9 @@ def test_scan_writes_results_quarantine_and_manifest(tiny, tmp_path) -> None:
         "write",
     ]
     assert all(s["seconds"] >= 0 and s["peak_rss_mb"] > 0 for s in manifest["stages"])
+    collected = {s["name"]: s["rows_collected"] for s in manifest["stages"]}  # into this process, per stage
+    assert all(isinstance(n, int) and n >= 0 for n in collected.values())
+    assert collected["score_stores"] >= manifest["inputs"]["stores"]["rows_read"]  # a row of features a store
     assert ("start", "link") in events and ("end", "write") in events
 
 

@@ -124,6 +124,9 @@ class Backend(ABC):
     #: Whether graph algorithms may collect edge lists into this process (True for the embedded engine). When
     #: False, detectors use the iterative-SQL and per-group paths that keep the data on the engine.
     local_graphs: ClassVar[bool] = True
+    #: Rows brought into this process by :meth:`fetch` so far: on Spark, what the driver collected (each scan
+    #: stage's share is in the manifest, ``rows_collected``).
+    rows_fetched: int = 0
 
     # -- hooks -------------------------------------------------------------------------------------------
     @abstractmethod
@@ -183,9 +186,11 @@ class Backend(ABC):
         """Run a SELECT (DuckDB dialect) and return Arrow; ``step`` names it in errors."""
         rendered = self.render(sql, step)
         try:
-            return self._fetch(rendered)
+            fetched = self._fetch(rendered)
         except Exception as exc:
             raise EngineError(self.name, step, rendered, exc) from exc
+        self.rows_fetched += fetched.num_rows
+        return fetched
 
     def render(self, sql: str, step: str) -> str:
         try:

@@ -101,7 +101,8 @@ def scan(
     staged = ResultsDir(out)
     if backend is None:
         backend = _backend(config)
-    stages = StageLog(progress)
+    engine = backend
+    stages = StageLog(progress, lambda: engine.rows_fetched)
     try:
         with staged:
             tables, report = _validate(stages, backend, dataset, staged.path, config.validation)
@@ -130,8 +131,8 @@ def screen(
     dataset, out = Path(dataset), Path(out)
     staged = ResultsDir(out)
     scores = read_network_scores(Path(networks)) if networks else None
-    stages = StageLog(progress)
     with _backend(config) as backend, staged:
+        stages = StageLog(progress, lambda: backend.rows_fetched)
         tables, report = _validate(stages, backend, dataset, staged.path, config.validation)
         with stages.stage("link") as st:
             st.rows_out = (

@@ -25,6 +25,7 @@ class StageRecord:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     rows_out: int | None = None
+    rows_collected: int | None = None  # rows the stage fetched from the engine into this process (the driver)
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # figures a stage reports as data (by kind, ...)
 
@@ -35,9 +36,13 @@ ProgressCallback = Callable[[str, StageRecord], None]
 class StageLog:
     """Records stages and tells an optional listener ("start" / "end" / "skip") for terminal progress."""
 
-    def __init__(self, listener: ProgressCallback | None = None) -> None:
+    def __init__(
+        self, listener: ProgressCallback | None = None, collected: Callable[[], int] | None = None
+    ) -> None:
+        """``collected``: the engine's count of rows fetched so far (each stage records what it added)."""
         self.records: list[StageRecord] = []
         self.listener = listener
+        self.collected = collected
 
     def _tell(self, event: str, record: StageRecord) -> None:
         if self.listener is not None:
@@ -48,10 +53,13 @@ class StageLog:
         record = StageRecord(name, "run")
         self._tell("start", record)
         start = time.perf_counter()
+        before = self.collected() if self.collected else None
         try:
             yield record
         finally:
             record.seconds = round(time.perf_counter() - start, 3)
+            if self.collected is not None and before is not None:
+                record.rows_collected = self.collected() - before
             record.peak_rss_mb = round(peak_rss_mb(), 1)
             self.records.append(record)
             self._tell("end", record)
