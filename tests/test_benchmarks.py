@@ -35,6 +35,7 @@ CASES = {
     ),
     "operator_index.py": (["--stores", "200", "--events", "300", "--new-stores", "2"], {"load", "events"}),
     "scan.py": (["--stores", "200"], None),
+    "scale.py": (["--duckdb-sizes", "150,250", "--spark-sizes", ""], {"total", "validate", "link"}),
     "dense_blocks.py": (["--stores", "200"], None),
     "review_text.py": (["--quick"], None),
     "review_fraud.py": (["--stores", "300", "--skip-yelpchi"], None),
