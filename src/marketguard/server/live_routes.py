@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from marketguard.cases.users import Principal
 from marketguard.server.access import allow
-from marketguard.server.answers import JSONAnswer
+from marketguard.server.answers import JSONAnswer, encode
 
 if TYPE_CHECKING:  # the scorer's imports (LightGBM, numba) load only when live scoring is on
     from marketguard.live.scorer import Alert
@@ -121,9 +121,9 @@ async def alerts(request: Request, caller: Annotated[Principal, allow("alerts")]
                     yield ": keep-alive\n\n"
                     continue
                 if lost[0]:
-                    yield f"event: lost\ndata: {json.dumps({'alerts': lost[0]})}\n\n"
+                    yield f"event: lost\ndata: {encode({'alerts': lost[0]}).decode()}\n\n"
                     lost[0] = 0
-                yield f"event: alert\ndata: {json.dumps(alert)}\n\n"
+                yield f"event: alert\ndata: {encode(alert).decode()}\n\n"
         finally:
             stop()
 

@@ -186,7 +186,7 @@ class EncodedEvidence:
     """Networks' evidence as the answers carry it (JSON bytes), kept for the networks people open again.
 
     A scan's results never change, so a network's evidence, once built (7 ms for a top network at 100k stores)
-    and encoded (1 ms), is the same bytes for every caller of one view (investigators, brand users). Bounded by
+    and encoded (0.2 ms), is the same bytes for every caller of one view (investigators, brand users). Bounded by
     size, least recently used out first: ``max_bytes`` (64 MB) holds the few hundred networks at the top of a
     queue, which are what many people open at once, at a fraction of a worker's memory for the results (0.9 GB
     at 100k stores)."""
