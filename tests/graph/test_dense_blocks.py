@@ -156,3 +156,25 @@ def test_the_peel_removes_nodes_as_the_textbook_greedy_does(seed: int) -> None:
     keep, density = _peel(rows, cols + 40, w, alive, 55, 0.0)
     assert density == best
     assert set(np.flatnonzero(keep).tolist()) == best_set
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_core_numbers_give_every_core_at_once(seed: int) -> None:
+    """The nodes whose core number reaches L are the L-core: what is left after removing, again and again, every
+    node whose remaining weight is under L (the definition, done naively)."""
+    from marketguard.graph.dense_blocks import _core_numbers
+
+    rng = np.random.default_rng(seed)
+    rows, cols = _noise(rng, 80, 30, 600)
+    src, dst, w = rows, cols + 80, rng.integers(1, 50, rows.size)
+    core = _core_numbers(src, dst, w, 110)
+    for level in np.unique(core)[1:]:
+        left = np.ones(110, bool)
+        while True:
+            live = left[src] & left[dst]
+            weight = np.bincount(src[live], w[live], 110) + np.bincount(dst[live], w[live], 110)
+            under = left & (weight < level)
+            if not under.any():
+                break
+            left &= ~under
+        assert np.array_equal(left & (weight > 0), core >= level), level
