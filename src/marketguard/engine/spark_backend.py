@@ -39,8 +39,8 @@ class SparkBackend(Backend):
     Parameters
     ----------
     spark
-        An existing ``SparkSession`` (a cluster, Spark Connect...). When omitted a local session is started
-        with ``master``.
+        An existing ``SparkSession`` (a cluster's; not a Spark Connect client: :meth:`_without_estimates` reads
+        the JVM session). When omitted a local session is started with ``master``.
     master
         Master URL for a new session, ``local[*]`` by default.
     driver_memory
