@@ -174,25 +174,7 @@ def _peel(
 ) -> tuple[np.ndarray, float]:
     """Greedy peeling over the live edges (integer weights ``w``), pruned first to the ``floor``-core; returns
     the densest node set and its density (under ``floor`` when the pruned peel cannot vouch for it)."""
-    degree = np.zeros(n_nodes, np.int64)
-    priority = np.zeros(n_nodes, np.int64)
-    for e in range(src.size):
-        if alive[e]:
-            degree[src[e]] += 1
-            degree[dst[e]] += 1
-            priority[src[e]] += w[e]
-            priority[dst[e]] += w[e]
-    ptr = np.zeros(n_nodes + 1, np.int64)
-    for v in range(n_nodes):
-        ptr[v + 1] = ptr[v] + degree[v]
-    fill = ptr[:-1].copy()
-    incident = np.empty(ptr[n_nodes], np.int64)
-    for e in range(src.size):
-        if alive[e]:
-            incident[fill[src[e]]] = e
-            fill[src[e]] += 1
-            incident[fill[dst[e]]] = e
-            fill[dst[e]] += 1
+    degree, priority, ptr, incident = _incidence(src, dst, w, alive, n_nodes)
     edge_dead = np.zeros(src.size, np.bool_)
     pruned = _prune_to_core(src, dst, w, ptr, incident, degree, priority, edge_dead, floor)
     # the peel reads the core alone, renumbered in node order (so ties break as by node) with its own adjacency,
@@ -231,15 +213,9 @@ def _peel(
     n_left = size
     best, best_at = total / n_left if n_left else 0.0, 0
     for step in range(order.size):
-        i = heap[0]
-        order[step] = i
-        last = heap[size - 1]
-        heap[0] = last
-        where[last] = 0
-        where[i] = -1
+        i = _pop_lightest(heap, where, rank, size)
         size -= 1
-        if size > 0:
-            _sift_down(heap, where, rank, 0, size)
+        order[step] = i
         gone[i] = True
         total -= rank[i]
         for k in range(start[i], start[i + 1]):
@@ -260,23 +236,7 @@ def _peel(
 def _core_numbers(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n_nodes: int) -> np.ndarray:
     """Each node's core number: the largest L whose L-core (every node keeping weight >= L) holds it, by
     peeling the lightest node first and keeping the running maximum of the weights peeled (0 without edges)."""
-    priority = np.zeros(n_nodes, np.int64)
-    degree = np.zeros(n_nodes, np.int64)
-    for e in range(src.size):
-        priority[src[e]] += w[e]
-        priority[dst[e]] += w[e]
-        degree[src[e]] += 1
-        degree[dst[e]] += 1
-    ptr = np.zeros(n_nodes + 1, np.int64)
-    for v in range(n_nodes):
-        ptr[v + 1] = ptr[v] + degree[v]
-    fill = ptr[:-1].copy()
-    incident = np.empty(ptr[n_nodes], np.int64)
-    for e in range(src.size):
-        incident[fill[src[e]]] = e
-        fill[src[e]] += 1
-        incident[fill[dst[e]]] = e
-        fill[dst[e]] += 1
+    _, priority, ptr, incident = _incidence(src, dst, w, np.ones(src.size, np.bool_), n_nodes)
     heap = np.arange(n_nodes)
     where = np.arange(n_nodes)
     size = n_nodes
@@ -286,14 +246,8 @@ def _core_numbers(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n_nodes: int)
     core = np.zeros(n_nodes, np.int64)
     level = 0
     while size > 0:
-        v = heap[0]
-        last = heap[size - 1]
-        heap[0] = last
-        where[last] = 0
-        where[v] = -1
+        v = _pop_lightest(heap, where, priority, size)
         size -= 1
-        if size > 0:
-            _sift_down(heap, where, priority, 0, size)
         gone[v] = True
         level = max(level, priority[v])
         core[v] = level
@@ -347,6 +301,46 @@ def _prune_to_core(
                 queue[tail] = u
                 tail += 1
     return pruned
+
+
+@numba.njit(cache=True)
+def _incidence(
+    src: np.ndarray, dst: np.ndarray, w: np.ndarray, alive: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each node's live degree and weight, and its live edges as CSR: ``incident[ptr[v]:ptr[v + 1]]``."""
+    degree = np.zeros(n_nodes, np.int64)
+    priority = np.zeros(n_nodes, np.int64)
+    for e in range(src.size):
+        if alive[e]:
+            degree[src[e]] += 1
+            degree[dst[e]] += 1
+            priority[src[e]] += w[e]
+            priority[dst[e]] += w[e]
+    ptr = np.zeros(n_nodes + 1, np.int64)
+    for v in range(n_nodes):
+        ptr[v + 1] = ptr[v] + degree[v]
+    fill = ptr[:-1].copy()
+    incident = np.empty(ptr[n_nodes], np.int64)
+    for e in range(src.size):
+        if alive[e]:
+            incident[fill[src[e]]] = e
+            fill[src[e]] += 1
+            incident[fill[dst[e]]] = e
+            fill[dst[e]] += 1
+    return degree, priority, ptr, incident
+
+
+@numba.njit(cache=True)
+def _pop_lightest(heap: np.ndarray, where: np.ndarray, priority: np.ndarray, size: int) -> int:
+    """Take the lightest node off a heap of ``size`` nodes (the caller then counts one fewer)."""
+    v = heap[0]
+    last = heap[size - 1]
+    heap[0] = last
+    where[last] = 0
+    where[v] = -1
+    if size > 1:
+        _sift_down(heap, where, priority, 0, size - 1)
+    return v
 
 
 @numba.njit(cache=True)

@@ -99,19 +99,17 @@ def scan(
     dataset, out = Path(dataset), Path(out)
     owned = backend is None
     staged = ResultsDir(out)
-    if backend is None:
-        backend = _backend(config)
-    engine = backend
+    engine = _backend(config) if backend is None else backend
     stages = StageLog(progress, lambda: engine.rows_fetched)
     try:
         with staged:
-            tables, report = _validate(stages, backend, dataset, staged.path, config.validation)
+            tables, report = _validate(stages, engine, dataset, staged.path, config.validation)
             results = _detect(tables, config, stages)
-            manifest = _write(stages, staged, _manifest(dataset, config, backend, report), results)
+            manifest = _write(stages, staged, _manifest(dataset, config, engine, report), results)
         return ScanResult(out, manifest, report)
     finally:
         if owned:
-            backend.close()
+            engine.close()
 
 
 def screen(

@@ -53,12 +53,12 @@ class StageLog:
         record = StageRecord(name, "run")
         self._tell("start", record)
         start = time.perf_counter()
-        before = self.collected() if self.collected else None
+        before = self.collected() if self.collected is not None else 0
         try:
             yield record
         finally:
             record.seconds = round(time.perf_counter() - start, 3)
-            if self.collected is not None and before is not None:
+            if self.collected is not None:
                 record.rows_collected = self.collected() - before
             record.peak_rss_mb = round(peak_rss_mb(), 1)
             self.records.append(record)
