@@ -21,6 +21,7 @@ whether the state a restart rebuilds (snapshot + log) equals an uninterrupted re
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -187,8 +188,8 @@ def _batches(data: Path, n_events: int) -> list[tuple[bytes, list[str]]]:
     tables = ("accounts", "stores", "logins", "listings", "orders", "reviews")
     with make_backend("duckdb") as backend:
         validate(backend, data)
-        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in tables}
-    chosen = in_time_order(rows)[:n_events]
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in tables}
+    chosen = itertools.islice(in_time_order(rows), n_events)
     texts = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in chosen]
     return [
         (json.dumps(texts[i : i + BATCH]).encode(), [e["event_id"] for e in texts[i : i + BATCH]])

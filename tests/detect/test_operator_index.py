@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -67,6 +68,52 @@ def test_replaying_events_gives_the_batch_networks(market) -> None:
     network, reasons = index.network_of(account)
     assert network == expected[account] and reasons and reasons[0].startswith("linked to ")
     assert np.percentile(latencies, 50) < 0.01  # the bar (p99 <= 1 ms at 1M accounts) lives in benchmarks
+
+
+@pytest.mark.parametrize("max_accounts", [60, 3])
+def test_networks_read_after_every_event_are_the_batch_networks(market, max_accounts) -> None:
+    """Read as the live scorer reads them (an event's account's network, re-clustering only what changed; here
+    after every fifth event, so that changes wait in accounts other than the one read), the networks end as the
+    batch's, with Leiden cutting components (max 3 accounts) or not."""
+    path, tables = market
+    with make_backend("duckdb") as backend:
+        validated, _ = validate(backend, path)
+        batch = OperatorLinker(max_network_accounts=max_accounts).fit(validated).assignments_
+        whole = OperatorLinker().fit(validated).assignments_
+    expected = dict(
+        zip(batch.column("account_id").to_pylist(), batch.column("network_id").to_pylist(), strict=True)
+    )
+    members: dict[str, set[str]] = {}
+    for account, network in expected.items():
+        members.setdefault(network, set()).add(account)
+    n_whole = len(set(whole.column("network_id").to_pylist()))
+    assert len(members) > 5 and (len(members) > n_whole if max_accounts == 3 else len(members) == n_whole)
+    index = OperatorIndex(OperatorLinker(max_network_accounts=max_accounts))
+    for i, (_, _, table, row) in enumerate(_events(tables)):
+        index.add(table, row)
+        if i % 5 == 0:
+            index.network_mates(row["account_id"])
+    for account in tables["accounts"].column("account_id").to_pylist():
+        network, mates = index.network_mates(account)
+        assert network == expected.get(account), account
+        if network is not None:
+            assert {account, *mates} == members[network]
+
+
+def test_a_link_made_by_others_shows_in_the_network_of_an_account_it_does_not_touch() -> None:
+    """a and b share a device; later c and b share another. Reading a's network (a itself unchanged) finds c."""
+    index = OperatorIndex()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for account in ("a", "b", "c"):
+        index.add_account(account, start)
+    index.add_store("s-a", "a")
+    index.add_login("a", start + timedelta(hours=1), "198.51.100.1", device_id="d1")
+    index.add_login("b", start + timedelta(hours=2), "198.51.100.2", device_id="d1")
+    assert index.network_mates("a") == ("N-a", ["b"])
+    index.add_login("c", start + timedelta(hours=3), "203.0.113.9", device_id="d2")
+    index.add_login("b", start + timedelta(hours=4), "198.51.100.2", device_id="d2")
+    network, mates = index.network_mates("a")
+    assert network == "N-a" and sorted(mates) == ["b", "c"]
 
 
 def test_ip_network_matches_the_sql() -> None:

@@ -3,6 +3,7 @@ token required; and the state after a restart (snapshot + log, or kill -9 mid-lo
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -32,8 +33,8 @@ def events(trained) -> list[dict]:
     market, _ = trained
     with make_backend("duckdb") as backend:
         validate(backend, market)
-        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
-    out = in_time_order(rows)[:6_000]
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in EVENT_TABLES}
+    out = itertools.islice(in_time_order(rows), 6_000)
     return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in e.items()} for e in out]
 
 

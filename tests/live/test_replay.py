@@ -4,12 +4,15 @@ say how early counterfeit stores were flagged."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from marketguard.cli import main
+from marketguard.live.replay import in_time_order
 from tests.live.conftest import labelled_by_truth
 
 
@@ -51,3 +54,38 @@ def test_replay_trains_on_the_past_and_reports_how_early_it_flags(small_market: 
     (tmp_path / "mine" / "notes.txt").write_text("x")
     refused = CliRunner().invoke(main, ["replay", str(market), "--out", str(tmp_path / "mine")])
     assert refused.exit_code != 0 and "other files" in refused.output
+    # a replay that fails (too few labels to train on) leaves nothing behind: the same --out works next time
+    failed = CliRunner().invoke(main, ["replay", str(market), "--out", str(out), "--min-labels", "100000"])
+    assert failed.exit_code != 0 and "--min-labels" in failed.output
+    assert pq.read_table(out / "alerts.parquet").to_pylist() == alerts  # the earlier replay, untouched
+    failed = CliRunner().invoke(
+        main, ["replay", str(market), "--out", str(tmp_path / "new"), "--min-labels", "100000"]
+    )
+    assert failed.exit_code != 0 and not (tmp_path / "new").exists()
+
+
+def test_events_stream_in_time_order_with_ties_by_table_then_row() -> None:
+    """The merge of per-table sorted streams equals one sort of every row by (time, table's place, row number),
+    across batch boundaries; the event id names the table and the row's place in it."""
+    at = [datetime(2026, 1, d, tzinfo=UTC) for d in (3, 1, 2, 1, 3, 2, 1)]
+    tables = {
+        "logins": pa.table({"account_id": [f"a{i}" for i in range(7)], "ts": at}),
+        "accounts": pa.table({"account_id": ["x", "y", "z"], "created_at": [at[0], at[1], at[1]]}),
+    }
+    for batch in (2, 3, 10_000):
+        got = [(e["event_id"], e["event"]) for e in in_time_order(tables, batch=batch)]
+        expected = sorted(
+            [
+                (t, 0, i, f"accounts:{i}", "account_created")
+                for i, t in enumerate(tables["accounts"]["created_at"].to_pylist())
+            ]
+            + [(t, 1, i, f"logins:{i}", "login") for i, t in enumerate(at)]
+        )
+        assert got == [(e[3], e[4]) for e in expected]
+    first = next(in_time_order(tables))
+    assert first == {
+        "event_id": "accounts:1",
+        "event": "account_created",
+        "account_id": "y",
+        "created_at": at[1],
+    }

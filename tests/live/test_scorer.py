@@ -34,7 +34,7 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
         batch = dict(
             zip(scored.signals_.column("store_id").to_pylist(), scored.scores_.tolist(), strict=True)
         )
-        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES}
+        rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in EVENT_TABLES}
     scorer = LiveScorer(load_saved(model), *reference(market), threshold=0.5)
     latencies = []
     for event in in_time_order(rows):

@@ -37,9 +37,7 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
             r["store_id"]: r
             for r in backend.con.sql("SELECT * FROM store_features").to_arrow_table().to_pylist()
         }
-        accepted = {
-            t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table().to_pylist() for t in EVENT_TABLES
-        }
+        accepted = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in EVENT_TABLES}
         known = reference_data(
             {
                 t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table()

@@ -21,7 +21,8 @@ links need re-scoring there.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -45,7 +46,7 @@ from marketguard.features.evidence import (
     log_evidence_sql,
 )
 from marketguard.graph import encode
-from marketguard.graph.communities import weighted_networks
+from marketguard.graph.communities import leiden, weighted_networks
 from marketguard.graph.components import connected_components
 
 _US_PER_DAY = 86_400_000_000.0
@@ -138,8 +139,13 @@ class OperatorIndex:
         self._members: dict[int, set[int]] = {}
         self._network: dict[int, str] = {}
         self._leiden_parts: set[int] = set()
-        self._dirty: set[int] = set()  # accounts whose links changed since their component was clustered
-        self._next_component = 0
+        # accounts whose links changed since their component was clustered -> the connected component (``_whole``)
+        # they were in then (-1: none), and per such component how many of its accounts are marked: an account
+        # whose component holds no marked account needs no walk of its links before it is read
+        self._dirty: dict[int, int] = {}
+        self._dirty_wholes: Counter[int] = Counter()
+        self._whole: dict[int, int] = {}  # account -> its connected component when last clustered
+        self._next_component = self._next_whole = 0
 
     # -- loading --------------------------------------------------------------------------------------------
     @classmethod
@@ -340,8 +346,8 @@ class OperatorIndex:
     def networks(self) -> dict[str, str]:
         """account_id -> network_id for every account in a network."""
         if self._dirty:
-            self._recluster(self._dirty)
-            self._dirty = set()
+            self._recluster(set(self._dirty))
+            self._clean(list(self._dirty))
         return {self._acc.keys[a]: n for a, n in self._network.items()}
 
     @property
@@ -455,7 +461,10 @@ class OperatorIndex:
             else:
                 self._edges.setdefault(a, {})[b] = new
                 self._edges.setdefault(b, {})[a] = new
-        self._dirty |= changed
+        for n in changed:
+            if n not in self._dirty:
+                whole = self._dirty[n] = self._whole.get(n, -1)
+                self._dirty_wholes[whole] += 1
 
     def _membership_may_change(self, a: int, b: int, old: float | None, new: float | None) -> bool:
         """A link whose strength moves but stays above the threshold, inside a component Leiden did not cut,
@@ -516,10 +525,21 @@ class OperatorIndex:
         """
         if not self._dirty:
             return
+        if account not in self._dirty and self._whole.get(account, -1) not in self._dirty_wholes:
+            return  # nothing it can reach by its links has changed (a new link marks both its ends)
         region = self._region({account})
-        if not region.isdisjoint(self._dirty):
-            self._recluster(region, region)
-            self._dirty -= region
+        if not region.isdisjoint(self._dirty.keys()):
+            self._recluster(region, region, connected=True)
+            self._clean(region)
+
+    def _clean(self, accounts: Iterable[int]) -> None:
+        """Unmark accounts just clustered."""
+        for n in accounts:
+            whole = self._dirty.pop(n, None)
+            if whole is not None:
+                self._dirty_wholes[whole] -= 1
+                if not self._dirty_wholes[whole]:
+                    del self._dirty_wholes[whole]
 
     def _region(self, nodes: set[int]) -> set[int]:
         """Every account reachable from ``nodes`` through links."""
@@ -533,18 +553,35 @@ class OperatorIndex:
             stack.extend(n for n in self._edges.get(node, ()) if n not in region)
         return region
 
-    def _recluster(self, nodes: set[int], region: set[int] | None = None) -> None:
-        """Recompute the components (and Leiden splits) of everything reachable from ``nodes``."""
+    def _recluster(self, nodes: set[int], region: set[int] | None = None, *, connected: bool = False) -> None:
+        """Recompute the components (and Leiden splits) of everything reachable from ``nodes``.
+
+        ``connected``: ``region`` is one walk's reach, so one component, and its components need not be found:
+        one Leiden would not cut (``max_network_accounts`` accounts or fewer) is named without building its graph,
+        a larger one goes to Leiden at once (two searches for components took 0.6 ms of the 2.2 ms re-clustering
+        of a 100-account component; Leiden's passes take 0.7 ms of what remains)."""
         region = region if region is not None else self._region(nodes)
         for c in {self._component[n] for n in region if n in self._component}:
             self._leiden_parts.discard(c)
             for n in self._members.pop(c, set()):
                 self._component.pop(n, None)
                 self._network.pop(n, None)
-        name = self._acc.keys.__getitem__
-        ids = sorted((n for n in region if self._edges.get(n)), key=name)  # the batch codes accounts by id
-        if not ids:
+        for n in region:
+            self._whole.pop(n, None)
+        linked = [n for n in region if self._edges.get(n)]
+        if not linked:
             return
+        if connected and len(linked) <= self.linker.max_network_accounts:
+            c, self._next_component = self._next_component, self._next_component + 1
+            self._members[c] = set(linked)
+            for n in linked:
+                self._component[n] = c
+                self._whole[n] = self._next_whole
+            self._next_whole += 1
+            self._name_networks({c})
+            return
+        name = self._acc.keys.__getitem__
+        ids = sorted(linked, key=name)  # the batch codes accounts by id
         position = {n: i for i, n in enumerate(ids)}
         src, dst, weight = [], [], []
         for a in ids:
@@ -554,17 +591,20 @@ class OperatorIndex:
                     dst.append(position[b])
                     weight.append(self._edges[a][b])
         src_a, dst_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
-        whole = connected_components(src_a, dst_a, len(ids))
-        in_big = np.bincount(whole)[whole] > self.linker.max_network_accounts  # parts Leiden will cut
-        labels = weighted_networks(
-            src_a,
-            dst_a,
-            np.array(weight),
-            len(ids),
-            max_size=self.linker.max_network_accounts,
-            resolution=self.linker.resolution,
-            seed=self.linker.random_state,
-        )
+        resolution, seed, weights = self.linker.resolution, self.linker.random_state, np.array(weight)
+        if connected:  # one component, too big to keep whole: Leiden cuts it (as weighted_networks would)
+            whole = np.zeros(len(ids), np.int64)
+            labels = leiden(src_a, dst_a, weights, len(ids), resolution=resolution, seed=seed)
+        else:
+            whole = connected_components(src_a, dst_a, len(ids))
+            most = self.linker.max_network_accounts
+            labels = weighted_networks(
+                src_a, dst_a, weights, len(ids), max_size=most, resolution=resolution, seed=seed
+            )
+        for n, w in zip(ids, whole.tolist(), strict=True):
+            self._whole[n] = self._next_whole + w
+        self._next_whole += int(whole.max()) + 1
+        in_big = np.bincount(whole)[whole] > self.linker.max_network_accounts  # parts Leiden cut
         new = set()
         for n, label, big in zip(ids, labels.tolist(), in_big.tolist(), strict=True):
             c = self._next_component + label

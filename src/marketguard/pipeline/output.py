@@ -31,21 +31,22 @@ def check_output_file(path: Path, what: str = "output") -> Path:
     return path
 
 
-def check_results_dir(out: Path) -> Path:
+def check_results_dir(out: Path, marker: str = MANIFEST) -> Path:
     """Fail now, not after the work, when ``out`` cannot become a results directory.
 
-    ``out`` may be missing, empty, or an earlier results directory (it is replaced whole); anything else is
-    refused, so that a mistyped ``--out`` never deletes a user's files.
+    ``out`` may be missing, empty, or an earlier results directory (one holding ``marker``: the scan's manifest,
+    a replay's summary; it is replaced whole); anything else is refused, so that a mistyped ``--out`` never
+    deletes a user's files.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file; give a directory for the results")
     _check_parent(out, "results directory")
     if out.is_dir():
-        if any(out.iterdir()) and not (out / MANIFEST).is_file():
+        if any(out.iterdir()) and not (out / marker).is_file():
             raise OutputError(
-                f"--out {out} is a directory that holds other files and no {MANIFEST}: it is not a marketguard "
-                "results directory, and a scan replaces its results directory whole. Give a new or empty directory"
+                f"--out {out} is a directory that holds other files and no {marker}: it is not a marketguard "
+                "results directory, and a run replaces its results directory whole. Give a new or empty directory"
             )
         if not os.access(out, os.W_OK | os.X_OK):
             raise OutputError(f"--out {out} is not writable")
@@ -68,11 +69,11 @@ class ResultsDir:
 
     ``staging`` is where the run writes; :meth:`commit` puts it in place of ``out`` (an earlier results
     directory is removed after the swap); leaving the context without a commit removes the staging directory
-    and leaves ``out`` as it was.
+    and leaves ``out`` as it was. ``marker``: the file an earlier results directory of this kind holds.
     """
 
-    def __init__(self, out: Path) -> None:
-        self.out = check_results_dir(Path(out))
+    def __init__(self, out: Path, marker: str = MANIFEST) -> None:
+        self.out = check_results_dir(Path(out), marker)
         self.staging: Path | None = None
 
     def __enter__(self) -> ResultsDir:
