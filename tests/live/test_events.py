@@ -16,9 +16,8 @@ from marketguard.contract.spec import TABLES
 from marketguard.engine import make_backend
 from marketguard.engine.base import ROW
 from marketguard.live import events
-from marketguard.live.events import ENVELOPE, EVENT_KINDS, BadEvent, read_event
+from marketguard.live.events import ENVELOPE, EVENT_KINDS, ROW_KINDS, BadEvent, read_event
 
-KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
 GOOD_ROWS = 40
 TIMES = [
     "2025-03-01T10:00:00Z",
@@ -117,7 +116,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[int, set[s
 
 @pytest.mark.parametrize("table", list(CORPUS))
 def test_an_event_is_refused_for_exactly_the_reasons_a_scan_quarantines_its_row(batch, table: str) -> None:
-    kind = KIND_OF[table]
+    kind = ROW_KINDS[table]
     compared = 0
     for i, row in enumerate(_rows(table), start=1):
         event = {"event_id": f"e{i}", "event": kind} | {k: v for k, v in row.items() if v != ""}
@@ -177,6 +176,17 @@ def test_a_bad_event_names_every_field_and_rule_at_once() -> None:
     with pytest.raises(BadEvent) as nested:
         read_event({"event": "login", "account_id": ["a"], "ts": "2025-01-01", "ip": "1.2.3.4"})
     assert {p.reason for p in nested.value.problems} == {"empty:event_id", "not_text:account_id"}
+
+
+def test_a_closing_carries_the_store_and_its_time_only() -> None:
+    closed = read_event(
+        {"event_id": "c", "event": "store_closed", "store_id": "s", "closed_at": "2025-02-01"}
+    )
+    assert closed.table == "stores" and closed.row == {"store_id": "s", "closed_at": closed.at}
+    assert closed.at == datetime(2025, 2, 1, tzinfo=UTC)
+    with pytest.raises(BadEvent) as bad:
+        read_event({"event_id": "c", "event": "store_closed", "store_id": "s", "template": "basic"})
+    assert {p.reason for p in bad.value.problems} == {"unknown_field:template", "empty:closed_at"}
 
 
 def test_the_envelope_names_no_contract_column() -> None:

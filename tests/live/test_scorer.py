@@ -7,6 +7,7 @@ import math
 import time
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from marketguard.contract import validate
@@ -16,7 +17,7 @@ from marketguard.engine import make_backend
 from marketguard.errors import ModelError
 from marketguard.live.events import BadEvent, read_event
 from marketguard.live.replay import in_time_order
-from marketguard.live.scorer import LiveScorer
+from marketguard.live.scorer import LiveScorer, reference_data
 from marketguard.pipeline.train import train_model
 from tests.live.conftest import EVENT_TABLES, cut, reference, time_at
 
@@ -101,6 +102,15 @@ def test_an_event_waits_for_its_reference_and_bad_ones_are_refused(trained) -> N
     ]
     risk = scorer.risk("st")
     assert 0.0 <= risk.score <= 1.0 and math.isfinite(risk.score)
+    closing = {"event": "store_closed", "store_id": "later", "closed_at": "2025-01-05"}
+    early = LiveScorer(load_saved(model), *reference(market))
+    early.process(read_event(closing | {"event_id": "c"}))  # closed before it opened, as far as events go
+    assert early.n_held == 1
+    early.process(read_event(account))
+    early.process(read_event(store | {"store_id": "later"}))
+    assert early.n_held == 0 and early.signals.stores["later"].closed
+    assert early.process(read_event(closing | {"event_id": "c2"})) == []  # closing twice: still closed
+    assert not waiting.signals.stores["later"].closed  # its opening said nothing of a closing
 
 
 def test_a_model_of_the_whole_catalogue_is_refused(trained, tmp_path) -> None:
@@ -108,3 +118,35 @@ def test_a_model_of_the_whole_catalogue_is_refused(trained, tmp_path) -> None:
     train_model(market, tmp_path / "all.json")
     with pytest.raises(ModelError, match="--signals live"):
         LiveScorer(load_saved(tmp_path / "all.json"))
+
+
+def test_a_scorer_started_from_the_history_scores_as_one_fed_every_event(trained, tmp_path) -> None:
+    """Built in bulk from the data up to a time (a batch link, rows table by table), then fed the events after
+    it, the scorer scores every store as one that was fed every event; at its start it has flagged exactly the
+    stores scoring over the threshold."""
+    market, model = trained
+    at = time_at(market, 0.5)
+    cut(market, at, tmp_path / "history")
+    with make_backend("duckdb") as backend:
+        tables, _ = validate(backend, tmp_path / "history")
+        started = LiveScorer.from_history(load_saved(model), tables, threshold=0.5)
+        # the labels known at the cut, of stores known then (as the history's scorer reads them)
+        known = reference_data(
+            {t: tables.fetch(f"SELECT * FROM {t}", t) for t in ("brands", "authorized_sellers", "labels")}
+        )
+    at_start = {s: started.score(s) for s in started.signals.stores}
+    assert started.flagged and set(started.flagged) == {s for s, x in at_start.items() if x >= 0.5}
+    assert all(a.flagged_at <= at and a.reasons for a in started.flagged.values())
+    everything = LiveScorer(load_saved(model), *known, threshold=0.5)
+    rows = {t: pq.read_table(market / f"{t}.parquet") for t in EVENT_TABLES}
+    n_later = 0
+    for event in in_time_order(rows):
+        read = read_event(event)
+        everything.process(read)
+        if read.at > at:
+            started.process(read)
+            n_later += 1
+    assert n_later > 1_000 and started.n_held == everything.n_held == 0
+    assert len(at_start) < len(everything.signals.stores) == len(started.signals.stores)
+    differences = [abs(started.score(s) - everything.score(s)) for s in everything.signals.stores]
+    assert max(differences) <= 1e-9

@@ -26,13 +26,24 @@ from marketguard.contract.spec import ID_LENGTH, LOAD_ORDER, TABLES, Kind
 from marketguard.contract.vocabulary import enumeration_of
 from marketguard.errors import MarketguardError
 
-__all__ = ["EVENT_KINDS", "EVENT_TABLES", "BadEvent", "Event", "EventProblem", "problem", "read_event"]
+__all__ = [
+    "EVENT_KINDS",
+    "EVENT_TABLES",
+    "ROW_KINDS",
+    "UPDATE_KINDS",
+    "BadEvent",
+    "Event",
+    "EventProblem",
+    "problem",
+    "read_event",
+]
 
 #: Event kind -> (contract table, the column holding when it happened).
 EVENT_KINDS: dict[str, tuple[str, str]] = {
     "account_created": ("accounts", "created_at"),
     "login": ("logins", "ts"),
     "store_opened": ("stores", "opened_at"),
+    "store_closed": ("stores", "closed_at"),
     "listing_created": ("listings", "listed_at"),
     "order": ("orders", "ts"),
     "review": ("reviews", "ts"),
@@ -40,11 +51,16 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "transfer": ("transfers", "ts"),
     "declaration": ("declarations", "filed_at"),
 }
+#: Kinds that change a row sent before rather than add one, with the columns they carry (the row's key and the
+#: kind's time): a store closes long after it opened, and an opening that said so would tell the future.
+UPDATE_KINDS: dict[str, tuple[str, ...]] = {"store_closed": ("store_id", "closed_at")}
+#: Per event table, the kind that adds its rows.
+ROW_KINDS: dict[str, str] = {
+    table: kind for kind, (table, _) in EVENT_KINDS.items() if kind not in UPDATE_KINDS
+}
 #: The event tables in the contract's load order: a table's references come before it (the order among events
 #: of the same time).
-EVENT_TABLES: tuple[str, ...] = tuple(
-    t for t in LOAD_ORDER if t in {table for table, _ in EVENT_KINDS.values()}
-)
+EVENT_TABLES: tuple[str, ...] = tuple(t for t in LOAD_ORDER if t in ROW_KINDS)
 #: The fields every event has besides its table's columns (no contract column has these names).
 ENVELOPE = ("event_id", "event")
 #: The rules only events have, with the batch rules' shape (what it means, how to fix it).
@@ -71,7 +87,7 @@ _NUMBER = re.compile(
 @dataclass(frozen=True)
 class Event:
     """A checked event: its kind (a key of :data:`EVENT_KINDS`), its table's row (every column, typed; None
-    where absent) and when it happened (UTC)."""
+    where absent; an update's own columns only: :data:`UPDATE_KINDS`) and when it happened (UTC)."""
 
     event_id: str
     kind: str
@@ -260,8 +276,9 @@ def _compile(settings: ValidationSettings) -> dict[str, _TableReader]:
     readers = {}
     for kind, (table, time_column) in EVENT_KINDS.items():
         spec = TABLES[table]
+        carried = UPDATE_KINDS.get(kind, spec.column_names)
         columns = []
-        for column in spec.columns:
+        for column in (c for c in spec.columns if c.name in carried):
             enumeration = enumeration_of(table, column.name)
             columns.append(
                 _ColumnReader(
@@ -279,7 +296,7 @@ def _compile(settings: ValidationSettings) -> dict[str, _TableReader]:
                     max_time=settings.max_time,
                 )
             )
-        known = frozenset((*spec.column_names, *ENVELOPE))
+        known = frozenset((*carried, *ENVELOPE))
         readers[kind] = _TableReader(table, time_column, known, tuple(columns))
     return readers
 

@@ -32,14 +32,20 @@ from marketguard.contract.settings import ValidationSettings
 from marketguard.detect.store_risk import FLAGGED, load_saved
 from marketguard.engine import make_backend
 from marketguard.errors import ParameterError
-from marketguard.live.events import EVENT_KINDS, EVENT_TABLES, BadEvent, read_event
+from marketguard.live.events import (
+    EVENT_KINDS,
+    EVENT_TABLES,
+    ROW_KINDS,
+    UPDATE_KINDS,
+    BadEvent,
+    read_event,
+)
 from marketguard.live.scorer import LiveScorer, reference_data
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.train import train_model
 
 __all__ = ["in_time_order", "replay", "write_cut"]
 
-_KIND_OF = {table: kind for kind, (table, _) in EVENT_KINDS.items()}
 _REFERENCE = ("brands", "authorized_sellers")
 SUMMARY = "summary.json"
 
@@ -120,8 +126,8 @@ def write_cut(tables: Mapping[str, pa.Table], at: datetime, out: Path) -> None:
     out.mkdir()
     when = pa.scalar(at)
     for table, data in tables.items():
-        if table in _KIND_OF:
-            data = data.filter(pc.less_equal(data.column(EVENT_KINDS[_KIND_OF[table]][1]), when))
+        if table in ROW_KINDS:
+            data = data.filter(pc.less_equal(data.column(EVENT_KINDS[ROW_KINDS[table]][1]), when))
         if table == "stores":
             closed = data.column("closed_at")
             later = pc.fill_null(pc.greater(closed, when), False)
@@ -135,27 +141,43 @@ def write_cut(tables: Mapping[str, pa.Table], at: datetime, out: Path) -> None:
 
 def in_time_order(tables: Mapping[str, pa.Table], batch: int = 10_000) -> Iterator[dict[str, Any]]:
     """The rows of event tables as the events a producer sends, in time order; at equal times a table's
-    references first (:data:`~marketguard.live.events.EVENT_TABLES`), then the tables' own row order. Streamed:
-    each table is sorted by time on its own and read ``batch`` rows at a time, and the tables are merged, so
-    only the tables' columns and one batch per table are in memory (a 100k-store marketplace has 23M rows)."""
-    streams = []
-    for order, table in enumerate(t for t in EVENT_TABLES if t in tables):
-        kind = _KIND_OF[table]
-        streams.append(_sorted_rows(tables[table], EVENT_KINDS[kind][1], order, kind, table, batch))
-    for _, _, i, kind, table, row in heapq.merge(*streams, key=lambda e: e[:3]):
-        yield {"event_id": f"{table}:{i}", "event": kind} | row
+    references first (:data:`~marketguard.live.events.EVENT_TABLES`), then the tables' own row order, then the
+    updates (a store's closing: its opening says nothing of it, :data:`~marketguard.live.events.UPDATE_KINDS`).
+    Event ids are ``<table>:<row number>`` (``<table>:<row number>:<kind>`` for an update). Streamed: each table
+    is sorted by time on its own and read ``batch`` rows at a time, and the tables are merged, so only the
+    tables' columns and one batch per table are in memory (a 100k-store marketplace has 23M rows)."""
+    present = [t for t in EVENT_TABLES if t in tables]
+    updates = [(k, c) for k, c in UPDATE_KINDS.items() if EVENT_KINDS[k][0] in tables]
+    streams = [
+        _sorted_rows(tables[table], order, ROW_KINDS[table], batch) for order, table in enumerate(present)
+    ]
+    streams += [
+        _sorted_rows(tables[EVENT_KINDS[kind][0]], len(present) + n, kind, batch, columns)
+        for n, (kind, columns) in enumerate(updates)
+    ]
+    for _, _, i, kind, row in heapq.merge(*streams, key=lambda e: e[:3]):
+        table = EVENT_KINDS[kind][0]
+        event_id = f"{table}:{i}" if kind in ROW_KINDS.values() else f"{table}:{i}:{kind}"
+        yield {"event_id": event_id, "event": kind} | row
 
 
 def _sorted_rows(
-    data: pa.Table, time_column: str, order: int, kind: str, table: str, batch: int
-) -> Iterator[tuple[Any, int, int, str, str, dict[str, Any]]]:
-    """A table's rows by time, then row number (a stable sort): (time, order, row number, kind, table, row)."""
+    data: pa.Table, order: int, kind: str, batch: int, columns: tuple[str, ...] | None = None
+) -> Iterator[tuple[Any, int, int, str, dict[str, Any]]]:
+    """A table's rows by the kind's time, then row number (a stable sort): (time, order, row number, kind, row).
+    ``columns``: an update's (its rows without a time have none); else the row, the updates' times blanked."""
+    time_column = EVENT_KINDS[kind][1]
+    table = EVENT_KINDS[kind][0]
+    blank = {} if columns else {EVENT_KINDS[u][1]: None for u in UPDATE_KINDS if EVENT_KINDS[u][0] == table}
+    data = data.select(list(columns)) if columns else data
     positions = pc.sort_indices(data, [(time_column, "ascending")])
     for start in range(0, len(positions), batch):
         chunk = positions[start : start + batch]
         rows = data.take(chunk).to_pylist()
         for i, row in zip(chunk.to_pylist(), rows, strict=True):
-            yield row[time_column], order, i, kind, table, row
+            if columns and row[time_column] is None:
+                return  # nulls sort last: no more updates
+            yield row[time_column], order, i, kind, row | blank
 
 
 def _run(scorer: LiveScorer, rows: dict[str, pa.Table]) -> tuple[list[float], int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import numpy as np
@@ -33,9 +33,18 @@ from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.scoring import strongest_own_first, value_sentence
 from marketguard.detect.store_risk import FLAGGED, SavedModel
 from marketguard.detect.tree_paths import PathExplainer
+from marketguard.engine.tables import Tables
 from marketguard.errors import ModelError
 from marketguard.features.signals import LIVE, Signal
-from marketguard.live.events import EVENT_TABLES, BadEvent, Event, problem
+from marketguard.live.events import (
+    EVENT_KINDS,
+    EVENT_TABLES,
+    ROW_KINDS,
+    UPDATE_KINDS,
+    BadEvent,
+    Event,
+    problem,
+)
 from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
 
 __all__ = ["Alert", "LiveScorer", "StoreRisk", "reference_data"]
@@ -122,6 +131,49 @@ class LiveScorer:
         self._own = np.array([SIGNAL_NAMES.index(f) for f in own], dtype=np.int64)
         self._mates = np.array([SIGNAL_NAMES.index(f) for f in mates], dtype=np.int64)
 
+    @classmethod
+    def from_history(
+        cls,
+        model: SavedModel,
+        tables: Tables,
+        *,
+        threshold: float = FLAGGED,
+        max_held: int = MAX_HELD,
+        batch: int = 50_000,
+    ) -> LiveScorer:
+        """A scorer that has seen a validated dataset (the history a service starts from), built in bulk rather
+        than event by event: the operator index from a batch link of it
+        (:meth:`~marketguard.detect.operator_index.OperatorIndex.from_batch`; a 100k-store marketplace's 10.8M
+        logins would take the event path tens of minutes), the signals from its rows table by table (each tally
+        is order-free; a table's references come first). Its ``brands``, ``authorized_sellers`` and ``labels``
+        are the reference data. The stores scoring ``threshold`` or more at the end are flagged then (their
+        alert is the history's, dated at its last login), so events raise alerts only for what they change.
+        History rows carry no event ids: a keyed row sent again as an event is refused as a duplicate key."""
+        reference = {
+            t: tables.fetch(f"SELECT * FROM {t}", f"history: {t}")
+            for t in ("brands", "authorized_sellers", "labels")
+            if tables.has(t)
+        }
+        scorer = cls(model, *reference_data(reference), threshold=threshold, max_held=max_held)
+        scorer.index = OperatorIndex.from_batch(OperatorLinker(kinds=()).fit(tables), tables)
+        for table in EVENT_TABLES:
+            if not tables.has(table):
+                continue
+            kind = ROW_KINDS[table]
+            time_column = EVENT_KINDS[kind][1]
+            key = TABLES[table].key
+            data = tables.fetch(f"SELECT * FROM {table}", f"history: {table}")
+            for start in range(0, data.num_rows, batch):
+                for row in data.slice(start, batch).to_pylist():
+                    if key:
+                        scorer.known[table].add(row[key])
+                    scorer.signals.apply(Event("", kind, table, row[time_column], row))
+            del data
+        if scorer.signals.as_of is not None:
+            at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=scorer.signals.as_of)
+            scorer._score(set(scorer.signals.stores), at)
+        return scorer
+
     # -- snapshots ------------------------------------------------------------------------------------------
     def snapshot(self) -> bytes:
         """The state as bytes (the model is not in it: :meth:`restore` is given it again)."""
@@ -150,7 +202,7 @@ class LiveScorer:
             self._hold(event, missing)
             return []
         alerts = self._score(self._apply(event), event.at)
-        key = TABLES[event.table].key
+        key = None if event.kind in UPDATE_KINDS else TABLES[event.table].key
         for waiting in self.held.pop((event.table, event.row[key]), []) if key else []:
             self.n_held -= 1
             self.applied.discard(waiting.event_id)
@@ -165,7 +217,7 @@ class LiveScorer:
     def _check(self, event: Event) -> None:
         key = TABLES[event.table].key
         problems = []
-        if key and event.row[key] in self.known[event.table]:
+        if key and event.kind not in UPDATE_KINDS and event.row[key] in self.known[event.table]:
             problems.append(problem("duplicate_key", key))
         brand = event.row.get("brand") if event.table == "listings" else None
         if brand is not None and brand not in self.brands:
@@ -175,7 +227,7 @@ class LiveScorer:
 
     def _missing(self, event: Event) -> tuple[str, str] | None:
         """The first (table, id) the event refers to that has not arrived."""
-        for column, table in _REFERENCES[event.table]:
+        for column, table in _references(event):
             value = event.row[column]
             if value is not None and value not in self.known[table]:
                 return table, value
@@ -184,7 +236,7 @@ class LiveScorer:
     def _hold(self, event: Event, missing: tuple[str, str]) -> None:
         if self.n_held >= self.max_held:
             self.applied.discard(event.event_id)
-            column = next(c for c, t in _REFERENCES[event.table] if event.row[c] == missing[1])
+            column = next(c for c, t in _references(event) if event.row[c] == missing[1])
             raise BadEvent(
                 event.event_id,
                 [problem("dangling_reference", column, f"{self.n_held:,} events already wait for theirs")],
@@ -195,6 +247,8 @@ class LiveScorer:
     def _apply(self, event: Event) -> set[str]:
         """Apply an event whose references are known; the stores whose score it may have changed."""
         table, row = event.table, event.row
+        if event.kind in UPDATE_KINDS:  # a store closing: its own signals and its mates' means
+            return self._network_stores(self.signals.stores[self.signals.apply(event) or ""].account_id)
         key = TABLES[table].key
         if key:
             self.known[table].add(row[key])
@@ -272,6 +326,13 @@ class LiveScorer:
                 self.flagged[store] = alert
                 alerts.append(alert)
         return alerts
+
+
+def _references(event: Event) -> list[tuple[str, str]]:
+    """(column, table) of what the event refers to: its table's references, or the row an update changes."""
+    if event.kind in UPDATE_KINDS:
+        return [(TABLES[event.table].key or "", event.table)]
+    return _REFERENCES[event.table]
 
 
 def reference_data(

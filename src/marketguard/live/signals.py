@@ -133,6 +133,9 @@ class LiveSignals:
     def apply(self, event: Event) -> str | None:
         """Apply one event (its references known: the caller holds the others); the store it changed, if any."""
         row = event.row
+        if event.kind == "store_closed":
+            self.stores[row["store_id"]].closed = True
+            return str(row["store_id"])
         if event.table == "accounts":
             self.accounts[row["account_id"]] = _Account(_us(row["created_at"]), row["id_document"])
             return None
