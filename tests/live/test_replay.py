@@ -82,6 +82,21 @@ def test_events_stream_in_time_order_with_ties_by_table_then_row() -> None:
             + [(t, 1, i, f"logins:{i}", "login") for i, t in enumerate(at)]
         )
         assert got == [(e[3], e[4]) for e in expected]
+    later = [e["event_id"] for e in in_time_order(tables, batch=2, after=at[2])]  # after January 2nd
+    assert later == [e[3] for e in expected if e[0] > at[2]] == ["accounts:0", "logins:0", "logins:4"]
+    stores = pa.table({"store_id": ["s0", "s1"], "opened_at": at[1:3], "closed_at": [at[0], None]})
+    events = list(in_time_order(tables | {"stores": stores}))
+    opened = [e for e in events if e["event"] == "store_opened"]
+    assert [(e["store_id"], e["closed_at"]) for e in opened] == [
+        ("s0", None),
+        ("s1", None),
+    ]  # no later closing
+    closings = [e for e in events if e["event"] == "store_closed"]
+    assert closings == [
+        {"event_id": "stores:0:store_closed", "event": "store_closed"}
+        | {"store_id": "s0", "closed_at": at[0]}
+    ]
+    assert events[-1] == closings[0]  # January 3rd, after the rows of that time
     first = next(in_time_order(tables))
     assert first == {
         "event_id": "accounts:1",

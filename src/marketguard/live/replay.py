@@ -139,20 +139,24 @@ def write_cut(tables: Mapping[str, pa.Table], at: datetime, out: Path) -> None:
         pq.write_table(data, out / f"{table}.parquet")
 
 
-def in_time_order(tables: Mapping[str, pa.Table], batch: int = 10_000) -> Iterator[dict[str, Any]]:
+def in_time_order(
+    tables: Mapping[str, pa.Table], batch: int = 10_000, after: datetime | None = None
+) -> Iterator[dict[str, Any]]:
     """The rows of event tables as the events a producer sends, in time order; at equal times a table's
     references first (:data:`~marketguard.live.events.EVENT_TABLES`), then the tables' own row order, then the
     updates (a store's closing: its opening says nothing of it, :data:`~marketguard.live.events.UPDATE_KINDS`).
     Event ids are ``<table>:<row number>`` (``<table>:<row number>:<kind>`` for an update). Streamed: each table
     is sorted by time on its own and read ``batch`` rows at a time, and the tables are merged, so only the
-    tables' columns and one batch per table are in memory (a 100k-store marketplace has 23M rows)."""
+    tables' columns and one batch per table are in memory (a 100k-store marketplace has 23M rows). ``after``:
+    only the events later than that (what came after a history a scorer started from)."""
     present = [t for t in EVENT_TABLES if t in tables]
     updates = [(k, c) for k, c in UPDATE_KINDS.items() if EVENT_KINDS[k][0] in tables]
     streams = [
-        _sorted_rows(tables[table], order, ROW_KINDS[table], batch) for order, table in enumerate(present)
+        _sorted_rows(tables[table], order, ROW_KINDS[table], batch, after)
+        for order, table in enumerate(present)
     ]
     streams += [
-        _sorted_rows(tables[EVENT_KINDS[kind][0]], len(present) + n, kind, batch, columns)
+        _sorted_rows(tables[EVENT_KINDS[kind][0]], len(present) + n, kind, batch, after, columns)
         for n, (kind, columns) in enumerate(updates)
     ]
     for _, _, i, kind, row in heapq.merge(*streams, key=lambda e: e[:3]):
@@ -162,7 +166,12 @@ def in_time_order(tables: Mapping[str, pa.Table], batch: int = 10_000) -> Iterat
 
 
 def _sorted_rows(
-    data: pa.Table, order: int, kind: str, batch: int, columns: tuple[str, ...] | None = None
+    data: pa.Table,
+    order: int,
+    kind: str,
+    batch: int,
+    after: datetime | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[Any, int, int, str, dict[str, Any]]]:
     """A table's rows by the kind's time, then row number (a stable sort): (time, order, row number, kind, row).
     ``columns``: an update's (its rows without a time have none); else the row, the updates' times blanked."""
@@ -171,12 +180,15 @@ def _sorted_rows(
     blank = {} if columns else {EVENT_KINDS[u][1]: None for u in UPDATE_KINDS if EVENT_KINDS[u][0] == table}
     data = data.select(list(columns)) if columns else data
     positions = pc.sort_indices(data, [(time_column, "ascending")])
+    if after is not None:  # the rows after it: the sorted times' tail
+        later = pc.greater(data.column(time_column).take(positions), pa.scalar(after))
+        positions = positions.filter(pc.fill_null(later, False))
     for start in range(0, len(positions), batch):
         chunk = positions[start : start + batch]
         rows = data.take(chunk).to_pylist()
         for i, row in zip(chunk.to_pylist(), rows, strict=True):
             if columns and row[time_column] is None:
-                return  # nulls sort last: no more updates
+                return  # nulls sort last: no more updates (with ``after``, none reach here)
             yield row[time_column], order, i, kind, row | blank
 
 

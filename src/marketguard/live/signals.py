@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from sys import intern
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def _day_diff(later: int, earlier: int) -> int:
     return days if later >= earlier else -days
 
 
-@dataclass
+@dataclass(slots=True)
 class _Store:
     account_id: str
     opened_us: int
@@ -79,7 +80,7 @@ class _Store:
     import_complaints: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Owner:
     n_logins: int = 0
     ips: Counter[str] = field(default_factory=Counter)  # logins per IP
@@ -88,13 +89,13 @@ class _Owner:
     n_shared_ip_logins: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Listing:
     store_id: str
     branded: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class _Account:
     created_us: int
     id_document: str | None
@@ -140,7 +141,15 @@ class LiveSignals:
             self.accounts[row["account_id"]] = _Account(_us(row["created_at"]), row["id_document"])
             return None
         if event.table == "logins":
-            self._login(row["account_id"], event.at, row["ip"], row["device_id"], row["wifi_bssid"])
+            # one string per account and per IP however many logins name them (1M accounts' 10M logins)
+            ip = row["ip"]
+            self._login(
+                intern(row["account_id"]),
+                event.at,
+                ip if ip is None else intern(ip),
+                row["device_id"],
+                row["wifi_bssid"],
+            )
             return None
         if event.table == "stores":
             return self._store(row)
