@@ -3,6 +3,7 @@ there: every signal of every store."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from marketguard.features.signals import signal_steps
 from marketguard.live.events import UPDATE_KINDS, read_event
 from marketguard.live.replay import in_time_order
 from marketguard.live.scorer import reference_data
-from marketguard.live.signals import LIVE_GROUPS, LiveSignals
+from marketguard.live.signals import LIVE_GROUPS, LiveSignals, _Store
 from tests.live.conftest import EVENT_TABLES, cut, time_at
 
 
@@ -74,3 +75,17 @@ def test_live_signals_equal_the_batch_catalogue_on_the_data_cut_at_the_same_time
         r for r in batch.values() if r["network_accounts"] > 1
     ]  # the identity group was exercised:
     assert len(in_networks) > 50 and any(r["network_counterfeit_stores"] > 0 for r in in_networks)
+
+
+def test_orders_arriving_late_are_summed_in_their_place() -> None:
+    """A store's running order sums stay right when an order arrives after later ones (the revenue of any last
+    days is a difference of two of them)."""
+    store = _Store("a", 0, "basic", None, False)
+    orders = [(5, 1.5), (1, 2.25), (9, 3.0), (5, 0.5), (3, 4.0), (0, 8.0)]
+    for ts, amount in orders:
+        store.add_order(ts, amount)
+    assert list(store.order_times) == [0, 1, 3, 5, 5, 9] and store.revenue == 19.25
+    for since in range(11):
+        start = bisect.bisect_left(store.order_times, since)
+        recent = store.order_sums[-1] - store.order_sums[start]
+        assert recent == sum(amount for ts, amount in orders if ts >= since), since

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-import statistics
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,16 +68,31 @@ class _Store:
     n_tell: int = 0
     n_tell_branded: int = 0
     first_30_days: int = 0
-    order_times: list[int] = field(default_factory=list)  # sorted
-    order_amounts: dict[int, float] = field(default_factory=dict)  # per order time: the sum of amounts
+    # the orders by time, their amounts, and the amounts' running sums (sums[i]: the first i orders'): the
+    # revenue of any last 90 days is two searches and a subtraction, not a sum over a big store's orders
+    order_times: array[int] = field(default_factory=lambda: array("q"))
+    order_amounts: array[float] = field(default_factory=lambda: array("d"))
+    order_sums: array[float] = field(default_factory=lambda: array("d", [0.0]))
     revenue: float = 0.0
     n_reviews: int = 0
     five_star: int = 0
     rating_sum: int = 0
     review_days: Counter[int] = field(default_factory=Counter)
+    busiest_day: int = 0  # the most reviews on one day (counts only grow)
     complaints: int = 0
     without_order: int = 0
     import_complaints: int = 0
+
+    def add_order(self, ts: int, amount: float) -> None:
+        """One order, in its place by time (a late one re-sums the orders after it)."""
+        at = bisect.bisect_right(self.order_times, ts)
+        self.order_times.insert(at, ts)
+        self.order_amounts.insert(at, amount)
+        self.order_sums.append(0.0)
+        sums, amounts = self.order_sums, self.order_amounts
+        for i in range(at, len(amounts)):
+            sums[i + 1] = sums[i] + amounts[i]
+        self.revenue += amount
 
 
 @dataclass(slots=True)
@@ -142,13 +157,8 @@ class LiveSignals:
             return None
         if event.table == "logins":
             # one string per account and per IP however many logins name them (1M accounts' 10M logins)
-            ip = row["ip"]
             self._login(
-                intern(row["account_id"]),
-                event.at,
-                ip if ip is None else intern(ip),
-                row["device_id"],
-                row["wifi_bssid"],
+                intern(row["account_id"]), event.at, intern(row["ip"]), row["device_id"], row["wifi_bssid"]
             )
             return None
         if event.table == "stores":
@@ -158,10 +168,7 @@ class LiveSignals:
         if event.table == "orders":
             listing = self.listings[row["listing_id"]]
             store = self.stores[listing.store_id]
-            ts = _us(row["ts"])
-            bisect.insort(store.order_times, ts)
-            store.order_amounts[ts] = store.order_amounts.get(ts, 0.0) + row["amount"]
-            store.revenue += row["amount"]
+            store.add_order(_us(row["ts"]), row["amount"])
             return listing.store_id
         if event.table == "reviews":
             store_id = self.listings[row["listing_id"]].store_id
@@ -170,7 +177,9 @@ class LiveSignals:
             store.n_reviews += 1
             store.five_star += row["rating"] == 5
             store.rating_sum += row["rating"]
-            store.review_days[_us(row["ts"]) // US_PER_DAY] += 1
+            day = _us(row["ts"]) // US_PER_DAY
+            store.review_days[day] += 1
+            store.busiest_day = max(store.busiest_day, store.review_days[day])
             store.complaints += bool(_COMPLAINT.search(text))
             store.import_complaints += bool(_IMPORT_COMPLAINT.search(text))
             store.without_order += row["order_id"] is None
@@ -315,7 +324,7 @@ class LiveSignals:
             "n_listings": len(store.listings),
             "n_branded": n_branded,
             "min_price_ratio": store.ratios[0] if n_branded else None,
-            "median_price_ratio": statistics.median(store.ratios) if n_branded else None,
+            "median_price_ratio": _median(store.ratios) if n_branded else None,
             "share_far_below": store.n_far_below / n_branded if n_branded else None,
             "n_unauthorised_branded": store.n_unauthorised,
             "share_unauthorised": store.n_unauthorised / n_branded if n_branded else None,
@@ -334,7 +343,7 @@ class LiveSignals:
         recent = 0.0
         if self.as_of is not None:
             start = bisect.bisect_left(times, self.as_of - _90_DAYS)
-            recent = sum(store.order_amounts[t] for t in dict.fromkeys(times[start:]))
+            recent = store.order_sums[-1] - store.order_sums[start]
         return {
             "n_orders": len(times),
             "revenue": store.revenue,
@@ -349,11 +358,17 @@ class LiveSignals:
             "n_reviews": n,
             "share_five_star": store.five_star / n,
             "mean_rating": store.rating_sum / n,
-            "busiest_day_share": max(store.review_days.values()) / n,
+            "busiest_day_share": store.busiest_day / n,
             "share_complaints": store.complaints / n,
             "share_without_order": store.without_order / n,
             "share_import_complaints": store.import_complaints / n,
         }
+
+
+def _median(ordered: Sequence[float]) -> float:
+    """The median of a sorted list (``statistics.median`` without its sort: a big store has thousands)."""
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 #: Every live signal, in ``store_features``'s column order.
