@@ -75,6 +75,10 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/customs.py --stores 10000 --seed 7
 	$(BIN)/python benchmarks/customs.py --stores 10000 --seed 7 --difficulty hard
 	$(BIN)/python benchmarks/scan.py --stores 100000
+	$(BIN)/python benchmarks/scale.py --seed 7
+	$(BIN)/python benchmarks/api.py --stores 100000 --seed 7
+	$(BIN)/python benchmarks/live.py --stores 2000 --seed 7
+	$(BIN)/python benchmarks/live_scale.py --seed 7
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,8 @@ that way either: it starts from the history (:meth:`~marketguard.live.scorer.Liv
 from a batch link, the signals in bulk) and takes events from then on. So:
 
 1. a live model is trained on the first half of the time line (as ``marketguard replay`` does);
-2. the scorer is built from the data up to ``--tail-hours`` before the last login (timed; resident memory after
-   it, with the benchmark's own copy of the data released);
+2. the scorer is built from the data up to ``--tail-hours`` before the last login (timed; resident memory before
+   and after it, with the benchmark's own copy of the data released);
 3. the events of that last stretch go through ``process`` one by one, each timed (checking, applying, scoring
    the stores it touched): p50, p99 and the slowest, against the 1 ms bar.
 
@@ -66,6 +66,7 @@ def main() -> None:
         )
         del rows
         gc.collect()
+        rss_before_warm = rss_mb()  # the interpreter, the engines' libraries, memory pools the data left
         model = load_saved(root / "model.json")
         start = time.perf_counter()
         with make_backend("duckdb") as backend:
@@ -96,6 +97,7 @@ def main() -> None:
                 "history_rows": n_history,
                 "train_seconds": round(train_s, 1),
                 "warm_seconds": round(warm_s, 1),
+                "rss_before_warm_mb": round(rss_before_warm),
                 "rss_after_warm_mb": round(rss_after_warm),
                 "ratio_memory_to_bar": round(rss_after_warm / MEMORY_BAR_MB, 2),
                 "flagged_at_start": flagged_at_start,

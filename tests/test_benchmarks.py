@@ -21,6 +21,7 @@ CASES = {
         ["--stores", "200", "--min-labels", "2", "--http-seconds", "3", "--rate", "500"],
         {"live_replay", "live_http"},
     ),
+    "live_scale.py": (["--stores", "200", "--min-labels", "2", "--tail-hours", "240"], {"live_scale"}),
     "simulate.py": (["--sizes", "200"], {"simulate"}),
     "validate.py": (["--stores", "200", "--per-rule", "3"], None),
     "linking.py": (
@@ -79,3 +80,11 @@ def test_benchmark_runs_and_prints_json_lines(script: str, tmp_path: Path) -> No
     assert lines
     if names is not None:
         assert names <= {line.get("name", line.get("benchmark")) for line in lines}
+
+
+def test_every_benchmark_is_tried_here_and_run_by_make_bench() -> None:
+    scripts = {p.name for p in BENCHMARKS.glob("*.py")} - {"common.py"}
+    assert scripts == set(CASES)
+    makefile = (BENCHMARKS.parent / "Makefile").read_text()
+    bench = makefile[makefile.index("\nbench:") : makefile.index("\nclean:")]
+    assert {s for s in scripts if f"benchmarks/{s}" not in bench} == set()
