@@ -483,8 +483,8 @@ class OperatorIndex:
 
         The hot loop of every event: a login re-weighs its account's pairs with every sharer of what it used (a
         hundred for a busy router), so what depends on a alone (its artifacts' kinds, sharers, networks, the
-        weight's first factor, a's use) is read once per event rather than once per pair (0.5 ms of a 2 ms
-        login of a hundred pairs)."""
+        weight's first factor, a's use) is read once per event, for the artifacts a shares, rather than once
+        per pair."""
         kinds, keys, logins = self._art_kind, self._art.keys, self._logins
         engaged, uses = self.linker.min_share, self._uses_of(a).keys()
         mine: dict[int, tuple[dict[int, _Use], float, bool, str | None, _Use] | None] = {}
@@ -568,8 +568,8 @@ class OperatorIndex:
 
         ``connected``: ``region`` is one walk's reach, so one component, and its components need not be found:
         one Leiden would not cut (``max_network_accounts`` accounts or fewer) is named without building its graph,
-        a larger one goes to Leiden at once (two searches for components took 0.6 ms of the 2.2 ms re-clustering
-        of a 100-account component; Leiden's passes take 0.7 ms of what remains)."""
+        a larger one goes to Leiden at once (under a profiler, two searches for components took 0.6 ms of the
+        2.2 ms re-clustering of a 100-account component; Leiden's passes take 0.7 ms of what remains)."""
         region = region if region is not None else self._region(nodes)
         for c in {self._component[n] for n in region if n in self._component}:
             self._leiden_parts.discard(c)

@@ -247,13 +247,12 @@ class LiveScorer:
     def _apply(self, event: Event) -> set[str]:
         """Apply an event whose references are known; the stores whose score it may have changed."""
         table, row = event.table, event.row
-        if event.kind in UPDATE_KINDS:  # a store closing: its own signals and its mates' means
-            return self._network_stores(self.signals.stores[self.signals.apply(event) or ""].account_id)
-        key = TABLES[table].key
-        if key:
-            self.known[table].add(row[key])
-        if table in _INDEXED:
-            self.index.add(table, row)
+        if event.kind not in UPDATE_KINDS:  # a closing changes a row the keys and the index know already
+            key = TABLES[table].key
+            if key:
+                self.known[table].add(row[key])
+            if table in _INDEXED:
+                self.index.add(table, row)
         store = self.signals.apply(event)
         if table == "logins" or table == "accounts":
             return self._network_stores(row["account_id"])
