@@ -268,11 +268,11 @@ class LiveScorer:
     # -- scores ---------------------------------------------------------------------------------------------
     def risk(self, store_id: str) -> StoreRisk:
         """The store's score now, with its reasons. Raises KeyError for a store not (yet) opened."""
-        return self._explained(store_id, self._features(store_id, {}))
+        return self._explained(store_id, self._features(store_id, {}, {}))
 
     def score(self, store_id: str) -> float:
         """The store's score now (no reasons)."""
-        return self.model.probability(self._explainer.raw(self._features(store_id, {})))
+        return self.model.probability(self._explainer.raw(self._features(store_id, {}, {})))
 
     @cached_property
     def _of_mates(self) -> np.ndarray:
@@ -288,20 +288,29 @@ class LiveScorer:
             reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
         return StoreRisk(store_id, self.model.probability(self._explainer.raw(x)), reasons)
 
-    def _features(self, store_id: str, seen: dict[str, np.ndarray]) -> np.ndarray:
+    def _features(
+        self, store_id: str, seen: dict[str, np.ndarray], sums: dict[str, np.ndarray]
+    ) -> np.ndarray:
         """The model's features for the store: its signals, then its network mates' means (NaN: unknown).
-        ``seen``: signals already read in this event (one store's are every mate's mates' input)."""
+        ``seen``: signals already read in this event (one store's are every mate's mates' input); ``sums``: per
+        network, the sums and counts of its stores' known values. A mate's mean is the network's less the
+        store's own, as the batch takes it (``mean_of_mates``), so an event re-scoring a network of n stores
+        sums n vectors once rather than n - 1 for each store."""
         owner = self.signals.stores[store_id].account_id
         network, mates = self.index.network_mates(owner)
         accounts = (owner, *mates) if network else None  # every store here has this network
         own = self._vector(store_id, accounts, seen)
-        others = [s for a in accounts or () for s in self.signals.owned.get(a, ()) if s != store_id]
-        if not others:
+        if network is None or accounts is None:
             return np.concatenate([own[self._own], np.full(len(self._mates), np.nan)])
-        values = np.vstack([self._vector(s, accounts, seen)[self._mates] for s in others])
-        known = ~np.isnan(values)
-        count = known.sum(axis=0)
-        total = np.where(known, values, 0.0).sum(axis=0)
+        summed = sums.get(network)
+        if summed is None:
+            stores = [s for a in accounts for s in self.signals.owned.get(a, ())]
+            values = np.vstack([self._vector(s, accounts, seen)[self._mates] for s in stores])
+            known = ~np.isnan(values)
+            summed = sums[network] = np.vstack([np.where(known, values, 0.0).sum(axis=0), known.sum(axis=0)])
+        mine = own[self._mates]
+        known = ~np.isnan(mine)
+        total, count = summed[0] - np.where(known, mine, 0.0), summed[1] - known
         with np.errstate(invalid="ignore", divide="ignore"):
             means = np.where(count > 0, total / count, np.nan)
         return np.concatenate([own[self._own], means])
@@ -317,8 +326,9 @@ class LiveScorer:
     def _score(self, stores: set[str], at: datetime) -> list[Alert]:
         alerts = []
         seen: dict[str, np.ndarray] = {}
+        sums: dict[str, np.ndarray] = {}
         for store in sorted(stores - self.flagged.keys()):
-            x = self._features(store, seen)
+            x = self._features(store, seen, sums)
             if self.model.probability(self._explainer.raw(x)) >= self.threshold:
                 risk = self._explained(store, x)
                 alert = Alert(store, at, risk.score, risk.reasons)
