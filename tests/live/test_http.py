@@ -11,6 +11,7 @@ import threading
 import time
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,12 +19,13 @@ from marketguard.cases import CaseStore, database_url
 from marketguard.cases.users import add_user, issue_token
 from marketguard.contract import validate
 from marketguard.engine import make_backend
+from marketguard.errors import ParameterError
 from marketguard.live.log import EventLog
 from marketguard.live.replay import in_time_order
 from marketguard.live.service import LiveService
 from marketguard.server import create_app
 from marketguard.server.app import LiveSettings
-from tests.live.conftest import EVENT_TABLES
+from tests.live.conftest import EVENT_TABLES, cut, time_at
 from tests.server.conftest import running_server
 
 
@@ -115,6 +117,30 @@ def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events,
         service.close()
 
 
+def test_a_service_started_from_a_history_takes_the_events_after_it(trained, tmp_path) -> None:
+    """``--live-history``: the state starts as the history's; the events after it apply on top; a restart before
+    any snapshot builds the history again and replays the log to the same state."""
+    market, model = trained
+    at = time_at(market, 0.5)
+    cut(market, at, tmp_path / "history")
+    rows = {t: pq.read_table(market / f"{t}.parquet") for t in EVENT_TABLES}
+    later = list(itertools.islice(in_time_order(rows, after=at), 3_000))
+    first = LiveService(model, tmp_path / "events.sqlite", history=tmp_path / "history")
+    opened = set(pq.read_table(tmp_path / "history" / "stores.parquet").column("store_id").to_pylist())
+    assert set(first.scorer.signals.stores) == opened and first.scorer.flagged
+    submitted = [first.submit(later[i : i + 100]) for i in range(0, len(later), 100)]
+    assert sum(s.accepted for s in submitted) == len(later) and not any(s.refused for s in submitted)
+    first.close()
+    again = LiveService(model, tmp_path / "events.sqlite", history=tmp_path / "history")
+    stores = sorted(again.scorer.signals.stores)
+    assert len(stores) > len(opened)  # stores opened after the history came as events
+    assert [again.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
+    assert again.scorer.flagged == first.scorer.flagged
+    again.close()
+    with pytest.raises(ParameterError, match="no reference"):
+        LiveService(model, tmp_path / "other.sqlite", market, history=tmp_path / "history")
+
+
 def test_alerts_stream_and_acknowledged_events_survive_kill_9(trained, events, tmp_path) -> None:
     market, model = trained
     url = database_url(tmp_path / "cases.sqlite")
@@ -171,3 +197,16 @@ def test_alerts_stream_and_acknowledged_events_survive_kill_9(trained, events, t
     ]
     restarted.close()
     uninterrupted.close()
+
+
+def test_serve_refuses_a_reference_beside_a_history_and_more_workers(trained, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from marketguard.cli import main
+
+    market, model = trained
+    live = ["serve", "--db", database_url(tmp_path / "cases.sqlite"), "--live-model", str(model)]
+    both = CliRunner().invoke(main, [*live, "--live-history", str(market), "--live-reference", str(market)])
+    assert both.exit_code != 0 and "leave out --live-reference" in both.output
+    workers = CliRunner().invoke(main, [*live, "--workers", "2"])
+    assert workers.exit_code != 0 and "leave out --workers" in workers.output

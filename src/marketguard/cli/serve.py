@@ -46,6 +46,12 @@ from marketguard.cli.terminal import console, debug_option, errors
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A dataset directory whose brands, authorized_sellers and labels the live scorer reads.",
 )
+@click.option(
+    "--live-history",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A dataset the live scorer starts from (its rows and reference tables), built in bulk: the events "
+    "after it come through POST /v1/events. Instead of --live-reference.",
+)
 @click.option("--live-threshold", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True)
 @debug_option
 def serve(
@@ -58,6 +64,7 @@ def serve(
     live_model: Path | None,
     live_events: Path | None,
     live_reference: Path | None,
+    live_history: Path | None,
     live_threshold: float,
     debug: bool,
 ) -> None:
@@ -76,7 +83,11 @@ def serve(
             if workers != 1:  # the live state lives in one process
                 raise ParameterError("--live-model serves from one process: leave out --workers")
             events = live_events or live_model.parent / "events.sqlite"
-            live = LiveSettings(live_model, events, live_reference, live_threshold)
+            if live_history is not None and live_reference is not None:
+                raise ParameterError(
+                    "--live-history holds its own reference tables: leave out --live-reference"
+                )
+            live = LiveSettings(live_model, events, live_reference, live_threshold, live_history)
         with open_store(db, results[0] if results else None) as store:
             url = store.url
             for path in results:  # here, once, not in each worker

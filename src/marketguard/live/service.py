@@ -19,7 +19,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from marketguard.contract import validate
 from marketguard.detect.store_risk import FLAGGED, load_saved
+from marketguard.engine import make_backend
+from marketguard.errors import ParameterError
 from marketguard.live.events import BadEvent, Event, EventProblem, read_event
 from marketguard.live.log import EventLog
 from marketguard.live.scorer import Alert, LiveScorer, StoreRisk, reference_data
@@ -45,7 +48,10 @@ class Submitted:
 
 class LiveService:
     """The scorer of the model file ``model`` over the log file ``events``; ``reference``: a dataset directory
-    whose ``brands``, ``authorized_sellers`` and ``labels`` Parquet files the scorer reads (optional)."""
+    whose ``brands``, ``authorized_sellers`` and ``labels`` Parquet files the scorer reads (optional);
+    ``history``: instead, a dataset the scorer starts from (:meth:`~marketguard.live.scorer.LiveScorer.
+    from_history`: its rows, its reference tables). The state is then the history's and the log's: until the
+    first snapshot a restart builds it from the history again, so the history must not change under it."""
 
     def __init__(
         self,
@@ -55,7 +61,12 @@ class LiveService:
         *,
         threshold: float = FLAGGED,
         snapshot_every: int = SNAPSHOT_EVERY,
+        history: Path | str | None = None,
     ) -> None:
+        if history is not None and reference is not None:
+            raise ParameterError(
+                "the history holds its own brands, sellers and labels: give no reference with it"
+            )
         self.model = load_saved(model)
         self.log = EventLog(events)
         self.snapshot_every = snapshot_every
@@ -65,6 +76,11 @@ class LiveService:
         if found is not None:
             self.scorer = LiveScorer.restore(found[1], self.model)
             self._seq = self._snapshot_seq = found[0]
+        elif history is not None:
+            with make_backend("duckdb") as backend:
+                validated, _ = validate(backend, Path(history))
+                self.scorer = LiveScorer.from_history(self.model, validated, threshold=threshold)
+            self._seq = self._snapshot_seq = 0
         else:
             tables = {
                 t: pq.read_table(Path(reference) / f"{t}.parquet")

@@ -47,6 +47,7 @@ class LiveSettings:
     events: Path
     reference: Path | None = None
     threshold: float = 0.5
+    history: Path | None = None  # a dataset the scorer starts from (its reference tables with it)
 
 
 #: How ``marketguard serve --workers N`` hands the case store to the worker processes.
@@ -80,7 +81,9 @@ def create_app(db_url: str, results: list[Path] | None = None, live: LiveSetting
         if live is not None:  # its imports (the scorer, LightGBM, numba) only when it is asked for
             from marketguard.live.service import LiveService
 
-            app.state.live = LiveService(live.model, live.events, live.reference, threshold=live.threshold)
+            app.state.live = LiveService(
+                live.model, live.events, live.reference, threshold=live.threshold, history=live.history
+            )
         try:
             yield
         finally:
