@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from common import ensure_market, market_parser, peak_mb, rss_mb
 from marketguard.contract import validate
@@ -61,9 +62,9 @@ def main() -> None:
         history_until = last - timedelta(hours=args.tail_hours)
         write_cut(rows, history_until, root / "history")
         tail = {t: _after(data_, t, history_until) for t, data_ in rows.items() if t in EVENT_TABLES}
-        n_history = sum(r.num_rows for t, r in rows.items() if t in EVENT_TABLES) - sum(
-            r.num_rows for r in tail.values()
-        )
+        n_history = sum(
+            pq.ParquetFile(root / "history" / f"{t}.parquet").metadata.num_rows for t in tail
+        )  # the rows the scorer is built from (a store opened before the cut and closed after is in both)
         del rows
         gc.collect()
         rss_before_warm = rss_mb()  # the interpreter, the engines' libraries, memory pools the data left
