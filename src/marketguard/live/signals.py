@@ -99,8 +99,8 @@ class _Store:
 class _Owner:
     n_logins: int = 0
     ips: Counter[str] = field(default_factory=Counter)  # logins per IP
-    devices: set[str] = field(default_factory=set)
-    wifis: set[str] = field(default_factory=set)
+    devices: str | set[str] | None = None  # :func:`_with`: most accounts use one device and one router
+    wifis: str | set[str] | None = None
     n_shared_ip_logins: int = 0
 
 
@@ -141,7 +141,7 @@ class LiveSignals:
             str, _Owner
         ] = {}  # accounts' logins (every account: a buyer may open a store later)
         self.listings: dict[str, _Listing] = {}
-        self.ip_accounts: dict[str, set[str]] = {}
+        self.ip_accounts: dict[str, str | set[str]] = {}  # an address's one user, or its users
         self.category_listings: Counter[str | None] = Counter()
         self.category_branded: Counter[str | None] = Counter()
 
@@ -189,14 +189,21 @@ class LiveSignals:
     def _login(self, account: str, at: datetime, ip: str, device: str | None, wifi: str | None) -> None:
         ts = _us(at)
         self.as_of = ts if self.as_of is None else max(self.as_of, ts)
-        owner = self.owners.setdefault(account, _Owner())
+        owner = self.owners.get(account)
+        if owner is None:
+            owner = self.owners[account] = _Owner()
         owner.n_logins += 1
         owner.ips[ip] += 1
         if device is not None:
-            owner.devices.add(device)
+            owner.devices = _with(owner.devices, device)
         if wifi is not None:
-            owner.wifis.add(wifi)
-        users = self.ip_accounts.setdefault(ip, set())
+            owner.wifis = _with(owner.wifis, wifi)
+        users = self.ip_accounts.get(ip)
+        if users is None or users == account:  # one user (an address is shared from SHARED_IP_ACCOUNTS >= 2)
+            self.ip_accounts[ip] = account
+            return
+        if isinstance(users, str):
+            users = self.ip_accounts[ip] = {users}
         if account not in users:
             users.add(account)
             if (
@@ -304,8 +311,8 @@ class LiveSignals:
         return {
             "owner_logins": owner.n_logins,
             "owner_ips": len(owner.ips),
-            "owner_devices": len(owner.devices),
-            "owner_wifis": len(owner.wifis),
+            "owner_devices": _count(owner.devices),
+            "owner_wifis": _count(owner.wifis),
             "ip_rotation": len(owner.ips) / owner.n_logins,
             "share_logins_shared_ip": owner.n_shared_ip_logins / owner.n_logins,
         }
@@ -363,6 +370,21 @@ class LiveSignals:
             "share_without_order": store.without_order / n,
             "share_import_complaints": store.import_complaints / n,
         }
+
+
+def _with(found: str | set[str] | None, value: str) -> str | set[str]:
+    """``found`` with ``value`` in it: a set of a few strings held as the string itself while it has one (a set
+    takes 216 bytes, and 1M accounts have a device and a router each: 0.4 GB)."""
+    if found is None or found == value:
+        return value
+    if isinstance(found, str):
+        return {found, value}
+    found.add(value)
+    return found
+
+
+def _count(found: str | set[str] | None) -> int:
+    return 0 if found is None else 1 if isinstance(found, str) else len(found)
 
 
 def _median(ordered: Sequence[float]) -> float:
