@@ -115,6 +115,12 @@ def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events,
     assert restarted.scorer.flagged == first.scorer.flagged == fresh.scorer.flagged
     for service in (first, restarted, fresh):
         service.close()
+    with EventLog(tmp_path / "events.sqlite") as log:  # a snapshot another version wrote (another layout)
+        log.save_snapshot(log.last_seq(), b"\x80\x05 an older layout")
+    upgraded = LiveService(model, tmp_path / "events.sqlite", market)  # rebuilt from the whole log
+    assert [upgraded.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
+    assert upgraded.scorer.flagged == first.scorer.flagged
+    upgraded.close()
 
 
 def test_a_service_started_from_a_history_takes_the_events_after_it(trained, tmp_path) -> None:

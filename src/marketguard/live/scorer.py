@@ -34,7 +34,7 @@ from marketguard.detect.scoring import strongest_own_first, value_sentence
 from marketguard.detect.store_risk import FLAGGED, SavedModel
 from marketguard.detect.tree_paths import PathExplainer
 from marketguard.engine.tables import Tables
-from marketguard.errors import ModelError
+from marketguard.errors import MarketguardError, ModelError
 from marketguard.features.signals import LIVE, Signal
 from marketguard.live.events import (
     EVENT_KINDS,
@@ -47,7 +47,7 @@ from marketguard.live.events import (
 )
 from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
 
-__all__ = ["Alert", "LiveScorer", "StoreRisk", "reference_data"]
+__all__ = ["SNAPSHOT_FORMAT", "Alert", "LiveScorer", "StaleSnapshot", "StoreRisk", "reference_data"]
 
 #: Events whose reference has not arrived that are held at most (about 1 KB each: 100 MB).
 MAX_HELD = 100_000
@@ -63,6 +63,15 @@ _REFERENCES = {
 }
 _INDEXED = ("accounts", "stores", "logins")
 _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
+
+
+#: What a snapshot starts with: its format. Changed whenever the state's layout changes (the pickle of another
+#: layout would not load, or load wrong): a service finding another format rebuilds from its log instead.
+SNAPSHOT_FORMAT = b"marketguard-live-2\n"
+
+
+class StaleSnapshot(MarketguardError):
+    """A snapshot of another format than this code writes."""
 
 
 @dataclass(frozen=True)
@@ -176,15 +185,20 @@ class LiveScorer:
 
     # -- snapshots ------------------------------------------------------------------------------------------
     def snapshot(self) -> bytes:
-        """The state as bytes (the model is not in it: :meth:`restore` is given it again)."""
+        """The state as bytes, behind :data:`SNAPSHOT_FORMAT` (the model is not in it: :meth:`restore` is given
+        it again)."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("model", "_explainer")}
-        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        return SNAPSHOT_FORMAT + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def restore(cls, snapshot: bytes, model: SavedModel) -> LiveScorer:
-        """The scorer a :meth:`snapshot` was taken of, scoring with ``model`` (the one it was taken with)."""
+        """The scorer a :meth:`snapshot` was taken of, scoring with ``model`` (the one it was taken with).
+        Raises :class:`StaleSnapshot` for one of another format (taken by another version of this code)."""
+        if not snapshot.startswith(SNAPSHOT_FORMAT):
+            raise StaleSnapshot("the snapshot was taken by another version of marketguard's live scorer")
         scorer = cls.__new__(cls)
-        scorer.__dict__.update(pickle.loads(snapshot))  # our own file, written by snapshot(): trusted
+        # our own file, written by snapshot(): trusted
+        scorer.__dict__.update(pickle.loads(snapshot[len(SNAPSHOT_FORMAT) :]))
         if model.features != scorer._features_of_model:
             raise ModelError(f"the snapshot was taken with another model than {model.path}")
         scorer.model, scorer._explainer = model, PathExplainer(model.booster)

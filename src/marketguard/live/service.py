@@ -25,7 +25,7 @@ from marketguard.engine import make_backend
 from marketguard.errors import ParameterError
 from marketguard.live.events import BadEvent, Event, EventProblem, read_event
 from marketguard.live.log import EventLog
-from marketguard.live.scorer import Alert, LiveScorer, StoreRisk, reference_data
+from marketguard.live.scorer import Alert, LiveScorer, StaleSnapshot, StoreRisk, reference_data
 
 __all__ = ["LiveService", "Submitted"]
 
@@ -73,8 +73,12 @@ class LiveService:
         self._lock = threading.Lock()
         self._subscribers: list[Callable[[Alert], object]] = []
         found = self.log.snapshot()
+        restored = None
         if found is not None:
-            self.scorer = LiveScorer.restore(found[1], self.model)
+            with contextlib.suppress(StaleSnapshot):  # another version's: the log holds every event, rebuild
+                restored = LiveScorer.restore(found[1], self.model)
+        if restored is not None and found is not None:
+            self.scorer = restored
             self._seq = self._snapshot_seq = found[0]
         elif history is not None:
             with make_backend("duckdb") as backend:
