@@ -35,8 +35,8 @@ from common import ensure_market, market_parser, peak_mb, rss_mb
 from marketguard.contract import validate
 from marketguard.detect.store_risk import load_saved
 from marketguard.engine import make_backend
-from marketguard.live.events import EVENT_KINDS, EVENT_TABLES, ROW_KINDS, BadEvent, read_event
-from marketguard.live.replay import in_time_order, write_cut
+from marketguard.live.events import EVENT_KINDS, EVENT_TABLES, ROW_KINDS
+from marketguard.live.replay import timed_events, write_cut
 from marketguard.live.scorer import LiveScorer
 from marketguard.pipeline.train import train_model
 
@@ -77,14 +77,7 @@ def main() -> None:
         gc.collect()
         rss_after_warm = rss_mb()
         flagged_at_start = len(scorer.flagged)
-        latencies, rejected = [], 0
-        for raw in in_time_order(tail, after=history_until):
-            begin = time.perf_counter()
-            try:
-                scorer.process(read_event(raw))
-            except BadEvent:
-                rejected += 1
-            latencies.append(time.perf_counter() - begin)
+        latencies, rejected = timed_events(scorer, tail, after=history_until)
     ms = np.array(latencies) * 1000
     p99 = float(np.percentile(ms, 99))
     print(

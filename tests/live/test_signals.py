@@ -84,7 +84,7 @@ def test_orders_arriving_late_are_summed_in_their_place() -> None:
     orders = [(5, 1.5), (1, 2.25), (9, 3.0), (5, 0.5), (3, 4.0), (0, 8.0)]
     for ts, amount in orders:
         store.add_order(ts, amount)
-    assert list(store.order_times) == [0, 1, 3, 5, 5, 9] and store.revenue == 19.25
+    assert list(store.order_times) == [0, 1, 3, 5, 5, 9] and store.order_sums[-1] == 19.25
     for since in range(11):
         start = bisect.bisect_left(store.order_times, since)
         recent = store.order_sums[-1] - store.order_sums[start]

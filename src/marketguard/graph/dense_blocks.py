@@ -1,32 +1,34 @@
 """Dense blocks in a bipartite graph (reviewers x listings): review rings, found by greedy peeling.
 
-Fraudar (Hooi, Song, Beutel, Shah, Shin & Faloutsos, "FRAUDAR: Bounding Graph Fraud in the Face of
-Camouflage", KDD 2016): the density of a node set S is (sum of the weights of the edges inside S) / |S|.
-Peeling repeatedly removes the node whose remaining edges weigh least and keeps the densest set seen; that set
-is within a factor 2 of the densest subgraph. Greedy peeling keeps two disjoint blocks of similar density together
-(neither is peeled before the other), so a found block is split into its connected components, each reported
-with its own density: two review farms working for different clients come out as two rings. Edge weights 1 / log(column degree + 5) discount popular
-listings, so fraudsters who camouflage themselves by also reviewing popular items gain nothing from it. After
-a block is found its edges are removed and peeling starts again, for several blocks.
+Fraudar (Hooi, Song, Beutel, Shah, Shin & Faloutsos, "FRAUDAR: Bounding Graph Fraud in the Face of Camouflage", KDD
+2016): the density of a node set S is (sum of the weights of the edges inside S) / |S|. Peeling repeatedly removes
+the node whose remaining edges weigh least and keeps the densest set seen; that set is within a factor 2 of the
+densest subgraph. Greedy peeling keeps two disjoint blocks of similar density together (neither is peeled before
+the other), so a found block is split into its connected components, each reported with its own density: two review
+farms working for different clients come out as two rings. Edge weights 1 / log(column degree + 5) discount popular
+listings, so fraudsters who camouflage themselves by also reviewing popular items gain nothing from it. After a
+block is found its edges are removed and peeling starts again, for several blocks.
 
 Notes
 -----
 O(E log V) per block: an indexed binary heap (decrease-key) over the nodes' remaining weights, compiled with
 numba. Integer-coded inputs; deterministic (ties broken by node code).
 
-Rounds after the first prune before they peel. While any node's remaining weight is under a density L, the
-greedy removes such a node, so it peels exactly the nodes outside the L-core (the largest node set in which
-every node keeps weight >= L) before any node inside; and while it does, the density only rises once it has
-reached L (removing a node lighter than the density raises the density). So if the peel's best density is at
-least L, queue-pruning to the L-core first (O(E), no heap) and peeling the core alone finds the same block.
-L is 0.8 x the previous round's density; a round whose best falls under its L runs again with that best as L
-(a real node set's density, which the full peel rarely falls under), then with L / 4, and so on down to no
-pruning. A round reads only the edges between nodes whose core number (the largest L whose L-core holds them,
-from one peel of the whole graph before the first round: Batagelj & Zaversnik's core decomposition) is at least
-its L: removing a block's edges only shrinks cores, so those nodes hold the round's L-core, and the L-core of
-the subgraph they span is the graph's. A round then reads its candidates' edges, not the whole graph's: at 100k
-stores (a million reviews, 54 rounds) the rings took 9.8 s instead of 12.0, the same blocks to the last bit. Weights are peeled as exact integers (units of 2^-24), so that the pruned and the full
-peel, which remove nodes in different orders, see the same priorities to the last bit and break ties alike. Most of the graph is sparse and outside every core: later rounds cost a fraction of the first.
+Rounds after the first prune before they peel. While any node's remaining weight is under a density L, the greedy
+removes such a node, so it peels exactly the nodes outside the L-core (the largest node set in which every node
+keeps weight >= L) before any node inside; and while it does, the density only rises once it has reached L
+(removing a node lighter than the density raises the density). So if the peel's best density is at least L,
+queue-pruning to the L-core first (O(E), no heap) and peeling the core alone finds the same block. L is 0.8 x the
+previous round's density; a round whose best falls under its L runs again with that best as L (a real node set's
+density, which the full peel rarely falls under), then with L / 4, and so on down to no pruning. A round reads only
+the edges between nodes whose core number (the largest L whose L-core holds them, from one peel of the whole graph
+before the first round: Batagelj & Zaversnik's core decomposition) is at least its L: removing a block's edges only
+shrinks cores, so those nodes hold the round's L-core, and the L-core of the subgraph they span is the graph's. A
+round then reads its candidates' edges, not the whole graph's: at 100k stores (a million reviews, 54 rounds) the
+rings took 9.8 s instead of 12.0, the same blocks to the last bit. Weights are peeled as exact integers (units of
+2^-24), so that the pruned and the full peel, which remove nodes in different orders, see the same priorities to
+the last bit and break ties alike. Most of the graph is sparse and outside every core: later rounds cost a fraction
+of the first.
 """
 
 from __future__ import annotations

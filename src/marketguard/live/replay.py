@@ -44,7 +44,7 @@ from marketguard.live.scorer import LiveScorer, reference_data
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.train import train_model
 
-__all__ = ["in_time_order", "replay", "write_cut"]
+__all__ = ["in_time_order", "replay", "timed_events", "write_cut"]
 
 _REFERENCE = ("brands", "authorized_sellers")
 SUMMARY = "summary.json"
@@ -101,7 +101,7 @@ def _replay(
         t: pq.read_table(out / "training" / f"{t}.parquet") for t in (*_REFERENCE, "labels") if t in extra
     }
     scorer = LiveScorer(load_saved(out / "model.json"), *reference_data(known), threshold=threshold)
-    latencies, rejected = _run(scorer, rows)
+    latencies, rejected = timed_events(scorer, rows)
     alerts = _alerts(scorer, rows)
     pq.write_table(alerts, out / "alerts.parquet")
     summary = {
@@ -192,10 +192,13 @@ def _sorted_rows(
             yield row[time_column], order, i, kind, row | blank
 
 
-def _run(scorer: LiveScorer, rows: dict[str, pa.Table]) -> tuple[list[float], int]:
-    """Every row as an event, in time order; the time each took and how many were refused."""
+def timed_events(
+    scorer: LiveScorer, tables: Mapping[str, pa.Table], after: datetime | None = None
+) -> tuple[list[float], int]:
+    """Every row of ``tables`` (after ``after``) through ``scorer`` as an event, in time order: the seconds each
+    took (reading, holding or applying it, scoring the stores it touched) and how many were refused."""
     latencies, rejected = [], 0
-    for raw in in_time_order(rows):
+    for raw in in_time_order(tables, after=after):
         start = time.perf_counter()
         try:
             scorer.process(read_event(raw))
