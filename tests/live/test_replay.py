@@ -41,6 +41,20 @@ def test_replay_trains_on_the_past_and_reports_how_early_it_flags(small_market: 
     assert flagged and all(
         a["flagged_at"] >= a["opened_at"] and a["score"] >= 0.5 and a["reasons"] for a in flagged
     )
+    # every store's peak: flagged iff it reached the threshold, so the curve at 0.5 is this run's own figures
+    assert all((a["flagged_at"] is not None) == (a["peak_score"] >= 0.5) for a in alerts)
+    assert all(
+        a["peak_score_before_first_sale"] is None or a["peak_score_before_first_sale"] <= a["peak_score"]
+        for a in alerts
+    )
+    at_half = next(p for p in summary["operating_curve"] if p["threshold"] == 0.5)
+    assert at_half["share_flagged_before_first_sale"] == summary["share_flagged_before_first_sale"]
+    assert at_half["honest_alert_rate"] == summary["honest_alert_rate"]
+    rates = [p["honest_alert_rate"] for p in summary["operating_curve"]]
+    assert rates == sorted(rates, reverse=True)  # a higher threshold never alerts more
+    for point in summary["at_honest_alert_budget"]:
+        assert point["honest_alert_rate"] <= point["honest_alert_budget"]
+    assert "of honest stores alerted (threshold" in result.output
     trained_on = pq.read_table(out / "training" / "labels.parquet").column("labeled_at").to_pylist()
     assert all(t is None or t.isoformat() <= "2025-07-01T00:00:00+00:00" for t in trained_on)  # nothing later
     again = CliRunner().invoke(main, args)  # an earlier replay's directory is replaced, with the same results

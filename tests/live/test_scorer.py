@@ -36,7 +36,7 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
             zip(scored.signals_.column("store_id").to_pylist(), scored.scores_.tolist(), strict=True)
         )
         rows = {t: backend.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in EVENT_TABLES}
-    scorer = LiveScorer(load_saved(model), *reference(market), threshold=0.5)
+    scorer = LiveScorer(load_saved(model), *reference(market), threshold=0.5, peaks=True)
     latencies = []
     for event in in_time_order(rows):
         start = time.perf_counter()
@@ -47,6 +47,11 @@ def test_replayed_scores_equal_the_batch_scan_of_the_data_cut_at_that_time(
     assert max(differences) <= 1e-9
     # an alert is the moment a store first crossed the threshold (its score may fall again as data comes)
     assert scorer.flagged and all(a.score >= 0.5 and a.reasons for a in scorer.flagged.values())
+    # peaks kept (flagged stores scored on): a store is flagged iff its peak reached the threshold
+    assert scorer.peaks is not None and set(scorer.peaks.ever) == set(scorer.signals.stores)
+    assert set(scorer.flagged) == {s for s, peak in scorer.peaks.ever.items() if peak >= 0.5}
+    assert all(scorer.peaks.ever[s] >= a.score for s, a in scorer.flagged.items())
+    assert all(peak <= scorer.peaks.ever[s] for s, peak in scorer.peaks.before_sale.items())
     print(f"cut {fraction}: {len(latencies)} events, p99 {np.percentile(latencies, 99) * 1000:.2f} ms")
 
 

@@ -327,6 +327,14 @@ def replay(
         f"grey-market: {summary['grey_market']['alerted']}",
         markup=False,
     )
+    for point in summary["at_honest_alert_budget"]:
+        early = point["share_flagged_before_first_sale"]
+        console.print(
+            f"  at most {point['honest_alert_budget']:.1%} of honest stores alerted (threshold "
+            f"{point['threshold']:.4f}, picked in hindsight): "
+            f"{'n/a' if early is None else f'{early:.1%}'} flagged before their first sale",
+            markup=False,
+        )
     console.print(f"wrote {out / 'alerts.parquet'} and {out / 'summary.json'}", markup=False)
 
 

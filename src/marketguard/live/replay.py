@@ -7,8 +7,10 @@ LiveScorer`: the history before the cut builds the state, and each alert records
 threshold. The stores opened after the cut are the ones nothing was learned from: the summary measures them, with
 the simulator's truth when the dataset has it (``truth/stores.parquet``), else with the dataset's labels.
 
-Writes ``alerts.parquet`` (store_id, opened_at, flagged_at, score, reasons, first_order_at, first_review_at),
-``summary.json``, the trained ``model.json`` and the ``training`` cut.
+Writes ``alerts.parquet`` (store_id, opened_at, flagged_at, score, reasons, peak_score,
+peak_score_before_first_sale, first_order_at, first_review_at), ``summary.json``, the trained ``model.json``
+and the ``training`` cut. Every store's peak score (its highest, and its highest before its first order) gives
+the summary's operating curve: what a replay at each threshold would have measured, from this one run.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from marketguard.live.events import (
     BadEvent,
     read_event,
 )
-from marketguard.live.scorer import LiveScorer, reference_data
+from marketguard.live.scorer import LiveScorer, Peaks, reference_data
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.train import train_model
 
@@ -48,6 +50,10 @@ __all__ = ["in_time_order", "replay", "timed_events", "write_cut"]
 
 _REFERENCE = ("brands", "authorized_sellers")
 SUMMARY = "summary.json"
+#: The thresholds the summary's operating curve reads: from alerting on half the evidence to near certainty.
+CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+#: Honest stores' alert rates a team may budget for: the issue's 1%, and looser ones to see the trade.
+BUDGETS = (0.005, 0.01, 0.02, 0.05)
 
 
 def replay(
@@ -100,7 +106,9 @@ def _replay(
     known = {
         t: pq.read_table(out / "training" / f"{t}.parquet") for t in (*_REFERENCE, "labels") if t in extra
     }
-    scorer = LiveScorer(load_saved(out / "model.json"), *reference_data(known), threshold=threshold)
+    scorer = LiveScorer(
+        load_saved(out / "model.json"), *reference_data(known), threshold=threshold, peaks=True
+    )
     latencies, rejected = timed_events(scorer, rows)
     alerts = _alerts(scorer, rows)
     pq.write_table(alerts, out / "alerts.parquet")
@@ -215,6 +223,7 @@ def _alerts(scorer: LiveScorer, rows: dict[str, pa.Table]) -> pa.Table:
     first_review = _first_per_store(rows, "reviews")
     ids = stores.column("store_id").to_pylist()
     alerts = [scorer.flagged.get(s) for s in ids]
+    peaks = scorer.peaks or Peaks({}, {})
     return pa.table(
         {
             "store_id": pa.array(ids, pa.string()),
@@ -222,6 +231,8 @@ def _alerts(scorer: LiveScorer, rows: dict[str, pa.Table]) -> pa.Table:
             "flagged_at": pa.array([a and a.flagged_at for a in alerts], pa.timestamp("us", tz="UTC")),
             "score": pa.array([a and a.score for a in alerts], pa.float64()),
             "reasons": pa.array([a and a.reasons for a in alerts], pa.list_(pa.string())),
+            "peak_score": pa.array([peaks.ever.get(s) for s in ids], pa.float64()),
+            "peak_score_before_first_sale": pa.array([peaks.before_sale.get(s) for s in ids], pa.float64()),
             "first_order_at": pa.array([first_order.get(s) for s in ids], pa.timestamp("us", tz="UTC")),
             "first_review_at": pa.array([first_review.get(s) for s in ids], pa.timestamp("us", tz="UTC")),
         }
@@ -286,7 +297,29 @@ def _measure(alerts: pa.Table, dataset: Path, labels: pa.Table | None, cut_at: d
         "honest_alert_rate": round(len(flagged_honest) / len(honest), 4) if honest else None,
         "agency": alerted("agency"),
         "grey_market": alerted("grey_market"),
+        "operating_curve": [_at(t, counterfeit, honest) for t in CURVE],
+        "at_honest_alert_budget": [_budget(b, counterfeit, honest) for b in BUDGETS],
     }
+
+
+def _at(threshold: float, counterfeit: list[dict], honest: list[dict]) -> dict[str, Any]:
+    """What a replay at ``threshold`` would have measured, read from the stores' peak scores."""
+    early = sum((r["peak_score_before_first_sale"] or 0.0) >= threshold for r in counterfeit)
+    alerted = sum((r["peak_score"] or 0.0) >= threshold for r in honest)
+    return {
+        "threshold": threshold,
+        "share_flagged_before_first_sale": round(early / len(counterfeit), 4) if counterfeit else None,
+        "honest_alert_rate": round(alerted / len(honest), 4) if honest else None,
+    }
+
+
+def _budget(budget: float, counterfeit: list[dict], honest: list[dict]) -> dict[str, Any]:
+    """The lowest threshold alerting at most ``budget`` of the honest stores, and what it flags early: picked
+    in hindsight on the stores measured, so the reach of the model's ranking, not a threshold's promise."""
+    peaks = sorted(((r["peak_score"] or 0.0) for r in honest), reverse=True)
+    allowed = int(budget * len(peaks))
+    threshold = float(np.nextafter(peaks[allowed], 2.0)) if allowed < len(peaks) else 0.0
+    return {"honest_alert_budget": budget, **_at(threshold, counterfeit, honest)}
 
 
 def _truth_kinds(dataset: Path) -> dict[str, str]:

@@ -47,7 +47,7 @@ from marketguard.live.events import (
 )
 from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
 
-__all__ = ["SNAPSHOT_FORMAT", "Alert", "LiveScorer", "StaleSnapshot", "StoreRisk", "reference_data"]
+__all__ = ["SNAPSHOT_FORMAT", "Alert", "LiveScorer", "Peaks", "StaleSnapshot", "StoreRisk", "reference_data"]
 
 #: Events whose reference has not arrived that are held at most (about 1 KB each: 100 MB).
 MAX_HELD = 100_000
@@ -67,7 +67,7 @@ _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
 
 #: What a snapshot starts with: its format. Changed whenever the state's layout changes (the pickle of another
 #: layout would not load, or load wrong): a service finding another format rebuilds from its log instead.
-SNAPSHOT_FORMAT = b"marketguard-live-2\n"
+SNAPSHOT_FORMAT = b"marketguard-live-3\n"
 
 
 class StaleSnapshot(MarketguardError):
@@ -93,13 +93,29 @@ class Alert:
     reasons: list[str]
 
 
+@dataclass
+class Peaks:
+    """Each store's highest score so far, and its highest before its first order: every threshold's alerts in
+    one replay (a store crosses ``t`` iff its peak reaches it), which is what an operating curve is read from."""
+
+    ever: dict[str, float]
+    before_sale: dict[str, float]
+
+    def see(self, store: str, score: float, sold: bool) -> None:
+        if score > self.ever.get(store, -1.0):
+            self.ever[store] = score
+        if not sold and score > self.before_sale.get(store, -1.0):
+            self.before_sale[store] = score
+
+
 class LiveScorer:
     """Scores stores from events with ``model`` (trained with ``--signals live``).
 
     ``reference_prices`` (brand -> reference price) and ``authorised`` ((brand, store) pairs) are the
     ``brands`` and ``authorized_sellers`` tables; ``labels`` the stores' (store id, label, labelled at) of the
     ``labels`` table (the identity group counts a network's stores labelled counterfeit once they are known:
-    :class:`~marketguard.live.signals.LiveSignals`); ``threshold``: the score that raises an alert.
+    :class:`~marketguard.live.signals.LiveSignals`); ``threshold``: the score that raises an alert; ``peaks``:
+    keep every store's highest score (:class:`Peaks`), at the cost of scoring flagged stores on.
     """
 
     def __init__(
@@ -111,6 +127,7 @@ class LiveScorer:
         *,
         threshold: float = FLAGGED,
         max_held: int = MAX_HELD,
+        peaks: bool = False,
     ) -> None:
         if model.signals != "live":
             raise ModelError(
@@ -130,6 +147,8 @@ class LiveScorer:
             BadEvent
         ] = []  # held events refused when their reference came: reported
         self.flagged: dict[str, Alert] = {}
+        # kept when asked (a replay measuring every threshold): flagged stores are then scored on, not skipped
+        self.peaks = Peaks({}, {}) if peaks else None
         self._explainer = PathExplainer(model.booster)
         own = [f for f in model.features if not f.startswith("mates_")]
         mates = [f.removeprefix("mates_") for f in model.features if f.startswith("mates_")]
@@ -341,9 +360,15 @@ class LiveScorer:
         alerts = []
         seen: dict[str, np.ndarray] = {}
         sums: dict[str, np.ndarray] = {}
-        for store in sorted(stores - self.flagged.keys()):
+        peaks = self.peaks
+        for store in sorted(stores if peaks is not None else stores - self.flagged.keys()):
             x = self._features(store, seen, sums)
-            if self.model.probability(self._explainer.raw(x)) >= self.threshold:
+            score = self.model.probability(self._explainer.raw(x))
+            if peaks is not None:
+                peaks.see(store, score, sold=len(self.signals.stores[store].order_times) > 0)
+                if store in self.flagged:
+                    continue
+            if score >= self.threshold:
                 risk = self._explained(store, x)
                 alert = Alert(store, at, risk.score, risk.reasons)
                 self.flagged[store] = alert
