@@ -113,6 +113,11 @@ def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events,
     assert stores and [restarted.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
     assert [fresh.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
     assert restarted.scorer.flagged == first.scorer.flagged == fresh.scorer.flagged
+    # the log applies an id once: the scorer keeps no set of every id (it would grow as long as the service runs)
+    assert first.scorer.applied is None and restarted.scorer.applied is None
+    repeated = first.submit(events[:100])
+    assert repeated.duplicates == 100 and repeated.accepted == 0
+    assert [first.scorer.score(s) for s in stores] == [fresh.scorer.score(s) for s in stores]
     for service in (first, restarted, fresh):
         service.close()
     with EventLog(tmp_path / "events.sqlite") as log:  # a snapshot another version wrote (another layout)

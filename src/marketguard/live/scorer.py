@@ -67,7 +67,7 @@ _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
 
 #: What a snapshot starts with: its format. Changed whenever the state's layout changes (the pickle of another
 #: layout would not load, or load wrong): a service finding another format rebuilds from its log instead.
-SNAPSHOT_FORMAT = b"marketguard-live-3\n"
+SNAPSHOT_FORMAT = b"marketguard-live-4\n"
 
 
 class StaleSnapshot(MarketguardError):
@@ -115,7 +115,9 @@ class LiveScorer:
     ``brands`` and ``authorized_sellers`` tables; ``labels`` the stores' (store id, label, labelled at) of the
     ``labels`` table (the identity group counts a network's stores labelled counterfeit once they are known:
     :class:`~marketguard.live.signals.LiveSignals`); ``threshold``: the score that raises an alert; ``peaks``:
-    keep every store's highest score (:class:`Peaks`), at the cost of scoring flagged stores on.
+    keep every store's highest score (:class:`Peaks`), at the cost of scoring flagged stores on;
+    ``ids_applied_once_by_caller``: the caller applies each event id once (its log refuses a repeated one), so
+    the scorer keeps no set of them.
     """
 
     def __init__(
@@ -128,6 +130,7 @@ class LiveScorer:
         threshold: float = FLAGGED,
         max_held: int = MAX_HELD,
         peaks: bool = False,
+        ids_applied_once_by_caller: bool = False,
     ) -> None:
         if model.signals != "live":
             raise ModelError(
@@ -140,7 +143,9 @@ class LiveScorer:
         self.signals = LiveSignals(self.brands, authorised, labels)
         self.index = OperatorIndex(OperatorLinker(kinds=()))
         self.known: dict[str, set[str]] = {t: set() for t in EVENT_TABLES if TABLES[t].key}
-        self.applied: set[str] = set()  # event ids
+        # every event id applied, to apply each once; None when the caller's log already does (the service's):
+        # the set would grow with every event for as long as the service runs, and ride in every snapshot
+        self.applied: set[str] | None = None if ids_applied_once_by_caller else set()
         self.held: dict[tuple[str, str], list[Event]] = {}
         self.n_held = 0
         self.refused_on_release: list[
@@ -168,6 +173,7 @@ class LiveScorer:
         threshold: float = FLAGGED,
         max_held: int = MAX_HELD,
         batch: int = 50_000,
+        ids_applied_once_by_caller: bool = False,
     ) -> LiveScorer:
         """A scorer that has seen a validated dataset (the history a service starts from), built in bulk rather
         than event by event: the operator index from a batch link of it
@@ -182,7 +188,13 @@ class LiveScorer:
             for t in ("brands", "authorized_sellers", "labels")
             if tables.has(t)
         }
-        scorer = cls(model, *reference_data(reference), threshold=threshold, max_held=max_held)
+        scorer = cls(
+            model,
+            *reference_data(reference),
+            threshold=threshold,
+            max_held=max_held,
+            ids_applied_once_by_caller=ids_applied_once_by_caller,
+        )
         scorer.index = OperatorIndex.from_batch(OperatorLinker(kinds=()).fit(tables), tables)
         for table in EVENT_TABLES:
             if not tables.has(table):
@@ -226,11 +238,12 @@ class LiveScorer:
     # -- events ---------------------------------------------------------------------------------------------
     def process(self, event: Event) -> list[Alert]:
         """Apply ``event`` (or hold it until its references arrive) and return the alerts it raised."""
-        if event.event_id in self.applied:
+        if self.applied is not None and event.event_id in self.applied:
             return []
         self._check(event)
         missing = self._missing(event)
-        self.applied.add(event.event_id)
+        if self.applied is not None:
+            self.applied.add(event.event_id)
         if missing is not None:
             self._hold(event, missing)
             return []
@@ -238,7 +251,8 @@ class LiveScorer:
         key = None if event.kind in UPDATE_KINDS else TABLES[event.table].key
         for waiting in self.held.pop((event.table, event.row[key]), []) if key else []:
             self.n_held -= 1
-            self.applied.discard(waiting.event_id)
+            if self.applied is not None:
+                self.applied.discard(waiting.event_id)
             try:
                 alerts += self.process(waiting)
             except (
@@ -268,7 +282,8 @@ class LiveScorer:
 
     def _hold(self, event: Event, missing: tuple[str, str]) -> None:
         if self.n_held >= self.max_held:
-            self.applied.discard(event.event_id)
+            if self.applied is not None:
+                self.applied.discard(event.event_id)
             column = next(c for c, t in _references(event) if event.row[c] == missing[1])
             raise BadEvent(
                 event.event_id,

@@ -83,7 +83,9 @@ class LiveService:
         elif history is not None:
             with make_backend("duckdb") as backend:
                 validated, _ = validate(backend, Path(history))
-                self.scorer = LiveScorer.from_history(self.model, validated, threshold=threshold)
+                self.scorer = LiveScorer.from_history(
+                    self.model, validated, threshold=threshold, ids_applied_once_by_caller=True
+                )
             self._seq = self._snapshot_seq = 0
         else:
             tables = {
@@ -91,7 +93,9 @@ class LiveService:
                 for t in ("brands", "authorized_sellers", "labels")
                 if reference is not None and (Path(reference) / f"{t}.parquet").exists()
             }
-            self.scorer = LiveScorer(self.model, *reference_data(tables), threshold=threshold)
+            self.scorer = LiveScorer(
+                self.model, *reference_data(tables), threshold=threshold, ids_applied_once_by_caller=True
+            )
             self._seq = self._snapshot_seq = 0
         for seq, event in self.log.events(after=self._seq):  # what came after the snapshot, in the same order
             with contextlib.suppress(BadEvent):  # refused when it came (its answer said so): refused again
