@@ -155,3 +155,9 @@ def test_a_scorer_started_from_the_history_scores_as_one_fed_every_event(trained
     assert len(at_start) < len(everything.signals.stores) == len(started.signals.stores)
     differences = [abs(started.score(s) - everything.score(s)) for s in everything.signals.stores]
     assert max(differences) <= 1e-9
+    # a row of the history sent again as an event (it has no id to know it by) is refused, not counted twice
+    assert started.history_until is not None and started.history_until <= at
+    again = next(read_event(e) for e in in_time_order({"logins": rows["logins"]}))
+    with pytest.raises(BadEvent, match="in_history:ts"):
+        started.process(again)
+    assert max(abs(started.score(s) - everything.score(s)) for s in everything.signals.stores) <= 1e-9

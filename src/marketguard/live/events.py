@@ -71,6 +71,10 @@ EVENT_REASONS: dict[str, tuple[str, str]] = {
     ),
     "unknown_kind": ("not an event kind", f"use one of {', '.join(EVENT_KINDS)}"),
     "not_text": ("not a text value", "send ids and codes as JSON strings"),
+    "in_history": (
+        "dated by the end of the history the live state was built from, which holds what happened by then",
+        "send what happened after the history's end; a row the history lacks belongs in the next history",
+    ),
 }
 
 _IPV4 = re.compile(IPV4_PATTERN.strip("^$"))

@@ -26,6 +26,7 @@ from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from marketguard.contract.spec import TABLES
 from marketguard.detect.operator_index import OperatorIndex
@@ -67,7 +68,7 @@ _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
 
 #: What a snapshot starts with: its format. Changed whenever the state's layout changes (the pickle of another
 #: layout would not load, or load wrong): a service finding another format rebuilds from its log instead.
-SNAPSHOT_FORMAT = b"marketguard-live-4\n"
+SNAPSHOT_FORMAT = b"marketguard-live-5\n"
 
 
 class StaleSnapshot(MarketguardError):
@@ -152,6 +153,9 @@ class LiveScorer:
             BadEvent
         ] = []  # held events refused when their reference came: reported
         self.flagged: dict[str, Alert] = {}
+        self.history_until: datetime | None = (
+            None  # built from a history (from_history): the latest time in it
+        )
         # kept when asked (a replay measuring every threshold): flagged stores are then scored on, not skipped
         self.peaks = Peaks({}, {}) if peaks else None
         self._explainer = PathExplainer(model.booster)
@@ -182,7 +186,9 @@ class LiveScorer:
         is order-free; a table's references come first). Its ``brands``, ``authorized_sellers`` and ``labels``
         are the reference data. The stores scoring ``threshold`` or more at the end are flagged then (their
         alert is the history's, dated at its last login), so events raise alerts only for what they change.
-        History rows carry no event ids: a keyed row sent again as an event is refused as a duplicate key."""
+        History rows carry no event ids: an event dated by the history's end (``history_until``, its latest time
+        of any table) is refused (``in_history``): the history holds what happened by then, and a login sent
+        again would count twice."""
         reference = {
             t: tables.fetch(f"SELECT * FROM {t}", f"history: {t}")
             for t in ("brands", "authorized_sellers", "labels")
@@ -196,6 +202,7 @@ class LiveScorer:
             ids_applied_once_by_caller=ids_applied_once_by_caller,
         )
         scorer.index = OperatorIndex.from_batch(OperatorLinker(kinds=()).fit(tables), tables)
+        ends = []
         for table in EVENT_TABLES:
             if not tables.has(table):
                 continue
@@ -203,12 +210,15 @@ class LiveScorer:
             time_column = EVENT_KINDS[kind][1]
             key = TABLES[table].key
             data = tables.fetch(f"SELECT * FROM {table}", f"history: {table}")
+            for column in (time_column, "closed_at") if table == "stores" else (time_column,):
+                ends.append(pc.max(data.column(column)).as_py())
             for start in range(0, data.num_rows, batch):
                 for row in data.slice(start, batch).to_pylist():
                     if key:
                         scorer.known[table].add(row[key])
                     scorer.signals.apply(Event("", kind, table, row[time_column], row))
             del data
+        scorer.history_until = max((end for end in ends if end is not None), default=None)
         if scorer.signals.as_of is not None:
             at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=scorer.signals.as_of)
             scorer._score(set(scorer.signals.stores), at)
@@ -266,6 +276,12 @@ class LiveScorer:
         problems = []
         if key and event.kind not in UPDATE_KINDS and event.row[key] in self.known[event.table]:
             problems.append(problem("duplicate_key", key))
+        if self.history_until is not None and event.at <= self.history_until:
+            problems.append(
+                problem(
+                    "in_history", EVENT_KINDS[event.kind][1], f"it ends at {self.history_until.isoformat()}"
+                )
+            )
         brand = event.row.get("brand") if event.table == "listings" else None
         if brand is not None and brand not in self.brands:
             problems.append(problem("dangling_reference", "brand"))
