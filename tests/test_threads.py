@@ -1,8 +1,10 @@
-"""One thread budget for DuckDB, LightGBM and numba (marketguard.threads)."""
+"""One thread budget for DuckDB, LightGBM and numba (marketguard.threads), and OpenMP's spinning shortened."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import lightgbm
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from marketguard.detect.scoring import lgb_params
 from marketguard.engine import make_backend
 from marketguard.errors import ParameterError
-from marketguard.threads import VARIABLE, thread_budget
+from marketguard.threads import OPENMP_SPINS, VARIABLE, thread_budget
 
 
 def test_the_budget_is_every_core_unless_the_variable_says(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,3 +50,20 @@ def test_a_model_is_the_same_whatever_the_thread_count(monkeypatch: pytest.Monke
         params = lgb_params(7) | {"num_iterations": 40}
         raw.append(lightgbm.train(params, lightgbm.Dataset(X, y)).predict(X, raw_score=True))
     assert np.array_equal(raw[0], raw[1])
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, OPENMP_SPINS),
+        ({"GOMP_SPINCOUNT": "500"}, "500"),  # the user's own setting stands
+        ({"OMP_WAIT_POLICY": "PASSIVE"}, None),  # so does a wait policy: no spin count added to it
+    ],
+)
+def test_importing_marketguard_shortens_openmp_spinning_unless_told(
+    given: dict, expected: str | None
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")} | given
+    code = "import os, marketguard; print(os.environ.get('GOMP_SPINCOUNT'))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(expected)

@@ -11,7 +11,11 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from marketguard.threads import quiet_openmp_spinning
+
 __version__ = "0.1.0"
+
+quiet_openmp_spinning()  # before any OpenMP runtime loads (LightGBM's, imported where it is used)
 
 if TYPE_CHECKING:  # pragma: no cover
     from marketguard.evaluate import evaluate

@@ -15,6 +15,7 @@ batch's on the data cut there (a test checks every signal of every store of a si
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from array import array
 from collections import Counter
@@ -242,15 +243,37 @@ class LiveSignals:
 
     # -- reading --------------------------------------------------------------------------------------------
     def vector(self, store_id: str, network: Sequence[str] | None = None) -> np.ndarray:
-        """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown."""
-        return np.array(
-            [np.nan if v is None else v for v in self.values(store_id, network).values()], dtype=np.float64
-        )
+        """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown: what the scorer reads, for
+        every store of a network an event touches (an integer or a zero is as the rounding leaves it, so only
+        the other values go through it)."""
+        raw = self._raw(store_id, network)
+        out = []
+        for (
+            name,
+            default,
+        ) in _DEFAULTS:  # coalesce(value, default): no row, or a NULL in it, reads as the default
+            value = raw.get(name)
+            if value is None:
+                value = default
+            if value is None:
+                out.append(np.nan)
+            elif type(value) is int or value == 0:
+                out.append(float(value))
+            else:
+                out.append(significant(float(value)))
+        return np.array(out, dtype=np.float64)
 
     def values(self, store_id: str, network: Sequence[str] | None = None) -> dict[str, float | None]:
         """The store's live signals as ``store_features`` holds them (defaults where it has no rows), in
         :data:`SIGNAL_NAMES` order. ``network``: the accounts of its owner's operator network, the owner
         included (None: the owner is in none)."""
+        return {
+            name: None if math.isnan(value) else value
+            for name, value in zip(SIGNAL_NAMES, self.vector(store_id, network).tolist(), strict=True)
+        }
+
+    def _raw(self, store_id: str, network: Sequence[str] | None) -> dict[str, float | None]:
+        """The store's signals as computed, before defaults and rounding (absent: no row in its group)."""
         store = self.stores[store_id]
         raw: dict[str, float | None] = self._identity(store_id, store, network)
         raw |= self._environment(store)
@@ -258,12 +281,7 @@ class LiveSignals:
         raw |= self._listings(store) if store.listings else {}
         raw |= self._orders(store) if store.order_times else {}
         raw |= self._reviews(store) if store.n_reviews else {}
-        out: dict[str, float | None] = {}
-        for signal in _SIGNALS:  # coalesce(value, default): no row, or a NULL in it, reads as the default
-            value = raw.get(signal.name)
-            value = signal.default if value is None else value
-            out[signal.name] = None if value is None else significant(float(value))
-        return out
+        return raw
 
     def _identity(
         self, store_id: str, store: _Store, network: Sequence[str] | None
@@ -392,5 +410,6 @@ def _median(ordered: Sequence[float]) -> float:
 #: Every live signal, in ``store_features``'s column order.
 _SIGNALS: tuple[Signal, ...] = tuple(s for g in LIVE_GROUPS for s in g.signals)
 SIGNAL_NAMES: tuple[str, ...] = tuple(s.name for s in _SIGNALS)
+_DEFAULTS: tuple[tuple[str, float | None], ...] = tuple((s.name, s.default) for s in _SIGNALS)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
