@@ -22,8 +22,8 @@ __all__ = ["OPENMP_SPINS", "VARIABLE", "quiet_openmp_spinning", "thread_budget"]
 #: The environment variable that sets the budget (the test suite sets it to the cores per pytest-xdist worker).
 VARIABLE = "MARKETGUARD_THREADS"
 #: How long a waiting OpenMP thread spins before it sleeps, in iterations (GNU libgomp's ``GOMP_SPINCOUNT``, the
-#: runtime LightGBM's wheels load; its default of 300,000 holds a core for 0.1-0.3 ms at each of a fit's
-#: thousands of barriers). Measured on 2 cores, the 20k-store simulator's store-risk fit (2,000 labels, 105
+#: runtime LightGBM's wheels load; by default 300,000 at each of a fit's thousands of barriers, holding a core
+#: another process is waiting for). Measured on 2 cores, the 20k-store simulator's store-risk fit (2,000 labels, 105
 #: features): idle 2.67 s at the default, 2.56 s at 10,000; beside two busy processes 8.39 s at the default,
 #: 5.21 s at 100,000, 4.47 s at 10,000 (one thread: 3.35 s idle, 5.11 s busy; no spinning at all,
 #: ``OMP_WAIT_POLICY=PASSIVE``: 5.06 s idle, 4.98 s busy).

@@ -125,9 +125,8 @@ class OperatorIndex:
         self._art_kind: Loaded[int] = Loaded([])
         self._sharers: dict[int, dict[int, _Use]] = {}  # hydrated non-hub artifacts
         self._hub_degree: dict[int, int] = {}  # hydrated hubs: only their degree matters
-        self._new_hubs: dict[
-            int, dict[int, _Use]
-        ] = {}  # crossed the cap in this event: whose links to revisit
+        # crossed the cap in this event: whose links to revisit
+        self._new_hubs: dict[int, dict[int, _Use]] = {}
         # hydrated accounts: their artifacts as dict keys (a dict of ints is untracked by the collector; a set is not)
         self._uses: dict[int, dict[int, None]] = {}
         self._edges: dict[int, dict[int, float]] = {}

@@ -149,13 +149,11 @@ class LiveScorer:
         self.applied: set[str] | None = None if ids_applied_once_by_caller else set()
         self.held: dict[tuple[str, str], list[Event]] = {}
         self.n_held = 0
-        self.refused_on_release: list[
-            BadEvent
-        ] = []  # held events refused when their reference came: reported
+        # held events refused when their reference came: reported
+        self.refused_on_release: list[BadEvent] = []
         self.flagged: dict[str, Alert] = {}
-        self.history_until: datetime | None = (
-            None  # built from a history (from_history): the latest time in it
-        )
+        # the latest time in the history the scorer was built from (from_history): what came by then is in it
+        self.history_until: datetime | None = None
         # kept when asked (a replay measuring every threshold): flagged stores are then scored on, not skipped
         self.peaks = Peaks({}, {}) if peaks else None
         self._explainer = PathExplainer(model.booster)
@@ -265,9 +263,8 @@ class LiveScorer:
                 self.applied.discard(waiting.event_id)
             try:
                 alerts += self.process(waiting)
-            except (
-                BadEvent
-            ) as bad:  # accepted when it came, refused now (a key another held event took first)
+            except BadEvent as bad:
+                # accepted when it came, refused now (a key another held event took first)
                 self.refused_on_release.append(bad)
         return alerts
 

@@ -123,9 +123,8 @@ class LiveService:
                 try:
                     out.alerts += self.scorer.process(event)
                     out.accepted += 1
-                except (
-                    BadEvent
-                ) as bad:  # logged all the same: a replay refuses it again, the state is the same
+                except BadEvent as bad:
+                    # logged all the same: a replay refuses it again, the state is the same
                     out.refused.append(_refusal(i, event.event_id, bad.problems))
                 self._seq = seq
             out.refused_after_waiting = [

@@ -136,9 +136,8 @@ class LiveSignals:
         self.owned: dict[str, list[str]] = {}  # account -> its stores
         self.as_of: int | None = None  # the last login's time (microseconds)
         self.stores: dict[str, _Store] = {}
-        self.owners: dict[
-            str, _Owner
-        ] = {}  # accounts' logins (every account: a buyer may open a store later)
+        # accounts' logins (every account: a buyer may open a store later)
+        self.owners: dict[str, _Owner] = {}
         self.listings: dict[str, _Listing] = {}
         self.ip_accounts: dict[str, str | set[str]] = {}  # an address's one user, or its users
         self.category_listings: Counter[str | None] = Counter()
@@ -248,10 +247,8 @@ class LiveSignals:
         the other values go through it)."""
         raw = self._raw(store_id, network)
         out = []
-        for (
-            name,
-            default,
-        ) in _DEFAULTS:  # coalesce(value, default): no row, or a NULL in it, reads as the default
+        # coalesce(value, default): no row, or a NULL in it, reads as the default
+        for name, default in _DEFAULTS:
             value = raw.get(name)
             if value is None:
                 value = default
