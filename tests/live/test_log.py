@@ -38,6 +38,10 @@ def test_an_event_id_is_logged_once_and_events_come_back_typed_in_order(tmp_path
         assert replayed[0][1].at == datetime(2025, 3, 1, 10, 0, 2, tzinfo=UTC)
         assert replayed[0][1] == read_event(_login(2))
         assert reopened.snapshot() == (2, b"state at 2") and reopened.last_seq() == 4
+        # read a page at a time, the same events in the same order (page boundaries, a last short page)
+        for page in (1, 2, 3):
+            assert list(reopened.events(page=page)) == list(reopened.events())
+        assert [seq for seq, _ in reopened.events(after=1, page=1)] == [2, 3, 4]
 
 
 def test_every_acknowledged_event_survives_kill_9(tmp_path: Path) -> None:

@@ -20,7 +20,10 @@ from typing import Any
 from marketguard.contract.spec import TABLES, Kind
 from marketguard.live.events import EVENT_KINDS, Event
 
-__all__ = ["EventLog"]
+__all__ = ["PAGE", "EventLog"]
+
+#: Events read from the log at a time when it is replayed (about 1 KB each as rows and events: 10 MB).
+PAGE = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -75,14 +78,20 @@ class EventLog:
                 raise
         return out
 
-    def events(self, after: int = 0) -> Iterator[tuple[int, Event]]:
-        """(seq, event) of every event logged after position ``after``, in log order."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, event_id, kind, row FROM events WHERE seq > ? ORDER BY seq", (after,)
-            ).fetchall()
-        for seq, event_id, kind, row in rows:
-            yield seq, _decode(event_id, kind, row)
+    def events(self, after: int = 0, page: int = PAGE) -> Iterator[tuple[int, Event]]:
+        """(seq, event) of every event logged after position ``after``, in log order, read ``page`` rows at a
+        time (a restart replays what came after the last snapshot: millions of events, never all in memory)."""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT seq, event_id, kind, row FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after, page),
+                ).fetchall()
+            for seq, event_id, kind, row in rows:
+                yield seq, _decode(event_id, kind, row)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
 
     def __len__(self) -> int:
         with self._lock:
