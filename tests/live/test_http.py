@@ -98,12 +98,15 @@ def test_events_are_applied_refused_with_reasons_and_scored(trained, events, tmp
 def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events, tmp_path) -> None:
     market, model = trained
     first = LiveService(model, tmp_path / "events.sqlite", market, snapshot_every=1_300)
+    assert first.background_snapshots  # written by a forked copy while the service goes on
     for start in range(0, len(events), 100):
         first.submit(events[start : start + 100])
+    first.wait_for_snapshot()
     with EventLog(tmp_path / "events.sqlite") as log:
-        assert (
-            log.snapshot() is not None and log.snapshot()[0] < log.last_seq()
-        )  # a snapshot, and events after it
+        latest = log.snapshot()
+        assert latest is not None and latest[0] < log.last_seq()  # a snapshot, and events after it
+    # the latest snapshot's file alone: older ones removed once it was recorded, no partial file left
+    assert [f.name for f in (tmp_path / "events.sqlite.snapshots").iterdir()] == [f"{latest[0]}.state"]
     restarted = LiveService(model, tmp_path / "events.sqlite", market)
     (tmp_path / "copy").mkdir()
     with EventLog(tmp_path / "copy" / "events.sqlite") as copy, EventLog(tmp_path / "events.sqlite") as log:

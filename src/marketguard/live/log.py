@@ -5,11 +5,17 @@ the events is durable (a power cut or ``kill -9`` after it returns loses none of
 the log is not stored again, so a producer that retries after a timeout cannot apply an event twice. The live
 state is rebuilt by replaying the log in its own order (``seq``) from the latest snapshot, so a restart reaches
 the state an uninterrupted run had: the same events in the same order.
+
+Snapshots are files beside the log (``<log>.snapshots/<seq>.state``), written whole, synced and renamed into
+place before the log records them: a snapshot of a big state (gigabytes at a million accounts) is written by
+another process while the service goes on (:meth:`EventLog.write_snapshot_file` touches no database), and a
+writer killed half-way leaves a file the log never recorded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -32,9 +38,8 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     row TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS snapshots (
-    seq INTEGER PRIMARY KEY,
-    state BLOB NOT NULL
+CREATE TABLE IF NOT EXISTS snapshot_files (
+    seq INTEGER PRIMARY KEY  -- <log>.snapshots/<seq>.state, written and synced before it is recorded
 );
 """
 
@@ -103,17 +108,53 @@ class EventLog:
 
     def save_snapshot(self, seq: int, state: bytes) -> None:
         """Keep ``state``, the live state after applying the log up to ``seq`` (older snapshots are dropped)."""
+        self.write_snapshot_file(seq, state)
+        self.record_snapshot(seq)
+
+    def write_snapshot_file(self, seq: int, state: bytes) -> None:
+        """Write ``state`` as the snapshot at ``seq``, durably, without recording it: file operations only, no
+        database and no lock, so a forked process may call it (:class:`~marketguard.live.service.LiveService`
+        snapshots so)."""
+        folder = self._snapshots
+        folder.mkdir(exist_ok=True)
+        partial = folder / f"{seq}.state.partial"
+        with open(partial, "wb") as out:
+            out.write(state)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(folder / f"{seq}.state")
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
+
+    def record_snapshot(self, seq: int) -> None:
+        """Make the snapshot file at ``seq`` (written by :meth:`write_snapshot_file`) the latest; older ones go."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)", (seq, state))
-            self._db.execute("DELETE FROM snapshots WHERE seq < ?", (seq,))
+            older = [r[0] for r in self._db.execute("SELECT seq FROM snapshot_files WHERE seq < ?", (seq,))]
+            self._db.execute("INSERT OR REPLACE INTO snapshot_files (seq) VALUES (?)", (seq,))
+            self._db.execute("DELETE FROM snapshot_files WHERE seq < ?", (seq,))
             self._db.execute("COMMIT")
+        for old in older:
+            (self._snapshots / f"{old}.state").unlink(missing_ok=True)
 
     def snapshot(self) -> tuple[int, bytes] | None:
-        """The latest snapshot as (seq, state), or None."""
+        """The latest snapshot as (seq, state), or None (none yet, or its file removed: the log still holds
+        every event, so the state is rebuilt from the start)."""
         with self._lock:
-            row = self._db.execute("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
-        return None if row is None else (int(row[0]), bytes(row[1]))
+            row = self._db.execute("SELECT max(seq) FROM snapshot_files").fetchone()
+        if row[0] is None:
+            return None
+        try:
+            return int(row[0]), (self._snapshots / f"{row[0]}.state").read_bytes()
+        except FileNotFoundError:
+            return None
+
+    @property
+    def _snapshots(self) -> Path:
+        return self.path.with_name(self.path.name + ".snapshots")
 
 
 def _encode(row: dict[str, Any]) -> str:
