@@ -163,12 +163,11 @@ class LiveService:
         """Keep the state now (the log's position with it), and return once it is kept."""
         with self._lock:
             self._reap(wait=True)
-            self.log.save_snapshot(self._seq, self.scorer.snapshot())
-            self._snapshot_seq = self._seq
+            self._snapshot(in_line=True)
 
-    def _snapshot(self) -> None:
+    def _snapshot(self, in_line: bool = False) -> None:
         """A snapshot at the log's position: by a forked copy (see the module notes), else here and now."""
-        if not self.background_snapshots:
+        if in_line or not self.background_snapshots:
             self.log.save_snapshot(self._seq, self.scorer.snapshot())
             self._snapshot_seq = self._seq
             return
