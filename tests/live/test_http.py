@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -22,6 +23,7 @@ from marketguard.engine import make_backend
 from marketguard.errors import ParameterError
 from marketguard.live.log import EventLog
 from marketguard.live.replay import in_time_order
+from marketguard.live.scorer import LiveScorer
 from marketguard.live.service import LiveService
 from marketguard.server import create_app
 from marketguard.server.app import LiveSettings
@@ -129,6 +131,37 @@ def test_a_restart_from_snapshot_and_log_reaches_the_same_state(trained, events,
     assert [upgraded.scorer.score(s) for s in stores] == [first.scorer.score(s) for s in stores]
     assert upgraded.scorer.flagged == first.scorer.flagged
     upgraded.close()
+
+
+def test_a_snapshot_written_by_a_copy_of_the_service_holds_none_of_its_sockets(
+    trained, events, tmp_path, monkeypatch
+) -> None:
+    """The forked copy writing a snapshot closes what it inherited: holding the server's listening socket, it kept
+    the port bound after the server was killed, and the restart on that port failed until the copy finished."""
+    market, model = trained
+    service = LiveService(model, tmp_path / "events.sqlite", market, snapshot_every=500)
+    pickle = LiveScorer.snapshot
+
+    def slow(scorer: LiveScorer) -> bytes:  # runs in the copy: long enough to look at it while it writes
+        time.sleep(3)
+        return pickle(scorer)
+
+    monkeypatch.setattr(LiveScorer, "snapshot", slow)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        inode = os.fstat(listening.fileno()).st_ino
+        service.submit(events[:600])
+        assert service._writer is not None
+        time.sleep(1)
+        held = [
+            os.readlink(f"/proc/{service._writer[0]}/fd/{fd}")
+            for fd in os.listdir(f"/proc/{service._writer[0]}/fd")
+        ]
+        assert f"socket:[{inode}]" not in held and len(held) <= 4  # stdin, stdout, stderr, the snapshot file
+    service.close()  # waits for the copy, which wrote and recorded the snapshot
+    with EventLog(tmp_path / "events.sqlite") as log:
+        assert log.snapshot() is not None and log.snapshot()[0] >= 500
 
 
 def test_a_service_started_from_a_history_takes_the_events_after_it(trained, tmp_path) -> None:

@@ -177,6 +177,9 @@ class LiveService:
         if pid == 0:  # the copy: pickle, write the file, exit without running the service's exit handlers
             code = 1
             try:
+                # the service's descriptors are its own: a copy holding its listening socket would keep the port
+                # bound after the service died, and a restart on it would fail while the copy writes
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))
                 self.log.write_snapshot_file(self._seq, self.scorer.snapshot())
                 code = 0
             finally:
