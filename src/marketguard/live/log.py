@@ -133,12 +133,13 @@ class EventLog:
         """Make the snapshot file at ``seq`` (written by :meth:`write_snapshot_file`) the latest; older ones go."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            older = [r[0] for r in self._db.execute("SELECT seq FROM snapshot_files WHERE seq < ?", (seq,))]
             self._db.execute("INSERT OR REPLACE INTO snapshot_files (seq) VALUES (?)", (seq,))
             self._db.execute("DELETE FROM snapshot_files WHERE seq < ?", (seq,))
             self._db.execute("COMMIT")
-        for old in older:
-            (self._snapshots / f"{old}.state").unlink(missing_ok=True)
+        # older files go, recorded or not (a writer killed with its service leaves one the log never recorded)
+        for file in self._snapshots.iterdir():
+            if int(file.name.split(".")[0]) < seq:
+                file.unlink(missing_ok=True)
 
     def snapshot(self) -> tuple[int, bytes] | None:
         """The latest snapshot as (seq, state), or None (none yet, or its file removed: the log still holds
