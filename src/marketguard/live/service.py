@@ -9,10 +9,11 @@ order, whether or not the process was killed in between. Alerts go to every subs
 
 A snapshot is written by a forked copy of the process (where the system forks): pickling the state takes
 seconds at 10,000 stores and minutes at a million accounts, during which the service would hold every request.
-The copy pickles its frozen state and writes the file; the service goes on and records the snapshot once the copy
-has exited cleanly (one at a time; a copy killed with the service leaves a file the log never recorded). The
-copy shares the service's memory until either writes to it, so memory grows by what changes (at worst the
-state again) while it runs.
+The copy closes every descriptor it inherited (the server's listening socket among them: held, it kept the port
+bound after the service died), pickles its frozen state and writes the file; the service goes on and records the
+snapshot once the copy has exited cleanly (one at a time; a copy killed with the service leaves a file the log
+never recorded, removed when the next is). The copy shares the service's memory until either writes to it, so
+memory grows by what changes (at worst the state again) while it runs.
 """
 
 from __future__ import annotations
