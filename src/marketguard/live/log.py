@@ -138,7 +138,8 @@ class EventLog:
             self._db.execute("COMMIT")
         # older files go, recorded or not (a writer killed with its service leaves one the log never recorded)
         for file in self._snapshots.iterdir():
-            if int(file.name.split(".")[0]) < seq:
+            written = file.name.split(".")[0]
+            if written.isdigit() and int(written) < seq:
                 file.unlink(missing_ok=True)
 
     def snapshot(self) -> tuple[int, bytes] | None:

@@ -42,7 +42,7 @@ from marketguard.live.events import (
     BadEvent,
     read_event,
 )
-from marketguard.live.scorer import LiveScorer, Peaks, reference_data
+from marketguard.live.scorer import LiveScorer, reference_data
 from marketguard.pipeline.output import ResultsDir
 from marketguard.pipeline.train import train_model
 
@@ -217,13 +217,15 @@ def timed_events(
 
 
 def _alerts(scorer: LiveScorer, rows: dict[str, pa.Table]) -> pa.Table:
-    """One row per store: when it opened, when it was flagged (null: never), and its first order and review."""
+    """One row per store: when it opened, when it was flagged (null: never), its peak scores, and its first order
+    and review."""
     stores = rows["stores"]
     first_order = _first_per_store(rows, "orders")
     first_review = _first_per_store(rows, "reviews")
     ids = stores.column("store_id").to_pylist()
     alerts = [scorer.flagged.get(s) for s in ids]
-    peaks = scorer.peaks or Peaks({}, {})
+    peaks = scorer.peaks
+    assert peaks is not None, "a replay's scorer keeps every store's peak"
     return pa.table(
         {
             "store_id": pa.array(ids, pa.string()),

@@ -243,8 +243,7 @@ class LiveSignals:
     # -- reading --------------------------------------------------------------------------------------------
     def vector(self, store_id: str, network: Sequence[str] | None = None) -> np.ndarray:
         """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown: what the scorer reads, for
-        every store of a network an event touches (an integer or a zero is as the rounding leaves it, so only
-        the other values go through it)."""
+        every store of a network an event touches."""
         raw = self._raw(store_id, network)
         out = []
         # coalesce(value, default): no row, or a NULL in it, reads as the default
@@ -252,12 +251,7 @@ class LiveSignals:
             value = raw.get(name)
             if value is None:
                 value = default
-            if value is None:
-                out.append(np.nan)
-            elif type(value) is int or value == 0:
-                out.append(float(value))
-            else:
-                out.append(significant(float(value)))
+            out.append(np.nan if value is None else significant(float(value)))
         return np.array(out, dtype=np.float64)
 
     def values(self, store_id: str, network: Sequence[str] | None = None) -> dict[str, float | None]:
