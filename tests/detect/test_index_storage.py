@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
+from zlib import crc32
+
+import pyarrow as pa
+
 from marketguard.detect.index_storage import Codes, Loaded
 
 
@@ -21,3 +26,20 @@ def test_codes_are_dense_and_stable_for_old_and_new_keys() -> None:
     assert (codes.get("b"), codes.get("a"), codes.get("c")) == (0, 1, None)
     assert codes.add("c") == 2 and codes.get("c") == 2 and len(codes) == 3
     assert [codes.keys[i] for i in range(3)] == ["b", "a", "c"]
+
+
+def test_keys_sharing_a_checksum_keep_their_own_codes() -> None:
+    # "plumless" and "buckeroo" have the same CRC-32: the packed lookup compares the bytes
+    assert crc32(b"plumless") == crc32(b"buckeroo")
+    codes = Codes(["plumless", "x", "buckeroo", "ünïcode"])
+    assert [codes.get(k) for k in ("buckeroo", "plumless", "ünïcode", "x")] == [2, 0, 3, 1]
+    assert codes.get("buckeroo2") is None and codes.get("") is None
+    assert codes.keys[3] == "ünïcode"
+
+
+def test_codes_survive_a_snapshot() -> None:
+    codes = Codes(pa.array(["a1", "b2", "c3"]).slice(1))  # a slice: its buffers start elsewhere
+    codes.add("d4")
+    again = pickle.loads(pickle.dumps(codes))
+    assert [again.get(k) for k in ("b2", "c3", "d4", "a1")] == [0, 1, 2, None]
+    assert [again.keys[i] for i in range(len(again))] == ["b2", "c3", "d4"]

@@ -8,7 +8,13 @@ containers beside it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
 from typing import Generic, TypeVar
+from zlib import crc32
+
+import numpy as np
+import pyarrow as pa
 
 __all__ = ["Codes", "Loaded"]
 
@@ -45,18 +51,50 @@ class Loaded(Generic[T]):
 
 
 class Codes:
-    """Dense integer codes of string keys: a dict built once from the batch and a small one for new keys."""
+    """Dense integer codes of string keys: the batch's keys packed, and a small dict for keys added later.
 
-    __slots__ = ("_base", "_more", "keys")
+    A 1M-account index codes about 9M artifact keys. As a dict of strings to codes with a list of the strings they
+    took about 147 bytes a key (the string, its dict entry, the code's int object); packed they take about 30: the
+    keys' UTF-8 bytes in one buffer with their ends, and their CRC-32s sorted with the codes beside them. A lookup
+    is a binary search for the key's CRC then a comparison of bytes (a CRC shared by two keys costs one more
+    comparison, never a wrong code), about 2 microseconds against a dict's 0.1: a login looks up five keys.
+    """
 
-    def __init__(self, keys: list[str]) -> None:
-        self._base = dict(zip(keys, range(len(keys)), strict=True))
+    __slots__ = ("_blob", "_ends", "_hashes", "_more", "_order", "keys")
+
+    def __init__(self, keys: Sequence[str] | pa.Array) -> None:
+        array = keys if isinstance(keys, pa.Array) else pa.array(keys, pa.string())
+        if array.null_count:
+            raise ValueError("a code's key cannot be null")
+        array = pa.concat_arrays([array.cast(pa.large_string())])  # its own buffers, from offset 0
+        n = len(array)
+        offsets = np.frombuffer(array.buffers()[1], np.int64, n + 1)
+        self._blob = array.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]] if n else b""
+        self._ends = offsets - offsets[0]
+        ends = self._ends.tolist()
+        view = memoryview(self._blob)
+        hashes = np.fromiter((crc32(view[a:b]) for a, b in pairwise(ends)), np.uint32, n)
+        self._order = np.argsort(hashes, kind="stable").astype(np.int32)
+        self._hashes = hashes[self._order]
         self._more: dict[str, int] = {}
-        self.keys: Loaded[str] = Loaded(keys)
+        self.keys = _Keys(self._blob, self._ends)
 
     def get(self, key: str) -> int | None:
-        code = self._base.get(key)
-        return self._more.get(key) if code is None else code
+        code = self._more.get(key)
+        if code is not None:
+            return code
+        raw = key.encode()
+        h = np.uint32(
+            crc32(raw)
+        )  # as the array's type: a Python int would have numpy convert the whole array
+        hashes, blob, ends = self._hashes, self._blob, self._ends
+        i = int(hashes.searchsorted(h))
+        while i < len(hashes) and hashes[i] == h:
+            code = int(self._order[i])
+            if blob[ends[code] : ends[code + 1]] == raw:
+                return code
+            i += 1
+        return None
 
     def add(self, key: str) -> int:
         code = self._more[key] = len(self.keys)
@@ -65,3 +103,24 @@ class Codes:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+class _Keys:
+    """The keys by code: the batch's decoded from the packed bytes when read, then those added later."""
+
+    __slots__ = ("_blob", "_ends", "_more", "_n")
+
+    def __init__(self, blob: bytes, ends: np.ndarray) -> None:
+        self._blob, self._ends, self._n = blob, ends, len(ends) - 1
+        self._more: list[str] = []
+
+    def __getitem__(self, code: int) -> str:
+        if code < self._n:
+            return self._blob[self._ends[code] : self._ends[code + 1]].decode()
+        return self._more[code - self._n]
+
+    def append(self, key: str) -> None:
+        self._more.append(key)
+
+    def __len__(self) -> int:
+        return self._n + len(self._more)

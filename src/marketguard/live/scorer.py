@@ -68,7 +68,7 @@ _SIGNALS: dict[str, Signal] = {s.name: s for g in LIVE for s in g.signals}
 
 #: What a snapshot starts with: its format. Changed whenever the state's layout changes (the pickle of another
 #: layout would not load, or load wrong): a service finding another format rebuilds from its log instead.
-SNAPSHOT_FORMAT = b"marketguard-live-5\n"
+SNAPSHOT_FORMAT = b"marketguard-live-6\n"
 
 
 class StaleSnapshot(MarketguardError):
