@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "marketguard"
 #: Modules every package may import.
-SHARED = {"errors", "params", "sentences", "lazy", "threads", "__init__"}
+SHARED = {"errors", "params", "sentences", "lazy", "threads", "memory", "__init__"}
 ENGINES = {"duckdb", "pyspark"}
 
 

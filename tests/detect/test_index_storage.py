@@ -7,7 +7,7 @@ from zlib import crc32
 
 import pyarrow as pa
 
-from marketguard.detect.index_storage import Codes, Loaded
+from marketguard.detect.index_storage import Codes, KeySet, Loaded
 
 
 def test_loaded_reads_and_writes_across_the_batch_part_and_what_came_after() -> None:
@@ -43,3 +43,12 @@ def test_codes_survive_a_snapshot() -> None:
     again = pickle.loads(pickle.dumps(codes))
     assert [again.get(k) for k in ("b2", "c3", "d4", "a1")] == [0, 1, 2, None]
     assert [again.keys[i] for i in range(len(again))] == ["b2", "c3", "d4"]
+
+
+def test_a_key_set_holds_the_batch_keys_and_those_added_later() -> None:
+    keys = KeySet(pa.array(["o1", "o2"]))
+    keys.add("o3")
+    keys.add("o1")  # already there: counted once
+    assert "o1" in keys and "o3" in keys and "o4" not in keys and None not in keys
+    assert len(keys) == 3
+    assert "o3" in pickle.loads(pickle.dumps(keys)) and len(KeySet()) == 0

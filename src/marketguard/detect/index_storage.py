@@ -16,7 +16,7 @@ from zlib import crc32
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["Codes", "Loaded"]
+__all__ = ["Codes", "KeySet", "Loaded"]
 
 T = TypeVar("T")
 
@@ -124,3 +124,25 @@ class _Keys:
 
     def __len__(self) -> int:
         return self._n + len(self._more)
+
+
+class KeySet:
+    """A set of string keys: the batch's packed (:class:`Codes`), those added later in a set. A live scorer keeps
+    the key of every row it has seen (1M accounts' marketplace: 23M rows), to refuse a second row with one and to
+    hold an event whose reference has not come."""
+
+    __slots__ = ("_base", "_more")
+
+    def __init__(self, keys: Sequence[str] | pa.Array = ()) -> None:
+        self._base = Codes(keys)
+        self._more: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and (key in self._more or self._base.get(key) is not None)
+
+    def add(self, key: str) -> None:
+        if self._base.get(key) is None:
+            self._more.add(key)
+
+    def __len__(self) -> int:
+        return len(self._base) + len(self._more)

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketguard.contract.spec import TABLES
+from marketguard.detect.index_storage import KeySet
 from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.detect.scoring import strongest_own_first, value_sentence
@@ -46,7 +47,8 @@ from marketguard.live.events import (
     Event,
     problem,
 )
-from marketguard.live.signals import SIGNAL_NAMES, LiveSignals
+from marketguard.live.signals import READS, SIGNAL_NAMES, LiveSignals
+from marketguard.memory import give_back_free_memory
 
 __all__ = ["SNAPSHOT_FORMAT", "Alert", "LiveScorer", "Peaks", "StaleSnapshot", "StoreRisk", "reference_data"]
 
@@ -143,7 +145,7 @@ class LiveScorer:
         self.brands = dict(reference_prices or {})
         self.signals = LiveSignals(self.brands, authorised, labels)
         self.index = OperatorIndex(OperatorLinker(kinds=()))
-        self.known: dict[str, set[str]] = {t: set() for t in EVENT_TABLES if TABLES[t].key}
+        self.known: dict[str, KeySet] = {t: KeySet() for t in EVENT_TABLES if TABLES[t].key}
         # every event id applied, to apply each once; None when the caller's log already does (the service's):
         # the set would grow with every event for as long as the service runs, and ride in every snapshot
         self.applied: set[str] | None = None if ids_applied_once_by_caller else set()
@@ -181,7 +183,8 @@ class LiveScorer:
         than event by event: the operator index from a batch link of it
         (:meth:`~marketguard.detect.operator_index.OperatorIndex.from_batch`; a 100k-store marketplace's 10.8M
         logins would take the event path tens of minutes), the signals from its rows table by table (each tally
-        is order-free; a table's references come first). Its ``brands``, ``authorized_sellers`` and ``labels``
+        is order-free; a table's references come first; the tables no signal reads are not read row by row), the
+        keys seen packed from the key columns (:class:`~marketguard.detect.index_storage.KeySet`). Its ``brands``, ``authorized_sellers`` and ``labels``
         are the reference data. The stores scoring ``threshold`` or more at the end are flagged then (their
         alert is the history's, dated at its last login), so events raise alerts only for what they change.
         History rows carry no event ids: an event dated by the history's end (``history_until``, its latest time
@@ -210,16 +213,17 @@ class LiveScorer:
             data = tables.fetch(f"SELECT * FROM {table}", f"history: {table}")
             for column in (time_column, "closed_at") if table == "stores" else (time_column,):
                 ends.append(pc.max(data.column(column)).as_py())
-            for start in range(0, data.num_rows, batch):
+            if key:  # packed, from the column: no string per row
+                scorer.known[table] = KeySet(data.column(key).combine_chunks())
+            for start in range(0, data.num_rows if table in READS else 0, batch):
                 for row in data.slice(start, batch).to_pylist():
-                    if key:
-                        scorer.known[table].add(row[key])
                     scorer.signals.apply(Event("", kind, table, row[time_column], row))
             del data
         scorer.history_until = max((end for end in ends if end is not None), default=None)
         if scorer.signals.as_of is not None:
             at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=scorer.signals.as_of)
             scorer._score(set(scorer.signals.stores), at)
+        give_back_free_memory()  # the history's rows, read once
         return scorer
 
     # -- snapshots ------------------------------------------------------------------------------------------

@@ -33,10 +33,12 @@ from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGro
 from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
 from marketguard.live.events import Event
 
-__all__ = ["LIVE_GROUPS", "SIGNAL_NAMES", "LiveSignals"]
+__all__ = ["LIVE_GROUPS", "READS", "SIGNAL_NAMES", "LiveSignals"]
 
 #: The catalogue groups kept live, in ``store_features``'s column order.
 LIVE_GROUPS: tuple[SignalGroup, ...] = LIVE
+#: The event tables the signals read: shipments, transfers and declarations move none of them.
+READS = frozenset({"accounts", "logins", "stores", "listings", "orders", "reviews"})
 _TELL = re.compile(listings.TELL_PATTERN)
 _COMPLAINT = re.compile(reviews.COMPLAINT_PATTERN)
 _IMPORT_COMPLAINT = re.compile(IMPORT_COMPLAINT_PATTERN)
@@ -147,6 +149,8 @@ class LiveSignals:
     def apply(self, event: Event) -> str | None:
         """Apply one event (its references known: the caller holds the others); the store it changed, if any."""
         row = event.row
+        if event.table not in READS:
+            return None
         if event.kind == "store_closed":
             self.stores[row["store_id"]].closed = True
             return str(row["store_id"])
