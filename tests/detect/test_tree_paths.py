@@ -31,11 +31,11 @@ def test_credits_sum_to_the_raw_score_for_every_routing_of_missing_values(zero_a
     credits = path_contributions(booster, unseen)
     assert credits.shape == (X.shape[0], X.shape[1] + 1)
     np.testing.assert_allclose(credits.sum(axis=1), booster.predict(unseen, raw_score=True), atol=1e-9)
-    explainer = PathExplainer(
-        booster
-    )  # one row at a time, as the live scorer asks: LightGBM's raw score exactly
+    # one row at a time, or a network's rows at once, as the live scorer asks: LightGBM's raw score exactly
+    explainer = PathExplainer(booster)
     raw = booster.predict(unseen[:200], raw_score=True)
     assert [explainer.raw(row) for row in unseen[:200]] == raw.tolist()
+    assert explainer.raws(unseen[:200]).tolist() == raw.tolist()
 
 
 def test_the_strongest_credit_matches_treeshap_on_high_scoring_rows() -> None:

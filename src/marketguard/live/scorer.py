@@ -333,11 +333,11 @@ class LiveScorer:
     # -- scores ---------------------------------------------------------------------------------------------
     def risk(self, store_id: str) -> StoreRisk:
         """The store's score now, with its reasons. Raises KeyError for a store not (yet) opened."""
-        return self._explained(store_id, self._features(store_id, {}, {}))
+        return self._explained(store_id, self._features([store_id])[0])
 
     def score(self, store_id: str) -> float:
         """The store's score now (no reasons)."""
-        return self.model.probability(self._explainer.raw(self._features(store_id, {}, {})))
+        return self.model.probability(self._explainer.raw(self._features([store_id])[0]))
 
     @cached_property
     def _of_mates(self) -> np.ndarray:
@@ -353,55 +353,62 @@ class LiveScorer:
             reasons.append(f"network mates (mean): {text}" if name.startswith("mates_") else text)
         return StoreRisk(store_id, self.model.probability(self._explainer.raw(x)), reasons)
 
-    def _features(
-        self, store_id: str, seen: dict[str, np.ndarray], sums: dict[str, np.ndarray]
-    ) -> np.ndarray:
-        """The model's features for the store: its signals, then its network mates' means (NaN: unknown).
-        ``seen``: signals already read in this event (one store's are every mate's mates' input); ``sums``: per
-        network, the sums and counts of its stores' known values. A mate's mean is the network's less the
-        store's own, as the batch takes it (``mean_of_mates``), so an event re-scoring a network of n stores
-        sums n vectors once rather than n - 1 for each store."""
-        owner = self.signals.stores[store_id].account_id
-        network, mates = self.index.network_mates(owner)
-        accounts = (owner, *mates) if network else None  # every store here has this network
-        own = self._vector(store_id, accounts, seen)
-        if network is None or accounts is None:
-            return np.concatenate([own[self._own], np.full(len(self._mates), np.nan)])
-        summed = sums.get(network)
-        if summed is None:
-            stores = [s for a in accounts for s in self.signals.owned.get(a, ())]
-            values = np.vstack([self._vector(s, accounts, seen)[self._mates] for s in stores])
+    def _features(self, stores: list[str]) -> np.ndarray:
+        """The model's features for each store, a row each: its signals, then its network mates' means (NaN:
+        unknown). An event re-scores a network's stores together: the network's members are read once, each
+        store's signals once, and a mate's mean is the network's sum less the store's own, as the batch takes it
+        (``mean_of_mates``), so a network of n stores sums n vectors once rather than n - 1 for each store."""
+        out = np.empty((len(stores), len(self._own) + len(self._mates)))
+        networks: dict[str, tuple[str | None, tuple[str, ...] | None]] = {}  # owner -> network, its accounts
+        by_network: dict[str | None, list[int]] = {}
+        for row, store in enumerate(stores):
+            owner = self.signals.stores[store].account_id
+            found = networks.get(owner)
+            if found is None:
+                network, mates = self.index.network_mates(owner)
+                found = (network, (owner, *mates) if network else None)
+                for member in found[1] or (owner,):  # every member has the same network
+                    networks[member] = found
+            by_network.setdefault(found[0], []).append(row)
+        for network, rows in by_network.items():
+            accounts = networks[self.signals.stores[stores[rows[0]]].account_id][1]
+            if network is None or accounts is None:
+                for row in rows:
+                    out[row, : len(self._own)] = self.signals.vector(stores[row], None)[self._own]
+                    out[row, len(self._own) :] = np.nan
+                continue
+            members = [s for a in accounts for s in self.signals.owned.get(a, ())]
+            at = {s: i for i, s in enumerate(members)}
+            tallies = self.signals.network_tallies(accounts)
+            signals = np.vstack([self.signals.vector(s, accounts, tallies) for s in members])
+            values = signals[:, self._mates]
             known = ~np.isnan(values)
-            summed = sums[network] = np.vstack([np.where(known, values, 0.0).sum(axis=0), known.sum(axis=0)])
-        mine = own[self._mates]
-        known = ~np.isnan(mine)
-        total, count = summed[0] - np.where(known, mine, 0.0), summed[1] - known
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(count > 0, total / count, np.nan)
-        return np.concatenate([own[self._own], means])
-
-    def _vector(
-        self, store_id: str, network: tuple[str, ...] | None, seen: dict[str, np.ndarray]
-    ) -> np.ndarray:
-        found = seen.get(store_id)
-        if found is None:
-            found = seen[store_id] = self.signals.vector(store_id, network)
-        return found
+            total, count = np.where(known, values, 0.0).sum(axis=0), known.sum(axis=0)
+            mine = [at[stores[row]] for row in rows]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                others = count - known[mine]
+                means = np.where(
+                    others > 0, (total - np.where(known[mine], values[mine], 0.0)) / others, np.nan
+                )
+            out[rows, : len(self._own)] = signals[mine][:, self._own]
+            out[rows, len(self._own) :] = means
+        return out
 
     def _score(self, stores: set[str], at: datetime) -> list[Alert]:
-        alerts = []
-        seen: dict[str, np.ndarray] = {}
-        sums: dict[str, np.ndarray] = {}
         peaks = self.peaks
-        for store in sorted(stores if peaks is not None else stores - self.flagged.keys()):
-            x = self._features(store, seen, sums)
-            score = self.model.probability(self._explainer.raw(x))
+        todo = sorted(stores if peaks is not None else stores - self.flagged.keys())
+        if not todo:
+            return []
+        x = self._features(todo)
+        alerts = []
+        for store, row, raw in zip(todo, x, self._explainer.raws(x).tolist(), strict=True):
+            score = self.model.probability(raw)
             if peaks is not None:
                 peaks.see(store, score, sold=len(self.signals.stores[store].order_times) > 0)
                 if store in self.flagged:
                     continue
             if score >= self.threshold:
-                risk = self._explained(store, x)
+                risk = self._explained(store, row)
                 alert = Alert(store, at, risk.score, risk.reasons)
                 self.flagged[store] = alert
                 alerts.append(alert)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from sys import intern
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGro
 from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
 from marketguard.live.events import Event
 
-__all__ = ["LIVE_GROUPS", "READS", "SIGNAL_NAMES", "LiveSignals"]
+__all__ = ["LIVE_GROUPS", "READS", "SIGNAL_NAMES", "LiveSignals", "NetworkTallies"]
 
 #: The catalogue groups kept live, in ``store_features``'s column order.
 LIVE_GROUPS: tuple[SignalGroup, ...] = LIVE
@@ -94,6 +95,15 @@ class _Store:
         sums, amounts = self.order_sums, self.order_amounts
         for i in range(at, len(amounts)):
             sums[i + 1] = sums[i] + amounts[i]
+
+
+class NetworkTallies(NamedTuple):
+    """An operator network's accounts, stores, distinct identity documents, and stores known counterfeit."""
+
+    accounts: int
+    stores: int
+    documents: int
+    counterfeit: int
 
 
 @dataclass(slots=True)
@@ -245,10 +255,12 @@ class LiveSignals:
         return store_id
 
     # -- reading --------------------------------------------------------------------------------------------
-    def vector(self, store_id: str, network: Sequence[str] | None = None) -> np.ndarray:
+    def vector(
+        self, store_id: str, network: Sequence[str] | None = None, tallies: NetworkTallies | None = None
+    ) -> np.ndarray:
         """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown: what the scorer reads, for
-        every store of a network an event touches."""
-        raw = self._raw(store_id, network)
+        every store of a network an event touches (``tallies``: the network's, when the caller has them)."""
+        raw = self._raw(store_id, network, tallies)
         out = []
         # coalesce(value, default): no row, or a NULL in it, reads as the default
         for name, default in _DEFAULTS:
@@ -267,10 +279,12 @@ class LiveSignals:
             for name, value in zip(SIGNAL_NAMES, self.vector(store_id, network).tolist(), strict=True)
         }
 
-    def _raw(self, store_id: str, network: Sequence[str] | None) -> dict[str, float | None]:
+    def _raw(
+        self, store_id: str, network: Sequence[str] | None, tallies: NetworkTallies | None
+    ) -> dict[str, float | None]:
         """The store's signals as computed, before defaults and rounding (absent: no row in its group)."""
         store = self.stores[store_id]
-        raw: dict[str, float | None] = self._identity(store_id, store, network)
+        raw: dict[str, float | None] = self._identity(store_id, store, network, tallies)
         raw |= self._environment(store)
         raw |= self._storefront(store)
         raw |= self._listings(store) if store.listings else {}
@@ -279,7 +293,7 @@ class LiveSignals:
         return raw
 
     def _identity(
-        self, store_id: str, store: _Store, network: Sequence[str] | None
+        self, store_id: str, store: _Store, network: Sequence[str] | None, tallies: NetworkTallies | None
     ) -> dict[str, float | None]:
         account = self.accounts.get(store.account_id)
         if account is None:  # the batch joins stores to their accounts: no row, the defaults
@@ -289,15 +303,27 @@ class LiveSignals:
         }
         if network is None:
             return out | {"network_id_documents": 0 if account.id_document in (None, "") else 1}
-        members = [self.accounts[a] for a in network if a in self.accounts]
-        stores = [s for a in network for s in self.owned.get(a, ())]
+        accounts, stores, documents, counterfeit = tallies or self.network_tallies(network)
         own = self._known_label(store_id) == 1
         return out | {
-            "network_accounts": len(members),
-            "network_stores": len(stores),
-            "network_id_documents": len({m.id_document for m in members if m.id_document is not None}),
-            "network_counterfeit_stores": sum(self._known_label(s) == 1 for s in stores) - own,
+            "network_accounts": accounts,
+            "network_stores": stores,
+            "network_id_documents": documents,
+            "network_counterfeit_stores": counterfeit - own,
         }
+
+    def network_tallies(self, network: Sequence[str]) -> NetworkTallies:
+        """What the identity group reads of an operator network (its accounts): the same for each of its stores,
+        so a scorer re-scoring a network's stores reads them once (each store's would read every store's label:
+        quadratic in the network)."""
+        members = [self.accounts[a] for a in network if a in self.accounts]
+        stores = [s for a in network for s in self.owned.get(a, ())]
+        return NetworkTallies(
+            len(members),
+            len(stores),
+            len({m.id_document for m in members if m.id_document is not None}),
+            sum(self._known_label(s) == 1 for s in stores),
+        )
 
     def _known_label(self, store_id: str) -> int | None:
         """The store's label known by the last login seen (either way: counterfeit), None without one."""
