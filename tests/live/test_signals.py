@@ -7,17 +7,19 @@ import bisect
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from marketguard.contract import validate
 from marketguard.detect.operator_index import OperatorIndex
 from marketguard.detect.operator_linking import OperatorLinker
 from marketguard.engine import make_backend
+from marketguard.engine.base import significant
 from marketguard.features.signals import signal_steps
 from marketguard.live.events import UPDATE_KINDS, read_event
 from marketguard.live.replay import in_time_order
 from marketguard.live.scorer import reference_data
-from marketguard.live.signals import LIVE_GROUPS, LiveSignals, _Store
+from marketguard.live.signals import LIVE_GROUPS, LiveSignals, _round_significant, _Store
 from tests.live.conftest import EVENT_TABLES, cut, time_at
 
 
@@ -89,3 +91,22 @@ def test_orders_arriving_late_are_summed_in_their_place() -> None:
         start = bisect.bisect_left(store.order_times, since)
         recent = store.order_sums[-1] - store.order_sums[start]
         assert recent == sum(amount for ts, amount in orders if ts >= since), since
+
+
+def test_the_compiled_rounding_gives_the_bits_significant_gives() -> None:
+    """The signals are rounded as the batch's SQL rounds them; the live vectors round a network's at once in
+    compiled code, which must agree with :func:`significant` to the bit, near powers of ten included."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [
+            rng.normal(size=20_000) * 10.0 ** rng.integers(-15, 16, 20_000),  # every magnitude
+            10.0 ** np.arange(-12, 13) * np.array([[1.0], [1 - 1e-15], [1 + 1e-15]]).reshape(-1, 1),
+            [0.0, -0.0, 1.0, 3.0, -7.0, 1e12, 1e12 + 0.5, 2.5e15, np.nan, np.inf, -np.inf, 1 / 3, 2 / 3],
+        ],
+        axis=None,
+    )
+    rounded = values.copy().reshape(-1, 7 if values.size % 7 == 0 else 1)
+    _round_significant(rounded)
+    want = [significant(float(v)) for v in values]
+    assert np.array_equal(rounded.reshape(-1), np.array(want), equal_nan=True)
+    assert (rounded.reshape(-1) != values)[np.isfinite(values)].any()  # it did round

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from sys import intern
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from marketguard.contract.vocabulary import BASIC_TEMPLATE
-from marketguard.engine.base import significant
 from marketguard.features.signals import LIVE, environment, listings, reviews
 from marketguard.features.signals.catalogue import US_PER_DAY, Signal, SignalGroup
 from marketguard.features.signals.imports import IMPORT_COMPLAINT_PATTERN
@@ -258,17 +258,26 @@ class LiveSignals:
     def vector(
         self, store_id: str, network: Sequence[str] | None = None, tallies: NetworkTallies | None = None
     ) -> np.ndarray:
-        """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown: what the scorer reads, for
-        every store of a network an event touches (``tallies``: the network's, when the caller has them)."""
-        raw = self._raw(store_id, network, tallies)
-        out = []
-        # coalesce(value, default): no row, or a NULL in it, reads as the default
-        for name, default in _DEFAULTS:
-            value = raw.get(name)
-            if value is None:
-                value = default
-            out.append(np.nan if value is None else significant(float(value)))
-        return np.array(out, dtype=np.float64)
+        """:meth:`values` as an array in :data:`SIGNAL_NAMES` order, NaN for unknown."""
+        return self.vectors([store_id], network, tallies)[0]
+
+    def vectors(
+        self,
+        stores: Sequence[str],
+        network: Sequence[str] | None = None,
+        tallies: NetworkTallies | None = None,
+    ) -> np.ndarray:
+        """:meth:`vector` of each of the stores of one operator network (or of none: ``network`` None), a row
+        each: what the scorer reads, for every store of a network an event touches (``tallies``: the network's,
+        when the caller has them). Rounded in one compiled pass (a Python call per value was an eighth of the
+        slow events' time at 1M accounts)."""
+        out = np.empty((len(stores), len(_FILLS)))
+        for row, store_id in enumerate(stores):
+            raw = self._raw(store_id, network, tallies)
+            # coalesce(value, default): no row, or a NULL in it, reads as the default
+            out[row] = [fill if (value := raw.get(name)) is None else value for name, fill in _FILLS]
+        _round_significant(out)
+        return out
 
     def values(self, store_id: str, network: Sequence[str] | None = None) -> dict[str, float | None]:
         """The store's live signals as ``store_features`` holds them (defaults where it has no rows), in
@@ -422,6 +431,22 @@ def _count(found: str | set[str] | None) -> int:
     return 0 if found is None else 1 if isinstance(found, str) else len(found)
 
 
+@numba.njit(cache=True)
+def _round_significant(values: np.ndarray) -> None:
+    """:func:`~marketguard.engine.base.significant` on every value, in place and to the same bits: libm's
+    ``log10`` and ``pow`` as Python's ``math`` calls them (the power's exponent a float: numba raises to an
+    integer power by repeated products, which round differently)."""
+    flat = values.reshape(-1)
+    for i in range(flat.size):
+        value = flat[i]
+        if value == 0 or not np.isfinite(value):
+            continue
+        if value == math.floor(value) and abs(value) < 1e12:  # a count: unchanged by the rounding
+            continue
+        scale = 10.0 ** float(12 - math.ceil(math.log10(abs(value))))
+        flat[i] = math.floor(value * scale + 0.5) / scale
+
+
 def _median(ordered: Sequence[float]) -> float:
     """The median of a sorted list (``statistics.median`` without its sort: a big store has thousands)."""
     mid = len(ordered) // 2
@@ -431,6 +456,9 @@ def _median(ordered: Sequence[float]) -> float:
 #: Every live signal, in ``store_features``'s column order.
 _SIGNALS: tuple[Signal, ...] = tuple(s for g in LIVE_GROUPS for s in g.signals)
 SIGNAL_NAMES: tuple[str, ...] = tuple(s.name for s in _SIGNALS)
-_DEFAULTS: tuple[tuple[str, float | None], ...] = tuple((s.name, s.default) for s in _SIGNALS)
+#: Each signal and what stands for it when unknown: its default, else NaN.
+_FILLS: tuple[tuple[str, float], ...] = tuple(
+    (s.name, math.nan if s.default is None else float(s.default)) for s in _SIGNALS
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
