@@ -76,10 +76,6 @@ def _network_of_key(key: str) -> str | None:
     return value if kind == "ip_net" else None
 
 
-def _round_half_away(x: float) -> int:
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
 #: One account's use of one artifact: (events, first seen, last seen), times in microseconds since the epoch.
 #: A tuple of ints, not an object: the collector stops tracking those, and a 1M-account index holds millions.
 _Use = tuple[int, int, int]
@@ -496,9 +492,10 @@ class OperatorIndex:
         kinds, keys, logins = self._art_kind, self._art.keys, self._logins
         engaged, uses = self.linker.min_share, self._uses_of(a).keys()
         mine: dict[int, tuple[dict[int, _Use], float, bool, str | None, _Use] | None] = {}
-        la, out = logins[a], {}
+        la, out, overlaps = logins[a], {}, self._overlaps
         for b in others:
-            total, strongest = self._overlaps.get((min(a, b), max(a, b)), 0), dict[str, int]()
+            total = overlaps.get((min(a, b), max(a, b)), 0) if overlaps else 0
+            strongest: dict[str, int] = {}
             for artifact in uses & self._uses_of(b).keys():  # integer sums: order is free
                 if artifact not in mine:  # read once per event, for the artifacts a shares with someone
                     kind, users = kinds[artifact], self._sharers_of(artifact)
@@ -518,14 +515,22 @@ class OperatorIndex:
                     continue
                 users, specific, timed, net, ua = known
                 ub = users[b]
+                # min() and max() spelt as comparisons: a call each costs more than the arithmetic here
                 if timed:
-                    share = min(float(ua[0]) / la, float(ub[0]) / logins[b])
-                    gap = max(0.0, (max(ua[1], ub[1]) - min(ua[2], ub[2])) / _US_PER_DAY)
-                    time_factor = max(0.3, 1.0 - gap / 365.0)
+                    share, other = float(ua[0]) / la, float(ub[0]) / logins[b]
+                    if other < share:
+                        share = other
+                    first, last = ua[1] if ua[1] > ub[1] else ub[1], ua[2] if ua[2] < ub[2] else ub[2]
+                    gap = (first - last) / _US_PER_DAY
+                    time_factor = 1.0 - (gap if gap > 0.0 else 0.0) / 365.0
+                    if time_factor < 0.3:
+                        time_factor = 0.3
                 else:
                     share, time_factor = 1.0, 1.0
-                weight = specific * min(1.0, share / engaged) * time_factor
-                log = _round_half_away(math.log(1.0 - min(weight, 0.999)) * LOG_UNITS)
+                engagement = share / engaged
+                weight = specific * (engagement if engagement < 1.0 else 1.0) * time_factor
+                # the SQL's round(), half away from zero, of a log that is never positive
+                log = -math.floor(0.5 - math.log(1.0 - (weight if weight < 0.999 else 0.999)) * LOG_UNITS)
                 if net is None:
                     total += log
                 elif log < strongest.get(net, 0):
