@@ -17,7 +17,7 @@ from marketguard.engine import make_backend
 from marketguard.errors import ModelError
 from marketguard.live.events import BadEvent, read_event
 from marketguard.live.replay import in_time_order
-from marketguard.live.scorer import LiveScorer, reference_data
+from marketguard.live.scorer import LiveScorer, _means_of_mates, reference_data
 from marketguard.pipeline.train import train_model
 from tests.live.conftest import EVENT_TABLES, cut, reference, time_at
 
@@ -161,3 +161,13 @@ def test_a_scorer_started_from_the_history_scores_as_one_fed_every_event(trained
     with pytest.raises(BadEvent, match="in_history:ts"):
         started.process(again)
     assert max(abs(started.score(s) - everything.score(s)) for s in everything.signals.stores) <= 1e-9
+
+
+def test_a_mates_mean_leaves_out_the_store_itself_and_what_is_unknown() -> None:
+    values = np.array(
+        [[1.0, np.nan, 5.0], [3.0, np.nan, np.nan], [8.0, 2.0, np.nan], [np.nan, np.nan, np.nan]]
+    )
+    means = _means_of_mates(values, np.array([0, 2, 3]))
+    want = [[5.5, 2.0, np.nan], [2.0, np.nan, 5.0], [4.0, 2.0, 5.0]]  # the others' known values, averaged
+    np.testing.assert_array_equal(means, np.array(want))
+    assert np.isnan(_means_of_mates(values[:1], np.array([0]))).all()  # alone in its network: no mates

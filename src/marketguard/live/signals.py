@@ -433,9 +433,9 @@ def _count(found: str | set[str] | None) -> int:
 
 @numba.njit(cache=True)
 def _round_significant(values: np.ndarray) -> None:
-    """:func:`~marketguard.engine.base.significant` on every value, in place and to the same bits: libm's
-    ``log10`` and ``pow`` as Python's ``math`` calls them (the power's exponent a float: numba raises to an
-    integer power by repeated products, which round differently)."""
+    """:func:`~marketguard.engine.base.significant` (12 digits) on every value, in place and to the same bits:
+    libm's ``log10`` and ``pow`` as Python's ``math`` calls them (the power's exponent a float: numba raises to
+    an integer power by repeated products, which round differently)."""
     flat = values.reshape(-1)
     for i in range(flat.size):
         value = flat[i]
