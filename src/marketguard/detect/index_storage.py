@@ -54,10 +54,11 @@ class Codes:
     """Dense integer codes of string keys: the batch's keys packed, and a small dict for keys added later.
 
     A 1M-account index codes about 9M artifact keys. As a dict of strings to codes with a list of the strings they
-    took about 147 bytes a key (the string, its dict entry, the code's int object); packed they take about 30: the
-    keys' UTF-8 bytes in one buffer with their ends, and their CRC-32s sorted with the codes beside them. A lookup
-    is a binary search for the key's CRC then a comparison of bytes (a CRC shared by two keys costs one more
-    comparison, never a wrong code), about 2 microseconds against a dict's 0.1: a login looks up five keys.
+    took 147 bytes a key (the string, its dict entry, the code's int object: 134 MB for the 10k-store simulator's
+    914k keys); packed, 36 (33 MB): the keys' UTF-8 bytes in one buffer with their ends, and their CRC-32s sorted
+    with the codes beside them. A lookup is a binary search for the key's CRC then a comparison of bytes (a CRC
+    shared by two keys costs one more comparison, never a wrong code): 1.4 microseconds among 900k keys against a
+    dict's 0.08, and a login looks up five keys.
     """
 
     __slots__ = ("_blob", "_ends", "_hashes", "_more", "_order", "keys")
@@ -84,9 +85,8 @@ class Codes:
         if code is not None:
             return code
         raw = key.encode()
-        h = np.uint32(
-            crc32(raw)
-        )  # as the array's type: a Python int would have numpy convert the whole array
+        # the CRC as the array's type: searching for a Python int, numpy converts the whole array first
+        h = np.uint32(crc32(raw))
         hashes, blob, ends = self._hashes, self._blob, self._ends
         i = int(hashes.searchsorted(h))
         while i < len(hashes) and hashes[i] == h:
