@@ -10,6 +10,7 @@ import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from marketguard.live.events import read_event
 from marketguard.live.log import EventLog
@@ -31,7 +32,12 @@ def test_an_event_id_is_logged_once_and_events_come_back_typed_in_order(tmp_path
         again = log.append([read_event(_login(1)), read_event(_login(3))])  # a retry, and one new event
         assert first == [1, 2, 3] and again == [None, 4] and len(log) == 4
         log.write_snapshot_file(1, b"written, never recorded (its writer's service was killed)")
-        log.save_snapshot(2, b"state at 2")
+
+        def stream(out: BinaryIO) -> None:  # written piece by piece, as a scorer pickles its state
+            out.write(b"state ")
+            out.write(b"at 2")
+
+        log.save_snapshot(2, stream)
         assert [f.name for f in (tmp_path / "events.sqlite.snapshots").iterdir()] == ["2.state"]
     with EventLog(tmp_path / "events.sqlite") as reopened:
         replayed = list(reopened.events(after=2))

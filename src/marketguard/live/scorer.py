@@ -18,11 +18,13 @@ ignored; a second row with a table's key (two listings ``l1``) is refused as the
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import BinaryIO
 
 import numba
 import numpy as np
@@ -232,8 +234,15 @@ class LiveScorer:
     def snapshot(self) -> bytes:
         """The state as bytes, behind :data:`SNAPSHOT_FORMAT` (the model is not in it: :meth:`restore` is given
         it again)."""
+        out = io.BytesIO()
+        self.snapshot_to(out)
+        return out.getvalue()
+
+    def snapshot_to(self, out: BinaryIO) -> None:
+        """:meth:`snapshot` written to ``out`` as it is pickled, never whole in memory (1.8 GB at 1M accounts)."""
+        out.write(SNAPSHOT_FORMAT)
         state = {k: v for k, v in self.__dict__.items() if k not in ("model", "_explainer")}
-        return SNAPSHOT_FORMAT + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def restore(cls, snapshot: bytes, model: SavedModel) -> LiveScorer:

@@ -169,7 +169,7 @@ class LiveService:
     def _snapshot(self, in_line: bool = False) -> None:
         """A snapshot at the log's position: by a forked copy (see the module notes), else here and now."""
         if in_line or not self.background_snapshots:
-            self.log.save_snapshot(self._seq, self.scorer.snapshot())
+            self.log.save_snapshot(self._seq, self.scorer.snapshot_to)
             self._snapshot_seq = self._seq
             return
         if self._writer is not None:  # one at a time: the next is due once this one is recorded
@@ -181,7 +181,7 @@ class LiveService:
                 # the service's descriptors are its own: a copy holding its listening socket would keep the port
                 # bound after the service died, and a restart on it would fail while the copy writes
                 os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-                self.log.write_snapshot_file(self._seq, self.scorer.snapshot())
+                self.log.write_snapshot_file(self._seq, self.scorer.snapshot_to)
                 code = 0
             finally:
                 os._exit(code)
