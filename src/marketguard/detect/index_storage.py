@@ -70,7 +70,8 @@ class Codes:
         array = pa.concat_arrays([array.cast(pa.large_string())])  # its own buffers, from offset 0
         n = len(array)
         offsets = np.frombuffer(array.buffers()[1], np.int64, n + 1)
-        self._blob = array.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]] if n else b""
+        # the keys' bytes alone, copied once (not the whole buffer, then the slice of it)
+        self._blob = array.buffers()[2].slice(offsets[0], offsets[-1] - offsets[0]).to_pybytes() if n else b""
         self._ends = offsets - offsets[0]
         ends = self._ends.tolist()
         view = memoryview(self._blob)

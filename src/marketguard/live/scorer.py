@@ -214,14 +214,17 @@ class LiveScorer:
             kind = ROW_KINDS[table]
             time_column = EVENT_KINDS[kind][1]
             key = TABLES[table].key
-            data = tables.fetch(f"SELECT * FROM {table}", f"history: {table}")
+            # a table no signal reads gives only its keys and its latest time
+            columns = "*" if table in READS else ", ".join(c for c in (key, time_column) if c)
+            data = tables.fetch(f"SELECT {columns} FROM {table}", f"history: {table}")
             for column in (time_column, "closed_at") if table == "stores" else (time_column,):
                 ends.append(pc.max(data.column(column)).as_py())
             if key:  # packed, from the column: no string per row
                 scorer.known[table] = KeySet(data.column(key).combine_chunks())
-            for start in range(0, data.num_rows if table in READS else 0, batch):
-                for row in data.slice(start, batch).to_pylist():
-                    scorer.signals.apply(Event("", kind, table, row[time_column], row))
+            if table in READS:
+                for start in range(0, data.num_rows, batch):
+                    for row in data.slice(start, batch).to_pylist():
+                        scorer.signals.apply(Event("", kind, table, row[time_column], row))
             del data
         scorer.history_until = max((end for end in ends if end is not None), default=None)
         if scorer.signals.as_of is not None:
